@@ -1,0 +1,44 @@
+#include "ir/ruleset.h"
+
+#include <algorithm>
+
+#include <fmt/core.h>
+
+namespace zp::ir {
+
+std::string to_string(const SourceLoc& loc) {
+  if (loc.line == 0) return loc.file;
+  return fmt::format("{}:{}:{}", loc.file, loc.line, loc.col);
+}
+
+std::string_view hook_name(Hook h) {
+  switch (h) {
+    case Hook::Prerouting: return "prerouting";
+    case Hook::Input: return "input";
+    case Hook::Forward: return "forward";
+    case Hook::Output: return "output";
+    case Hook::Postrouting: return "postrouting";
+  }
+  return "?";
+}
+
+namespace {
+template <typename T>
+const T* find_named(const std::vector<T>& items, std::string_view name) {
+  auto it = std::find_if(items.begin(), items.end(), [&](const T& x) { return x.name == name; });
+  return it == items.end() ? nullptr : &*it;
+}
+}  // namespace
+
+const Chain* Table::find_chain(std::string_view n) const { return find_named(chains, n); }
+const Set* Table::find_set(std::string_view n) const { return find_named(sets, n); }
+const Map* Table::find_map(std::string_view n) const { return find_named(maps, n); }
+
+const Rule* Ruleset::find_rule(uint32_t id) const {
+  for (const auto& c : table.chains)
+    for (const auto& r : c.rules)
+      if (r.id == id) return &r;
+  return nullptr;
+}
+
+}  // namespace zp::ir

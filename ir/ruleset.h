@@ -1,0 +1,196 @@
+// The Ruleset IR: a model of one nftables table as the kernel runs it. It is the only contract
+// between the compiler, the backends and the verifier, and it knows nothing of YAML, Z3 or
+// netlink. Every rule keeps the policy locations it came from, so a verdict on a packet can be
+// traced back to `file:line:col` in the policy.
+//
+// Semantics (what the verifier encodes and the kernel tests check):
+//  * Base chains run in priority order per hook; within a chain rules are tried in order, and the
+//    first rule whose matches all hold applies its statements and its action.
+//  * A match on an IPv4/IPv6 field is false for a packet of the other family (nft adds the
+//    `meta nfproto` dependency). ICMP fields are false unless the packet is ICMP (resp. ICMPv6).
+//  * `Sport`/`Dport` read the first four bytes of the transport header, whatever the protocol.
+//  * A rule without an action falls through (statements only: counter, log).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "ir/value.h"
+
+namespace zp::ir {
+
+// A place in a policy file.
+struct SourceLoc {
+  std::string file;
+  int line = 0;  // 1-based; 0 means unknown
+  int col = 0;   // 1-based
+  friend bool operator==(const SourceLoc&, const SourceLoc&) = default;
+};
+std::string to_string(const SourceLoc& loc);  // "file:line:col"
+
+// What in the policy made an IR rule: e.g. {"rule public-web", loc}, {"defaults", loc}.
+struct Origin {
+  std::string what;
+  SourceLoc loc;
+  friend bool operator==(const Origin&, const Origin&) = default;
+};
+
+// --- matches ------------------------------------------------------------------------------------
+
+// field ∈ values (values is a single value, a range, or an anonymous set); with negate, ∉.
+struct FieldMatch {
+  Field field{};
+  std::vector<Range> values;
+  bool negate = false;
+  friend bool operator==(const FieldMatch&, const FieldMatch&) = default;
+};
+
+// (key[0] . key[1] ...) ∈ @set — a lookup in a named set of this table.
+struct SetMatch {
+  std::vector<Field> key;
+  std::string set;
+  bool negate = false;
+  friend bool operator==(const SetMatch&, const SetMatch&) = default;
+};
+
+// Connection-tracking state bits, as the kernel numbers them in `ct state`.
+enum CtState : uint32_t {
+  kCtInvalid = 1u << 0,
+  kCtEstablished = 1u << 1,
+  kCtRelated = 1u << 2,
+  kCtNew = 1u << 3,
+  kCtUntracked = 1u << 6,
+};
+// ct state & states != 0 (with negate: == 0).
+struct CtStateMatch {
+  uint32_t states = 0;
+  bool negate = false;
+  friend bool operator==(const CtStateMatch&, const CtStateMatch&) = default;
+};
+
+enum class TimeUnit : uint8_t { Second, Minute, Hour, Day };
+// `limit rate N/unit burst B packets`: holds while the rate is not exceeded. The verifier cannot
+// know the rate at a packet, so it treats this match as either outcome and reports it.
+struct LimitMatch {
+  uint64_t rate = 0;
+  TimeUnit per = TimeUnit::Second;
+  uint32_t burst = 5;
+  friend bool operator==(const LimitMatch&, const LimitMatch&) = default;
+};
+
+using Match = std::variant<FieldMatch, SetMatch, CtStateMatch, LimitMatch>;
+
+// --- statements, verdicts, actions ----------------------------------------------------------------
+
+struct Counter {
+  friend bool operator==(const Counter&, const Counter&) = default;
+};
+struct Log {
+  std::string prefix;  // at most 127 bytes
+  friend bool operator==(const Log&, const Log&) = default;
+};
+using Statement = std::variant<Counter, Log>;
+
+enum class VerdictKind : uint8_t { Accept, Drop, Reject, Jump, Goto, Return, Continue };
+// How a reject answers: in the inet family an ICMPx unreachable, or a TCP reset.
+enum class RejectWith : uint8_t { IcmpxAdminProhibited, IcmpxPortUnreachable, TcpReset };
+
+struct Verdict {
+  VerdictKind kind = VerdictKind::Drop;
+  std::string chain;  // for Jump and Goto
+  RejectWith reject = RejectWith::IcmpxAdminProhibited;
+  friend bool operator==(const Verdict&, const Verdict&) = default;
+};
+
+// (key[0] . key[1] ...) vmap @map — jump to the verdict of the matching element; no element
+// matching means the rule does not apply and evaluation continues with the next rule.
+struct VmapLookup {
+  std::vector<Field> key;
+  std::string map;
+  friend bool operator==(const VmapLookup&, const VmapLookup&) = default;
+};
+
+using Action = std::variant<std::monostate, Verdict, VmapLookup>;
+
+struct Rule {
+  std::vector<Match> matches;
+  std::vector<Statement> statements;
+  Action action;
+  // Stable id within the ruleset; written into the nft comment ("zp:<id> ...") so a ruleset read
+  // back from nft JSON or the kernel can be joined to its origins.
+  uint32_t id = 0;
+  std::string comment;  // user-facing text (escaped by the backends, at most 128 bytes in all)
+  std::vector<Origin> origins;
+  friend bool operator==(const Rule&, const Rule&) = default;
+};
+
+// --- sets, maps, chains, tables -------------------------------------------------------------------
+
+// One element: one range per key component (a concatenation has several).
+using Key = std::vector<Range>;
+
+struct Set {
+  std::string name;
+  std::vector<Field> key;
+  bool interval = false;  // `flags interval`: elements may be ranges/prefixes
+  std::vector<Key> elements;
+  friend bool operator==(const Set&, const Set&) = default;
+};
+
+struct MapElement {
+  Key key;
+  Verdict verdict;
+  friend bool operator==(const MapElement&, const MapElement&) = default;
+};
+// A verdict map. Elements of an interval map must not overlap (the kernel rejects that).
+struct Map {
+  std::string name;
+  std::vector<Field> key;
+  bool interval = false;
+  std::vector<MapElement> elements;
+  friend bool operator==(const Map&, const Map&) = default;
+};
+
+enum class Hook : uint8_t { Prerouting, Input, Forward, Output, Postrouting };
+std::string_view hook_name(Hook h);
+
+struct BaseChain {
+  Hook hook = Hook::Forward;
+  int priority = 0;
+  bool policy_accept = false;  // the chain policy: accept, else drop
+  friend bool operator==(const BaseChain&, const BaseChain&) = default;
+};
+
+struct Chain {
+  std::string name;                // a generated identifier, never a user name
+  std::optional<BaseChain> base;   // set for base chains
+  std::vector<Rule> rules;
+  friend bool operator==(const Chain&, const Chain&) = default;
+};
+
+struct Table {
+  std::string name = "zoneproof";  // always family inet
+  std::vector<Set> sets;
+  std::vector<Map> maps;
+  std::vector<Chain> chains;
+  friend bool operator==(const Table&, const Table&) = default;
+
+  const Chain* find_chain(std::string_view n) const;
+  const Set* find_set(std::string_view n) const;
+  const Map* find_map(std::string_view n) const;
+};
+
+// The ruleset of one enforcement point (target) of a policy.
+struct Ruleset {
+  std::string target;  // the user's target name (never an nft identifier)
+  Table table;
+  friend bool operator==(const Ruleset&, const Ruleset&) = default;
+
+  // Rule by id, or nullptr.
+  const Rule* find_rule(uint32_t id) const;
+};
+
+}  // namespace zp::ir
