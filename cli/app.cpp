@@ -2,21 +2,27 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/commands.h"
 #include "zoneproof_version.h"
 
 namespace zp::cli {
 
 int run(int argc, char** argv) {
-  CLI::App app{"zoneproof: compile network zone policies to nftables and prove them"};
+  CLI::App app{"zoneproof: compile network zone policies to nftables and prove them with Z3"};
   app.set_version_flag("--version", std::string("zoneproof ") + ZONEPROOF_VERSION);
   app.require_subcommand(1);
+  int exit_code = kExitOk;
+  add_check_command(app, exit_code);
+  add_compile_command(app, exit_code);
+  add_verify_command(app, exit_code);
+  add_explain_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? kExitOk : kExitUsage;
   }
-  return kExitOk;
+  return exit_code;
 }
 
 }  // namespace zp::cli

@@ -98,6 +98,8 @@ struct Rule {
 struct Defaults {
   Action verdict = Action::Deny;  // what a packet no rule matches gets (allow = accept)
   bool log_denied = false;
+  // Loopback, ICMPv6 ND/MLD and DHCP stay open at input/output (docs/semantics.md).
+  bool essentials = true;
   Loc loc;
 };
 
@@ -133,6 +135,7 @@ struct Assertion {
   std::vector<ServiceRef> services;  // empty = every service
   int family = 0;                    // 4, 6, or 0 for both
   std::vector<std::string> targets;  // empty = every target where the class can occur
+  std::vector<Loc> target_locs;      // where each of `targets` is written
   std::vector<size_t> target_indices;
 };
 

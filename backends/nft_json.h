@@ -1,0 +1,45 @@
+// IR <-> nft JSON (the `nft -j` schema of libnftables-json(5)).
+//
+// Writing produces the command form `nft -j -f FILE` loads: add/delete/add of the table (the
+// same atomic replacement as the script), then every chain, then the sets and maps (whose
+// elements may jump to those chains), then the rules.
+//
+// Reading accepts that command form and also the listing that `nft -j list table inet NAME`
+// prints, where nft has folded dependencies away (e.g. `meta l4proto tcp th dport 22` lists as
+// `tcp dport 22`). Anything the reader does not understand is an error naming its place in the
+// document; nothing is skipped silently, so the reader can detect drift.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "ir/ruleset.h"
+
+namespace zp::backends {
+
+// Throws BackendError for IR nft cannot express (see validate_for_nft).
+nlohmann::json to_nft_json(const ir::Ruleset& ruleset);
+
+// On success `error` is empty. On failure the result is an empty ruleset and `error` says what
+// and where, e.g. `nftables[7].rule.expr[1].match.left: unsupported payload field "ip ttl"`.
+// The result's target is empty and its rules have no origins (nft does not carry them); rule ids
+// and comments come from the "zp:<id> <comment>" rule comments.
+ir::Ruleset from_nft_json(const nlohmann::json& document, std::string& error);
+
+// The ruleset as it looks after a trip through nft and back, so two rulesets can be compared
+// for meaning rather than spelling. Applied to both sides of a comparison. It:
+//  * clears the target and all origins; sanitizes and truncates comments and log prefixes
+//    exactly as the writers do;
+//  * sorts and merges the ranges of each match (nft merges anonymous sets);
+//  * drops a `meta nfproto` or `meta l4proto icmp/icmpv6` match that another match of the same
+//    rule implies (nft lists such dependencies away), adds the `meta l4proto tcp` that
+//    `reject with tcp reset` implies, removes duplicate matches, and sorts the matches of a rule
+//    (order is irrelevant to a conjunction; a `limit` counts the packets reaching it, so matches
+//    are only sorted between limits);
+//  * sorts set and map elements, and takes the key fields of a set or map from its first use
+//    (nft stores only the key types: `ip saddr` and `ip daddr` are both `ipv4_addr`), or the
+//    canonical field of each type when it is not used.
+ir::Ruleset normalize_for_compare(const ir::Ruleset& ruleset);
+
+}  // namespace zp::backends

@@ -1,0 +1,72 @@
+// The JSON spelling of IR expressions, shared by the JSON writer, the reader and the
+// normalisation (which sorts matches by their JSON text). Internal to backends/.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ir/ruleset.h"
+
+namespace zp::backends::json_expr {
+
+using nlohmann::json;
+
+// {"meta":{"key":"l4proto"}}, {"payload":{"protocol":"ip","field":"saddr"}}, ...
+json field_expr(Field f);
+// One field, or {"concat":[...]} for several.
+json key_expr(const std::vector<Field>& key);
+// A value, prefix, range or wildcard of a field.
+json range_value(Field f, Range r);
+// A set or map element: one value, or {"concat":[...]}.
+json element_value(const std::vector<Field>& key, const ir::Key& element);
+json match(const ir::Match& m);
+json statement(const ir::Statement& s);
+json verdict(const ir::Verdict& v);
+json action(const ir::Action& a);
+
+// --- reading -----------------------------------------------------------------------------------
+
+// A problem at a place in the document; from_nft_json turns it into its error string.
+struct ReadError {
+  std::string path;
+  std::string message;
+};
+[[noreturn]] void fail(const std::string& path, const std::string& message);
+
+// A field expression read back. nft lists `meta l4proto tcp th dport 22` as `tcp dport 22`:
+// such a payload implies the protocol, which the IR spells as its own match.
+struct FieldRef {
+  Field field{};
+  std::optional<uint8_t> implied_l4proto;
+};
+FieldRef read_field_expr(const json& j, const std::string& path);
+std::vector<FieldRef> read_key_expr(const json& j, const std::string& path);
+
+// A value, prefix, range or wildcard of a field.
+Range read_range(Field f, const json& j, const std::string& path);
+// The right-hand side of a match: a single value/range or an anonymous {"set":[...]}.
+std::vector<Range> read_values(Field f, const json& j, const std::string& path);
+ir::Key read_element(const std::vector<Field>& key, const json& j, const std::string& path);
+// A verdict object ({"accept":null}, {"jump":{"target":"c1"}}, {"reject":{...}}), or nullopt
+// if `j` is no verdict.
+std::optional<ir::Verdict> read_verdict(const json& j, const std::string& path);
+
+// Appends the matches, statements and action of a rule's "expr" list to `rule`.
+void read_rule_expressions(const json& expr, const std::string& path, ir::Rule& rule);
+
+// The field nft's set type names (canonical choice for types shared by several fields).
+std::optional<Field> field_of_set_type(std::string_view type);
+
+// Small typed accessors that fail with a path instead of throwing nlohmann exceptions.
+const json& member(const json& obj, const char* key, const std::string& path);
+std::string string_at(const json& j, const std::string& path);
+int64_t integer_at(const json& j, const std::string& path);
+// Fails if `obj` has a key outside `allowed`.
+void only_keys(const json& obj, std::initializer_list<const char*> allowed, const std::string& path);
+// The single key of a one-key object ({"match":{...}} -> "match").
+std::string single_key(const json& obj, const std::string& path);
+
+}  // namespace zp::backends::json_expr

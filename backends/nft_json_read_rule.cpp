@@ -1,0 +1,208 @@
+// nft JSON rule expressions -> one IR rule.
+#include <fmt/core.h>
+
+#include "backends/nft_json_expr.h"
+#include "backends/nft_names.h"
+
+namespace zp::backends::json_expr {
+
+namespace {
+
+// Reads one rule's expression list: matches, then statements, then at most one action, which is
+// the order the IR keeps (a statement before a match would count packets the IR does not).
+class RuleReader {
+ public:
+  explicit RuleReader(ir::Rule& rule) : rule_(rule) {}
+
+  void read(const json& expr, const std::string& path) {
+    if (!expr.is_array()) fail(path, "expected an array of expressions");
+    for (size_t i = 0; i < expr.size(); ++i) read_one(expr[i], fmt::format("{}[{}]", path, i));
+  }
+
+ private:
+  enum class Phase { Matches, Statements, Done };
+
+  void read_one(const json& e, const std::string& path) {
+    if (phase_ == Phase::Done) fail(path, "expression after the verdict");
+    std::string kind = single_key(e, path);
+    const json& body = e.begin().value();
+    std::string bpath = path + "." + kind;
+    if (kind == "match") return read_match(body, bpath);
+    if (kind == "limit") return add_match(read_limit(body, bpath), bpath);
+    if (kind == "counter") {
+      // Listings carry the current packet and byte counts: they are state, not rule.
+      if (!body.is_null()) only_keys(body, {"packets", "bytes"}, bpath);
+      return add_statement(ir::Counter{});
+    }
+    if (kind == "log") {
+      ir::Log log;
+      if (!body.is_null()) {
+        only_keys(body, {"prefix"}, bpath);
+        if (body.contains("prefix")) log.prefix = string_at(body["prefix"], bpath + ".prefix");
+      }
+      return add_statement(log);
+    }
+    if (kind == "vmap") return read_vmap(body, bpath);
+    if (auto v = read_verdict(e, path)) {
+      rule_.action = *v;
+      phase_ = Phase::Done;
+      return;
+    }
+    fail(path, fmt::format("unsupported expression \"{}\"", kind));
+  }
+
+  void add_match(ir::Match m, const std::string& path) {
+    if (phase_ != Phase::Matches) fail(path, "a match after a statement cannot be represented");
+    rule_.matches.push_back(std::move(m));
+  }
+
+  void add_statement(ir::Statement s) {
+    phase_ = Phase::Statements;
+    rule_.statements.push_back(std::move(s));
+  }
+
+  // `tcp dport` stands for `meta l4proto tcp th dport`: restore the protocol match unless the
+  // rule already has it.
+  void add_implied_protocol(const FieldRef& ref, const std::string& path) {
+    if (!ref.implied_l4proto) return;
+    u128 p = *ref.implied_l4proto;
+    ir::FieldMatch proto{Field::L4proto, {{p, p}}, false};
+    for (const auto& m : rule_.matches)
+      if (auto* fm = std::get_if<ir::FieldMatch>(&m); fm && *fm == proto) return;
+    add_match(proto, path);
+  }
+
+  static bool read_negation(const json& body, const std::string& path) {
+    std::string op = string_at(member(body, "op", path), path + ".op");
+    if (op == "==") return false;
+    if (op == "!=") return true;
+    fail(path + ".op", fmt::format("unsupported operator \"{}\"", op));
+  }
+
+  void read_match(const json& body, const std::string& path) {
+    only_keys(body, {"op", "left", "right"}, path);
+    const json& left = member(body, "left", path);
+    const json& right = member(body, "right", path);
+    if (left.is_object() && left.contains("ct")) return add_match(read_ct_state(body, path), path);
+    if (right.is_string() && right.get<std::string>().rfind('@', 0) == 0) {
+      ir::SetMatch sm;
+      sm.negate = read_negation(body, path);
+      sm.set = right.get<std::string>().substr(1);
+      for (const auto& ref : read_key_expr(left, path + ".left")) {
+        add_implied_protocol(ref, path);
+        sm.key.push_back(ref.field);
+      }
+      return add_match(sm, path);
+    }
+    if (left.is_object() && left.contains("concat"))
+      fail(path + ".left", "a concatenation matched against an anonymous set is not supported");
+    FieldRef ref = read_field_expr(left, path + ".left");
+    ir::FieldMatch fm{ref.field, {}, false};
+    std::string op = string_at(member(body, "op", path), path + ".op");
+    if (op == "==" || op == "!=") {
+      fm.negate = op == "!=";
+      fm.values = read_values(ref.field, right, path + ".right");
+    } else {
+      fm.values = {comparison_range(op, ref.field, right, path)};
+    }
+    add_implied_protocol(ref, path);
+    add_match(fm, path);
+  }
+
+  // `th dport >= 1024` and friends become the range they describe.
+  static Range comparison_range(const std::string& op, Field f, const json& right,
+                                const std::string& path) {
+    Range v = read_range(f, right, path + ".right");
+    if (v.lo != v.hi) fail(path + ".right", "a comparison needs a single value");
+    u128 x = v.lo, max = field_max(f);
+    if (op == ">=") return {x, max};
+    if (op == "<=") return {0, x};
+    if (op == ">" && x < max) return {x + 1, max};
+    if (op == "<" && x > 0) return {0, x - 1};
+    fail(path + ".op", fmt::format("unsupported operator \"{}\" here", op));
+  }
+
+  static ir::CtStateMatch read_ct_state(const json& body, const std::string& path) {
+    const json& ct = member(member(body, "left", path), "ct", path + ".left");
+    only_keys(ct, {"key"}, path + ".left.ct");
+    std::string key = string_at(member(ct, "key", path + ".left.ct"), path + ".left.ct.key");
+    if (key != "state") fail(path + ".left.ct.key", fmt::format("unsupported ct key \"{}\"", key));
+    std::string op = string_at(member(body, "op", path), path + ".op");
+    const json& right = body["right"];
+    std::string rpath = path + ".right";
+    // "in" (a bit test) takes a name or a list; "==" a name or an anonymous set; "!=" a name or
+    // an anonymous set. `!=` with a list, or `==` with a "|" value, compare the whole state value
+    // with several bits at once: never or always true, not a state test the IR can hold.
+    ir::CtStateMatch m;
+    m.negate = op == "!=";
+    if (op != "in" && op != "==" && op != "!=") fail(path + ".op", fmt::format("unsupported operator \"{}\"", op));
+    auto add_name = [&](const json& j, const std::string& p) {
+      std::string name = string_at(j, p);
+      auto bit = ct_state_bit(name);
+      if (!bit) fail(p, fmt::format("unknown ct state \"{}\"", name));
+      m.states |= *bit;
+    };
+    if (right.is_string()) {
+      add_name(right, rpath);
+    } else if (right.is_array() && op == "in") {
+      for (size_t i = 0; i < right.size(); ++i) add_name(right[i], fmt::format("{}[{}]", rpath, i));
+    } else if (right.is_object() && right.contains("set") && op != "in") {
+      const json& items = right["set"];
+      if (!items.is_array()) add_name(items, rpath + ".set");
+      else
+        for (size_t i = 0; i < items.size(); ++i) add_name(items[i], fmt::format("{}.set[{}]", rpath, i));
+    } else {
+      fail(rpath, fmt::format("unsupported ct state value {} with operator \"{}\"", right.dump(), op));
+    }
+    if (m.states == 0) fail(rpath, "no ct state");
+    return m;
+  }
+
+  static ir::LimitMatch read_limit(const json& body, const std::string& path) {
+    only_keys(body, {"rate", "per", "burst", "rate_unit", "burst_unit", "inv"}, path);
+    if (body.contains("inv") && body["inv"] != false) fail(path + ".inv", "`limit ... over` is not supported");
+    for (const char* unit : {"rate_unit", "burst_unit"})
+      if (body.contains(unit) && body[unit] != "packets")
+        fail(path + "." + unit, "only packet limits are supported");
+    ir::LimitMatch m;
+    int64_t rate = integer_at(member(body, "rate", path), path + ".rate");
+    if (rate <= 0) fail(path + ".rate", "rate must be positive");
+    m.rate = static_cast<uint64_t>(rate);
+    std::string per = body.contains("per") ? string_at(body["per"], path + ".per") : "second";
+    auto unit = time_unit_from_name(per);
+    if (!unit) fail(path + ".per", fmt::format("unsupported time unit \"{}\"", per));
+    m.per = *unit;
+    if (body.contains("burst")) {
+      int64_t burst = integer_at(body["burst"], path + ".burst");
+      if (burst <= 0 || burst > UINT32_MAX) fail(path + ".burst", "burst out of range");
+      m.burst = static_cast<uint32_t>(burst);
+    }
+    return m;
+  }
+
+  void read_vmap(const json& body, const std::string& path) {
+    only_keys(body, {"key", "data"}, path);
+    ir::VmapLookup v;
+    for (const auto& ref : read_key_expr(member(body, "key", path), path + ".key")) {
+      add_implied_protocol(ref, path);
+      v.key.push_back(ref.field);
+    }
+    const json& data = member(body, "data", path);
+    if (!data.is_string() || data.get<std::string>().rfind('@', 0) != 0)
+      fail(path + ".data", "only a lookup in a named map (\"@name\") is supported");
+    v.map = data.get<std::string>().substr(1);
+    rule_.action = v;
+    phase_ = Phase::Done;
+  }
+
+  ir::Rule& rule_;
+  Phase phase_ = Phase::Matches;
+};
+
+}  // namespace
+
+void read_rule_expressions(const json& expr, const std::string& path, ir::Rule& rule) {
+  RuleReader(rule).read(expr, path);
+}
+
+}  // namespace zp::backends::json_expr

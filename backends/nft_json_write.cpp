@@ -1,0 +1,88 @@
+// IR -> the command form of nft JSON that `nft -j -f FILE` loads.
+#include "backends/nft_json.h"
+#include "backends/nft_json_expr.h"
+#include "backends/nft_names.h"
+#include "backends/nft_validate.h"
+
+namespace zp::backends {
+
+namespace {
+
+using nlohmann::json;
+
+json add(const char* kind, json body) { return {{"add", {{kind, std::move(body)}}}}; }
+
+json key_types(const std::vector<Field>& key) {
+  if (key.size() == 1) return std::string(field_set_type(key[0]));
+  json types = json::array();
+  for (auto f : key) types.push_back(std::string(field_set_type(f)));
+  return types;
+}
+
+json chain_object(const std::string& table, const ir::Chain& c) {
+  json body = {{"family", "inet"}, {"table", table}, {"name", c.name}};
+  if (c.base) {
+    body["type"] = "filter";
+    body["hook"] = std::string(ir::hook_name(c.base->hook));
+    body["prio"] = c.base->priority;
+    body["policy"] = c.base->policy_accept ? "accept" : "drop";
+  }
+  return body;
+}
+
+json set_object(const std::string& table, const ir::Set& s) {
+  json body = {{"family", "inet"}, {"table", table}, {"name", s.name}, {"type", key_types(s.key)}};
+  if (s.interval) body["flags"] = json::array({"interval"});
+  if (!s.elements.empty()) {
+    json elems = json::array();
+    for (const auto& e : s.elements) elems.push_back(json_expr::element_value(s.key, e));
+    body["elem"] = elems;
+  }
+  return body;
+}
+
+json map_object(const std::string& table, const ir::Map& m) {
+  json body = {{"family", "inet"}, {"table", table}, {"name", m.name},
+               {"type", key_types(m.key)}, {"map", "verdict"}};
+  if (m.interval) body["flags"] = json::array({"interval"});
+  if (!m.elements.empty()) {
+    json elems = json::array();
+    for (const auto& e : m.elements)
+      elems.push_back(json::array({json_expr::element_value(m.key, e.key), json_expr::verdict(e.verdict)}));
+    body["elem"] = elems;
+  }
+  return body;
+}
+
+json rule_object(const std::string& table, const std::string& chain, const ir::Rule& r) {
+  json expr = json::array();
+  for (const auto& m : r.matches) expr.push_back(json_expr::match(m));
+  for (const auto& s : r.statements) expr.push_back(json_expr::statement(s));
+  if (!std::holds_alternative<std::monostate>(r.action)) expr.push_back(json_expr::action(r.action));
+  json body = {{"family", "inet"}, {"table", table}, {"chain", chain}, {"expr", expr}};
+  if (auto comment = rule_comment_text(r)) body["comment"] = *comment;
+  return body;
+}
+
+}  // namespace
+
+json to_nft_json(const ir::Ruleset& ruleset) {
+  require_valid_for_nft(ruleset);
+  const ir::Table& t = ruleset.table;
+  json table = {{"family", "inet"}, {"name", t.name}};
+  json commands = json::array();
+  commands.push_back({{"metainfo", {{"json_schema_version", 1}}}});
+  // The same atomic replacement as the script: create (a no-op if present), delete, create.
+  commands.push_back(add("table", table));
+  commands.push_back({{"delete", {{"table", table}}}});
+  commands.push_back(add("table", table));
+  // Chains before sets and maps: a map element may jump to a chain, which must exist by then.
+  for (const auto& c : t.chains) commands.push_back(add("chain", chain_object(t.name, c)));
+  for (const auto& s : t.sets) commands.push_back(add("set", set_object(t.name, s)));
+  for (const auto& m : t.maps) commands.push_back(add("map", map_object(t.name, m)));
+  for (const auto& c : t.chains)
+    for (const auto& r : c.rules) commands.push_back(add("rule", rule_object(t.name, c.name, r)));
+  return {{"nftables", commands}};
+}
+
+}  // namespace zp::backends

@@ -1,0 +1,31 @@
+// `zoneproof check POLICY`: parse and run the semantic checks, nothing else.
+#include <iostream>
+
+#include <fmt/core.h>
+
+#include "cli/app.h"
+#include "cli/commands.h"
+#include "cli/load.h"
+
+namespace zp::cli {
+
+void add_check_command(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("check", "Parse a policy and run its semantic checks");
+  auto path = std::make_shared<std::string>();
+  auto quiet = std::make_shared<bool>(false);
+  cmd->add_option("POLICY", *path, "Policy file (YAML)")->required();
+  cmd->add_flag("-q,--quiet", *quiet, "Print nothing but errors");
+  cmd->callback([path, quiet, &exit_code] {
+    auto loaded = load_and_report(*path, *quiet);
+    exit_code = loaded.exit_code;
+    if (!loaded.policy || *quiet) return;
+    const auto& p = *loaded.policy;
+    size_t own_services = 0;
+    for (const auto& s : p.services) own_services += s.from_catalog ? 0 : 1;
+    std::cout << fmt::format("{}: ok ({} zones, {} services, {} rules, {} targets, {} assertions)\n",
+                             *path, p.zones.size(), own_services, p.rules.size(), p.targets.size(),
+                             p.assertions.size());
+  });
+}
+
+}  // namespace zp::cli

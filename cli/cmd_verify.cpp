@@ -1,0 +1,78 @@
+// `zoneproof verify POLICY [--target T]... [--format text|json|sarif|junit] [--strict]`
+#include <iostream>
+
+#include <fmt/core.h>
+
+#include "cli/app.h"
+#include "cli/commands.h"
+#include "cli/load.h"
+#include "cli/verify_format.h"
+#include "cli/verify_pipeline.h"
+
+namespace zp::cli {
+
+namespace {
+
+struct VerifyOptions {
+  std::string policy;
+  std::vector<std::string> targets;
+  std::string format = "text";
+  std::string output;
+  bool strict = false;
+  bool no_validation = false;
+  bool no_checks = false;
+  uint64_t rlimit = verifier::kDefaultRlimit;
+};
+
+int run_verify(const VerifyOptions& o) {
+  auto loaded = load_and_report(o.policy, o.format != "text");
+  if (!loaded.policy) return loaded.exit_code;
+  const auto& p = *loaded.policy;
+  auto selected = select_targets(p, o.targets);
+  if (!selected) return kExitUsage;
+  std::string error;
+  auto rulesets = rulesets_for_verify(p, *selected, error);
+  if (!rulesets) {
+    std::cerr << "zoneproof: " << error << "\n";
+    return kExitFinding;
+  }
+  verifier::Options vo;
+  vo.rlimit = o.rlimit;
+  vo.translation_validation = !o.no_validation;
+  vo.builtin_checks = !o.no_checks;
+  vo.nft_text = nft_printer();
+  verifier::Report rep;
+  try {
+    rep = verifier::verify(p, *rulesets, vo);
+  } catch (const std::exception& e) {
+    std::cerr << "zoneproof: internal error in the verifier: " << e.what() << "\n";
+    return kExitFinding;
+  }
+  std::string text;
+  if (o.format == "json") text = verify_json(rep, o.strict);
+  else if (o.format == "sarif") text = verify_sarif(rep);
+  else if (o.format == "junit") text = verify_junit(rep);
+  else text = verify_text(rep, (o.output.empty() || o.output == "-") && stdout_is_tty());
+  if (!write_output(o.output, text)) return kExitUsage;
+  return rep.exit_code(o.strict);
+}
+
+}  // namespace
+
+void add_verify_command(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("verify", "Prove the policy's intents over the compiled rulesets");
+  auto o = std::make_shared<VerifyOptions>();
+  cmd->add_option("POLICY", o->policy, "Policy file (YAML)")->required();
+  cmd->add_option("--target", o->targets, "Verify only these targets (repeatable)");
+  cmd->add_option("--format", o->format, "Output format")
+      ->check(CLI::IsMember({"text", "json", "sarif", "junit"}));
+  cmd->add_option("-o,--output", o->output, "Write the report to FILE");
+  cmd->add_flag("--strict", o->strict, "Built-in check warnings fail the run (exit 1)");
+  cmd->add_flag("--no-translation-validation", o->no_validation,
+                "Skip the proof that each compiled ruleset equals the policy");
+  cmd->add_flag("--no-checks", o->no_checks, "Skip the built-in checks");
+  cmd->add_option("--rlimit", o->rlimit, "Z3 resource limit per query (deterministic)");
+  cmd->callback([o, &exit_code] { exit_code = run_verify(*o); });
+}
+
+}  // namespace zp::cli

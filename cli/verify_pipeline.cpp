@@ -1,0 +1,54 @@
+#include "cli/verify_pipeline.h"
+
+#include <map>
+
+#include <fmt/core.h>
+
+#include "backends/nft_json.h"
+#include "backends/nft_text.h"
+#include "compiler/compiler.h"
+
+namespace zp::cli {
+
+std::optional<std::vector<ir::Ruleset>> rulesets_for_verify(const policy::Policy& p,
+                                                            const std::vector<size_t>& targets,
+                                                            std::string& error) {
+  std::vector<ir::Ruleset> out;
+  for (size_t ti : targets) {
+    ir::Ruleset lowered = lower_target(p, ti);
+    std::string err;
+    ir::Ruleset back;
+    try {
+      back = backends::from_nft_json(backends::to_nft_json(lowered), err);
+    } catch (const std::exception& e) {
+      err = e.what();
+    }
+    if (!err.empty()) {
+      error = fmt::format("target {}: the compiled ruleset does not survive nft JSON: {}",
+                          p.targets[ti].name, err);
+      return std::nullopt;
+    }
+    // nft carries rule ids in comments, not origins: join them back.
+    std::map<uint32_t, const ir::Rule*> by_id;
+    for (const auto& c : lowered.table.chains)
+      for (const auto& r : c.rules) by_id[r.id] = &r;
+    for (auto& c : back.table.chains)
+      for (auto& r : c.rules)
+        if (auto it = by_id.find(r.id); it != by_id.end()) r.origins = it->second->origins;
+    back.target = lowered.target.empty() ? p.targets[ti].name : lowered.target;
+    out.push_back(std::move(back));
+  }
+  return out;
+}
+
+verifier::NftTextFn nft_printer() {
+  return [](const ir::Rule& r) {
+    try {
+      return backends::rule_text(r);
+    } catch (const std::exception&) {
+      return std::string{};
+    }
+  };
+}
+
+}  // namespace zp::cli

@@ -1,0 +1,22 @@
+// The semantic checks of a loaded policy, run once every file is read. They report what needs the
+// whole policy (duplicates across files, overlapping zones, unknown names, addresses of hosts) and
+// fill the resolved fields of the AST (Endpoint::kind/index, ServiceRef::entries,
+// InterfaceBinding::zone_indices, Target::zone_index, Assertion::target_indices).
+#pragma once
+
+#include "compiler/diagnostics.h"
+#include "compiler/policy.h"
+
+namespace zp {
+
+// In order: definitions, zones, references, targets, assertions.
+void check_policy(policy::Policy& p, Diagnostics& diags);
+
+// The passes, for tests.
+void check_definitions(policy::Policy& p, Diagnostics& diags);  // check_names.cpp
+void check_zones(const policy::Policy& p, Diagnostics& diags);  // check_zones.cpp
+void check_references(policy::Policy& p, Diagnostics& diags);   // check_refs.cpp
+void check_targets(const policy::Policy& p, Diagnostics& diags);  // check_targets.cpp
+void check_assertions(const policy::Policy& p, Diagnostics& diags);  // check_assertions.cpp
+
+}  // namespace zp

@@ -1,0 +1,70 @@
+#include "compiler/lower_leaf.h"
+
+#include <fmt/core.h>
+
+#include "compiler/lower_naming.h"
+#include "compiler/lower_services.h"
+
+namespace zp::lower {
+namespace {
+
+ir::Verdict verdict_of(policy::Action a) {
+  ir::Verdict v;
+  v.kind = a == policy::Action::Allow    ? ir::VerdictKind::Accept
+           : a == policy::Action::Reject ? ir::VerdictKind::Reject
+                                         : ir::VerdictKind::Drop;
+  v.reject = ir::RejectWith::IcmpxAdminProhibited;
+  return v;
+}
+
+std::string_view verb(policy::Action a) {
+  return a == policy::Action::Allow ? "accept" : a == policy::Action::Reject ? "reject" : "drop";
+}
+
+std::vector<ir::Rule> lower_rule(const policy::Rule& rule) {
+  ir::Rule base;
+  if (rule.log) base.statements.push_back(ir::Log{log_prefix(policy::to_string(rule.action), rule.name)});
+  base.action = verdict_of(rule.action);
+  std::string what = fmt::format("rule {}", rule.name);
+  base.comment = safe_text(rule.comment.empty() ? what : fmt::format("{}: {}", what, rule.comment),
+                           kCommentBytes);
+  base.origins.push_back({std::move(what), rule.loc});
+  std::vector<ir::Rule> out;
+  for (auto& matches : lower_services(rule.services)) {
+    ir::Rule r = base;
+    r.matches = std::move(matches);
+    // Last, so that only packets of the rule's services consume the rate.
+    if (rule.limit) r.matches.push_back(ir::LimitMatch{rule.limit->rate, rule.limit->per, rule.limit->burst});
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+ir::Rule default_rule(const policy::Defaults& d) {
+  ir::Rule r;
+  std::string what = fmt::format("default {}", verb(d.verdict));
+  if (d.log_denied && d.verdict != policy::Action::Allow)
+    r.statements.push_back(ir::Log{log_prefix("default", verb(d.verdict))});  // "zp default drop: "
+  r.action = verdict_of(d.verdict);
+  r.comment = what;
+  r.origins.push_back({"defaults", d.loc});
+  return r;
+}
+
+}  // namespace
+
+LeafWriter::LeafWriter(const policy::Policy& policy)
+    : policy_(policy), default_rule_(default_rule(policy.defaults)) {
+  lowered_.reserve(policy.rules.size());
+  for (const auto& r : policy.rules) lowered_.push_back(lower_rule(r));
+}
+
+void LeafWriter::write(const std::vector<size_t>& rules, std::vector<ir::Rule>& out) const {
+  for (auto action : {policy::Action::Reject, policy::Action::Deny, policy::Action::Allow})
+    for (size_t i : rules)
+      if (policy_.rules[i].action == action)
+        out.insert(out.end(), lowered_[i].begin(), lowered_[i].end());
+  out.push_back(default_rule_);
+}
+
+}  // namespace zp::lower

@@ -1,0 +1,86 @@
+#include "compiler/lower_naming.h"
+
+#include <fmt/core.h>
+
+namespace zp::lower {
+namespace {
+
+std::string_view hook_tag(ir::Hook hook) {
+  switch (hook) {
+    case ir::Hook::Forward: return "f";
+    case ir::Hook::Input: return "i";
+    case ir::Hook::Output: return "o";
+    case ir::Hook::Prerouting: return "pre";
+    case ir::Hook::Postrouting: return "post";
+  }
+  return "x";
+}
+
+std::string class_suffix(int cls) {
+  if (cls == kNoneClass) return "sn";
+  if (cls == kSelfClass) return "st";
+  return fmt::format("s{}", cls);
+}
+
+std::string_view family_tag(int family) { return family == 4 ? "4" : family == 6 ? "6" : "if"; }
+
+// Length of the longest prefix of `text` of at most `max_bytes` that ends on a character
+// boundary (a byte that is not a UTF-8 continuation byte follows it).
+size_t utf8_cut(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text.size();
+  size_t n = max_bytes;
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+  return n;
+}
+
+}  // namespace
+
+std::string base_chain_name(ir::Hook hook) {
+  switch (hook) {
+    case ir::Hook::Forward: return "zp_fwd";
+    case ir::Hook::Input: return "zp_in";
+    case ir::Hook::Output: return "zp_out";
+    default: return fmt::format("zp_{}", hook_tag(hook));
+  }
+}
+
+std::string source_chain_name(ir::Hook hook, int source_class) {
+  return fmt::format("zp_{}_{}", hook_tag(hook), class_suffix(source_class));
+}
+
+std::string leaf_chain_name(ir::Hook hook, size_t leaf) {
+  return fmt::format("zp_{}_l{}", hook_tag(hook), leaf);
+}
+
+std::string source_map_name(ir::Hook hook, int family) {
+  return fmt::format("zp_{}_src{}", hook_tag(hook), family_tag(family));
+}
+
+std::string destination_map_name(ir::Hook hook, int family, int source_class) {
+  return fmt::format("zp_{}_dst{}_{}", hook_tag(hook), family_tag(family), class_suffix(source_class));
+}
+
+std::string spoof_set_name(size_t interface_index, int family) {
+  return fmt::format("zp_spoof{}_i{}", family_tag(family), interface_index);
+}
+
+std::string safe_text(std::string_view text, size_t max_bytes) {
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    bool harmful = c < 0x20 || c == 0x7f || c == '"' || c == '\\' || c == '$';
+    out += harmful ? '_' : ch;
+  }
+  out.resize(utf8_cut(out, max_bytes));
+  return out;
+}
+
+std::string log_prefix(std::string_view action, std::string_view name) {
+  std::string head = fmt::format("zp {} ", action);
+  const std::string tail = ": ";
+  size_t room = kLogPrefixBytes - head.size() - tail.size();
+  return head + safe_text(name, room) + tail;
+}
+
+}  // namespace zp::lower

@@ -1,0 +1,43 @@
+// Names and texts the lowering generates. Every chain, set and map gets a generated identifier
+// (`zp_fwd`, `zp_f_s3`, `zp_f_dst4_s3`, ...) built from hook tags and indices only, so no user name
+// can ever clash with an nft keyword or break nft syntax. User names travel in rule comments and
+// log prefixes, sanitized and cut to nft's limits here (the backends sanitize once more).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "ir/ruleset.h"
+
+namespace zp::lower {
+
+// Classes of a packet side besides the zones (which are their zone index, 0 and up).
+inline constexpr int kNoneClass = -1;  // the address is in no zone
+inline constexpr int kSelfClass = -2;  // the target itself (input destination, output source)
+
+// "zp_fwd", "zp_in", "zp_out".
+std::string base_chain_name(ir::Hook hook);
+// "zp_f_s3" (zone 3 as source), "zp_f_sn" (no zone), "zp_o_st" (the target itself).
+std::string source_chain_name(ir::Hook hook, int source_class);
+// "zp_f_l7": the 7th distinct set of applicable rules at that hook.
+std::string leaf_chain_name(ir::Hook hook, size_t leaf);
+// Source classification maps: "zp_f_src4", "zp_f_src6", "zp_f_srcif" (family 0: interfaces).
+std::string source_map_name(ir::Hook hook, int family);
+// Destination classification maps of one source class: "zp_f_dst4_s3", "zp_f_dstif_sn".
+std::string destination_map_name(ir::Hook hook, int family, int source_class);
+// Anti-spoofing set of one gateway interface: "zp_spoof4_i0".
+std::string spoof_set_name(size_t interface_index, int family);
+
+// nft's limits on user text in a rule (NFT_USERDATA comment, NF_LOG_PREFIXLEN - 1).
+inline constexpr size_t kCommentBytes = 100;  // leaves room for the "zp:<id> " the backends add
+inline constexpr size_t kLogPrefixBytes = 127;
+
+// User text made harmless inside an nft string: control characters, '"', '\' and '$' become
+// '_', and the text is cut at a UTF-8 character boundary to at most `max_bytes`.
+std::string safe_text(std::string_view text, size_t max_bytes);
+
+// "zp <action> <name>: " within kLogPrefixBytes; the name is cut, never the ": " that ends it.
+std::string log_prefix(std::string_view action, std::string_view name);
+
+}  // namespace zp::lower

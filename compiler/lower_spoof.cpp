@@ -1,0 +1,58 @@
+#include "compiler/lower_spoof.h"
+
+#include <algorithm>
+
+#include <fmt/core.h>
+
+#include "compiler/lower_naming.h"
+
+namespace zp::lower {
+namespace {
+
+bool binds(const policy::InterfaceBinding& b, size_t zone) {
+  return std::find(b.zone_indices.begin(), b.zone_indices.end(), zone) != b.zone_indices.end();
+}
+
+// spoofed[z]: zone z is bound to an interface other than `self` and not to `self`.
+std::vector<bool> spoofed_zones(const policy::Policy& policy, const policy::Target& target, size_t self) {
+  std::vector<bool> out(policy.zones.size(), false);
+  for (size_t k = 0; k < target.interfaces.size(); ++k) {
+    if (k == self) continue;
+    for (size_t z : target.interfaces[k].zone_indices)
+      if (z < out.size() && !binds(target.interfaces[self], z)) out[z] = true;
+  }
+  return out;
+}
+
+}  // namespace
+
+AntiSpoofing anti_spoofing(const policy::Policy& policy, const policy::Target& target,
+                           const Flattening& flat) {
+  AntiSpoofing out;
+  if (target.kind != policy::Target::Kind::Gateway) return out;
+  for (size_t k = 0; k < target.interfaces.size(); ++k) {
+    const auto& binding = target.interfaces[k];
+    auto iface = ifname_value(binding.interface);
+    if (!iface) continue;  // the checks reject such names
+    std::vector<bool> spoofed = spoofed_zones(policy, target, k);
+    for (int family : {4, 6}) {
+      ir::Set set;
+      set.name = spoof_set_name(k, family);
+      set.key = {family == 4 ? Field::Ip4Saddr : Field::Ip6Saddr};
+      set.interval = true;
+      set.elements = segment_set_elements(flat.of(family), [&](size_t z) { return spoofed[z]; });
+      if (set.elements.empty()) continue;
+      ir::Rule r;
+      r.matches.push_back(ir::FieldMatch{Field::Iifname, {{*iface, *iface}}, false});
+      r.matches.push_back(ir::SetMatch{set.key, set.name, false});
+      r.action = ir::Verdict{ir::VerdictKind::Drop, "", ir::RejectWith::IcmpxAdminProhibited};
+      r.comment = safe_text(fmt::format("anti-spoofing on {}", binding.interface), kCommentBytes);
+      r.origins.push_back({fmt::format("anti-spoofing on {}", binding.interface), binding.loc});
+      out.sets.push_back(std::move(set));
+      out.rules.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
+}  // namespace zp::lower

@@ -1,0 +1,61 @@
+// lower_target / lower_policy (compiler/compiler.h): one nftables table per target.
+//
+//   table inet <target.table>
+//     gateway: base chains zp_fwd, zp_in, zp_out     host: zp_in, zp_out
+//     each: conntrack, essentials (input/output), anti-spoofing (gateway forward/input), then
+//     classification by verdict maps into source, destination and leaf chains (lower_hook.h).
+//
+// Rule ids count from 1 over the table in chain order, so the same policy always gives the
+// same ids.
+#include "compiler/compiler.h"
+#include "compiler/lower_addresses.h"
+#include "compiler/lower_hook.h"
+#include "compiler/lower_leaf.h"
+#include "compiler/lower_prelude.h"
+#include "compiler/lower_spoof.h"
+
+namespace zp {
+namespace {
+
+std::vector<ir::Hook> hooks_of(const policy::Target& t) {
+  if (t.kind == policy::Target::Kind::Gateway) return {ir::Hook::Forward, ir::Hook::Input, ir::Hook::Output};
+  return {ir::Hook::Input, ir::Hook::Output};
+}
+
+void number_rules(ir::Table& table) {
+  uint32_t next = 1;
+  for (auto& chain : table.chains)
+    for (auto& rule : chain.rules) rule.id = next++;
+}
+
+}  // namespace
+
+ir::Ruleset lower_target(const policy::Policy& policy, size_t target_index) {
+  const policy::Target& target = policy.targets.at(target_index);
+  ir::Ruleset rs;
+  rs.target = target.name;
+  rs.table.name = target.table;
+  const lower::Flattening flat = lower::flatten_policy(policy);
+  const lower::LeafWriter leaves(policy);
+  lower::AntiSpoofing spoof = lower::anti_spoofing(policy, target, flat);
+  rs.table.sets = std::move(spoof.sets);
+  for (ir::Hook hook : hooks_of(target)) {
+    lower::HookInput in{policy, target_index, hook, flat, leaves, lower::conntrack_rules(target)};
+    auto essentials = lower::essential_rules(policy.defaults, hook);
+    in.prelude.insert(in.prelude.end(), essentials.begin(), essentials.end());
+    if (hook == ir::Hook::Forward || hook == ir::Hook::Input)
+      in.prelude.insert(in.prelude.end(), spoof.rules.begin(), spoof.rules.end());
+    lower::lower_hook(in, rs.table);
+  }
+  number_rules(rs.table);
+  return rs;
+}
+
+std::vector<ir::Ruleset> lower_policy(const policy::Policy& policy) {
+  std::vector<ir::Ruleset> out;
+  out.reserve(policy.targets.size());
+  for (size_t i = 0; i < policy.targets.size(); ++i) out.push_back(lower_target(policy, i));
+  return out;
+}
+
+}  // namespace zp

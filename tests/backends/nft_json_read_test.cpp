@@ -1,0 +1,186 @@
+// from_nft_json on listing forms nft prints, and on input it must refuse with a precise error.
+#include <gtest/gtest.h>
+
+#include "backends/nft_json.h"
+#include "tests/backends/ir_builders.h"
+#include "tests/backends/print_ir.h"
+
+namespace zp::backends {
+namespace {
+
+using namespace zp::testing;
+using nlohmann::json;
+
+// A listing of table inet t with chain c holding one rule with these expressions.
+json listing_with_rule(const std::string& expr, const std::string& extra_objects = "") {
+  return json::parse(R"({"nftables":[
+    {"metainfo":{"version":"1.0.6","release_name":"Lester Gooch #5","json_schema_version":1}},
+    {"table":{"family":"inet","name":"t","handle":3}},)" + extra_objects + R"(
+    {"chain":{"family":"inet","table":"t","name":"c","handle":1,"type":"filter","hook":"input","prio":0,"policy":"accept"}},
+    {"rule":{"family":"inet","table":"t","chain":"c","handle":4,"comment":"zp:12 hi","expr":)" + expr + "}}]}");
+}
+
+ir::Rule read_rule(const std::string& expr) {
+  std::string error;
+  ir::Ruleset rs = from_nft_json(listing_with_rule(expr), error);
+  EXPECT_EQ(error, "");
+  if (rs.table.chains.empty() || rs.table.chains[0].rules.empty()) return {};
+  return rs.table.chains[0].rules[0];
+}
+
+std::string read_error(const json& doc) {
+  std::string error;
+  ir::Ruleset rs = from_nft_json(doc, error);
+  EXPECT_EQ(rs, ir::Ruleset{});
+  return error;
+}
+
+TEST(NftJsonRead, ListingOfATable) {
+  std::string error;
+  ir::Ruleset rs = from_nft_json(listing_with_rule(R"([{"accept":null}])"), error);
+  ASSERT_EQ(error, "");
+  EXPECT_EQ(rs.table.name, "t");
+  ASSERT_EQ(rs.table.chains.size(), 1u);
+  EXPECT_EQ(rs.table.chains[0].base, (ir::BaseChain{ir::Hook::Input, 0, true}));
+  EXPECT_EQ(rs.table.chains[0].rules[0], rule({}, accept(), 12, "hi"));
+}
+
+// nft folds `meta l4proto tcp th dport 22` into `tcp dport 22`; the reader restores the IR form,
+// once per rule.
+TEST(NftJsonRead, RestoresTheProtocolOfTcpDport) {
+  auto r = read_rule(R"([
+    {"match":{"op":"==","left":{"payload":{"protocol":"ip","field":"saddr"}},"right":"10.0.0.1"}},
+    {"match":{"op":"==","left":{"payload":{"protocol":"tcp","field":"dport"}},"right":22}},
+    {"match":{"op":"!=","left":{"payload":{"protocol":"tcp","field":"sport"}},"right":{"range":[1,1023]}}},
+    {"accept":null}])");
+  EXPECT_EQ(r.matches, (std::vector<ir::Match>{match(Field::Ip4Saddr, {ip("10.0.0.1")}), proto(kProtoTcp),
+                                               match(Field::Dport, {one(22)}),
+                                               match(Field::Sport, {span(1, 1023)}, true)}));
+  auto u = read_rule(R"([{"vmap":{"key":{"concat":[{"payload":{"protocol":"ip","field":"daddr"}},
+                         {"payload":{"protocol":"udp","field":"dport"}}]},"data":"@m"}}])");
+  EXPECT_EQ(u.matches, (std::vector<ir::Match>{proto(kProtoUdp)}));
+  EXPECT_EQ(u.action, ir::Action(ir::VmapLookup{{Field::Ip4Daddr, Field::Dport}, "m"}));
+}
+
+TEST(NftJsonRead, ValueForms) {
+  auto r = read_rule(R"([
+    {"match":{"op":"==","left":{"payload":{"protocol":"ip6","field":"daddr"}},"right":{"prefix":{"addr":"fd00::","len":8}}}},
+    {"match":{"op":"==","left":{"meta":{"key":"mark"}},"right":{"set":[{"prefix":{"addr":256,"len":24}},4294967295]}}},
+    {"match":{"op":"==","left":{"meta":{"key":"l4proto"}},"right":{"set":["ipv6-icmp",200,"gre"]}}},
+    {"match":{"op":"==","left":{"payload":{"protocol":"icmpv6","field":"type"}},"right":{"set":[{"range":["echo-request","nd-neighbor-solicit"]}]}}},
+    {"match":{"op":"==","left":{"payload":{"protocol":"icmp","field":"code"}},"right":"net-unreachable"}},
+    {"match":{"op":"==","left":{"meta":{"key":"oifname"}},"right":"wg*"}},
+    {"match":{"op":">=","left":{"payload":{"protocol":"th","field":"dport"}},"right":1024}},
+    {"match":{"op":"==","left":{"meta":{"key":"nfproto"}},"right":"ipv6"}}])");
+  EXPECT_EQ(r.matches, (std::vector<ir::Match>{
+                           match(Field::Ip6Daddr, {cidr("fd00::/8")}),
+                           match(Field::Mark, {span(256, 511), one(0xffffffff)}),
+                           match(Field::L4proto, {one(58), one(200), one(47)}),
+                           match(Field::Icmp6Type, {span(128, 135)}),
+                           match(Field::IcmpCode, {one(0)}),
+                           match(Field::Oifname, {ifname_prefix("wg")}),
+                           match(Field::Dport, {span(1024, 65535)}),
+                           match(Field::Nfproto, {one(kNfprotoIpv6)})}));
+  EXPECT_EQ(r.action, ir::Action{});
+}
+
+TEST(NftJsonRead, CtStateForms) {
+  auto r = read_rule(R"([
+    {"match":{"op":"in","left":{"ct":{"key":"state"}},"right":["established","related"]}},
+    {"match":{"op":"in","left":{"ct":{"key":"state"}},"right":"new"}},
+    {"match":{"op":"==","left":{"ct":{"key":"state"}},"right":{"set":["established","new"]}}},
+    {"match":{"op":"!=","left":{"ct":{"key":"state"}},"right":"invalid"}},
+    {"match":{"op":"!=","left":{"ct":{"key":"state"}},"right":{"set":["untracked","related"]}}}])");
+  EXPECT_EQ(r.matches, (std::vector<ir::Match>{ct(ir::kCtEstablished | ir::kCtRelated), ct(ir::kCtNew),
+                                               ct(ir::kCtEstablished | ir::kCtNew), ct(ir::kCtInvalid, true),
+                                               ct(ir::kCtUntracked | ir::kCtRelated, true)}));
+}
+
+TEST(NftJsonRead, StatementsAndVerdicts) {
+  auto r = read_rule(R"([{"limit":{"rate":10,"burst":5,"per":"minute"}},{"counter":{"packets":7,"bytes":420}},
+                         {"log":{"prefix":"x "}},{"log":null},{"reject":null}])");
+  EXPECT_EQ(r.matches, (std::vector<ir::Match>{limit(10, ir::TimeUnit::Minute, 5)}));
+  EXPECT_EQ(r.statements, (std::vector<ir::Statement>{ir::Counter{}, ir::Log{"x "}, ir::Log{""}}));
+  EXPECT_EQ(r.action, ir::Action(reject(ir::RejectWith::IcmpxPortUnreachable)));
+  EXPECT_EQ(read_rule(R"([{"reject":{"type":"tcp reset"}}])").action, ir::Action(reject(ir::RejectWith::TcpReset)));
+  EXPECT_EQ(read_rule(R"([{"goto":{"target":"c"}}])").action, ir::Action(go("c")));
+}
+
+// The key fields of a set come from its first lookup: nft stores only `ipv4_addr`.
+TEST(NftJsonRead, SetKeysFromTheirLookups) {
+  std::string error;
+  auto rs = from_nft_json(listing_with_rule(
+      R"([{"match":{"op":"==","left":{"concat":[{"payload":{"protocol":"ip","field":"daddr"}},{"payload":{"protocol":"th","field":"sport"}}]},"right":"@s"}}])",
+      R"({"set":{"family":"inet","name":"s","table":"t","type":["ipv4_addr","inet_service"],"handle":2,"flags":["interval"],
+          "elem":[{"concat":[{"prefix":{"addr":"10.0.0.0","len":8}},{"range":[1,2]}]},{"elem":{"val":{"concat":["1.2.3.4",5]}}}]}},
+         {"set":{"family":"inet","name":"u","table":"t","type":"ifname","handle":5,"elem":["eth0"]}},)"),
+      error);
+  ASSERT_EQ(error, "");
+  EXPECT_EQ(rs.table.sets[0], (ir::Set{"s", {Field::Ip4Daddr, Field::Sport}, true,
+                                       {{cidr("10.0.0.0/8"), span(1, 2)}, {ip("1.2.3.4"), one(5)}}}));
+  EXPECT_EQ(rs.table.sets[1], (ir::Set{"u", {Field::Iifname}, false, {{ifname("eth0")}}}));
+}
+
+TEST(NftJsonRead, RuleCommentsCarryIds) {
+  auto with_comment = [](const std::string& c) {
+    std::string error;
+    auto doc = listing_with_rule(R"([{"accept":null}])");
+    doc["nftables"][3]["rule"]["comment"] = c;
+    auto rs = from_nft_json(doc, error);
+    EXPECT_EQ(error, "");
+    return std::make_pair(rs.table.chains[0].rules[0].id, rs.table.chains[0].rules[0].comment);
+  };
+  EXPECT_EQ(with_comment("zp:7"), std::make_pair(7u, std::string()));
+  EXPECT_EQ(with_comment("zp:7 a b"), std::make_pair(7u, std::string("a b")));
+  EXPECT_EQ(with_comment("zp:07 x"), std::make_pair(0u, std::string("zp:07 x")));
+  EXPECT_EQ(with_comment("zp:99999999999"), std::make_pair(0u, std::string("zp:99999999999")));
+  EXPECT_EQ(with_comment("someone else's"), std::make_pair(0u, std::string("someone else's")));
+}
+
+// Anything not understood is an error naming its place; nothing is skipped.
+TEST(NftJsonRead, RefusesWhatItDoesNotUnderstand) {
+  auto rule_error = [](const std::string& expr) { return read_error(listing_with_rule(expr)); };
+  EXPECT_EQ(rule_error(R"([{"match":{"op":"==","left":{"payload":{"protocol":"ip","field":"ttl"}},"right":1}}])"),
+            "nftables[3].rule.expr[0].match.left: unsupported payload field \"ip ttl\"");
+  EXPECT_EQ(rule_error(R"([{"match":{"op":"==","left":{"meta":{"key":"skuid"}},"right":0}}])"),
+            "nftables[3].rule.expr[0].match.left: unsupported meta key \"skuid\"");
+  EXPECT_EQ(rule_error(R"([{"counter":null},{"match":{"op":"==","left":{"meta":{"key":"mark"}},"right":1}}])"),
+            "nftables[3].rule.expr[1].match: a match after a statement cannot be represented");
+  EXPECT_EQ(rule_error(R"([{"accept":null},{"counter":null}])"), "nftables[3].rule.expr[1]: expression after the verdict");
+  EXPECT_EQ(rule_error(R"([{"snat":{"addr":"1.2.3.4"}}])"), "nftables[3].rule.expr[0]: unsupported expression \"snat\"");
+  EXPECT_EQ(rule_error(R"([{"match":{"op":"!=","left":{"ct":{"key":"state"}},"right":{"|":["established","related"]}}}])"),
+            "nftables[3].rule.expr[0].match.right: unsupported ct state value {\"|\":[\"established\",\"related\"]} with operator \"!=\"");
+  EXPECT_EQ(rule_error(R"([{"match":{"op":"==","left":{"payload":{"protocol":"ip","field":"saddr"}},"right":"fd00::1"}}])"),
+            "nftables[3].rule.expr[0].match.right: \"fd00::1\" is not an IPv4 address");
+  EXPECT_EQ(rule_error(R"([{"limit":{"rate":10,"per":"second","inv":true}}])"),
+            "nftables[3].rule.expr[0].limit.inv: `limit ... over` is not supported");
+  EXPECT_EQ(rule_error(R"([{"reject":{"type":"icmp","expr":"host-unreachable"}}])"),
+            "nftables[3].rule.expr[0].reject.type: unsupported reject type \"icmp\"");
+  EXPECT_EQ(rule_error(R"([{"match":{"op":"==","left":{"concat":[{"meta":{"key":"mark"}},{"meta":{"key":"mark"}}]},"right":{"set":[]}}}])"),
+            "nftables[3].rule.expr[0].match.left: a concatenation matched against an anonymous set is not supported");
+  EXPECT_EQ(rule_error(R"([{"vmap":{"key":{"meta":{"key":"mark"}},"data":{"set":[[1,{"accept":null}]]}}}])"),
+            "nftables[3].rule.expr[0].vmap.data: only a lookup in a named map (\"@name\") is supported");
+
+  EXPECT_EQ(read_error(json::parse(R"({"nftables":[{"table":{"family":"ip","name":"t"}}]})")),
+            "nftables[0].table.family: family \"ip\": only inet is supported");
+  EXPECT_EQ(read_error(json::parse(R"({"nftables":[{"table":{"family":"inet","name":"t","flags":["dormant"]}}]})")),
+            "nftables[0].table: unsupported attribute \"flags\"");
+  EXPECT_EQ(read_error(json::parse(R"({"nftables":[{"table":{"family":"inet","name":"t"}},{"table":{"family":"inet","name":"u"}}]})")),
+            "nftables[1].table.name: a second table \"u\" (only one table is read)");
+  EXPECT_EQ(read_error(json::parse(R"({"nftables":[{"table":{"family":"inet","name":"t"}},
+            {"chain":{"family":"inet","table":"t","name":"c","type":"nat","hook":"prerouting","prio":-100}}]})")),
+            "nftables[1].chain.type: unsupported chain type \"nat\"");
+  EXPECT_EQ(read_error(json::parse(R"({"nftables":[{"table":{"family":"inet","name":"t"}},
+            {"set":{"family":"inet","table":"t","name":"s","type":"ether_addr"}}]})")),
+            "nftables[1].set.type: unsupported set type \"ether_addr\"");
+  EXPECT_EQ(read_error(json::parse(R"({"nftables":[{"table":{"family":"inet","name":"t"}},
+            {"set":{"family":"inet","table":"t","name":"s","type":"ipv4_addr","timeout":60}}]})")),
+            "nftables[1].set: unsupported attribute \"timeout\"");
+  EXPECT_EQ(read_error(json::parse(R"({"nftables":[{"flush":{"ruleset":null}}]})")),
+            "nftables[0].flush: unsupported object \"flush\"");
+  EXPECT_EQ(read_error(json::parse(R"({"nftables":[]})")), "nftables: no table");
+  EXPECT_EQ(read_error(json::parse(R"([1,2])")), "expected an object with \"nftables\"");
+}
+
+}  // namespace
+}  // namespace zp::backends

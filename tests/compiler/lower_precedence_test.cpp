@@ -1,0 +1,186 @@
+// Verdicts within one pair of classes: reject before deny before allow whatever the order in
+// the file, the default, rate limits, logging, and how services match.
+#include <gtest/gtest.h>
+
+#include "lower_test_util.h"
+
+namespace zp::lower_test {
+namespace {
+
+std::string zones() {
+  return R"(
+zones:
+  lan: { addresses: [10.1.0.0/16, "fd00:1::/64"] }
+  srv: { addresses: [10.2.0.0/16, "fd00:2::/64"] }
+targets:
+  gw: { kind: gateway, interfaces: { eth1: lan, eth2: srv } }
+)";
+}
+
+Outcome lan_to_srv(const ir::Ruleset& rs, Pkt p) {
+  return verdict(rs, p.src("10.1.0.5").dst("10.2.0.9").via("eth1", "eth2"));
+}
+
+TEST(LowerPrecedence, RejectBeatsDenyBeatsAllowInAnyOrder) {
+  // The same three rules in every order give the same verdicts.
+  std::vector<std::string> rules = {
+      "  - { name: a, from: lan, to: srv, allow: [tcp/20-30] }\n",
+      "  - { name: d, from: lan, to: srv, deny: [tcp/22-25] }\n",
+      "  - { name: r, from: any, to: srv, reject: [tcp/25] }\n"};
+  std::vector<int> order = {0, 1, 2};
+  do {
+    std::string yaml = zones() + "rules:\n";
+    for (int i : order) yaml += rules[i];
+    auto rs = lower(load(yaml), "gw");
+    SCOPED_TRACE(yaml);
+    EXPECT_EQ(lan_to_srv(rs, Pkt().tcp(25)), Outcome::Reject);
+    EXPECT_EQ(lan_to_srv(rs, Pkt().tcp(22)), Outcome::Drop);
+    EXPECT_EQ(lan_to_srv(rs, Pkt().tcp(21)), Outcome::Accept);
+    EXPECT_EQ(lan_to_srv(rs, Pkt().tcp(31)), Outcome::Drop);
+  } while (std::next_permutation(order.begin(), order.end()));
+}
+
+TEST(LowerPrecedence, DenyFromAnyOverridesAllowBetweenZones) {
+  auto rs = lower(load(zones() + R"(rules:
+  - { name: all-lan, from: lan, to: srv, allow: any }
+  - { name: no-telnet, from: any, to: any, deny: tcp/23 }
+)"), "gw");
+  EXPECT_EQ(lan_to_srv(rs, Pkt().tcp(23)), Outcome::Drop);
+  EXPECT_EQ(lan_to_srv(rs, Pkt().tcp(24)), Outcome::Accept);
+  EXPECT_EQ(lan_to_srv(rs, Pkt().udp(23)), Outcome::Accept);
+}
+
+TEST(LowerPrecedence, DefaultVerdicts) {
+  for (auto [word, expected] : {std::pair{"drop", Outcome::Drop}, std::pair{"reject", Outcome::Reject},
+                                std::pair{"accept", Outcome::Accept}}) {
+    auto p = load(zones() + "defaults: { verdict: " + word + " }\nrules:\n"
+                  "  - { from: lan, to: srv, deny: tcp/23 }\n  - { from: lan, to: srv, allow: ssh }\n");
+    auto rs = lower(p, "gw");
+    SCOPED_TRACE(word);
+    EXPECT_EQ(lan_to_srv(rs, Pkt().tcp(80)), expected);                       // no rule: default
+    EXPECT_EQ(verdict(rs, Pkt().src("192.0.2.1").dst("198.51.100.1").tcp(80).via("eth0", "eth3")), expected);
+    EXPECT_EQ(lan_to_srv(rs, Pkt().tcp(23)), Outcome::Drop);
+    EXPECT_EQ(lan_to_srv(rs, Pkt().tcp(22)), Outcome::Accept);
+    const ir::Chain* fwd = rs.table.find_chain("zp_fwd");
+    ASSERT_TRUE(fwd && fwd->base);
+    EXPECT_EQ(fwd->base->policy_accept, expected == Outcome::Accept);
+    // nft has no `policy reject`: a default of reject is an explicit final rule.
+    const auto* last = std::get_if<ir::Verdict>(&fwd->rules.back().action);
+    ASSERT_TRUE(last);
+    EXPECT_EQ(last->kind, expected == Outcome::Reject ? ir::VerdictKind::Reject
+                          : expected == Outcome::Accept ? ir::VerdictKind::Accept
+                                                        : ir::VerdictKind::Drop);
+  }
+}
+
+TEST(LowerPrecedence, RejectAnswersWithAdminProhibited) {
+  auto rs = lower(load(zones() + "rules:\n  - { from: lan, to: srv, reject: tcp/25 }\n"), "gw");
+  auto e = ir::evaluate(rs, Pkt().src("10.1.0.5").dst("10.2.0.9").via("eth1", "eth2").tcp(25));
+  EXPECT_EQ(e.outcome, Outcome::Reject);
+  EXPECT_EQ(e.reject, ir::RejectWith::IcmpxAdminProhibited);
+}
+
+TEST(LowerPrecedence, RateLimitedAllowIsReportedAndFallsToTheDefaultAbove) {
+  auto rs = lower(load(zones() + R"(rules:
+  - { name: limited, from: lan, to: srv, allow: ssh, limit: 10/minute }
+)"), "gw");
+  auto e = ir::evaluate(rs, Pkt().src("10.1.0.5").dst("10.2.0.9").via("eth1", "eth2").tcp(22));
+  EXPECT_EQ(e.outcome, Outcome::Accept);
+  ASSERT_FALSE(e.trace.empty());
+  EXPECT_TRUE(e.trace.back().assumed_within_limit);
+  const ir::Rule* r = rs.find_rule(e.trace.back().rule_id);
+  ASSERT_TRUE(r);
+  // The limit is the last match, so only packets of the service consume the rate; the default
+  // follows, so a packet over the limit is judged as if the rule did not apply.
+  const auto* limit = std::get_if<ir::LimitMatch>(&r->matches.back());
+  ASSERT_TRUE(limit);
+  EXPECT_EQ(limit->rate, 10u);
+  EXPECT_EQ(limit->per, ir::TimeUnit::Minute);
+}
+
+TEST(LowerPrecedence, LogChangesNoVerdictAndNamesTheRule) {
+  auto rs = lower(load(zones() + R"(defaults: { verdict: drop, log: denied }
+rules:
+  - { name: web, from: lan, to: srv, allow: https, log: true }
+)"), "gw");
+  auto e = ir::evaluate(rs, Pkt().src("10.1.0.5").dst("10.2.0.9").via("eth1", "eth2").tcp(443));
+  EXPECT_EQ(e.outcome, Outcome::Accept);
+  const ir::Rule* r = rs.find_rule(e.trace.back().rule_id);
+  ASSERT_TRUE(r && r->statements.size() == 1);
+  EXPECT_EQ(std::get<ir::Log>(r->statements[0]).prefix, "zp allow web: ");
+  auto d = ir::evaluate(rs, Pkt().src("10.1.0.5").dst("10.2.0.9").via("eth1", "eth2").tcp(80));
+  EXPECT_EQ(d.outcome, Outcome::Drop);
+  const ir::Rule* dr = rs.find_rule(d.trace.back().rule_id);
+  ASSERT_TRUE(dr && dr->statements.size() == 1);
+  EXPECT_EQ(std::get<ir::Log>(dr->statements[0]).prefix, "zp default drop: ");
+}
+
+TEST(LowerServices, PortsProtocolsAndIcmpMatchAsTheServiceSays) {
+  auto rs = lower(load(zones() + R"(rules:
+  - { from: lan, to: srv, allow: [dns, tcp/8000-8010, "udp/5000,5005", proto/gre, icmp/echo-request, icmpv6/destination-unreachable/4, sctp] }
+)"), "gw");
+  EXPECT_EQ(lan_to_srv(rs, Pkt().tcp(53)), Outcome::Accept);
+  EXPECT_EQ(lan_to_srv(rs, Pkt().udp(53)), Outcome::Accept);
+  EXPECT_EQ(lan_to_srv(rs, Pkt().tcp(8005)), Outcome::Accept);
+  EXPECT_EQ(lan_to_srv(rs, Pkt().tcp(8011)), Outcome::Drop);
+  EXPECT_EQ(lan_to_srv(rs, Pkt().udp(5005)), Outcome::Accept);
+  EXPECT_EQ(lan_to_srv(rs, Pkt().udp(5001)), Outcome::Drop);
+  EXPECT_EQ(lan_to_srv(rs, Pkt().tcp(5005)), Outcome::Drop);
+  EXPECT_EQ(lan_to_srv(rs, Pkt().proto(47)), Outcome::Accept);
+  EXPECT_EQ(lan_to_srv(rs, Pkt().proto(50)), Outcome::Drop);
+  EXPECT_EQ(lan_to_srv(rs, Pkt().proto(132, 9999)), Outcome::Accept);
+  EXPECT_EQ(lan_to_srv(rs, Pkt().icmp(8)), Outcome::Accept);
+  EXPECT_EQ(lan_to_srv(rs, Pkt().icmp(0)), Outcome::Drop);
+  auto v6 = [&](Pkt p) { return verdict(rs, p.src("fd00:1::5").dst("fd00:2::9").via("eth1", "eth2")); };
+  EXPECT_EQ(v6(Pkt().src("fd00:1::5").icmp(1, 4)), Outcome::Accept);
+  EXPECT_EQ(v6(Pkt().src("fd00:1::5").icmp(1, 3)), Outcome::Drop);
+  // icmp/echo-request is IPv4 only: an ICMPv6 echo request is not it.
+  EXPECT_EQ(v6(Pkt().src("fd00:1::5").icmp(128)), Outcome::Drop);
+  EXPECT_EQ(v6(Pkt().tcp(53)), Outcome::Accept);
+}
+
+TEST(LowerServices, PortMatchesAlwaysCarryTheirProtocolAndIcmpItsFamily) {
+  auto rs = lower(load(zones() + R"(rules:
+  - { from: lan, to: srv, allow: [dns, ssh, tcp/2222, icmp/echo-request, proto/icmp] }
+)"), "gw");
+  size_t seen_ports = 0, seen_icmp = 0;
+  for (const auto& c : rs.table.chains)
+    for (const auto& r : c.rules) {
+      bool l4 = false, nf4 = false;
+      for (const auto& m : r.matches) {
+        const auto* f = std::get_if<ir::FieldMatch>(&m);
+        if (!f) continue;
+        if (f->field == Field::L4proto) l4 = true;
+        if (f->field == Field::Nfproto && f->values == std::vector<Range>{{kNfprotoIpv4, kNfprotoIpv4}}) nf4 = true;
+        if (f->field == Field::Dport || f->field == Field::Sport) {
+          EXPECT_TRUE(l4) << "th port before meta l4proto in " << c.name;
+          ++seen_ports;
+        }
+        if (f->field == Field::L4proto && f->values == std::vector<Range>{{kProtoIcmp, kProtoIcmp}}) {
+          EXPECT_TRUE(nf4) << "icmp without meta nfproto ipv4 in " << c.name;
+          ++seen_icmp;
+        }
+      }
+    }
+  EXPECT_GT(seen_ports, 0u);
+  EXPECT_GT(seen_icmp, 0u);
+}
+
+TEST(LowerServices, EntriesOfOneProtocolShareOneRule) {
+  auto rs = lower(load(zones() + R"(rules:
+  - { name: many, from: lan, to: srv, allow: [ssh, tcp/2222, https, http] }
+)"), "gw");
+  size_t rules_of_many = 0;
+  for (const auto& c : rs.table.chains)
+    for (const auto& r : c.rules)
+      if (r.comment == "rule many") {
+        ++rules_of_many;
+        ASSERT_EQ(r.matches.size(), 2u);
+        EXPECT_EQ(std::get<ir::FieldMatch>(r.matches[1]).values,
+                  (std::vector<Range>{{22, 22}, {80, 80}, {443, 443}, {2222, 2222}}));
+      }
+  EXPECT_EQ(rules_of_many, 1u);
+}
+
+}  // namespace
+}  // namespace zp::lower_test

@@ -1,0 +1,60 @@
+// Header space boxes: for each IR field, the ranges its value is known to lie in (when the field
+// exists), plus the families and conntrack states a query can see. A box is a superset of the
+// packets a query asks about; rules and set elements that cannot match any packet of the box are
+// left out of the Z3 encoding (slicing), which leaves every verdict inside the box unchanged.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "ir/packet.h"
+#include "ir/ruleset.h"
+#include "ir/value.h"
+
+namespace zp::verifier {
+
+// Sorts and merges ranges (adjacent ones too).
+std::vector<Range> normalize(std::vector<Range> rs);
+// The intersection of two normalized range lists.
+std::vector<Range> intersect(const std::vector<Range>& a, const std::vector<Range>& b);
+// a minus b, both normalized.
+std::vector<Range> subtract(const std::vector<Range>& a, const std::vector<Range>& b);
+bool overlaps(const std::vector<Range>& a, const std::vector<Range>& b);
+// Whether every value of `a` lies in `b` (normalized lists).
+bool covers(const std::vector<Range>& b, const std::vector<Range>& a);
+
+inline constexpr uint32_t kAllCtStates =
+    ir::kCtInvalid | ir::kCtEstablished | ir::kCtRelated | ir::kCtNew | ir::kCtUntracked;
+
+struct Box {
+  // nullopt: unconstrained; otherwise normalized ranges (empty: the field never exists).
+  std::array<std::optional<std::vector<Range>>, kFieldCount> fields;
+  bool v4 = true;
+  bool v6 = true;
+  uint32_t ct_states = kAllCtStates;
+
+  // Narrows a field to `rs` (intersecting with what the box already says).
+  void restrict(Field f, std::vector<Range> rs);
+  const std::optional<std::vector<Range>>& get(Field f) const {
+    return fields[static_cast<size_t>(f)];
+  }
+  // The box holding exactly one packet.
+  static Box point(const ir::Packet& p);
+};
+
+// What slicing keeps of a ruleset for a box: per chain, which rules may match; per set or map,
+// which elements may be met. A rule left out never matches a packet of the box.
+struct Slice {
+  std::vector<std::vector<bool>> keep_rule;             // [chain][rule], parallel to table.chains
+  std::vector<std::vector<size_t>> set_elements;        // parallel to table.sets
+  std::vector<std::vector<size_t>> map_elements;        // parallel to table.maps
+  size_t kept_rules = 0;
+  size_t total_rules = 0;
+};
+
+// Computes the slice of `table` for `box`; with `box == nullptr` everything is kept.
+Slice slice_table(const ir::Table& table, const Box* box);
+
+}  // namespace zp::verifier

@@ -1,0 +1,129 @@
+// The verifier's entry points and result model. Z3 stays behind this header: callers see
+// packets, verdicts, traces and statuses, never solver objects.
+//
+//  * explain(): the verdict and rule trace of one concrete packet, answered through the same Z3
+//    encoding of the ruleset that verify() uses (every packet field fixed).
+//  * verify(): every intent of the policy on every target where its traffic can occur, the
+//    translation validation (policy semantics ≡ compiled ruleset, per target and hook) and the
+//    built-in checks.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/policy.h"
+#include "ir/packet.h"
+#include "ir/ruleset.h"
+
+namespace zp::verifier {
+
+enum class Verdict : uint8_t { Accept, Drop, Reject };
+std::string_view to_string(Verdict v);
+
+// One rule a packet meets on its way through the ruleset, in evaluation order.
+struct TraceStep {
+  std::string chain;
+  int rule = 0;          // 1-based position within the chain; 0 means the chain's own policy
+  uint32_t rule_id = 0;  // the IR rule id (0 for a chain policy)
+  std::string nft;       // the rule as nft prints it (when a printer was given), or the policy
+  std::vector<ir::Origin> origins;
+  std::string note;      // e.g. "rate limit assumed not exceeded"
+};
+
+struct Explanation {
+  ir::Packet packet;
+  Verdict verdict = Verdict::Drop;
+  std::vector<TraceStep> trace;
+  bool unknown = false;       // the solver gave up (resource limit)
+  bool used_limits = false;   // a rate-limit match decided the path (assumed within its rate)
+};
+
+// Prints an IR rule as nft text (the CLI passes the nft text backend).
+using NftTextFn = std::function<std::string(const ir::Rule&)>;
+
+inline constexpr uint64_t kDefaultRlimit = 20'000'000;
+
+struct Options {
+  uint64_t rlimit = kDefaultRlimit;  // Z3 resource limit per query (deterministic)
+  bool translation_validation = true;
+  bool builtin_checks = true;
+  bool slicing = true;  // false: one unsliced formula per query (the benchmark's baseline)
+  NftTextFn nft_text;
+};
+
+enum class Status : uint8_t { Pass, Fail, Unknown, NotApplicable };
+std::string_view to_string(Status s);
+
+// A concrete packet showing that a property does not hold.
+struct Witness {
+  std::string target;
+  Explanation ir;                         // what the compiled ruleset does with it
+  std::optional<Verdict> policy_verdict;  // translation validation: what the policy says
+  std::vector<ir::Origin> policy_rules;   // the policy rules that apply to the packet
+};
+
+// One intent on one target (or one target/hook of the translation validation).
+struct TargetCheck {
+  std::string target;
+  std::vector<ir::Hook> hooks;
+  Status status = Status::Pass;
+  std::optional<Witness> witness;
+  std::string message;
+  bool limits_involved = false;  // a rate-limited rule can decide packets of this class
+};
+
+struct IntentResult {
+  std::string name;
+  policy::Assertion::Kind kind = policy::Assertion::Kind::Reach;
+  ir::SourceLoc loc;
+  Status status = Status::Pass;  // fail if any target fails, else unknown if any, else pass
+  std::vector<TargetCheck> targets;
+  std::string message;           // e.g. "applicable on no target"
+};
+
+struct ValidationResult {
+  std::string target;
+  ir::Hook hook = ir::Hook::Forward;
+  Status status = Status::Pass;
+  std::optional<Witness> witness;
+};
+
+// A built-in check's warning.
+struct Finding {
+  std::string code;   // stable, e.g. "ZP3001"
+  std::string check;  // "any-port", "shadowed-rule", "zone-overlap", "exposure"
+  ir::SourceLoc loc;
+  std::string message;
+  std::vector<ir::SourceLoc> related;
+  std::optional<Witness> witness;  // a packet showing it (exposures)
+};
+
+struct Stats {
+  size_t queries = 0;
+  size_t rules_total = 0;    // rules over all queries before slicing
+  size_t rules_encoded = 0;  // rules over all queries after slicing
+  double seconds = 0;
+};
+
+struct Report {
+  std::string policy_file;
+  std::vector<IntentResult> intents;
+  std::vector<ValidationResult> validations;
+  std::vector<Finding> findings;
+  Stats stats;
+  // 0 all pass, 1 a failure or mismatch (or a finding with `strict`), 3 only unknowns.
+  int exit_code(bool strict) const;
+};
+
+// `rulesets` holds the compiled ruleset of each target to verify (matched by Ruleset::target);
+// targets without a ruleset are skipped.
+Report verify(const policy::Policy& policy, const std::vector<ir::Ruleset>& rulesets,
+              const Options& options);
+
+// The verdict of `ruleset` for `packet` at packet.hook. Rate limits are assumed not exceeded.
+Explanation explain(const ir::Ruleset& ruleset, const ir::Packet& packet, const Options& options);
+
+}  // namespace zp::verifier

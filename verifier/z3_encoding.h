@@ -1,0 +1,181 @@
+// Internal to the verifier: the Z3 encodings. Only the few verifier translation units that talk
+// to the solver include this header (z3++.h is slow to compile).
+#pragma once
+
+#include <z3++.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/policy.h"
+#include "ir/packet.h"
+#include "ir/ruleset.h"
+#include "verifier/header_space.h"
+#include "verifier/verifier.h"
+
+namespace zp::verifier::enc {
+
+// Outcome of a chain as a 2-bit vector: fell off the end / returned, or a final verdict.
+inline constexpr unsigned kOutContinue = 0, kOutAccept = 1, kOutDrop = 2, kOutReject = 3;
+
+// The symbolic packet at one hook. Addresses are 128 bits; an IPv4 address lives in the low 32
+// bits. An interface name of 0 means "no interface" (no input interface at output, no output
+// interface at input).
+struct SymPacket {
+  ir::Hook hook;
+  z3::expr v6;  // Bool: IPv6 (else IPv4)
+  z3::expr l4proto, saddr, daddr, sport, dport, icmp_type, icmp_code, iif, oif, ct, mark;
+};
+
+SymPacket make_packet(z3::context& c, ir::Hook hook, const std::string& tag);
+// What every real packet at the hook satisfies (see docs/verification.md, "The packet model").
+z3::expr wellformed(const SymPacket& p);
+// The packet equals the concrete one.
+z3::expr equals(const SymPacket& p, const ir::Packet& pkt);
+ir::Packet read_packet(const SymPacket& p, const z3::model& m);
+
+z3::expr bv(z3::context& c, u128 v, int bits);
+u128 model_value(const z3::model& m, const z3::expr& e);
+z3::expr field_exists(const SymPacket& p, Field f);
+z3::expr field_value(const SymPacket& p, Field f);
+// value ∈ ranges (a prefix compares only its high bits).
+z3::expr in_ranges(const z3::expr& v, int bits, const std::vector<Range>& ranges);
+z3::expr is_icmp(const SymPacket& p);  // ICMP over IPv4 or ICMPv6 over IPv6
+z3::expr mk_or(z3::context& c, const std::vector<z3::expr>& xs);
+z3::expr mk_and(z3::context& c, const std::vector<z3::expr>& xs);
+
+// The unknowns a verdict can depend on: one Bool per rate limit, "within its rate". Limits are
+// keyed by the policy rule they come from, so the policy and the ruleset share the unknown.
+class LimitVars {
+ public:
+  explicit LimitVars(z3::context& c) : c_(c) {}
+  z3::expr get(const std::string& key);
+  bool empty() const { return vars_.empty(); }
+  const std::map<std::string, z3::expr>& all() const { return vars_; }
+
+ private:
+  z3::context& c_;
+  std::map<std::string, z3::expr> vars_;
+};
+// The key of the limit of an IR rule: its first located origin, else its id.
+std::string limit_key(const ir::Rule& r);
+std::string limit_key(const policy::Rule& r);
+
+// The verdict of one ruleset at one hook, as a Z3 term over a symbolic packet.
+class IrEncoder {
+ public:
+  IrEncoder(z3::context& c, const ir::Ruleset& rs, const SymPacket& p, LimitVars& limits,
+            const Box* slice_box);
+  // accept / drop / reject as kOutAccept / kOutDrop / kOutReject.
+  z3::expr hook_verdict();
+  // The rules the packet meets, read from a model of the encoding (concrete packets); returns
+  // the verdict the walk reaches (it must equal hook_verdict() in the model).
+  unsigned trace(const z3::model& m, const NftTextFn& nft, std::vector<TraceStep>& steps,
+                 bool& used_limits);
+  const Slice& slice() const { return slice_; }
+  bool has_limits() const { return has_limits_; }
+
+ private:
+  z3::expr rule_match(size_t chain, size_t rule);
+  z3::expr match(const ir::Match& m, const ir::Rule& r);
+  z3::expr key_in(const std::vector<Field>& key, const ir::Key& elem);
+  z3::expr chain_outcome(size_t chain, int depth);
+  z3::expr action(const ir::Rule& r, const z3::expr& next, int depth);
+  z3::expr verdict(const ir::Verdict& v, const z3::expr& next, int depth);
+  size_t chain_index(const std::string& name) const;
+  const ir::Map& find_map(const std::string& name, size_t* index) const;
+  std::optional<unsigned> walk_verdict(const ir::Verdict& v, const z3::model& m, int depth,
+                                       const NftTextFn& nft, std::vector<TraceStep>& steps,
+                                       bool& used_limits);
+  unsigned walk_chain(size_t chain, const z3::model& m, int depth, const NftTextFn& nft,
+                      std::vector<TraceStep>& steps, bool& used_limits);
+  bool holds(const z3::model& m, const z3::expr& e) const;
+
+  z3::context& c_;
+  const ir::Ruleset& rs_;
+  const SymPacket& p_;
+  LimitVars& limits_;
+  Slice slice_;
+  bool has_limits_ = false;
+  std::map<std::pair<size_t, size_t>, z3::expr> match_cache_;
+  std::map<size_t, z3::expr> chain_cache_;
+  std::map<std::string, z3::expr> set_cache_;
+};
+
+// Zone classification and the verdict the policy itself gives (docs/semantics.md), computed from
+// the policy AST alone.
+class PolicyEncoder {
+ public:
+  PolicyEncoder(z3::context& c, const policy::Policy& pol, size_t target, const SymPacket& p,
+                LimitVars& limits);
+  // Class values: a zone index, the target itself, or none.
+  unsigned target_class() const { return static_cast<unsigned>(pol_.zones.size()); }
+  unsigned none_class() const { return target_class() + 1; }
+  static constexpr int kClassBits = 16;
+  z3::expr src_class();
+  z3::expr dst_class();
+  // Address-only classification (longest prefix), as anti-spoofing uses it.
+  z3::expr addr_class(const z3::expr& addr);
+  z3::expr essential();  // accepted as loopback / ND / MLD / DHCP at input and output
+  z3::expr spoofed();
+  z3::expr rule_applies(size_t rule);
+  z3::expr endpoint_matches(const policy::Endpoint& e, bool source);
+  z3::expr service_matches(const policy::ServiceEntry& s);
+  z3::expr services_match(const std::vector<policy::ServiceRef>& refs);
+  z3::expr verdict();  // kOutAccept / kOutDrop / kOutReject
+
+ private:
+  z3::expr iface_is(const z3::expr& iface, const std::string& name);
+
+  z3::context& c_;
+  const policy::Policy& pol_;
+  size_t target_;
+  const SymPacket& p_;
+  LimitVars& limits_;
+  std::optional<z3::expr> src_, dst_;
+  std::vector<std::optional<z3::expr>> applies_;
+};
+
+// --- shared by the query translation units -------------------------------------------------------
+
+// Applies the deterministic resource limit to a solver.
+void configure(z3::solver& s, uint64_t rlimit);
+
+// The interface names that can make a difference: every name the policy or the ruleset compares
+// against, plus one fresh name standing for all others. `closed` is false when the ruleset
+// matches interface-name ranges (wildcards); then names stay unconstrained.
+struct IfaceUniverse {
+  std::vector<u128> names;
+  bool closed = true;
+};
+IfaceUniverse iface_universe(const policy::Policy& pol, const ir::Ruleset* rs);
+z3::expr iface_domain(const SymPacket& p, const IfaceUniverse& u);
+
+// The limits' values in a model (true: within rate).
+std::map<std::string, bool> limit_values(const LimitVars& lv, const z3::model& m);
+
+// A witness for a concrete packet: the ruleset's trace (re-explained with the model's limit
+// values) and the policy rules that apply to it.
+Witness make_witness(const policy::Policy& pol, size_t target, const ir::Ruleset& rs,
+                     const ir::Packet& pkt, const std::map<std::string, bool>& limits,
+                     const Options& o, bool with_policy_verdict);
+
+Explanation explain_with_limits(const ir::Ruleset& rs, const ir::Packet& pkt, const Options& o,
+                                const std::map<std::string, bool>& limits);
+
+Verdict to_verdict(unsigned out);
+
+// The hooks a target's ruleset serves.
+std::vector<ir::Hook> target_hooks(const policy::Target& t);
+
+// Translation validation of one hook: the ruleset's verdict equals the policy's for every packet.
+ValidationResult validate_hook(const policy::Policy& pol, size_t target, const ir::Ruleset& rs,
+                               ir::Hook hook, const Options& o, Stats& stats);
+
+// The built-in checks that need the solver: shadowed rules and unintended exposures.
+void solver_checks(const policy::Policy& pol, const std::vector<ir::Ruleset>& rulesets,
+                   const Options& o, std::vector<Finding>& out, Stats& stats);
+
+}  // namespace zp::verifier::enc
