@@ -1,0 +1,23 @@
+// Runs the real zoneproof binary, as a user would, and captures its output and exit code.
+#pragma once
+
+#include <string>
+
+#include "tests/backends/nft_runner.h"
+
+namespace zp::testing {
+
+inline CommandResult zoneproof(const std::string& args) {
+  return run_shell(std::string(ZP_EXE) + " " + args);
+}
+
+// Stdout only (stderr discarded), for outputs that are parsed.
+inline CommandResult zoneproof_stdout(const std::string& args) {
+  return run_shell(std::string(ZP_EXE) + " " + args + " 2>/dev/null");
+}
+
+inline std::string source_path(const std::string& relative) {
+  return std::string(ZP_SOURCE_DIR) + "/" + relative;
+}
+
+}  // namespace zp::testing

@@ -1,0 +1,94 @@
+// The exit-code contract of docs/cli.md, checked on the real binary: 0 nothing found, 1 a finding,
+// 2 usage error or unreadable input, 3 only unknowns.
+#include <gtest/gtest.h>
+
+#include "tests/cli/cli_run.h"
+
+namespace zp::testing {
+namespace {
+
+const char* kGood = R"(zones:
+  internet: { addresses: [0.0.0.0/0, "::/0"], trust: untrusted }
+  web: { addresses: [192.0.2.0/24] }
+rules:
+  - { name: www, from: internet, to: web, allow: https }
+targets:
+  gw: { kind: gateway, interfaces: { eth0: internet, eth1: web } }
+assertions:
+  - { name: web is up, reach: { from: internet, to: web, service: https } }
+)";
+
+TEST(ExitCodes, VersionAndHelp) {
+  auto v = zoneproof("--version");
+  EXPECT_EQ(v.status, 0);
+  EXPECT_NE(v.output.find("zoneproof "), std::string::npos);
+  for (const char* cmd : {"check", "compile", "verify", "explain"}) {
+    auto h = zoneproof(std::string(cmd) + " --help");
+    EXPECT_EQ(h.status, 0) << cmd;
+    EXPECT_NE(h.output.find("POLICY"), std::string::npos) << cmd;
+  }
+}
+
+TEST(ExitCodes, UsageErrorsAreTwo) {
+  EXPECT_EQ(zoneproof("").status, 2);
+  EXPECT_EQ(zoneproof("frobnicate").status, 2);
+  EXPECT_EQ(zoneproof("compile").status, 2);
+  TempFile good(kGood);
+  EXPECT_EQ(zoneproof("compile " + good.path() + " --format xml").status, 2);
+  auto unknown_target = zoneproof("compile " + good.path() + " --target gww");
+  EXPECT_EQ(unknown_target.status, 2);
+  EXPECT_NE(unknown_target.output.find("did you mean 'gw'?"), std::string::npos)
+      << unknown_target.output;
+}
+
+TEST(ExitCodes, UnreadableInputIsTwo) {
+  auto missing = zoneproof("check /nonexistent/policy.yaml");
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_NE(missing.output.find("cannot read policy '/nonexistent/policy.yaml'"), std::string::npos);
+  EXPECT_EQ(zoneproof("check /tmp").status, 2);
+  EXPECT_EQ(zoneproof("verify /nonexistent/policy.yaml").status, 2);
+}
+
+TEST(ExitCodes, GoodPolicyIsZeroEverywhere) {
+  TempFile good(kGood);
+  auto c = zoneproof("check " + good.path());
+  EXPECT_EQ(c.status, 0) << c.output;
+  EXPECT_NE(c.output.find(": ok (2 zones, 0 services, 1 rules, 1 targets, 1 assertions)"),
+            std::string::npos)
+      << c.output;
+  EXPECT_EQ(zoneproof("compile " + good.path()).status, 0);
+  auto v = zoneproof("verify " + good.path());
+  EXPECT_EQ(v.status, 0) << v.output;
+}
+
+TEST(ExitCodes, PolicyErrorIsOneWithLocation) {
+  TempFile bad(std::string(kGood) + "  - { name: typo, isolate: { from: internett, to: web } }\n");
+  auto c = zoneproof("check " + bad.path());
+  EXPECT_EQ(c.status, 1);
+  EXPECT_NE(c.output.find(bad.path() + ":10:"), std::string::npos) << c.output;
+  EXPECT_NE(c.output.find("did you mean 'internet'?"), std::string::npos) << c.output;
+  EXPECT_EQ(zoneproof("compile " + bad.path()).status, 1);
+  EXPECT_EQ(zoneproof("verify " + bad.path()).status, 1);
+}
+
+TEST(ExitCodes, FailedIntentIsOne) {
+  TempFile broken(std::string(kGood) +
+                  "  - { name: web is closed, isolate: { from: internet, to: web } }\n");
+  auto v = zoneproof("verify " + broken.path());
+  EXPECT_EQ(v.status, 1) << v.output;
+  EXPECT_NE(v.output.find("fail"), std::string::npos) << v.output;
+}
+
+TEST(ExitCodes, CompileWritesTheFileAtomically) {
+  TempFile good(kGood);
+  std::string out = good.path() + ".nft";
+  auto r = zoneproof("compile " + good.path() + " -o " + out);
+  ASSERT_EQ(r.status, 0) << r.output;
+  auto text = read_file(out);
+  EXPECT_EQ(text.rfind("table inet zoneproof {}\ndelete table inet zoneproof\n", 0), 0u) << text;
+  EXPECT_EQ(nft_check(text).status, 0);
+  std::remove(out.c_str());
+}
+
+}  // namespace
+}  // namespace zp::testing
