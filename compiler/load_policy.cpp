@@ -55,20 +55,22 @@ class Loader {
   Loader(Diagnostics& diags, policy::Policy& p) : st_(diags, p) {}
   load::State& state() { return st_; }
 
-  void load_text(std::string_view text, const std::string& file) {
+  // `dir` is where the file's includes are resolved: its own folder, or for policy text given
+  // directly, the current directory.
+  void load_text(std::string_view text, const std::string& file, const fs::path& dir) {
     const std::string key = file_key(file);
     chain_.push_back(file);
     keys_.push_back(key);
     loaded_.insert(key);
     st_.policy.files.push_back(file);
     remember_source(file, text);
-    if (yaml::NodePtr root = yaml::parse(text, file, st_.reader.diags())) load_root(*root, file);
+    if (yaml::NodePtr root = yaml::parse(text, file, st_.reader.diags())) load_root(*root, dir);
     chain_.pop_back();
     keys_.pop_back();
   }
 
  private:
-  void load_root(const Node& root, const std::string& file) {
+  void load_root(const Node& root, const fs::path& dir) {
     if (root.is_null()) return;  // an empty file defines nothing
     if (!st_.reader.expect_map(root, "the policy", "a mapping with 'zones', 'rules', ...")) return;
     st_.reader.check_keys(root, "the policy", {"version", "include", "defaults", "zones", "services",
@@ -80,7 +82,7 @@ class Loader {
     if (const Node* r = Reader::get(root, "rules")) load::load_rules(*r, st_);
     if (const Node* t = Reader::get(root, "targets")) load::load_targets(*t, st_);
     if (const Node* a = Reader::get(root, "assertions")) load::load_assertions(*a, st_);
-    if (const Node* i = Reader::get(root, "include")) load_includes(*i, file);
+    if (const Node* i = Reader::get(root, "include")) load_includes(*i, dir);
   }
 
   void load_version(const Node& v) {
@@ -90,8 +92,7 @@ class Loader {
                              "this zoneproof reads 'version: 1'");
   }
 
-  void load_includes(const Node& n, const std::string& file) {
-    const fs::path dir = fs::path(file).parent_path();
+  void load_includes(const Node& n, const fs::path& dir) {
     for (const Node* item : st_.reader.scalar_or_list(n, "'include'", "a list of file paths")) {
       if (item->value.empty() || find_control_char(item->value) != std::string::npos) {
         st_.reader.diags().error(code::kUnreadable, item->loc,
@@ -116,7 +117,7 @@ class Loader {
                                  fmt::format("cannot read included file {}: {}", quote(path), *why));
         continue;
       }
-      load_text(text, path);
+      load_text(text, path, fs::path(path).parent_path());
     }
   }
 
@@ -163,12 +164,12 @@ void add_catalog(policy::Policy& p) {
 }
 
 std::optional<policy::Policy> load_and_check(std::string_view text, const std::string& name,
-                                   Diagnostics& diags) {
+                                             const fs::path& dir, Diagnostics& diags) {
   const size_t errors_before = diags.error_count();
   policy::Policy p;
   p.file = name;
   Loader loader(diags, p);
-  loader.load_text(text, name);
+  loader.load_text(text, name, dir);
   load::State& st = loader.state();
   if (!st.saw_zones && diags.error_count() == errors_before)
     diags.error(code::kMissingKey, {name, 1, 1}, "missing key 'zones' in the policy",
@@ -219,12 +220,12 @@ std::optional<policy::Policy> load_policy(const std::string& path, Diagnostics& 
     diags.error(code::kUnreadable, {path, 0, 0}, fmt::format("cannot read policy file: {}", *why));
     return std::nullopt;
   }
-  return load_and_check(text, path, diags);
+  return load_and_check(text, path, fs::path(path).parent_path(), diags);
 }
 
 std::optional<policy::Policy> load_policy_text(const std::string& text, const std::string& name,
                                                Diagnostics& diags) {
-  return load_and_check(text, name, diags);
+  return load_and_check(text, name, fs::path(), diags);
 }
 
 }  // namespace zp

@@ -40,21 +40,22 @@ std::vector<ir::Rule> lower_rule(const policy::Rule& rule) {
   return out;
 }
 
-ir::Rule default_rule(const policy::Defaults& d) {
+ir::Rule default_rule(const policy::Policy& policy) {
+  const policy::Defaults& d = policy.defaults;
   ir::Rule r;
   std::string what = fmt::format("default {}", verb(d.verdict));
   if (d.log_denied && d.verdict != policy::Action::Allow)
     r.statements.push_back(ir::Log{log_prefix("default", verb(d.verdict))});  // "zp default drop: "
   r.action = verdict_of(d.verdict);
   r.comment = what;
-  r.origins.push_back({"defaults", d.loc});
+  r.origins.push_back({"defaults", defaults_loc(policy)});
   return r;
 }
 
 }  // namespace
 
 LeafWriter::LeafWriter(const policy::Policy& policy)
-    : policy_(policy), default_rule_(default_rule(policy.defaults)) {
+    : policy_(policy), default_rule_(default_rule(policy)) {
   lowered_.reserve(policy.rules.size());
   for (const auto& r : policy.rules) lowered_.push_back(lower_rule(r));
 }

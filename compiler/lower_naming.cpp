@@ -64,6 +64,11 @@ std::string spoof_set_name(size_t interface_index, int family) {
   return fmt::format("zp_spoof{}_i{}", family_tag(family), interface_index);
 }
 
+ir::SourceLoc defaults_loc(const policy::Policy& policy) {
+  if (policy.defaults.loc.line != 0) return policy.defaults.loc;
+  return ir::SourceLoc{policy.file, 0, 0};
+}
+
 std::string safe_text(std::string_view text, size_t max_bytes) {
   std::string out;
   out.reserve(text.size());

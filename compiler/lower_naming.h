@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "compiler/policy.h"
 #include "ir/ruleset.h"
 
 namespace zp::lower {
@@ -28,6 +29,10 @@ std::string source_map_name(ir::Hook hook, int family);
 std::string destination_map_name(ir::Hook hook, int family, int source_class);
 // Anti-spoofing set of one gateway interface: "zp_spoof4_i0".
 std::string spoof_set_name(size_t interface_index, int family);
+
+// Where the defaults are written; a policy without a `defaults:` section gets them implicitly,
+// and then the origin is the policy file itself (line 0: no particular line).
+ir::SourceLoc defaults_loc(const policy::Policy& policy);
 
 // nft's limits on user text in a rule (NFT_USERDATA comment, NF_LOG_PREFIXLEN - 1).
 inline constexpr size_t kCommentBytes = 100;  // leaves room for the "zp:<id> " the backends add

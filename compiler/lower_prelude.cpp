@@ -1,5 +1,7 @@
 #include "compiler/lower_prelude.h"
 
+#include "compiler/lower_naming.h"
+
 namespace zp::lower {
 namespace {
 
@@ -34,10 +36,11 @@ std::vector<ir::Rule> conntrack_rules(const policy::Target& target) {
   return out;
 }
 
-std::vector<ir::Rule> essential_rules(const policy::Defaults& defaults, ir::Hook hook) {
+std::vector<ir::Rule> essential_rules(const policy::Policy& policy, ir::Hook hook) {
+  const policy::Defaults& defaults = policy.defaults;
   std::vector<ir::Rule> out;
   if (!defaults.essentials || (hook != ir::Hook::Input && hook != ir::Hook::Output)) return out;
-  ir::Origin origin{"essentials", defaults.loc};
+  ir::Origin origin{"essentials", defaults_loc(policy)};
   Field lo_side = hook == ir::Hook::Input ? Field::Iifname : Field::Oifname;
   out.push_back(make({single(lo_side, *ifname_value("lo"))}, ir::VerdictKind::Accept,
                      "essentials: loopback", origin));

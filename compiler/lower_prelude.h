@@ -18,6 +18,6 @@ std::vector<ir::Rule> conntrack_rules(const policy::Target& target);
 //   meta l4proto icmpv6 icmpv6 type { 130-137, 143 } accept
 //   meta nfproto ipv4 meta l4proto udp th sport 68 th dport 67 accept   (and 67 -> 68)
 //   meta nfproto ipv6 meta l4proto udp th sport 546 th dport 547 accept (and 547 -> 546)
-std::vector<ir::Rule> essential_rules(const policy::Defaults& defaults, ir::Hook hook);
+std::vector<ir::Rule> essential_rules(const policy::Policy& policy, ir::Hook hook);
 
 }  // namespace zp::lower

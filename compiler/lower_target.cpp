@@ -41,7 +41,7 @@ ir::Ruleset lower_target(const policy::Policy& policy, size_t target_index) {
   rs.table.sets = std::move(spoof.sets);
   for (ir::Hook hook : hooks_of(target)) {
     lower::HookInput in{policy, target_index, hook, flat, leaves, lower::conntrack_rules(target)};
-    auto essentials = lower::essential_rules(policy.defaults, hook);
+    auto essentials = lower::essential_rules(policy, hook);
     in.prelude.insert(in.prelude.end(), essentials.begin(), essentials.end());
     if (hook == ir::Hook::Forward || hook == ir::Hook::Input)
       in.prelude.insert(in.prelude.end(), spoof.rules.begin(), spoof.rules.end());

@@ -67,9 +67,9 @@ case "$mode" in
       CXX=clang++ configure_and_build "$build-fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZP_FUZZ=ON \
         -DCMAKE_CXX_COMPILER=clang++
       corpus=$(mktemp -d)  # the fuzzer adds to its corpus: keep the tree clean
-      cp -r fuzz/corpus/. "$corpus"
+      cp -r fuzz/corpus/policy_loader/. "$corpus"
       "$build-fuzz/fuzz/policy_loader_fuzz" -max_total_time="${ZP_FUZZ_SECONDS:-60}" \
-        -max_len=4096 "$corpus" 2>&1 | tail -n 3
+        -max_len=4096 -dict=fuzz/policy.dict "$corpus" 2>&1 | tail -n 3
       rm -rf "$corpus"
     fi
     ;;

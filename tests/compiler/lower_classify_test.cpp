@@ -8,6 +8,9 @@
 namespace zp::lower_test {
 namespace {
 
+using lower::flatten_zones;
+using lower::Segment;
+
 const char* kTiers = R"(
 zones:
   internet: { addresses: [0.0.0.0/0, "::/0"] }
