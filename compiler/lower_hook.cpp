@@ -1,9 +1,11 @@
 #include "compiler/lower_hook.h"
 
 #include <algorithm>
-#include <iterator>
 #include <map>
+#include <set>
 #include <string>
+
+#include <fmt/core.h>
 
 #include "compiler/lower_naming.h"
 #include "compiler/lower_scope.h"
@@ -12,16 +14,14 @@ namespace zp::lower {
 namespace {
 
 using Indices = std::vector<size_t>;
+using policy::Action;
 
-Indices merged(const Indices& a, const Indices& b) {
-  Indices out;
-  out.reserve(a.size() + b.size());
-  std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
-  return out;
-}
+constexpr Action kPrecedence[] = {Action::Reject, Action::Deny, Action::Allow};
+// A group of at most this many IR rules is written inline rather than behind a jump.
+constexpr size_t kInlineLimit = 2;
 
-ir::Verdict go_to(const std::string& chain) {
-  return ir::Verdict{ir::VerdictKind::Goto, chain, ir::RejectWith::IcmpxAdminProhibited};
+ir::Verdict verdict(ir::VerdictKind kind, const std::string& chain) {
+  return ir::Verdict{kind, chain, ir::RejectWith::IcmpxAdminProhibited};
 }
 
 Field address_field(int family, bool source) {
@@ -34,21 +34,28 @@ class HookLowering {
   HookLowering(const HookInput& in, ir::Table& table)
       : in_(in),
         table_(table),
-        target_(in.policy.targets[in.target_index]),
+        zones_(in.policy.zones),
         src_self_(in.hook == ir::Hook::Output),
         dst_self_(in.hook == ir::Hook::Input),
-        scopes_(rule_scopes(in.policy, in.target_index, in.hook)) {
+        scopes_(rule_scopes(in.policy, in.target_index, in.hook)),
+        origin_{"zone classification", in.policy.targets[in.target_index].loc} {
     for (size_t i = 0; i < scopes_.size(); ++i) {
-      if (!scopes_[i].live(src_self_, dst_self_)) continue;
-      if (scopes_[i].from_all) from_all_.push_back(i);
-      for (int cls : scopes_[i].from) explicit_from_[cls].push_back(i);
+      const RuleScope& s = scopes_[i];
+      if (!s.live(src_self_, dst_self_)) continue;
+      for (int cls : s.from) {
+        from_class_[cls].push_back(i);
+        if (s.to_all) from_to_any_[cls].push_back(i);
+      }
+      if (s.from_all && s.to_all) any_to_any_.push_back(i);
+      if (s.from_all)
+        for (int cls : s.to) any_to_class_[cls].push_back(i);
     }
   }
 
   void run() {
     ir::Chain base;
     base.name = base_chain_name(in_.hook);
-    base.base = ir::BaseChain{in_.hook, 0, in_.policy.defaults.verdict == policy::Action::Allow};
+    base.base = ir::BaseChain{in_.hook, 0, in_.policy.defaults.verdict == Action::Allow};
     base.rules = in_.prelude;
     if (src_self_) {
       source_body(kSelfClass, base.rules);
@@ -57,70 +64,127 @@ class HookLowering {
       source_body(kNoneClass, base.rules);
     }
     table_.chains.push_back(std::move(base));
-    for (auto& [cls, chain] : source_chains_) table_.chains.push_back(std::move(chain));
-    for (auto& chain : leaf_chains_) table_.chains.push_back(std::move(chain));
+    for (auto& chain : chains_) table_.chains.push_back(std::move(chain));
   }
 
  private:
-  // A zone needs its own source chain when some rule names it as a source explicitly, or when
-  // it is an interface zone (its packets must skip the address maps).
-  bool needs_source_chain(size_t zone) const {
-    return explicit_from_.count(static_cast<int>(zone)) || !in_.policy.zones[zone].interfaces.empty();
+  static const Indices& find(const std::map<int, Indices>& m, int cls) {
+    static const Indices kEmpty;
+    auto it = m.find(cls);
+    return it == m.end() ? kEmpty : it->second;
   }
 
-  const std::string& source_chain(int cls) {
-    auto it = source_chains_.find(cls);
-    if (it != source_chains_.end()) return it->second.name;
-    ir::Chain chain;
-    chain.name = source_chain_name(in_.hook, cls);
-    source_body(cls, chain.rules);
-    return source_chains_.emplace(cls, std::move(chain)).first->second.name;
-  }
-
-  const std::string& leaf_chain(const Indices& rules) {
-    auto it = leaf_names_.find(rules);
-    if (it != leaf_names_.end()) return it->second;
-    ir::Chain chain;
-    chain.name = leaf_chain_name(in_.hook, leaf_chains_.size());
-    in_.leaves.write(rules, chain.rules);
-    leaf_chains_.push_back(std::move(chain));
-    return leaf_names_.emplace(rules, leaf_chains_.back().name).first->second;
-  }
-
-  ir::Rule lookup_rule(std::vector<Field> key, std::string map, std::string comment) const {
+  ir::Rule lookup(Field key, std::string map, std::string comment) const {
     ir::Rule r;
-    r.action = ir::VmapLookup{std::move(key), std::move(map)};
+    r.action = ir::VmapLookup{{key}, std::move(map)};
     r.comment = std::move(comment);
-    r.origins.push_back({"zone classification", target_.loc});
+    r.origins.push_back(origin_);
     return r;
   }
 
-  // Adds a map with `elements` and a rule looking it up, unless there are no elements.
+  // Adds a map and the rule looking it up, unless it has no elements.
   void add_lookup(std::string name, Field key, bool interval, std::vector<ir::MapElement> elements,
                   std::string comment, std::vector<ir::Rule>& out) {
     if (elements.empty()) return;
-    out.push_back(lookup_rule({key}, name, std::move(comment)));
+    out.push_back(lookup(key, name, std::move(comment)));
     table_.maps.push_back(ir::Map{std::move(name), {key}, interval, std::move(elements)});
   }
 
-  // Interface-zone elements: each interface of the selected zones to its verdict.
   std::vector<ir::MapElement> interface_elements(
       const std::function<std::optional<ir::Verdict>(size_t zone)>& verdict_of) const {
     std::vector<ir::MapElement> out;
-    for (size_t z = 0; z < in_.policy.zones.size(); ++z) {
-      if (in_.policy.zones[z].interfaces.empty()) continue;
+    for (size_t z = 0; z < zones_.size(); ++z) {
+      if (zones_[z].interfaces.empty()) continue;
       auto v = verdict_of(z);
       if (!v) continue;
-      for (const auto& [name, loc] : in_.policy.zones[z].interfaces)
+      for (const auto& [name, loc] : zones_[z].interfaces)
         if (auto value = ifname_value(name)) out.push_back({{{*value, *value}}, *v});
     }
     return out;
   }
 
+  // A chain of the given rules of one action, made once under `name`.
+  const std::string& group_chain(const std::string& name, const Indices& rules, Action a) {
+    auto [it, fresh] = made_.insert(name);
+    if (fresh) {
+      ir::Chain c;
+      c.name = name;
+      in_.leaves.write_action(rules, a, c.rules);
+      chains_.push_back(std::move(c));
+    }
+    return *it;
+  }
+
+  // The rules of one action of a group shared by many class pairs: inline when short, else a
+  // jump to the group's chain.
+  void write_group(const Indices& rules, Action a, const std::string& name, std::vector<ir::Rule>& out) {
+    size_t n = in_.leaves.count(rules, a);
+    if (n == 0) return;
+    if (n <= kInlineLimit) return in_.leaves.write_action(rules, a, out);
+    ir::Rule r;
+    r.action = verdict(ir::VerdictKind::Jump, group_chain(name, rules, a));
+    r.comment = "shared rules";
+    r.origins.push_back(origin_);
+    out.push_back(std::move(r));
+  }
+
+  // Everything that applies between classes `src` and `dst`, then the default.
+  void write_leaf(int src, int dst, const Indices& pair, std::vector<ir::Rule>& out) {
+    for (Action a : kPrecedence) {
+      in_.leaves.write_action(pair, a, out);
+      write_group(find(from_to_any_, src), a, group_chain_name(in_.hook, src, kNoneClass, a), out);
+      write_group(find(any_to_class_, dst), a, group_chain_name(in_.hook, kNoneClass, dst, a), out);
+      write_group(any_to_any_, a, group_chain_name(in_.hook, kNoneClass, kNoneClass, a), out);
+    }
+    out.push_back(in_.leaves.default_rule());
+  }
+
+  // A complete leaf as a chain, shared by the pairs that would write the same rules.
+  const std::string& leaf_chain(int src, int dst, const Indices& pair) {
+    std::vector<long long> key(pair.begin(), pair.end());
+    key.push_back(-1);
+    key.push_back(find(from_to_any_, src).empty() ? kNoneClass : src);
+    key.push_back(find(any_to_class_, dst).empty() ? kNoneClass : dst);
+    auto it = leaf_names_.find(key);
+    if (it != leaf_names_.end()) return it->second;
+    ir::Chain c;
+    c.name = leaf_chain_name(in_.hook, leaf_names_.size());
+    write_leaf(src, dst, pair, c.rules);
+    chains_.push_back(std::move(c));
+    return leaf_names_.emplace(std::move(key), chains_.back().name).first->second;
+  }
+
+  // A chain of the rules of one action between two named classes, shared by equal contents.
+  const std::string& pair_chain(const Indices& rules, Action a) {
+    auto key = std::make_pair(static_cast<int>(a), rules);
+    auto it = pair_names_.find(key);
+    if (it != pair_names_.end()) return it->second;
+    ir::Chain c;
+    c.name = pair_chain_name(in_.hook, pair_names_.size());
+    in_.leaves.write_action(rules, a, c.rules);
+    chains_.push_back(std::move(c));
+    return pair_names_.emplace(std::move(key), chains_.back().name).first->second;
+  }
+
+  bool needs_source_chain(size_t zone) const {
+    return from_class_.count(static_cast<int>(zone)) || !zones_[zone].interfaces.empty();
+  }
+
+  const std::string& source_chain(int cls) {
+    auto it = source_names_.find(cls);
+    if (it != source_names_.end()) return it->second;
+    ir::Chain c;
+    c.name = source_chain_name(in_.hook, cls);
+    std::string name = c.name;
+    source_body(cls, c.rules);  // may add leaf and group chains first
+    chains_.push_back(std::move(c));
+    return source_names_.emplace(cls, std::move(name)).first->second;
+  }
+
   void classify_sources(std::vector<ir::Rule>& out) {
     auto verdict_of = [&](size_t z) -> std::optional<ir::Verdict> {
       if (!needs_source_chain(z)) return std::nullopt;
-      return go_to(source_chain(static_cast<int>(z)));
+      return verdict(ir::VerdictKind::Goto, source_chain(static_cast<int>(z)));
     };
     add_lookup(source_map_name(in_.hook, 0), Field::Iifname, false, interface_elements(verdict_of),
                "source zone by interface", out);
@@ -129,52 +193,88 @@ class HookLowering {
                  segment_map_elements(in_.flat.of(family), verdict_of), "source zone by address", out);
   }
 
-  // What a packet of source class `cls` meets: destination classification, then the leaf of
-  // (cls, no zone) — or, at input, the leaf of (cls, the target itself).
-  void source_body(int cls, std::vector<ir::Rule>& out) {
-    auto it = explicit_from_.find(cls);
-    const Indices applicable = it == explicit_from_.end() ? from_all_ : merged(from_all_, it->second);
+  // What a packet of source class `src` meets once its source is known.
+  void source_body(int src, std::vector<ir::Rule>& out) {
+    const Indices& named = find(from_class_, src);
     if (dst_self_) {
-      Indices leaf;
-      for (size_t i : applicable)
-        if (scopes_[i].to_matches(kSelfClass)) leaf.push_back(i);
-      in_.leaves.write(leaf, out);
+      Indices pair;
+      for (size_t i : named)
+        if (std::binary_search(scopes_[i].to.begin(), scopes_[i].to.end(), kSelfClass)) pair.push_back(i);
+      write_leaf(src, kSelfClass, pair, out);
       return;
     }
-    Indices to_all;
-    std::map<int, Indices> to_zone;  // destination zone -> rules naming it explicitly
-    for (size_t i : applicable) {
-      if (scopes_[i].to_all) to_all.push_back(i);
+    std::map<int, Indices> to_zone;  // destination zone -> rules naming both
+    for (size_t i : named)
       for (int d : scopes_[i].to)
         if (d >= 0) to_zone[d].push_back(i);
-    }
-    for (size_t z = 0; z < in_.policy.zones.size(); ++z)
-      if (!in_.policy.zones[z].interfaces.empty()) to_zone[static_cast<int>(z)];
-    auto verdict_of = [&](size_t z) -> std::optional<ir::Verdict> {
-      auto found = to_zone.find(static_cast<int>(z));
-      if (found == to_zone.end()) return std::nullopt;
-      return go_to(leaf_chain(merged(to_all, found->second)));
+    auto leaf_of = [&](size_t z) -> std::optional<ir::Verdict> {
+      return verdict(ir::VerdictKind::Goto, leaf_chain(src, static_cast<int>(z), find(to_zone, static_cast<int>(z))));
     };
-    add_lookup(destination_map_name(in_.hook, 0, cls), Field::Oifname, false,
-               interface_elements(verdict_of), "destination zone by interface", out);
-    for (int family : {4, 6})
-      add_lookup(destination_map_name(in_.hook, family, cls), address_field(family, false), true,
-                 segment_map_elements(in_.flat.of(family), verdict_of), "destination zone by address",
-                 out);
-    in_.leaves.write(to_all, out);
+    add_lookup(destination_map_name(in_.hook, 0, src), Field::Oifname, false, interface_elements(leaf_of),
+               "destination zone by interface", out);
+    for (Action a : kPrecedence) {
+      write_group(find(from_to_any_, src), a, group_chain_name(in_.hook, src, kNoneClass, a), out);
+      // Decided once per zone, not once per address segment, and only for zones with addresses.
+      std::vector<std::optional<ir::Verdict>> pair_verdicts(zones_.size());
+      std::vector<bool> decided(zones_.size(), false);
+      auto pair_of = [&](size_t z) -> std::optional<ir::Verdict> {
+        if (!decided[z]) {
+          decided[z] = true;
+          const Indices& rules = find(to_zone, static_cast<int>(z));
+          if (in_.leaves.count(rules, a) > 0) pair_verdicts[z] = verdict(ir::VerdictKind::Jump, pair_chain(rules, a));
+        }
+        return pair_verdicts[z];
+      };
+      for (int family : {4, 6})
+        add_lookup(action_map_name(in_.hook, family, src, a), address_field(family, false), true,
+                   segment_map_elements(in_.flat.of(family), pair_of),
+                   fmt::format("{} rules by destination zone", policy::to_string(a)), out);
+      for (int family : {4, 6}) lookup_any_to_zone(family, a, out);
+      write_group(any_to_any_, a, group_chain_name(in_.hook, kNoneClass, kNoneClass, a), out);
+    }
+    out.push_back(in_.leaves.default_rule());
+  }
+
+  // The lookup of rules from any source to the destination's zone: one map per family and
+  // action, shared by every source.
+  void lookup_any_to_zone(int family, Action a, std::vector<ir::Rule>& out) {
+    std::string name = action_map_name(in_.hook, family, kNoneClass, a);
+    if (!made_.count(name)) {
+      made_.insert(name);
+      auto group_of = [&](size_t z) -> std::optional<ir::Verdict> {
+        const Indices& rules = find(any_to_class_, static_cast<int>(z));
+        if (in_.leaves.count(rules, a) == 0) return std::nullopt;
+        return verdict(ir::VerdictKind::Jump,
+                       group_chain(group_chain_name(in_.hook, kNoneClass, static_cast<int>(z), a), rules, a));
+      };
+      auto elements = segment_map_elements(in_.flat.of(family), group_of);
+      if (!elements.empty()) {
+        table_.maps.push_back(ir::Map{name, {address_field(family, false)}, true, std::move(elements)});
+        any_maps_.insert(name);
+      }
+    }
+    if (any_maps_.count(name))
+      out.push_back(lookup(address_field(family, false), name,
+                           fmt::format("{} rules from any source by destination zone", policy::to_string(a))));
   }
 
   const HookInput& in_;
   ir::Table& table_;
-  const policy::Target& target_;
+  const std::vector<policy::Zone>& zones_;
   const bool src_self_;
   const bool dst_self_;
   const std::vector<RuleScope> scopes_;
-  Indices from_all_;                       // live rules with `from: any`
-  std::map<int, Indices> explicit_from_;   // source class -> live rules naming it
-  std::map<int, ir::Chain> source_chains_;
-  std::map<Indices, std::string> leaf_names_;
-  std::vector<ir::Chain> leaf_chains_;
+  const ir::Origin origin_;
+  std::map<int, Indices> from_class_;    // source class -> live rules naming it
+  std::map<int, Indices> from_to_any_;   // source class -> live rules naming it, to any
+  std::map<int, Indices> any_to_class_;  // destination class -> live rules from any naming it
+  Indices any_to_any_;
+  std::vector<ir::Chain> chains_;        // regular chains, in creation order
+  std::set<std::string> made_;           // group chains and shared maps already made
+  std::set<std::string> any_maps_;       // shared maps that have elements
+  std::map<int, std::string> source_names_;
+  std::map<std::vector<long long>, std::string> leaf_names_;
+  std::map<std::pair<int, Indices>, std::string> pair_names_;
 };
 
 }  // namespace

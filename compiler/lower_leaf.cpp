@@ -34,13 +34,15 @@ std::vector<ir::Rule> lower_rule(const policy::Rule& rule) {
     ir::Rule r = base;
     r.matches = std::move(matches);
     // Last, so that only packets of the rule's services consume the rate.
-    if (rule.limit) r.matches.push_back(ir::LimitMatch{rule.limit->rate, rule.limit->per, rule.limit->burst});
+    if (rule.limit)
+      r.matches.emplace_back(std::in_place_type<ir::LimitMatch>, rule.limit->rate, rule.limit->per,
+                             rule.limit->burst);
     out.push_back(std::move(r));
   }
   return out;
 }
 
-ir::Rule default_rule(const policy::Policy& policy) {
+ir::Rule make_default_rule(const policy::Policy& policy) {
   const policy::Defaults& d = policy.defaults;
   ir::Rule r;
   std::string what = fmt::format("default {}", verb(d.verdict));
@@ -55,16 +57,34 @@ ir::Rule default_rule(const policy::Policy& policy) {
 }  // namespace
 
 LeafWriter::LeafWriter(const policy::Policy& policy)
-    : policy_(policy), default_rule_(default_rule(policy)) {
-  lowered_.reserve(policy.rules.size());
-  for (const auto& r : policy.rules) lowered_.push_back(lower_rule(r));
+    : policy_(policy), default_rule_(make_default_rule(policy)) {
+  lowered_.resize(policy.rules.size());
+}
+
+const std::vector<ir::Rule>& LeafWriter::lowered(size_t rule) const {
+  if (!lowered_[rule]) lowered_[rule] = lower_rule(policy_.rules[rule]);
+  return *lowered_[rule];
+}
+
+void LeafWriter::write_action(const std::vector<size_t>& rules, policy::Action action,
+                              std::vector<ir::Rule>& out) const {
+  for (size_t i : rules)
+    if (policy_.rules[i].action == action) {
+      const auto& rules_of_i = lowered(i);
+      out.insert(out.end(), rules_of_i.begin(), rules_of_i.end());
+    }
+}
+
+size_t LeafWriter::count(const std::vector<size_t>& rules, policy::Action action) const {
+  size_t n = 0;
+  for (size_t i : rules)
+    if (policy_.rules[i].action == action) n += lowered(i).size();
+  return n;
 }
 
 void LeafWriter::write(const std::vector<size_t>& rules, std::vector<ir::Rule>& out) const {
   for (auto action : {policy::Action::Reject, policy::Action::Deny, policy::Action::Allow})
-    for (size_t i : rules)
-      if (policy_.rules[i].action == action)
-        out.insert(out.end(), lowered_[i].begin(), lowered_[i].end());
+    write_action(rules, action, out);
   out.push_back(default_rule_);
 }
 

@@ -52,6 +52,23 @@ std::string leaf_chain_name(ir::Hook hook, size_t leaf) {
   return fmt::format("zp_{}_l{}", hook_tag(hook), leaf);
 }
 
+std::string pair_chain_name(ir::Hook hook, size_t pair) {
+  return fmt::format("zp_{}_p{}", hook_tag(hook), pair);
+}
+
+std::string group_chain_name(ir::Hook hook, int source_class, int destination_class,
+                             policy::Action action) {
+  std::string src = source_class == kNoneClass ? "any" : class_suffix(source_class);
+  std::string dst = destination_class == kNoneClass ? std::string("any")
+                                                    : fmt::format("d{}", class_suffix(destination_class).substr(1));
+  return fmt::format("zp_{}_{}_{}_{}", hook_tag(hook), src, dst, policy::to_string(action));
+}
+
+std::string action_map_name(ir::Hook hook, int family, int source_class, policy::Action action) {
+  std::string src = source_class == kNoneClass ? "any" : class_suffix(source_class);
+  return fmt::format("zp_{}_dst{}_{}_{}", hook_tag(hook), family_tag(family), src, policy::to_string(action));
+}
+
 std::string source_map_name(ir::Hook hook, int family) {
   return fmt::format("zp_{}_src{}", hook_tag(hook), family_tag(family));
 }
@@ -82,10 +99,8 @@ std::string safe_text(std::string_view text, size_t max_bytes) {
 }
 
 std::string log_prefix(std::string_view action, std::string_view name) {
-  std::string head = fmt::format("zp {} ", action);
-  const std::string tail = ": ";
-  size_t room = kLogPrefixBytes - head.size() - tail.size();
-  return head + safe_text(name, room) + tail;
+  const size_t fixed = std::string_view("zp  : ").size() + action.size();
+  return fmt::format("zp {} {}: ", action, safe_text(name, kLogPrefixBytes - fixed));
 }
 
 }  // namespace zp::lower

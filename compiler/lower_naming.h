@@ -21,12 +21,22 @@ inline constexpr int kSelfClass = -2;  // the target itself (input destination, 
 std::string base_chain_name(ir::Hook hook);
 // "zp_f_s3" (zone 3 as source), "zp_f_sn" (no zone), "zp_o_st" (the target itself).
 std::string source_chain_name(ir::Hook hook, int source_class);
-// "zp_f_l7": the 7th distinct set of applicable rules at that hook.
+// "zp_f_l7": the 7th complete leaf (every applicable rule and the default) at that hook.
 std::string leaf_chain_name(ir::Hook hook, size_t leaf);
+// "zp_f_p7": the 7th chain of one action's rules between two explicitly named classes.
+std::string pair_chain_name(ir::Hook hook, size_t pair);
+// Chains of one action's rules shared by many class pairs: "zp_f_s3_any_deny" (rules from
+// zone 3 to any), "zp_f_any_d5_deny" (from any to zone 5), "zp_f_any_any_deny". kNoneClass
+// stands for `any` here.
+std::string group_chain_name(ir::Hook hook, int source_class, int destination_class,
+                             policy::Action action);
 // Source classification maps: "zp_f_src4", "zp_f_src6", "zp_f_srcif" (family 0: interfaces).
 std::string source_map_name(ir::Hook hook, int family);
 // Destination classification maps of one source class: "zp_f_dst4_s3", "zp_f_dstif_sn".
 std::string destination_map_name(ir::Hook hook, int family, int source_class);
+// Per action, the destinations named together with a source: "zp_f_dst4_s3_reject", and
+// those named by rules from any source: "zp_f_dst4_any_reject" (source_class kNoneClass).
+std::string action_map_name(ir::Hook hook, int family, int source_class, policy::Action action);
 // Anti-spoofing set of one gateway interface: "zp_spoof4_i0".
 std::string spoof_set_name(size_t interface_index, int family);
 

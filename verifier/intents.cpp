@@ -331,21 +331,27 @@ std::vector<ir::Hook> target_hooks(const policy::Target& t) {
 
 Report verify(const policy::Policy& pol, const std::vector<ir::Ruleset>& rulesets,
               const Options& o) {
-  auto t0 = std::chrono::steady_clock::now();
+  using Clock = std::chrono::steady_clock;
+  auto since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+  auto t0 = Clock::now();
   Report rep;
   rep.policy_file = pol.file;
   for (const auto& a : pol.assertions) rep.intents.push_back(check_intent(pol, rulesets, a, o, rep.stats));
+  rep.stats.seconds_intents = since(t0);
+  auto t1 = Clock::now();
   if (o.translation_validation)
     for (size_t ti = 0; ti < pol.targets.size(); ++ti)
       if (const ir::Ruleset* rs = find_ruleset(rulesets, pol.targets[ti].name))
         for (ir::Hook h : enc::target_hooks(pol.targets[ti]))
           rep.validations.push_back(enc::validate_hook(pol, ti, *rs, h, o, rep.stats));
+  rep.stats.seconds_validation = since(t1);
+  auto t2 = Clock::now();
   if (o.builtin_checks) {
     rep.findings = static_checks(pol);
     enc::solver_checks(pol, rulesets, o, rep.findings, rep.stats);
   }
-  rep.stats.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  rep.stats.seconds_checks = since(t2);
+  rep.stats.seconds = since(t0);
   return rep;
 }
 

@@ -106,6 +106,10 @@ struct Stats {
   size_t rules_total = 0;    // rules over all queries before slicing
   size_t rules_encoded = 0;  // rules over all queries after slicing
   double seconds = 0;
+  // Wall time per phase (benchmarks and `--format json` report them).
+  double seconds_intents = 0;
+  double seconds_validation = 0;
+  double seconds_checks = 0;
 };
 
 struct Report {

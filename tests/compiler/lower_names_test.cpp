@@ -138,3 +138,31 @@ TEST(LowerNames, NftAcceptsTheLoweredRulesets) {
 
 }  // namespace
 }  // namespace zp::lower_test
+
+namespace zp::lower_test {
+namespace {
+
+// Every regular chain is reached from somewhere (a jump, a goto or a map element), so the
+// ruleset holds nothing dead.
+TEST(LowerStructure, EveryRegularChainIsReferenced) {
+  for (const char* ex : {"three-tier", "office", "server-fleet"}) {
+    std::ifstream in(std::string(ZP_SOURCE_DIR) + "/examples/" + ex + ".yaml");
+    std::stringstream s;
+    s << in.rdbuf();
+    for (const auto& rs : lower_policy(load(s.str()))) {
+      std::set<std::string> referenced;
+      for (const auto& c : rs.table.chains)
+        for (const auto& r : c.rules)
+          if (const auto* v = std::get_if<ir::Verdict>(&r.action)) referenced.insert(v->chain);
+      for (const auto& m : rs.table.maps)
+        for (const auto& e : m.elements) referenced.insert(e.verdict.chain);
+      for (const auto& c : rs.table.chains) {
+        if (c.base) continue;
+        EXPECT_TRUE(referenced.count(c.name)) << ex << " " << rs.target << " " << c.name;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace zp::lower_test

@@ -1,0 +1,286 @@
+// Kernel -> IR: dumps of one inet table (chains, sets and their elements, rules), all from one
+// ruleset generation.
+#include <cstdio>  // libnftnl headers use FILE without including it
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include <fmt/core.h>
+
+#include "backends/netlink.h"
+#include "backends/netlink_elements.h"
+#include "backends/netlink_encoding.h"
+#include "backends/netlink_expr.h"
+#include "backends/netlink_socket.h"
+#include "backends/nft_names.h"
+
+namespace zp::backends {
+
+namespace {
+
+using nl::DumpedSet;
+using nl::DumpedSets;
+
+constexpr int kAttempts = 10;
+
+// libnftnl returns NULL for an attribute the kernel did not send.
+std::string text(const char* p) { return p ? p : ""; }
+
+// Set flags zoneproof writes; any other (timeouts, dynamic sets, objects) is someone else's.
+constexpr uint32_t kKnownSetFlags =
+    NFT_SET_ANONYMOUS | NFT_SET_CONSTANT | NFT_SET_INTERVAL | NFT_SET_MAP | NFT_SET_CONCAT;
+
+std::optional<ir::Hook> hook_of(uint32_t num) {
+  switch (num) {
+    case NF_INET_PRE_ROUTING: return ir::Hook::Prerouting;
+    case NF_INET_LOCAL_IN: return ir::Hook::Input;
+    case NF_INET_FORWARD: return ir::Hook::Forward;
+    case NF_INET_LOCAL_OUT: return ir::Hook::Output;
+    case NF_INET_POST_ROUTING: return ir::Hook::Postrouting;
+    default: return std::nullopt;
+  }
+}
+
+// The default field of a key datatype when no rule uses the set (nft stores only types).
+std::optional<Field> canonical_field(uint32_t datatype) {
+  auto fields = nl::fields_of_datatype(datatype);
+  if (fields.empty()) return std::nullopt;
+  for (Field f : fields)
+    if (f == Field::Dport) return f;
+  return fields.front();
+}
+
+class Reader {
+ public:
+  Reader(nl::Socket& socket, std::string table, uint32_t generation)
+      : socket_(socket), table_(std::move(table)), generation_(generation) {}
+
+  // Returns 0, EINTR when the ruleset changed during the dumps, or another errno.
+  int run(ReadResult& out) {
+    out.table.name = table_;
+    if (int e = dump_tables(out)) return e;
+    if (!out.found) return 0;
+    if (int e = dump_chains(out)) return e;
+    if (int e = dump_sets(out)) return e;
+    for (auto& [name, set] : sets_)
+      if (int e = dump_elements(set)) return e;
+    if (int e = dump_rules(out)) return e;
+    named_sets(out);
+    return 0;
+  }
+
+ private:
+  void error(ReadResult& out, std::string object, std::string message) {
+    out.errors.push_back({fmt::format("{}: {}", object, message), 0, std::move(object), 0});
+  }
+
+  int dump(uint16_t type, const std::function<void(nlmsghdr*)>& payload,
+           const std::function<void(const nlmsghdr*)>& on_message) {
+    std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+    nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), type, NFPROTO_INET, NLM_F_DUMP, socket_.next_seq());
+    payload(nlh);
+    return socket_.dump(nlh, generation_, on_message);
+  }
+
+  int dump_tables(ReadResult& out) {
+    return dump(NFT_MSG_GETTABLE, [](nlmsghdr*) {}, [&](const nlmsghdr* nlh) {
+      std::unique_ptr<nftnl_table, decltype(&nftnl_table_free)> t(nftnl_table_alloc(), nftnl_table_free);
+      if (nftnl_table_nlmsg_parse(nlh, t.get()) < 0) return;
+      if (table_ != text(nftnl_table_get_str(t.get(), NFTNL_TABLE_NAME))) return;
+      out.found = true;
+      if (nftnl_table_get_u32(t.get(), NFTNL_TABLE_FLAGS) != 0)
+        error(out, "table " + table_, "table flags (dormant or owned) that zoneproof does not set");
+    });
+  }
+
+  int dump_chains(ReadResult& out) {
+    return dump(NFT_MSG_GETCHAIN, [](nlmsghdr*) {}, [&](const nlmsghdr* nlh) {
+      std::unique_ptr<nftnl_chain, decltype(&nftnl_chain_free)> c(nftnl_chain_alloc(), nftnl_chain_free);
+      if (nftnl_chain_nlmsg_parse(nlh, c.get()) < 0) return;
+      if (table_ != text(nftnl_chain_get_str(c.get(), NFTNL_CHAIN_TABLE))) return;
+      ir::Chain chain;
+      chain.name = text(nftnl_chain_get_str(c.get(), NFTNL_CHAIN_NAME));
+      if (nftnl_chain_is_set(c.get(), NFTNL_CHAIN_HOOKNUM)) {
+        const std::string what = "chain " + chain.name;
+        const std::string type = text(nftnl_chain_get_str(c.get(), NFTNL_CHAIN_TYPE));
+        auto hook = hook_of(nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_HOOKNUM));
+        if (type != "filter") error(out, what, "chain type other than filter");
+        if (!hook) error(out, what, "hook other than prerouting/input/forward/output/postrouting");
+        ir::BaseChain base;
+        base.hook = hook.value_or(ir::Hook::Forward);
+        base.priority = nftnl_chain_get_s32(c.get(), NFTNL_CHAIN_PRIO);
+        base.policy_accept = nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_POLICY) == NF_ACCEPT;
+        chain.base = base;
+      }
+      out.table.chains.push_back(std::move(chain));
+    });
+  }
+
+  int dump_sets(ReadResult& out) {
+    return dump(NFT_MSG_GETSET, [](nlmsghdr*) {}, [&](const nlmsghdr* nlh) {
+      std::unique_ptr<nftnl_set, decltype(&nftnl_set_free)> s(nftnl_set_alloc(), nftnl_set_free);
+      if (nftnl_set_nlmsg_parse(nlh, s.get()) < 0) return;
+      if (table_ != text(nftnl_set_get_str(s.get(), NFTNL_SET_TABLE))) return;
+      DumpedSet d;
+      d.name = text(nftnl_set_get_str(s.get(), NFTNL_SET_NAME));
+      d.flags = nftnl_set_get_u32(s.get(), NFTNL_SET_FLAGS);
+      d.key_type = nftnl_set_get_u32(s.get(), NFTNL_SET_KEY_TYPE);
+      d.key_len = nftnl_set_get_u32(s.get(), NFTNL_SET_KEY_LEN);
+      if (nftnl_set_is_set(s.get(), NFTNL_SET_DATA_TYPE))
+        d.data_type = nftnl_set_get_u32(s.get(), NFTNL_SET_DATA_TYPE);
+      const std::string what = "set " + d.name;
+      if (d.flags & ~kKnownSetFlags) error(out, what, fmt::format("set flags 0x{:x}", d.flags));
+      if (nftnl_set_is_set(s.get(), NFTNL_SET_TIMEOUT) || nftnl_set_is_set(s.get(), NFTNL_SET_EXPR))
+        error(out, what, "timeouts or expressions on a set");
+      set_order_.push_back(d.name);
+      sets_.emplace(d.name, std::move(d));
+    });
+  }
+
+  int dump_elements(DumpedSet& set) {
+    return dump(
+        NFT_MSG_GETSETELEM,
+        [&](nlmsghdr* nlh) {
+          mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table_.c_str());
+          mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set.name.c_str());
+        },
+        [&](const nlmsghdr* nlh) {
+          std::unique_ptr<nftnl_set, decltype(&nftnl_set_free)> s(nftnl_set_alloc(), nftnl_set_free);
+          if (nftnl_set_elems_nlmsg_parse(nlh, s.get()) < 0) return;
+          std::unique_ptr<nftnl_set_elems_iter, decltype(&nftnl_set_elems_iter_destroy)> it(
+              nftnl_set_elems_iter_create(s.get()), nftnl_set_elems_iter_destroy);
+          for (auto* e = nftnl_set_elems_iter_next(it.get()); e; e = nftnl_set_elems_iter_next(it.get()))
+            set.elements.push_back(wire_element(e));
+        });
+  }
+
+  static nl::WireElement wire_element(nftnl_set_elem* e) {
+    nl::WireElement w;
+    auto copy = [](nftnl_set_elem* el, uint16_t attr, nl::Bytes& b) {
+      uint32_t len = 0;
+      const void* p = nftnl_set_elem_get(el, attr, &len);
+      b.len = std::min<uint32_t>(len, b.data.size());
+      if (p) std::memcpy(b.data.data(), p, b.len);
+    };
+    copy(e, NFTNL_SET_ELEM_KEY, w.key);
+    if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_KEY_END)) copy(e, NFTNL_SET_ELEM_KEY_END, w.key_end.emplace());
+    if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS)) w.flags = nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS);
+    if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_VERDICT)) {
+      ir::Verdict v;
+      auto kind = nl::verdict_kind(static_cast<int32_t>(nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_VERDICT)));
+      // An unknown verdict code is kept as a jump without a chain, which named_sets() reports.
+      v.kind = kind.value_or(ir::VerdictKind::Jump);
+      if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN)) v.chain = text(nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_CHAIN));
+      w.verdict = v;
+    }
+    return w;
+  }
+
+  int dump_rules(ReadResult& out) {
+    std::vector<size_t> counts(out.table.chains.size());
+    return dump(NFT_MSG_GETRULE, [](nlmsghdr*) {}, [&](const nlmsghdr* nlh) {
+      std::unique_ptr<nftnl_rule, decltype(&nftnl_rule_free)> r(nftnl_rule_alloc(), nftnl_rule_free);
+      if (nftnl_rule_nlmsg_parse(nlh, r.get()) < 0) return;
+      if (table_ != text(nftnl_rule_get_str(r.get(), NFTNL_RULE_TABLE))) return;
+      const std::string chain = text(nftnl_rule_get_str(r.get(), NFTNL_RULE_CHAIN));
+      auto it = std::find_if(out.table.chains.begin(), out.table.chains.end(),
+                             [&](const ir::Chain& c) { return c.name == chain; });
+      if (it == out.table.chains.end()) return error(out, "chain " + chain, "rules of an unknown chain");
+      const size_t position = ++counts[static_cast<size_t>(it - out.table.chains.begin())];
+      auto decoded = nl::decode_rule(r.get(), sets_);
+      if (auto* rule = std::get_if<ir::Rule>(&decoded)) return it->rules.push_back(std::move(*rule));
+      const std::string object = fmt::format("rule {} (handle {}) in chain {}", position,
+                                             nftnl_rule_get_u64(r.get(), NFTNL_RULE_HANDLE), chain);
+      error(out, object, std::get<std::string>(decoded));
+    });
+  }
+
+  // The key fields of a set: those of its first use by a rule, else the canonical ones.
+  std::optional<std::vector<Field>> first_use(const ir::Table& t, const std::string& name) {
+    for (const auto& c : t.chains)
+      for (const auto& r : c.rules) {
+        for (const auto& m : r.matches)
+          if (auto* sm = std::get_if<ir::SetMatch>(&m); sm && sm->set == name) return sm->key;
+        if (auto* v = std::get_if<ir::VmapLookup>(&r.action); v && v->map == name) return v->key;
+      }
+    return std::nullopt;
+  }
+
+  void named_sets(ReadResult& out) {
+    for (const auto& name : set_order_) {
+      const DumpedSet& d = sets_.at(name);
+      if (d.flags & NFT_SET_ANONYMOUS) continue;
+      const std::string what = fmt::format("{} {}", (d.flags & NFT_SET_MAP) ? "map" : "set", name);
+      auto key = first_use(out.table, name);
+      if (!key) {
+        key.emplace();
+        for (uint32_t type : nl::split_key_type(d.key_type)) {
+          auto f = canonical_field(type);
+          if (!f) return error(out, what, fmt::format("key datatype {} zoneproof does not use", type));
+          key->push_back(*f);
+        }
+      }
+      if (nl::key_len(*key) != d.key_len) return error(out, what, "key length does not fit its type");
+      const bool interval = d.flags & NFT_SET_INTERVAL;
+      std::string err;
+      auto elements = nl::decode_elements(*key, interval, d.elements, &err);
+      if (!err.empty()) error(out, what, err);
+      if (!(d.flags & NFT_SET_MAP)) {
+        ir::Set s{name, *key, interval, {}};
+        for (auto& e : elements) s.elements.push_back(std::move(e.key));
+        out.table.sets.push_back(std::move(s));
+        continue;
+      }
+      if (d.data_type != NFT_DATA_VERDICT) error(out, what, "map whose data is not a verdict");
+      ir::Map m{name, *key, interval, {}};
+      for (auto& e : elements) {
+        if (!e.verdict) {
+          error(out, what, "map element without a verdict");
+          continue;
+        }
+        if (e.verdict->kind == ir::VerdictKind::Jump && e.verdict->chain.empty())
+          error(out, what, "map element with an unknown verdict");
+        m.elements.push_back({std::move(e.key), *e.verdict});
+      }
+      out.table.maps.push_back(std::move(m));
+    }
+  }
+
+  nl::Socket& socket_;
+  std::string table_;
+  uint32_t generation_;
+  DumpedSets sets_;
+  std::vector<std::string> set_order_;
+};
+
+}  // namespace
+
+ReadResult read_table(const std::string& table_name) {
+  nl::Socket socket;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    ReadResult result;
+    result.generation = socket.generation();
+    const int e = Reader(socket, table_name, result.generation).run(result);
+    if (e == EINTR) continue;  // another process changed the ruleset during the dumps
+    if (e != 0)
+      result.errors.push_back({fmt::format("reading table {} failed: {}", table_name, strerror(e)), 0,
+                               "table " + table_name, e});
+    return result;
+  }
+  ReadResult result;
+  result.errors.push_back({fmt::format("the ruleset kept changing while table {} was read", table_name),
+                           0, "table " + table_name, EINTR});
+  return result;
+}
+
+}  // namespace zp::backends
