@@ -15,11 +15,7 @@ constexpr size_t kMaxJumpDepth = 16;  // NFT_JUMP_STACK_SIZE
 constexpr size_t kMaxSteps = 1'000'000;
 
 // The value a packet has in a field, as the kernel reads it.
-std::optional<u128> read_field(const Packet& p, Field f) {
-  if (f == Field::Iifname && p.iif.empty()) return u128{0};
-  if (f == Field::Oifname && p.oif.empty()) return u128{0};
-  return p.field(f);
-}
+std::optional<u128> read_field(const Packet& p, Field f) { return p.field(f); }
 
 bool in_ranges(u128 v, const std::vector<Range>& ranges) {
   return std::any_of(ranges.begin(), ranges.end(), [&](const Range& r) { return r.lo <= v && v <= r.hi; });

@@ -28,10 +28,12 @@ std::optional<u128> Packet::field(Field f) const {
     case Field::IcmpCode: return icmp ? std::optional<u128>(icmp_code) : std::nullopt;
     case Field::Icmp6Type: return icmp6 ? std::optional<u128>(icmp_type) : std::nullopt;
     case Field::Icmp6Code: return icmp6 ? std::optional<u128>(icmp_code) : std::nullopt;
+    // No interface reads as the empty name (all zero bytes), as the kernel's meta expression
+    // stores it, so `oifname != "eth0"` holds at input.
     case Field::Iifname:
-      return iif.empty() ? std::nullopt : ifname_value(iif);
+      return iif.empty() ? u128{0} : ifname_value(iif).value_or(0);
     case Field::Oifname:
-      return oif.empty() ? std::nullopt : ifname_value(oif);
+      return oif.empty() ? u128{0} : ifname_value(oif).value_or(0);
     case Field::Mark: return mark;
   }
   return std::nullopt;

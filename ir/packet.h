@@ -27,7 +27,8 @@ struct Packet {
   Hook hook = Hook::Forward;
 
   // The value the packet has in a field, or nullopt when the field does not exist for it (an
-  // IPv6 field of an IPv4 packet, ICMP fields of a TCP packet, ports of a protocol without them).
+  // IPv6 field of an IPv4 packet, ICMP fields of a TCP packet). A missing input or output
+  // interface reads as the empty name, as in the kernel.
   std::optional<u128> field(Field f) const;
   // Human-readable one-line form, in the grammar `explain --packet` reads.
   std::string to_string() const;

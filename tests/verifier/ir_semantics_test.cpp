@@ -184,12 +184,16 @@ TEST(IrSemantics, AcceptEndsOnlyItsOwnBaseChain) {
 }
 
 TEST(IrSemantics, InterfaceNamesAndMissingInterfaces) {
-  // At input there is no output interface: neither `oifname "eth1"` nor its negation holds.
+  // At input there is no output interface: the kernel's meta expression reads it as the empty
+  // name, so `oifname "eth1"` fails and its negation holds (checked on the kernel: a UDP packet to
+  // 127.0.0.1 hits `meta l4proto udp oifname != "eth1" counter drop` in an input chain).
   auto rs = ruleset({base("in", ir::Hook::Input, true,
-                          {rule({fm(Field::Oifname, {ifn("eth1")}, true)}, drop(), 1),
-                           rule({fm(Field::Iifname, {ifn("eth0")})}, reject(), 2)})});
+                          {rule({fm(Field::Oifname, {ifn("eth1")})}, drop(), 1),
+                           rule({fm(Field::Iifname, {ifn("eth0")})}, reject(), 2),
+                           rule({proto(kProtoUdp), fm(Field::Oifname, {ifn("eth1")}, true)}, drop(), 3)})});
   EXPECT_EQ(verdict_of(rs, "tcp 10.0.0.1:1 -> 10.0.3.5:22 iif eth0 hook input"), Verdict::Reject);
   EXPECT_EQ(verdict_of(rs, "tcp 10.0.0.1:1 -> 10.0.3.5:22 iif eth9 hook input"), Verdict::Accept);
+  EXPECT_EQ(verdict_of(rs, "udp 10.0.0.1:1 -> 10.0.3.5:53 iif eth9 hook input"), Verdict::Drop);
 }
 
 TEST(IrSemantics, MarkMatch) {
