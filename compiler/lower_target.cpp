@@ -3,7 +3,8 @@
 //   table inet <target.table>
 //     gateway: base chains zp_fwd, zp_in, zp_out     host: zp_in, zp_out
 //     each: conntrack, essentials (input/output), anti-spoofing (gateway forward/input), then
-//     classification by verdict maps into source, destination and leaf chains (lower_hook.h).
+//     classification by verdict maps into source, destination and leaf chains (lower_hook.h);
+//     untracked packets are dropped where a rule rejects (lower_untracked.h).
 //
 // Rule ids count from 1 over the table in chain order, so the same policy always gives the
 // same ids.
@@ -13,6 +14,7 @@
 #include "compiler/lower_leaf.h"
 #include "compiler/lower_prelude.h"
 #include "compiler/lower_spoof.h"
+#include "compiler/lower_untracked.h"
 
 namespace zp {
 namespace {
@@ -47,6 +49,7 @@ ir::Ruleset lower_target(const policy::Policy& policy, size_t target_index) {
       in.prelude.insert(in.prelude.end(), spoof.rules.begin(), spoof.rules.end());
     lower::lower_hook(in, rs.table);
   }
+  lower::drop_untracked_instead_of_reject(rs.table);
   number_rules(rs.table);
   return rs;
 }

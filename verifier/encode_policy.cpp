@@ -165,6 +165,9 @@ z3::expr PolicyEncoder::verdict() {
   z3::expr v = z3::ite(mk_or(c_, reject), out(kOutReject),
                        z3::ite(mk_or(c_, deny), out(kOutDrop),
                                z3::ite(mk_or(c_, allow), out(kOutAccept), out(dflt))));
+  // An ICMP error about an untracked packet would itself be invalid and dropped on its way out:
+  // untracked packets are dropped where the policy rejects (docs/semantics.md).
+  v = z3::ite(p_.ct == c_.bv_val(ir::kCtUntracked, 8) && v == out(kOutReject), out(kOutDrop), v);
   v = z3::ite(spoofed(), out(kOutDrop), v);
   v = z3::ite(essential(), out(kOutAccept), v);
   z3::expr ct = p_.ct;

@@ -198,12 +198,14 @@ inline Outcome reference_verdict(const policy::Policy& p, size_t t, const ir::Pa
     deny |= r.action == policy::Action::Deny;
     allow |= r.action == policy::Action::Allow;  // a rate limit is taken as within rate
   }
-  if (reject) return Outcome::Reject;
+  // An untracked packet is dropped where it would be rejected (docs/semantics.md).
+  const Outcome refuse = pk.ct_state & ir::kCtUntracked ? Outcome::Drop : Outcome::Reject;
+  if (reject) return refuse;
   if (deny) return Outcome::Drop;
   if (allow) return Outcome::Accept;
   switch (p.defaults.verdict) {
     case policy::Action::Allow: return Outcome::Accept;
-    case policy::Action::Reject: return Outcome::Reject;
+    case policy::Action::Reject: return refuse;
     case policy::Action::Deny: return Outcome::Drop;
   }
   return Outcome::Drop;

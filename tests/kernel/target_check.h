@@ -1,0 +1,37 @@
+// One policy target against the kernel: compile it with zoneproof, build its topology, load the
+// ruleset, send the probes, open real connections for return traffic, ask `zoneproof explain`
+// about the very same packets and compare.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "compiler/policy.h"
+#include "tests/kernel/zoneproof_cli.h"
+
+namespace zpk {
+
+struct CheckOptions {
+  ZoneproofCli* zoneproof = nullptr;
+  size_t packets = 300;     // probes for this target
+  int wait_ms = 400;
+  bool compare = true;      // false: kernel only, explain is not asked
+  bool verbose = false;
+};
+
+struct Tally {
+  size_t packets = 0;       // probes and connection packets compared
+  size_t mismatches = 0;    // kernel and explain disagree
+  size_t anomalies = 0;     // the harness saw something it cannot classify
+  size_t connections = 0;
+  Tally& operator+=(const Tally& o) {
+    packets += o.packets, mismatches += o.mismatches, anomalies += o.anomalies, connections += o.connections;
+    return *this;
+  }
+};
+
+// `label` names the policy in reports (a seed or a file); `packet_seed` seeds the probes.
+Tally check_target(const zp::policy::Policy& policy, const std::string& policy_file, size_t target_index,
+                   uint64_t packet_seed, const std::string& label, const CheckOptions& opt);
+
+}  // namespace zpk

@@ -1,0 +1,82 @@
+#include "tests/kernel/target_plan.h"
+
+#include <algorithm>
+
+namespace zpk {
+
+namespace {
+
+using zp::policy::Policy;
+using zp::policy::Target;
+
+size_t link_of(TopologySpec& t, const std::string& name) {
+  auto it = std::find(t.links.begin(), t.links.end(), name);
+  if (it != t.links.end()) return static_cast<size_t>(it - t.links.begin());
+  t.links.push_back(name);
+  return t.links.size() - 1;
+}
+
+void route_zone(TopologySpec& t, const zp::policy::Zone& z, size_t link) {
+  for (const auto& a : z.addresses) t.routes.add(a.family, a.range, static_cast<int>(link));
+}
+
+void plan_gateway(const Policy& p, const Target& g, TopologySpec& t) {
+  std::vector<bool> routed(p.zones.size(), false);
+  for (const auto& b : g.interfaces) {
+    size_t link = link_of(t, b.interface);
+    for (size_t z : b.zone_indices) {
+      // A zone bound to two interfaces is routed out of the first.
+      if (routed[z]) continue;
+      routed[z] = true;
+      route_zone(t, p.zones[z], link);
+    }
+  }
+  for (size_t z = 0; z < p.zones.size(); ++z) {
+    for (const auto& [ifname, loc] : p.zones[z].interfaces) {
+      size_t link = link_of(t, ifname);
+      if (!routed[z]) route_zone(t, p.zones[z], link);
+      routed[z] = true;
+    }
+  }
+  // A default route out of the first interface, as a real gateway has: the space no bound zone
+  // covers is reachable too, and rejects to sources in no zone can be sent. Added last, it loses
+  // to any zone entry, /0 included.
+  t.routes.add(4, {0, 0xffffffffu}, 0);
+  t.routes.add(6, {0, ~zp::u128{0}}, 0);
+  for (const auto& a : g.addresses) t.own.push_back({a.family, a.range.lo});
+  for (int family : {4, 6}) {
+    bool has = std::any_of(t.own.begin(), t.own.end(), [&](const IpAddr& a) { return a.family == family; });
+    if (!has) {
+      auto fallback = zp::parse_address(family == 4 ? "100.64.255.254" : "fd7a:7a70:6b::1");
+      t.own.push_back({family, fallback->value});
+    }
+  }
+}
+
+}  // namespace
+
+TargetPlan plan_target(const Policy& p, size_t target_index) {
+  const Target& target = p.targets.at(target_index);
+  TargetPlan plan;
+  plan.target = target.name;
+  TopologySpec& t = plan.topology;
+  if (target.kind == Target::Kind::Gateway) {
+    t.kind = TopologySpec::Kind::Gateway;
+    plan_gateway(p, target, t);
+  } else {
+    t.kind = TopologySpec::Kind::Host;
+    t.links = {"eth0"};
+    for (const auto& a : target.addresses) t.own.push_back({a.family, a.range.lo});
+  }
+  for (const auto& z : p.zones) {
+    for (const auto& a : z.addresses) plan.zone_ranges.emplace_back(a.family, a.range);
+  }
+  for (const auto& r : p.rules) {
+    for (const auto& s : r.services) {
+      for (const auto& e : s.entries) plan.ports.insert(plan.ports.end(), e.ports.begin(), e.ports.end());
+    }
+  }
+  return plan;
+}
+
+}  // namespace zpk

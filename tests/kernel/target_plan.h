@@ -1,0 +1,33 @@
+// From a policy and one of its targets to the topology the harness builds, and the facts the
+// packet generator needs: which addresses exist, where each destination is routed, and which
+// addresses are the enforcement point's own.
+//
+//   gateway: one link per interface the target binds (in policy order), plus one per interface
+//            a zone lists that the target does not bind (a tunnel, say). The addresses of the
+//            zones bound to an interface are routed out of it; the rest of the address space
+//            out of the first interface (a default route). Its own addresses are the
+//            target's `addresses`; a family it declares none of gets a harness address
+//            (100.64.255.254 / fd7a:7a70:6b::1).
+//   host:    one link, eth0, to the rest of the network; its own addresses are the target's.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "compiler/policy.h"
+#include "tests/kernel/topology.h"
+
+namespace zpk {
+
+struct TargetPlan {
+  std::string target;          // the policy's name for it
+  TopologySpec topology;
+  // Every zone address entry of the policy (all zones, bound or not), for edge values.
+  std::vector<std::pair<int, zp::Range>> zone_ranges;
+  // The ports every service used in a rule names, for edge values.
+  std::vector<zp::Range> ports;
+};
+
+TargetPlan plan_target(const zp::policy::Policy& policy, size_t target_index);
+
+}  // namespace zpk

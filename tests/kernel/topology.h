@@ -1,0 +1,82 @@
+// A throwaway network of namespaces around one enforcement point.
+//
+//   gateway: the enforcing namespace routes between links; link i joins its interface (named as
+//            the target names it: eth0, eth1, ...) to a peer namespace standing for the zones
+//            behind it.
+//   host:    the enforcing namespace is the host, with one link to a peer namespace standing for
+//            the rest of the network.
+//
+// Packets are routed to next hops whose MAC address nobody owns (the link's "sink"): the peer
+// captures them with AF_PACKET, but its IP stack ignores them (PACKET_OTHERHOST), so it never
+// answers a probe and no ARP/ND is needed for arbitrary destinations. Real endpoints (for
+// connection tests) are added on demand and routed to the peer's own MAC.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/kernel/frames.h"
+#include "tests/kernel/routing_plan.h"
+
+namespace zpk {
+
+struct IpAddr {
+  int family = 4;
+  zp::u128 value = 0;
+  friend bool operator==(const IpAddr&, const IpAddr&) = default;
+};
+std::string addr_text(const IpAddr& a);
+
+struct TopologySpec {
+  enum class Kind { Gateway, Host };
+  Kind kind = Kind::Gateway;
+  std::vector<std::string> links;  // enforcing-side interface names
+  RoutingPlan routes;              // gateway: the destinations behind each link
+  std::vector<IpAddr> own;         // the gateway's or host's own addresses
+};
+
+class Topology {
+ public:
+  static constexpr const char* kPeerInterface = "gw";
+
+  // Builds the namespaces, links, addresses and routes of `spec`. On failure everything created
+  // so far is removed and the exception propagates.
+  explicit Topology(TopologySpec spec);
+  ~Topology();
+  Topology(const Topology&) = delete;
+  Topology& operator=(const Topology&) = delete;
+
+  const TopologySpec& spec() const { return spec_; }
+  const std::string& enforcer() const { return enforcer_; }
+  const std::string& peer(size_t link) const { return peers_.at(link); }
+  size_t link_count() const { return peers_.size(); }
+
+  static Mac enforcer_mac(size_t link) { return mac(link, 1); }
+  static Mac peer_mac(size_t link) { return mac(link, 2); }
+  static Mac sink_mac(size_t link) { return mac(link, 3); }
+
+  // Loads an nft script into the enforcing namespace (`ip netns exec NS nft -f FILE`).
+  void load_ruleset(const std::string& nft_file) const;
+  // Lists the enforcing namespace's ruleset (for failure reports).
+  std::string list_ruleset() const;
+
+  // Gives the peer of `link` the address `a`, reachable from the enforcing namespace through the
+  // peer's own MAC (not the sink), and routes the peer's traffic back through the link. Adding
+  // the same endpoint again does nothing.
+  void add_peer_endpoint(size_t link, const IpAddr& a);
+
+ private:
+  static Mac mac(size_t link, uint8_t role) {
+    return {0x02, 0x7a, 0x70, static_cast<uint8_t>(link >> 8), static_cast<uint8_t>(link), role};
+  }
+  void build();
+
+  TopologySpec spec_;
+  std::string enforcer_;
+  std::vector<std::string> peers_;
+  std::vector<bool> peer_has_default_;
+  std::vector<std::pair<size_t, IpAddr>> endpoints_;
+};
+
+}  // namespace zpk

@@ -1,0 +1,38 @@
+// The real `zoneproof` command, run as a user would: `compile` produces the nft script the
+// harness loads, `explain --format json` the verdicts the kernel is compared against.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace zpk {
+
+class ZoneproofCli {
+ public:
+  explicit ZoneproofCli(std::string exe) : exe_(std::move(exe)) {}
+
+  // `zoneproof compile POLICY --target T -o OUT` (nft text); throws with its stderr on failure.
+  void compile(const std::string& policy, const std::string& target, const std::string& out) const;
+
+  struct Answer {
+    std::string verdict;  // accept, drop, reject; or whatever explain said
+    nlohmann::json raw;   // the whole JSON object, for reports
+  };
+  // `zoneproof explain POLICY --target T --packets FILE --format json` over `lines`; one answer
+  // per line, in order. Throws when explain fails or an answer is missing or unreadable.
+  std::vector<Answer> explain(const std::string& policy, const std::string& target,
+                              const std::vector<std::string>& lines, const std::string& packets_file) const;
+
+  // Whether this zoneproof has the explain command.
+  bool has_explain() const;
+
+  const std::string& exe() const { return exe_; }
+
+ private:
+  std::string exe_;
+};
+
+}  // namespace zpk
