@@ -175,20 +175,22 @@ std::optional<int> range_prefix_len(Range r, int bits) {
 
 std::vector<std::pair<u128, int>> range_to_prefixes(Range r, int bits) {
   std::vector<std::pair<u128, int>> out;
-  u128 lo = r.lo;
   const u128 max = bits == 128 ? ~u128{0} : (u128{1} << bits) - 1;
+  // The mask of the host part of a block of 2^host addresses (host may be 128).
+  auto host_mask = [](int host) { return host == 128 ? ~u128{0} : (u128{1} << host) - 1; };
+  u128 lo = r.lo;
   while (true) {
     // The largest aligned block starting at lo that stays within [lo, hi].
     int host = 0;
     while (host < bits) {
-      u128 size_next = u128{1} << (host + 1);
-      if ((lo & (size_next - 1)) != 0) break;
-      u128 end = lo + (size_next - 1);
+      u128 mask = host_mask(host + 1);
+      if ((lo & mask) != 0) break;
+      u128 end = lo + mask;
       if (end > r.hi || end < lo) break;
       ++host;
     }
     out.emplace_back(lo, bits - host);
-    u128 end = host == 128 ? max : lo + ((u128{1} << host) - 1);
+    u128 end = lo + host_mask(host);
     if (end >= r.hi || end == max) break;
     lo = end + 1;
   }
