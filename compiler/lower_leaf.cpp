@@ -35,8 +35,7 @@ std::vector<ir::Rule> lower_rule(const policy::Rule& rule) {
     r.matches = std::move(matches);
     // Last, so that only packets of the rule's services consume the rate.
     if (rule.limit)
-      r.matches.emplace_back(std::in_place_type<ir::LimitMatch>, rule.limit->rate, rule.limit->per,
-                             rule.limit->burst);
+      r.matches.push_back(ir::LimitMatch{rule.limit->rate, rule.limit->per, rule.limit->burst});
     out.push_back(std::move(r));
   }
   return out;
