@@ -7,7 +7,7 @@
 // peak memory figure is its own. Prints figures; asserts nothing about time.
 //
 //   verify_bench [--zones N] [--rules N] [--intents N] [--seed S] [--baseline K]
-//                [--growth] [--intents-100k N] [--no-validation] [--no-checks]
+//                [--growth] [--intents-100k N] [--no-validation] [--no-checks] [--dump FILE]
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,6 +41,7 @@ struct Args {
   bool growth = false;          // also 1k and 100k rules, each in its own process
   size_t intents_100k = 1000;
   bool validation = true, checks = true;
+  std::string dump;  // write the generated policy here and stop
 };
 
 // The generator writes reach and isolate intents only, alternating; a tenth of the intents are
@@ -133,6 +134,7 @@ bool run_once(const Args& a, size_t rules, size_t intents, bool with_baseline) {
   t = Clock::now();
   auto rep = zp::verifier::verify(*policy, *rulesets, vo);
   double verify = since(t);
+  if (getenv("ZP_PROF")) fprintf(stderr, "verify returned after %.3f (report says %.3f)\n", verify, rep.stats.seconds);
   double total = since(t0) - gen;
 
   Counts c = count(rep);
@@ -224,11 +226,20 @@ int main(int argc, char** argv) {
     else if (k == "--growth") a.growth = true;
     else if (k == "--no-validation") a.validation = false;
     else if (k == "--no-checks") a.checks = false;
+    else if (k == "--dump" && has_value) a.dump = argv[++i];
     else {
       std::fprintf(stderr, "usage: verify_bench [--zones N] [--rules N] [--intents N] [--seed S] "
                            "[--baseline K] [--growth] [--intents-100k N] [--no-validation] [--no-checks]\n");
       return 2;
     }
+  }
+  if (!a.dump.empty()) {
+    FILE* f = std::fopen(a.dump.c_str(), "w");
+    if (!f) return 2;
+    std::string yaml = policy_yaml(a, a.rules, a.intents);
+    std::fwrite(yaml.data(), 1, yaml.size(), f);
+    std::fclose(f);
+    return 0;
   }
   bool ok = run_child(a, a.rules, a.intents, true);
   if (a.growth) {

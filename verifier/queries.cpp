@@ -178,33 +178,6 @@ Witness make_witness(const policy::Policy& pol, size_t target, const ir::Ruleset
   return w;
 }
 
-ValidationResult validate_hook(const policy::Policy& pol, size_t target, const ir::Ruleset& rs,
-                               ir::Hook hook, const Options& o, Stats& stats) {
-  ValidationResult v;
-  v.target = pol.targets[target].name;
-  v.hook = hook;
-  z3::context c;
-  SymPacket p = make_packet(c, hook, "");
-  LimitVars lv(c);
-  PolicyEncoder pe(c, pol, target, p, lv);
-  IrEncoder ir(c, rs, p, lv, nullptr);
-  stats.rules_total += ir.slice().total_rules;
-  stats.rules_encoded += ir.slice().kept_rules;
-  z3::solver s(c);
-  configure(s, o.rlimit);
-  s.add(wellformed(p) && iface_domain(p, iface_universe(pol, &rs)));
-  s.add(ir.hook_verdict() != pe.verdict());
-  ++stats.queries;
-  auto r = s.check();
-  if (r == z3::unknown) v.status = Status::Unknown;
-  if (r == z3::sat) {
-    z3::model m = s.get_model();
-    v.status = Status::Fail;
-    v.witness = make_witness(pol, target, rs, read_packet(p, m), limit_values(lv, m), o, true);
-  }
-  return v;
-}
-
 }  // namespace enc
 
 Explanation explain(const ir::Ruleset& ruleset, const ir::Packet& packet, const Options& options) {

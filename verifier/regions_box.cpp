@@ -139,7 +139,7 @@ void canonicalize(Region& r) {
 
 }  // namespace
 
-std::vector<LabeledRegion> merge_regions(std::vector<LabeledRegion> in) {
+std::vector<LabeledRegion> merge_greedy(std::vector<LabeledRegion> in) {
   for (auto& r : in) canonicalize(r.box);
   for (bool changed = true; changed;) {
     changed = false;

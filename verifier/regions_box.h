@@ -72,8 +72,12 @@ struct LabeledRegion {
   size_t representative = 0;
 };
 
-// Greedy merging for brevity: two regions of the same label that differ in one dimension only
-// become one (their union is still a box). Disjoint inputs stay disjoint. Deterministic.
+// Merging for brevity: each group of regions with one label is re-cut canonically as products
+// of address boxes and service boxes (regions_merge.cpp), then merged greedily. The result
+// holds the same packets, stays disjoint, and does not depend on how the regions were found.
 std::vector<LabeledRegion> merge_regions(std::vector<LabeledRegion> in);
+// Greedy merging only: two regions of the same label that differ in one dimension become one
+// (their union is still a box). Deterministic.
+std::vector<LabeledRegion> merge_greedy(std::vector<LabeledRegion> in);
 
 }  // namespace zp::verifier

@@ -91,7 +91,7 @@ size_t Cells::index_of(Dim d, u128 v) const {
   return it == cs.begin() ? 0 : static_cast<size_t>(it - cs.begin() - 1);
 }
 
-CellBuilder::CellBuilder(int family, const IfaceNames& ifaces) : family_(family) {
+CellBuilder::CellBuilder(int family, ir::Hook hook, const IfaceNames& ifaces) : family_(family) {
   for (Dim d : kAllDims) cuts_[static_cast<size_t>(d)].insert(0);
   // Each ICMP flavour and the common transport protocols stand alone, so regions say "tcp" or
   // "icmp" rather than a numeric protocol range.
@@ -100,14 +100,15 @@ CellBuilder::CellBuilder(int family, const IfaceNames& ifaces) : family_(family)
   ct = {ir::kCtInvalid, ir::kCtEstablished, ir::kCtRelated, ir::kCtNew, ir::kCtUntracked};
   discrete_[static_cast<size_t>(Dim::Ct)] = true;
   if (ifaces.closed) {
-    std::vector<u128> names{0};  // no interface (input has no oif, output no iif)
+    std::vector<u128> names;
     for (const auto& n : ifaces.names) names.push_back(*ifname_value(n));
     names.push_back(*ifname_value(ifaces.other));
     std::sort(names.begin(), names.end());
-    for (Dim d : {Dim::Iif, Dim::Oif}) {
-      points_[static_cast<size_t>(d)] = names;
-      discrete_[static_cast<size_t>(d)] = true;
-    }
+    bool has_iif = hook != ir::Hook::Output;
+    bool has_oif = hook != ir::Hook::Input && hook != ir::Hook::Prerouting;
+    points_[static_cast<size_t>(Dim::Iif)] = has_iif ? names : std::vector<u128>{0};
+    points_[static_cast<size_t>(Dim::Oif)] = has_oif ? names : std::vector<u128>{0};
+    for (Dim d : {Dim::Iif, Dim::Oif}) discrete_[static_cast<size_t>(d)] = true;
   }
 }
 

@@ -43,7 +43,9 @@ struct Cells {
 
 class CellBuilder {
  public:
-  CellBuilder(int family, const IfaceNames& ifaces);
+  // Interface cells hold only the values a packet at `hook` can have (no input interface at
+  // output, no output interface at input).
+  CellBuilder(int family, ir::Hook hook, const IfaceNames& ifaces);
   void add_ruleset(const ir::Ruleset& rs);
   // Zone and target addresses, so regions also break where the policy's zones do (a region
   // then reads as whole zones).

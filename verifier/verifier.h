@@ -75,12 +75,29 @@ struct TargetCheck {
   bool limits_involved = false;  // a rate-limited rule can decide packets of this class
 };
 
+// One hop of a path: a target and the hook the packet meets there.
+struct PathHop {
+  std::string target;
+  ir::Hook hook = ir::Hook::Forward;
+};
+
+// An intent end to end across a path of targets: the source host's output, a gateway's forward
+// hook, the destination host's input (the hops the policy declares). A reach holds when every
+// hop accepts every packet of the class; an isolate holds when no packet is accepted by all.
+struct PathCheck {
+  std::vector<PathHop> hops;
+  Status status = Status::Pass;
+  std::vector<Witness> witness;  // on failure: the same packet as each hop sees it, in order
+  std::string message;
+};
+
 struct IntentResult {
   std::string name;
   policy::Assertion::Kind kind = policy::Assertion::Kind::Reach;
   ir::SourceLoc loc;
-  Status status = Status::Pass;  // fail if any target fails, else unknown if any, else pass
+  Status status = Status::Pass;  // fail if any target or path fails, else unknown if any, else pass
   std::vector<TargetCheck> targets;
+  std::vector<PathCheck> paths;  // end to end, where the policy declares a path
   std::string message;           // e.g. "applicable on no target"
 };
 

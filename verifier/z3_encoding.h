@@ -5,6 +5,7 @@
 #include <z3++.h>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "ir/packet.h"
 #include "ir/ruleset.h"
 #include "verifier/header_space.h"
+#include "verifier/prepared.h"
 #include "verifier/verifier.h"
 
 namespace zp::verifier::enc {
@@ -23,6 +25,8 @@ inline constexpr unsigned kOutContinue = 0, kOutAccept = 1, kOutDrop = 2, kOutRe
 // The symbolic packet at one hook. Addresses are 128 bits; an IPv4 address lives in the low 32
 // bits. An interface name of 0 means "no interface" (no input interface at output, no output
 // interface at input).
+class LimitVars;
+
 struct SymPacket {
   ir::Hook hook;
   z3::expr v6;  // Bool: IPv6 (else IPv4)
@@ -32,9 +36,16 @@ struct SymPacket {
 SymPacket make_packet(z3::context& c, ir::Hook hook, const std::string& tag);
 // What every real packet at the hook satisfies (see docs/verification.md, "The packet model").
 z3::expr wellformed(const SymPacket& p);
+// The same without what the hook says about interfaces (a fact about every hook).
+z3::expr wellformed_fields(const SymPacket& p);
 // The packet equals the concrete one.
 z3::expr equals(const SymPacket& p, const ir::Packet& pkt);
 ir::Packet read_packet(const SymPacket& p, const z3::model& m);
+// A model giving the symbolic packet the concrete packet's values (and each rate limit the value
+// `limits` gives it, within rate by default): evaluating a formula in it is Z3's own verdict on
+// that one packet, with no search.
+z3::model packet_model(const SymPacket& p, const ir::Packet& pkt, const LimitVars* lv = nullptr,
+                       const std::map<std::string, bool>* limits = nullptr);
 
 z3::expr bv(z3::context& c, u128 v, int bits);
 u128 model_value(const z3::model& m, const z3::expr& e);
@@ -63,29 +74,35 @@ class LimitVars {
 std::string limit_key(const ir::Rule& r);
 std::string limit_key(const policy::Rule& r);
 
-// The verdict of one ruleset at one hook, as a Z3 term over a symbolic packet.
+// The verdict of one ruleset at one hook, as a Z3 term over a symbolic packet. With a slice box
+// the term is exact for the packets of the box only (see encode_ir.cpp).
 class IrEncoder {
  public:
+  // Indexes `rs` itself (for one-off questions).
   IrEncoder(z3::context& c, const ir::Ruleset& rs, const SymPacket& p, LimitVars& limits,
             const Box* slice_box);
+  IrEncoder(z3::context& c, const PreparedRuleset& prep, const SymPacket& p, LimitVars& limits,
+            const Box* slice_box);
+  ~IrEncoder();
   // accept / drop / reject as kOutAccept / kOutDrop / kOutReject.
   z3::expr hook_verdict();
   // The rules the packet meets, read from a model of the encoding (concrete packets); returns
   // the verdict the walk reaches (it must equal hook_verdict() in the model).
   unsigned trace(const z3::model& m, const NftTextFn& nft, std::vector<TraceStep>& steps,
                  bool& used_limits);
-  const Slice& slice() const { return slice_; }
+  size_t rules_total() const { return prep_.total_rules(); }
+  size_t rules_encoded() const { return encoded_; }
   bool has_limits() const { return has_limits_; }
 
  private:
-  z3::expr rule_match(size_t chain, size_t rule);
+  std::optional<z3::expr> rule_match(size_t chain, size_t rule);
   z3::expr match(const ir::Match& m, const ir::Rule& r);
   z3::expr key_in(const std::vector<Field>& key, const ir::Key& elem);
+  z3::expr key_exists(const std::vector<Field>& key);
+  std::vector<size_t> kept_elements(const KeyedIndex& idx) const;
   z3::expr chain_outcome(size_t chain, int depth);
-  z3::expr action(const ir::Rule& r, const z3::expr& next, int depth);
+  std::optional<z3::expr> action(const ir::Rule& r, const z3::expr& next, int depth);
   z3::expr verdict(const ir::Verdict& v, const z3::expr& next, int depth);
-  size_t chain_index(const std::string& name) const;
-  const ir::Map& find_map(const std::string& name, size_t* index) const;
   std::optional<unsigned> walk_verdict(const ir::Verdict& v, const z3::model& m, int depth,
                                        const NftTextFn& nft, std::vector<TraceStep>& steps,
                                        bool& used_limits);
@@ -93,15 +110,17 @@ class IrEncoder {
                       std::vector<TraceStep>& steps, bool& used_limits);
   bool holds(const z3::model& m, const z3::expr& e) const;
 
+  std::unique_ptr<PreparedRuleset> own_;
   z3::context& c_;
-  const ir::Ruleset& rs_;
+  const PreparedRuleset& prep_;
   const SymPacket& p_;
   LimitVars& limits_;
-  Slice slice_;
+  std::optional<Box> box_;
   bool has_limits_ = false;
-  std::map<std::pair<size_t, size_t>, z3::expr> match_cache_;
+  size_t encoded_ = 0;
+  std::map<std::pair<size_t, size_t>, std::optional<z3::expr>> match_cache_;
   std::map<size_t, z3::expr> chain_cache_;
-  std::map<std::string, z3::expr> set_cache_;
+  std::map<size_t, z3::expr> set_cache_;
 };
 
 // Zone classification and the verdict the policy itself gives (docs/semantics.md), computed from
@@ -166,16 +185,5 @@ Explanation explain_with_limits(const ir::Ruleset& rs, const ir::Packet& pkt, co
                                 const std::map<std::string, bool>& limits);
 
 Verdict to_verdict(unsigned out);
-
-// The hooks a target's ruleset serves.
-std::vector<ir::Hook> target_hooks(const policy::Target& t);
-
-// Translation validation of one hook: the ruleset's verdict equals the policy's for every packet.
-ValidationResult validate_hook(const policy::Policy& pol, size_t target, const ir::Ruleset& rs,
-                               ir::Hook hook, const Options& o, Stats& stats);
-
-// The built-in checks that need the solver: shadowed rules and unintended exposures.
-void solver_checks(const policy::Policy& pol, const std::vector<ir::Ruleset>& rulesets,
-                   const Options& o, std::vector<Finding>& out, Stats& stats);
 
 }  // namespace zp::verifier::enc

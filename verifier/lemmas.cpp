@@ -1,0 +1,162 @@
+#include "verifier/lemmas.h"
+
+#include <fmt/core.h>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+namespace zp::verifier {
+double build_s = 0, check_s = 0;
+namespace {
+
+constexpr size_t kBatch = 1;
+
+uint64_t mix(uint64_t h, uint64_t v) { return h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)); }
+
+uint8_t action_out(policy::Action a) {
+  return a == policy::Action::Reject ? enc::kOutReject : a == policy::Action::Deny ? enc::kOutDrop : enc::kOutAccept;
+}
+
+}  // namespace
+
+LemmaStore::LemmaStore(const VerifyContext& vc, Stats& stats, z3::context& ctx)
+    : vc_(vc), stats_(stats), ctx_(&ctx), solver_(std::make_unique<z3::solver>(ctx)),
+      rule_signature_(vc.policy.rules.size(), -1) {
+  enc::configure(*solver_, vc.options.rlimit);
+  // The hook only matters for interfaces, which the lemma's domain leaves open.
+  packet_ = std::make_unique<enc::SymPacket>(enc::make_packet(ctx, ir::Hook::Forward, "lemma_"));
+  limits_ = std::make_unique<enc::LimitVars>(ctx);
+  policy_ = std::make_unique<enc::PolicyEncoder>(ctx, vc.policy, 0, *packet_, *limits_);
+  // Every query is about well-formed packets: said once, below every push.
+  solver_->add(enc::wellformed_fields(*packet_));
+}
+
+LemmaStore::~LemmaStore() {
+  solver_.reset();
+  policy_.reset();
+  limits_.reset();
+  packet_.reset();
+}
+
+// A step's content, the same id wherever its rule's matches are the same. A set is the
+// ruleset's own, so a rule that looks one up is only the same within its ruleset.
+uint64_t LemmaStore::content(const PreparedRuleset& prep, const Step& s) {
+  if (s.rule == kChainPolicyStep) return ~uint64_t{0};
+  auto& local = local_[&prep];
+  uint32_t id = prep.content_id(s.chain, s.rule);
+  if (local.size() <= id) local.resize(id + 1, -1);
+  if (local[id] < 0) {
+    std::string text = prep.content_text(id);
+    if (text.find("s@") != std::string::npos || text.find("s!@") != std::string::npos)
+      text = fmt::format("{}|{}", static_cast<const void*>(&prep), text);
+    local[id] = static_cast<int64_t>(contents_.emplace(text, contents_.size()).first->second);
+  }
+  return (static_cast<uint64_t>(local[id]) << 32) | s.symbolic;
+}
+
+// What the lemma says about the rule: its action and services (and its rate-limit unknown).
+uint32_t LemmaStore::signature(uint32_t rule) {
+  if (rule_signature_[rule] >= 0) return static_cast<uint32_t>(rule_signature_[rule]);
+  const auto& r = vc_.policy.rules[rule];
+  std::string text = fmt::format("{}", static_cast<int>(r.action));
+  for (const auto& ref : r.services)
+    for (const auto& e : ref.entries) {
+      text += fmt::format("|{}:{}:{}:{}:", e.family, e.proto ? int{*e.proto} : -1, e.icmp_type ? int{*e.icmp_type} : -1,
+                          e.icmp_code ? int{*e.icmp_code} : -1);
+      for (const auto& p : e.ports) text += fmt::format("{}-{},", u128_to_string(p.lo), u128_to_string(p.hi));
+    }
+  if (r.action == policy::Action::Allow && r.limit) text += "#" + enc::limit_key(r);
+  uint32_t id = signatures_.emplace(text, static_cast<uint32_t>(signatures_.size())).first->second;
+  rule_signature_[rule] = id;
+  return id;
+}
+
+size_t LemmaStore::add(const PreparedRuleset& prep, uint32_t rule, int family, const std::vector<Step>& steps) {
+  Lemma l{{signature(rule), static_cast<uint64_t>(family)}, &prep, rule, family, steps};
+  for (const Step& s : steps) {
+    l.key.push_back(content(prep, s));
+    l.key.push_back(s.out);
+  }
+  uint64_t h = 0;
+  for (uint64_t v : l.key) h = mix(h, v);
+  auto range = index_.equal_range(h);
+  for (auto it = range.first; it != range.second; ++it)
+    if (lemmas_[it->second].key == l.key) return it->second;
+  lemmas_.push_back(std::move(l));
+  index_.emplace(h, lemmas_.size() - 1);
+  return lemmas_.size() - 1;
+}
+
+// The first of the rule's steps that matches gives the rule's verdict exactly on its services,
+// and none elsewhere: accept for an allow, drop for a deny, reject for a reject except for an
+// untracked packet, which is dropped (docs/semantics.md).
+z3::expr LemmaStore::violation(const Lemma& l) {
+  z3::context& c = *ctx_;
+  const enc::SymPacket& p = *packet_;
+  auto out = [&](unsigned o) { return c.bv_val(o, 2); };
+  z3::expr first = out(enc::kOutContinue);
+  for (size_t i = l.steps.size(); i-- > 0;)
+    first = z3::ite(step_condition(*l.prep, l.steps[i], p, *limits_, ""), out(l.steps[i].out), first);
+  const auto& r = vc_.policy.rules[l.rule];
+  z3::expr own = out(action_out(r.action));
+  if (r.action == policy::Action::Reject) own = z3::ite(p.ct == c.bv_val(ir::kCtUntracked, 8), out(enc::kOutDrop), own);
+  z3::expr services = policy_->services_match(r.services);
+  if (r.action == policy::Action::Allow && r.limit) services = services && limits_->get(enc::limit_key(r));
+  z3::expr v = first != z3::ite(services, own, out(enc::kOutContinue));
+  if (l.family == 4) v = v && !p.v6;
+  if (l.family == 6) v = v && p.v6;
+  return v;
+}
+
+void LemmaStore::prove() {
+  std::vector<size_t> open;
+  for (size_t i = 0; i < lemmas_.size(); ++i)
+    if (!lemmas_[i].tried) open.push_back(i);
+  for (size_t start = 0; start < open.size(); start += kBatch)
+    prove_batch(std::vector<size_t>(open.begin() + static_cast<long>(start),
+                                    open.begin() + static_cast<long>(std::min(open.size(), start + kBatch))));
+}
+
+// One query for the disjunction of a batch's violations. Unsat proves them all; a model names
+// the lemmas it violates, and the rest are tried again without them.
+void LemmaStore::prove_batch(std::vector<size_t> batch) {
+  z3::context& c = *ctx_;
+  for (size_t i : batch) lemmas_[i].tried = true;
+  while (!batch.empty()) {
+    auto T0 = std::chrono::steady_clock::now();
+    std::vector<z3::expr> violations;
+    for (size_t i : batch) violations.push_back(violation(lemmas_[i]));
+
+    build_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - T0).count();
+    auto T1 = std::chrono::steady_clock::now();
+    ++stats_.queries;
+    solver_->push();
+    solver_->add(enc::mk_or(c, violations));
+    auto r = solver_->check();
+    std::optional<z3::model> m;
+    if (r == z3::sat) m = solver_->get_model();
+    solver_->pop();
+    double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - T1).count();
+    check_s += dt;
+    static int n = 0;
+    if (getenv("ZP_DUMP") && dt > 0.004 && n++ < 2) { for (auto& v : violations) fprintf(stderr, "%s\n", v.to_string().c_str()); fprintf(stderr, "=== %.4f\n", dt); }
+    if (r == z3::unsat) {
+      for (size_t i : batch) lemmas_[i].proved = true;
+      return;
+    }
+    if (r == z3::unknown) {
+      if (batch.size() == 1) return;  // left unproved: its cells are checked one by one
+      std::vector<size_t> half(batch.begin() + static_cast<long>(batch.size() / 2), batch.end());
+      batch.resize(batch.size() / 2);
+      prove_batch(half);
+      continue;
+    }
+    std::vector<size_t> rest;
+    for (size_t k = 0; k < batch.size(); ++k)
+      if (!m->eval(violations[k], true).is_true()) rest.push_back(batch[k]);
+    if (rest.size() == batch.size()) return;  // a model violates one of them; stay safe
+    batch = std::move(rest);
+  }
+}
+
+}  // namespace zp::verifier

@@ -1,0 +1,188 @@
+#include "verifier/policy_model.h"
+
+#include <algorithm>
+#include <iterator>
+
+namespace zp::verifier {
+namespace {
+
+constexpr uint8_t kAccept = 1, kDrop = 2, kReject = 3;  // enc::kOut*
+
+bool binds(const policy::InterfaceBinding& b, size_t zone) {
+  return std::find(b.zone_indices.begin(), b.zone_indices.end(), zone) != b.zone_indices.end();
+}
+
+u128 iface_value(const std::string& name) { return name.empty() ? 0 : ifname_value(name).value_or(0); }
+
+}  // namespace
+
+PolicyModel::PolicyModel(const policy::Policy& pol, const ZoneSpace& zones, size_t target, ir::Hook hook)
+    : pol_(pol), zones_(zones), target_(target), hook_(hook) {
+  const ClassIds& ids = zones.ids();
+  std::vector<unsigned> all;
+  for (unsigned z = 0; z < ids.zones; ++z) all.push_back(z);
+  all.push_back(ids.none());
+  src_ = hook == ir::Hook::Output ? std::vector<unsigned>{ids.self()} : all;
+  dst_ = hook == ir::Hook::Input ? std::vector<unsigned>{ids.self()} : all;
+  by_src_.resize(ids.count());
+  by_dst_.resize(ids.count());
+  for (uint32_t i = 0; i < pol.rules.size(); ++i) {
+    for (unsigned s : src_)
+      if (endpoints_match(pol.rules[i].from, s, true)) by_src_[s].push_back(i);
+    for (unsigned d : dst_)
+      if (endpoints_match(pol.rules[i].to, d, false)) by_dst_[d].push_back(i);
+  }
+}
+
+bool PolicyModel::endpoint_matches(const policy::Endpoint& e, unsigned cls, bool source) const {
+  const auto& t = pol_.targets[target_];
+  switch (e.kind) {
+    case policy::Endpoint::Kind::Any: return true;
+    case policy::Endpoint::Kind::Target: return e.index == target_ && cls == zones_.ids().self();
+    case policy::Endpoint::Kind::Zone: {
+      // A host counts as a member of its own zone, as destination at input and source at output.
+      ir::Hook own = source ? ir::Hook::Output : ir::Hook::Input;
+      if (t.kind == policy::Target::Kind::Host && hook_ == own && t.zone_index == e.index) return true;
+      return cls == e.index;
+    }
+  }
+  return false;
+}
+
+bool PolicyModel::endpoints_match(const std::vector<policy::Endpoint>& eps, unsigned cls, bool source) const {
+  return std::any_of(eps.begin(), eps.end(), [&](const auto& e) { return endpoint_matches(e, cls, source); });
+}
+
+std::vector<uint32_t> PolicyModel::rules_for(unsigned s, unsigned d) const {
+  std::vector<uint32_t> out;
+  const auto& a = by_src_[s];
+  const auto& b = by_dst_[d];
+  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+bool PolicyModel::has_anti_spoofing() const {
+  return pol_.targets[target_].kind == policy::Target::Kind::Gateway &&
+         (hook_ == ir::Hook::Forward || hook_ == ir::Hook::Input);
+}
+
+std::vector<u128> PolicyModel::spoof_interfaces(unsigned addr_cls) const {
+  std::vector<u128> out;
+  if (!has_anti_spoofing() || addr_cls >= zones_.ids().zones) return out;
+  const auto& t = pol_.targets[target_];
+  bool bound = std::any_of(t.interfaces.begin(), t.interfaces.end(),
+                           [&](const auto& b) { return binds(b, addr_cls); });
+  if (!bound) return out;
+  for (const auto& b : t.interfaces)
+    if (!binds(b, addr_cls))
+      if (auto v = ifname_value(b.interface)) out.push_back(*v);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+bool PolicyModel::spoofed(unsigned addr_cls, u128 iif) const {
+  auto ifs = spoof_interfaces(addr_cls);
+  return std::binary_search(ifs.begin(), ifs.end(), iif);
+}
+
+unsigned PolicyModel::src_class_of(const ir::Packet& p) const {
+  if (hook_ == ir::Hook::Output) return zones_.ids().self();
+  u128 iif = iface_value(p.iif);
+  for (unsigned z = 0; z < zones_.ids().zones; ++z) {
+    const auto& ifs = zones_.interfaces(z);
+    if (std::binary_search(ifs.begin(), ifs.end(), iif)) return z;
+  }
+  return zones_.address_class(p.family, p.saddr);
+}
+
+unsigned PolicyModel::dst_class_of(const ir::Packet& p) const {
+  if (hook_ == ir::Hook::Input) return zones_.ids().self();
+  u128 oif = iface_value(p.oif);
+  for (unsigned z = 0; z < zones_.ids().zones; ++z) {
+    const auto& ifs = zones_.interfaces(z);
+    if (std::binary_search(ifs.begin(), ifs.end(), oif)) return z;
+  }
+  return zones_.address_class(p.family, p.daddr);
+}
+
+bool PolicyModel::essential(const ir::Packet& p) const {
+  if (!pol_.defaults.essentials || (hook_ != ir::Hook::Input && hook_ != ir::Hook::Output)) return false;
+  if ((hook_ == ir::Hook::Input ? p.iif : p.oif) == "lo") return true;
+  uint8_t t = p.icmp_type;
+  if (p.family == 6 && p.l4proto == kProtoIcmpv6 && ((t >= 130 && t <= 137) || t == 143)) return true;
+  if (p.l4proto != kProtoUdp) return false;
+  u128 sport = *p.field(Field::Sport);
+  auto pair = [&](unsigned a, unsigned b) {
+    return (sport == a && p.dport == b) || (sport == b && p.dport == a);
+  };
+  return p.family == 4 ? pair(67, 68) : pair(546, 547);
+}
+
+bool service_entry_matches(const policy::ServiceEntry& s, const ir::Packet& p) {
+  if (s.family != 0 && s.family != p.family) return false;
+  if (s.proto && p.l4proto != *s.proto) return false;
+  if (!s.ports.empty() &&
+      std::none_of(s.ports.begin(), s.ports.end(), [&](const Range& r) { return r.lo <= p.dport && p.dport <= r.hi; }))
+    return false;
+  if (s.icmp_type && p.icmp_type != *s.icmp_type) return false;
+  if (s.icmp_code && p.icmp_code != *s.icmp_code) return false;
+  return true;
+}
+
+bool services_match(const std::vector<policy::ServiceRef>& refs, const ir::Packet& p) {
+  for (const auto& ref : refs)
+    for (const auto& e : ref.entries)
+      if (service_entry_matches(e, p)) return true;
+  return false;
+}
+
+std::vector<uint32_t> PolicyModel::applying_rules(const ir::Packet& p) const {
+  std::vector<uint32_t> out;
+  for (uint32_t i : rules_for(src_class_of(p), dst_class_of(p)))
+    if (services_match(pol_.rules[i].services, p)) out.push_back(i);
+  return out;
+}
+
+uint8_t PolicyModel::verdict(const ir::Packet& p, const std::map<std::string, bool>* limits) const {
+  if (p.ct_state == ir::kCtEstablished || p.ct_state == ir::kCtRelated) return kAccept;
+  if (p.ct_state == ir::kCtInvalid) return kDrop;
+  if (essential(p)) return kAccept;
+  if (spoofed(zones_.address_class(p.family, p.saddr), iface_value(p.iif))) return kDrop;
+  bool reject = false, deny = false, allow = false;
+  for (uint32_t i : applying_rules(p)) {
+    auto a = pol_.rules[i].action;
+    reject = reject || a == policy::Action::Reject;
+    deny = deny || a == policy::Action::Deny;
+    if (a == policy::Action::Allow && pol_.rules[i].limit && limits) {
+      // The limit key of a policy rule is its location (enc::limit_key).
+      auto it = limits->find(ir::to_string(pol_.rules[i].loc));
+      if (it != limits->end() && !it->second) continue;
+    }
+    allow = allow || a == policy::Action::Allow;
+  }
+  auto d = pol_.defaults.verdict;
+  uint8_t v = reject ? kReject : deny ? kDrop : allow ? kAccept
+              : d == policy::Action::Allow ? kAccept : d == policy::Action::Reject ? kReject : kDrop;
+  // An untracked packet is dropped where the policy rejects (docs/semantics.md).
+  return v == kReject && p.ct_state == ir::kCtUntracked ? kDrop : v;
+}
+
+OriginIndex::OriginIndex(const policy::Policy& pol) {
+  for (size_t i = 0; i < pol.rules.size(); ++i)
+    by_loc_.emplace(ir::to_string(pol.rules[i].loc), static_cast<int>(i));
+}
+
+int OriginIndex::rule_of(const ir::Rule& r) const {
+  int found = -1;
+  for (const auto& o : r.origins) {
+    if (o.what.rfind("rule ", 0) != 0) continue;
+    auto it = by_loc_.find(ir::to_string(o.loc));
+    if (it == by_loc_.end()) continue;
+    if (found >= 0 && found != it->second) return -1;  // several policy rules: not one origin
+    found = it->second;
+  }
+  return found;
+}
+
+}  // namespace zp::verifier

@@ -1,0 +1,128 @@
+// verify(): the intents, the translation validation and the built-in checks of one policy over
+// the compiled rulesets of its targets.
+#include <chrono>
+#include <stdexcept>
+#include <cstdio>
+#include <cstdlib>
+
+#include "verifier/checks.h"
+#include "verifier/checks_run.h"
+#include "verifier/naive.h"
+#include "verifier/translation.h"
+
+namespace zp::verifier {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::vector<const ir::Ruleset*> by_target(const policy::Policy& pol, const std::vector<ir::Ruleset>& rss) {
+  std::vector<const ir::Ruleset*> out(pol.targets.size(), nullptr);
+  for (size_t t = 0; t < pol.targets.size(); ++t)
+    for (const auto& rs : rss)
+      if (rs.target == pol.targets[t].name) out[t] = &rs;
+  return out;
+}
+
+// Without the classification proof the cells prove nothing: a pass becomes unknown.
+void downgrade(Report& rep) {
+  auto weaken = [](Status& s) {
+    if (s == Status::Pass) s = Status::Unknown;
+  };
+  for (auto& i : rep.intents) {
+    weaken(i.status);
+    for (auto& t : i.targets) weaken(t.status);
+    for (auto& p : i.paths) weaken(p.status);
+  }
+  for (auto& v : rep.validations) weaken(v.status);
+}
+
+Report naive_verify(const policy::Policy& pol, const std::vector<const ir::Ruleset*>& rss, const Options& o) {
+  Report rep;
+  rep.policy_file = pol.file;
+  auto t0 = Clock::now();
+  for (const auto& a : pol.assertions) rep.intents.push_back(naive_intent(pol, rss, a, o, rep.stats));
+  rep.stats.seconds_intents = since(t0);
+  auto t1 = Clock::now();
+  if (o.translation_validation)
+    for (size_t t = 0; t < pol.targets.size(); ++t)
+      if (rss[t])
+        for (ir::Hook h : hooks_of(pol.targets[t]))
+          rep.validations.push_back(naive_validation(pol, t, *rss[t], h, o, rep.stats));
+  rep.stats.seconds_validation = since(t1);
+  return rep;
+}
+
+}  // namespace
+
+Report verify(const policy::Policy& pol, const std::vector<ir::Ruleset>& rulesets, const Options& o) {
+  auto t0 = Clock::now();
+  auto rss = by_target(pol, rulesets);
+  if (!o.slicing) {
+    Report rep = naive_verify(pol, rss, o);
+    rep.stats.seconds = since(t0);
+    return rep;
+  }
+  Report rep;
+  rep.policy_file = pol.file;
+  ZoneSpace zones(pol);
+  OriginIndex origins(pol);
+  std::vector<std::unique_ptr<PreparedRuleset>> prepared;
+  VerifyContext vc{pol, zones, origins, o, {}, {}, {}};
+  for (size_t t = 0; t < pol.targets.size(); ++t) {
+    prepared.push_back(rss[t] ? std::make_unique<PreparedRuleset>(*rss[t]) : nullptr);
+    vc.prepared.push_back(prepared.back().get());
+    vc.ifaces.push_back(enc::iface_universe(pol, rss[t]));
+    std::vector<int32_t> origin;
+    if (rss[t])
+      for (const auto& c : rss[t]->table.chains)
+        for (const auto& r : c.rules) origin.push_back(origins.rule_of(r));
+    vc.origin_rule.push_back(std::move(origin));
+  }
+  Engines engines(vc, rep.stats);
+  auto tc = Clock::now();
+  Status classification = prove_classification(engines);
+  if (getenv("ZP_PROF")) fprintf(stderr, "prep %.3f classification %.3f\n", std::chrono::duration<double>(tc - t0).count(), since(tc));
+  if (classification == Status::Fail)
+    throw std::logic_error("verifier: its zone tables disagree with the policy's classification");
+
+  auto t1 = Clock::now();
+  for (const auto& a : pol.assertions) rep.intents.push_back(check_intent(engines, a));
+  rep.stats.seconds_intents = since(t1);
+  void dump_intent_prof();
+  dump_intent_prof();
+  auto t2 = Clock::now();
+  if (o.translation_validation) {
+    LemmaStore lemmas(vc, rep.stats, engines.ctx());
+    std::vector<ValidationHandle> hooks;
+    for (size_t t = 0; t < pol.targets.size(); ++t)
+      if (rss[t])
+        for (ir::Hook h : hooks_of(pol.targets[t])) hooks.push_back(start_validation(engines.get(t, h), lemmas));
+    auto tl = Clock::now();
+    lemmas.prove();
+    extern double build_s, check_s;
+    if (getenv("ZP_PROF")) fprintf(stderr, "build %.3f check %.3f\n", build_s, check_s);
+    if (getenv("ZP_PROF")) fprintf(stderr, "lemmas %zu: %.3f s (planning %.3f s)\n", lemmas.size(), since(tl), std::chrono::duration<double>(tl - t2).count());
+    for (auto& v : hooks) rep.validations.push_back(finish_validation(*v));
+  }
+  rep.stats.seconds_validation = since(t2);
+  auto t3 = Clock::now();
+  if (o.builtin_checks) {
+    rep.findings = static_checks(pol);
+    auto ts = Clock::now();
+    shadow_check(engines, rep.findings);
+    extern double sh_conc, sh_z3, sh_check_s; extern size_t sh_z3n, sh_checks;
+    if (getenv("ZP_PROF")) fprintf(stderr, "shadow check time %.3f\n", sh_check_s);
+    if (getenv("ZP_PROF")) fprintf(stderr, "shadow %.3f (concrete %.3f, z3 %.3f for %zu rules, %zu checks)\n", since(ts), sh_conc, sh_z3, sh_z3n, sh_checks);
+    exposure_check(engines, rep.findings);
+  }
+  rep.stats.seconds_checks = since(t3);
+  if (classification == Status::Unknown) downgrade(rep);
+  if (getenv("ZP_PROF")) fprintf(stderr, "before teardown %.3f\n", since(t0));
+
+  rep.stats.seconds = since(t0);
+  return rep;
+}
+
+}  // namespace zp::verifier
