@@ -16,6 +16,17 @@ int run(int argc, char** argv) {
   add_compile_command(app, exit_code);
   add_verify_command(app, exit_code);
   add_explain_command(app, exit_code);
+  add_diff_command(app, exit_code);
+  add_matrix_command(app, exit_code);
+  add_report_command(app, exit_code);
+  add_graph_command(app, exit_code);
+  add_apply_command(app, exit_code);
+  add_confirm_command(app, exit_code);
+  add_rollback_command(app, exit_code);
+  add_remove_command(app, exit_code);
+  add_restore_command(app, exit_code);
+  add_drift_command(app, exit_code);
+  add_history_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -25,17 +25,11 @@ struct VerifyOptions {
 };
 
 int run_verify(const VerifyOptions& o) {
-  auto loaded = load_and_report(o.policy, o.format != "text");
-  if (!loaded.policy) return loaded.exit_code;
-  const auto& p = *loaded.policy;
-  auto selected = select_targets(p, o.targets);
-  if (!selected) return kExitUsage;
-  std::string error;
-  auto rulesets = rulesets_for_verify(p, *selected, error);
-  if (!rulesets) {
-    std::cerr << "zoneproof: " << error << "\n";
-    return kExitFinding;
-  }
+  int rc = 0;
+  auto input = load_for_verify(o.policy, o.targets, o.format != "text", rc);
+  if (!input) return rc;
+  const auto& p = input->policy;
+  const auto& rulesets = input->rulesets;
   verifier::Options vo;
   vo.rlimit = o.rlimit;
   vo.translation_validation = !o.no_validation;
@@ -43,7 +37,7 @@ int run_verify(const VerifyOptions& o) {
   vo.nft_text = nft_printer();
   verifier::Report rep;
   try {
-    rep = verifier::verify(p, *rulesets, vo);
+    rep = verifier::verify(p, rulesets, vo);
   } catch (const std::exception& e) {
     std::cerr << "zoneproof: internal error in the verifier: " << e.what() << "\n";
     return kExitFinding;

@@ -1,11 +1,14 @@
 #include "cli/verify_pipeline.h"
 
+#include <iostream>
 #include <map>
 
 #include <fmt/core.h>
 
 #include "backends/nft_json.h"
 #include "backends/nft_text.h"
+#include "cli/app.h"
+#include "cli/load.h"
 #include "compiler/compiler.h"
 
 namespace zp::cli {
@@ -39,6 +42,28 @@ std::optional<std::vector<ir::Ruleset>> rulesets_for_verify(const policy::Policy
     out.push_back(std::move(back));
   }
   return out;
+}
+
+std::optional<VerifyInput> load_for_verify(const std::string& path, const std::vector<std::string>& targets,
+                                           bool quiet_warnings, int& exit_code) {
+  auto loaded = load_and_report(path, quiet_warnings);
+  if (!loaded.policy) {
+    exit_code = loaded.exit_code;
+    return std::nullopt;
+  }
+  auto selected = select_targets(*loaded.policy, targets);
+  if (!selected) {
+    exit_code = kExitUsage;
+    return std::nullopt;
+  }
+  std::string error;
+  auto rulesets = rulesets_for_verify(*loaded.policy, *selected, error);
+  if (!rulesets) {
+    std::cerr << "zoneproof: " << error << "\n";
+    exit_code = kExitFinding;
+    return std::nullopt;
+  }
+  return VerifyInput{std::move(*loaded.policy), std::move(*selected), std::move(*rulesets)};
 }
 
 verifier::NftTextFn nft_printer() {

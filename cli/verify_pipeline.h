@@ -18,6 +18,20 @@ std::optional<std::vector<ir::Ruleset>> rulesets_for_verify(const policy::Policy
                                                             const std::vector<size_t>& targets,
                                                             std::string& error);
 
+// A policy loaded for the commands that reason about it (verify, matrix, report, graph): the
+// policy, and the re-read rulesets of the selected targets, in the order of `target_indices`.
+struct VerifyInput {
+  policy::Policy policy;
+  std::vector<size_t> target_indices;
+  std::vector<ir::Ruleset> rulesets;
+};
+
+// Loads and checks `path` (diagnostics to stderr; warnings hidden when `quiet_warnings`),
+// selects `targets` (all when empty) and prepares their rulesets. On failure prints why and
+// returns nullopt with `exit_code` set (kExitUsage or kExitFinding).
+std::optional<VerifyInput> load_for_verify(const std::string& path, const std::vector<std::string>& targets,
+                                           bool quiet_warnings, int& exit_code);
+
 // Prints IR rules as nft text (for traces).
 verifier::NftTextFn nft_printer();
 

@@ -1,0 +1,157 @@
+// `zoneproof apply POLICY --target T [--state-dir DIR] [--force] [--allow-lockout] [--dry-run]
+//                  [--confirm SECONDS] [--table NAME]`
+#include <unistd.h>
+
+#include <chrono>
+#include <climits>
+#include <cstdlib>
+#include <iostream>
+
+#include <fmt/core.h>
+
+#include "cli/app.h"
+#include "cli/commands.h"
+#include "cli/deploy_apply.h"
+#include "cli/deploy_gate.h"
+#include "cli/deploy_kernel.h"
+#include "cli/deploy_ops.h"
+#include "cli/deploy_options.h"
+#include "cli/load.h"
+#include "cli/verify_pipeline.h"
+#include "compiler/compiler.h"
+
+namespace zp::cli {
+
+namespace {
+
+struct ApplyOptions {
+  std::string policy;
+  std::string target;
+  DeployPaths paths;
+  std::string table;
+  bool force = false;
+  bool allow_lockout = false;
+  bool dry_run = false;
+  int confirm = 0;
+  uint64_t rlimit = verifier::kDefaultRlimit;
+};
+
+// Returns an exit code when the gate refuses, nullopt when apply may go on.
+std::optional<int> gate(const GateResult& g, const ApplyOptions& o) {
+  if (!g.details.empty()) std::cerr << "zoneproof: verification of target " << o.target << ":\n" << g.details;
+  if (!g.manage_covered)
+    std::cerr << fmt::format("zoneproof: warning: no `manage` intent covers target {}: the lock-out "
+                             "guard has nothing to check (add one to keep your way in)\n", o.target);
+  if (!g.lockouts.empty() && !o.allow_lockout) {
+    std::cerr << "zoneproof: refused: this ruleset would lock the administrators out (a manage "
+                 "intent fails or cannot be proved). --force does not override this; fix the "
+                 "policy, or pass --allow-lockout if you really mean it\n";
+    return kExitFinding;
+  }
+  if (!g.lockouts.empty())
+    std::cerr << "zoneproof: --allow-lockout: applying although a manage intent does not hold\n";
+  if (!g.failures.empty() && !o.force) {
+    std::cerr << fmt::format("zoneproof: refused: {} verification failure(s) on target {}; fix the "
+                             "policy, or pass --force to apply anyway (recorded in the history)\n",
+                             g.failures.size(), o.target);
+    return kExitFinding;
+  }
+  if (!g.unknowns.empty() && !o.force) {
+    std::cerr << "zoneproof: refused: some proofs are undecided (solver resource limit); raise "
+                 "--rlimit, or pass --force to apply anyway\n";
+    return g.failures.empty() ? kExitUnknown : kExitFinding;
+  }
+  if (!g.failures.empty() || !g.unknowns.empty())
+    std::cerr << "zoneproof: --force: applying although verification did not pass (recorded in the "
+                 "history)\n";
+  return std::nullopt;
+}
+
+int dry_run(const ir::Ruleset& rs) {
+  if (!has_net_admin()) {
+    std::cerr << "zoneproof: " << privilege_message("apply") << "\n";
+    return kExitUsage;
+  }
+  KernelChange k = load_table(rs, std::nullopt, true);
+  for (const auto& e : k.errors) std::cerr << "zoneproof: " << e << "\n";
+  if (!k.ok) return k.permission_denied ? kExitUsage : kExitFinding;
+  std::cout << fmt::format("dry run: the kernel accepts the batch for table inet {} ({} rules, {} set "
+                           "elements, {} netlink messages); nothing was changed\n",
+                           rs.table.name, k.result.rules, k.result.set_elements, k.result.messages);
+  return kExitOk;
+}
+
+int run_apply(const ApplyOptions& o) {
+  if (!o.table.empty() && !valid_table_name(o.table)) {
+    std::cerr << fmt::format("zoneproof: bad --table \"{}\": 1 to 32 letters, digits or '_', "
+                             "starting with a letter\n", o.table);
+    return kExitUsage;
+  }
+  auto loaded = load_and_report(o.policy, true);
+  if (!loaded.policy) return loaded.exit_code;
+  const auto& p = *loaded.policy;
+  auto selected = select_targets(p, {o.target});
+  if (!selected) return kExitUsage;
+  const size_t ti = selected->front();
+
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string error;
+  auto rulesets = rulesets_for_verify(p, {ti}, error);
+  if (!rulesets) {
+    std::cerr << "zoneproof: " << error << "\n";
+    return kExitFinding;
+  }
+  verifier::Options vo;
+  vo.rlimit = o.rlimit;
+  vo.builtin_checks = false;  // warnings never block a deploy; `verify` shows them
+  vo.nft_text = nft_printer();
+  verifier::Report rep;
+  try {
+    rep = verifier::verify(p, *rulesets, vo);
+  } catch (const std::exception& e) {
+    std::cerr << "zoneproof: internal error in the verifier: " << e.what() << "\n";
+    return kExitFinding;
+  }
+  const double verify_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (auto rc = gate(judge_target(rep, p.targets[ti].name), o)) return *rc;
+
+  ApplyPlan plan;
+  plan.load = lower_target(p, ti);
+  plan.verified = std::move(rulesets->front());
+  if (!o.table.empty()) plan.load.table.name = plan.verified.table.name = o.table;
+  if (o.dry_run) return dry_run(plan.load);
+  plan.state_dir = absolute_path(o.paths.state_dir);
+  plan.lock_timeout = o.paths.lock_timeout;
+  plan.policy = &p;
+  plan.target = ti;
+  plan.policy_path = absolute_path(o.policy);
+  plan.forced = o.force;
+  plan.lockout_allowed = o.allow_lockout;
+  plan.replace_unreadable = o.force;
+  if (o.confirm > 0) plan.confirm_seconds = o.confirm;
+  plan.rlimit = o.rlimit;
+  plan.verify_seconds = verify_seconds;
+  return deploy_apply(plan, std::cout, std::cerr);
+}
+
+}  // namespace
+
+void add_apply_command(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("apply", "Verify a policy and load one target's ruleset into the kernel");
+  auto o = std::make_shared<ApplyOptions>();
+  cmd->add_option("POLICY", o->policy, "Policy file (YAML)")->required();
+  cmd->add_option("--target", o->target, "The target this machine is")->required();
+  add_deploy_paths(*cmd, o->paths);
+  cmd->add_option("--table", o->table, "Load into this nft table (family inet) instead of the target's");
+  cmd->add_flag("--force", o->force,
+                "Apply even when an intent fails or translation validation mismatches (logged)");
+  cmd->add_flag("--allow-lockout", o->allow_lockout, "Apply even when a manage intent does not hold");
+  cmd->add_flag("--dry-run", o->dry_run, "Have the kernel check the batch, change nothing");
+  cmd->add_option("--confirm", o->confirm,
+                  "Roll back automatically unless `zoneproof confirm` runs within SECONDS")
+      ->check(CLI::Range(1, INT_MAX / 2));
+  cmd->add_option("--rlimit", o->rlimit, "Z3 resource limit per query (deterministic)");
+  cmd->callback([o, &exit_code] { exit_code = run_apply(*o); });
+}
+
+}  // namespace zp::cli

@@ -1,0 +1,76 @@
+// `zoneproof history [--state-dir DIR] [--format text|json]`: the applies and removes recorded in
+// the state directory, oldest first, with what rollback and restore would do next.
+#include <sys/stat.h>
+
+#include <iostream>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/app.h"
+#include "cli/commands.h"
+#include "cli/deploy_history.h"
+#include "cli/deploy_ops.h"
+#include "cli/deploy_options.h"
+
+namespace zp::cli {
+
+namespace {
+
+struct HistoryOptions {
+  DeployPaths paths;
+  std::string format = "text";
+};
+
+int run_history(const HistoryOptions& o) {
+  const std::string dir = absolute_path(o.paths.state_dir);
+  History h(dir);
+  std::vector<HistoryEntry> entries;
+  std::string error;
+  if (!h.load(entries, error)) {
+    std::cerr << "zoneproof: " << error << "\n";
+    return kExitUsage;
+  }
+  auto pending = load_pending(dir);
+  if (o.format == "json") {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& e : entries) {
+      auto j = entry_json(e);
+      j.erase("previous");  // the rulesets themselves stay in the files
+      j.erase("applied");
+      list.push_back(j);
+    }
+    nlohmann::json out{{"schema", "zoneproof.history-list/1"}, {"state_dir", dir}, {"entries", list},
+                       {"pending", pending ? nlohmann::json{{"seq", pending->seq},
+                                                            {"deadline", utc_time(pending->deadline)},
+                                                            {"timer_pid", pending->timer_pid}}
+                                           : nlohmann::json()}};
+    std::cout << out.dump(2) << "\n";
+    return kExitOk;
+  }
+  if (entries.empty()) std::cout << fmt::format("no history in {}\n", dir);
+  for (const auto& e : entries) {
+    std::cout << entry_summary(e) << "\n";
+    if (!e.note.empty()) std::cout << "    " << e.note << "\n";
+  }
+  if (pending)
+    std::cout << fmt::format("pending: #{} must be confirmed before {} (rollback timer pid {})\n",
+                             pending->seq, utc_time(pending->deadline), pending->timer_pid);
+  if (HistoryEntry* e = newest_in_force(entries))
+    std::cout << fmt::format("rollback would undo #{}; ", e->seq);
+  HistoryEntry* c = newest_confirmed(entries);
+  std::cout << (c ? fmt::format("restore would load #{}\n", c->seq) : std::string("restore has nothing to load\n"));
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_history_command(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("history", "List the applies and removes in the state directory");
+  auto o = std::make_shared<HistoryOptions>();
+  add_deploy_paths(*cmd, o->paths);
+  cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  cmd->callback([o, &exit_code] { exit_code = run_history(*o); });
+}
+
+}  // namespace zp::cli

@@ -1,0 +1,116 @@
+// `zoneproof remove [--state-dir DIR] [--table NAME]`: deletes zoneproof's table — only a table
+// zoneproof loaded — saving it first so that `rollback` can bring it back.
+#include <ctime>
+#include <iostream>
+
+#include <fmt/core.h>
+
+#include "backends/nft_json.h"
+#include "cli/app.h"
+#include "cli/commands.h"
+#include "cli/deploy_kernel.h"
+#include "cli/deploy_ops.h"
+#include "cli/deploy_options.h"
+#include "cli/deploy_session.h"
+
+namespace zp::cli {
+
+namespace {
+
+struct RemoveOptions {
+  DeployPaths paths;
+  std::string table;
+};
+
+// Whether the table is zoneproof's: named in the history, the default name, or holding a rule
+// that carries a zoneproof rule id.
+bool is_ours(const std::string& table, const LiveTable& live, const std::vector<HistoryEntry>& entries) {
+  if (table == "zoneproof") return true;
+  for (const auto& e : entries)
+    if (e.table == table) return true;
+  if (!live.ruleset) return false;
+  for (const auto& c : live.ruleset->table.chains)
+    for (const auto& r : c.rules)
+      if (r.id != 0) return true;
+  return false;
+}
+
+void save_previous(const LiveTable& live, HistoryEntry& e) {
+  if (live.ruleset) {
+    try {
+      e.previous = backends::to_nft_json(*live.ruleset);
+      e.previous_state = "saved";
+      return;
+    } catch (const std::exception& ex) {
+      e.previous_errors.push_back(ex.what());
+    }
+  }
+  e.previous_state = "unreadable";
+  e.previous_errors.insert(e.previous_errors.end(), live.errors.begin(), live.errors.end());
+}
+
+int run_remove(const RemoveOptions& o) {
+  if (!o.table.empty() && !valid_table_name(o.table)) {
+    std::cerr << fmt::format("zoneproof: bad --table \"{}\"\n", o.table);
+    return kExitUsage;
+  }
+  int rc = kExitOk;
+  auto s = open_session(o.paths.state_dir, o.paths.lock_timeout, "remove", rc);
+  if (!s) return rc;
+  if (auto refusal = pending_refusal(s->dir)) {
+    std::cerr << "zoneproof: " << *refusal << "\n";
+    return kExitUsage;
+  }
+  const HistoryEntry* last = newest_in_force(s->entries);
+  const std::string table = !o.table.empty() ? o.table : last ? last->table : "zoneproof";
+  const LiveTable live = read_live(table);
+  if (live.permission_denied) {
+    std::cerr << "zoneproof: " << privilege_message("remove") << "\n";
+    return kExitUsage;
+  }
+  if (!live.found) {
+    for (const auto& e : live.errors) std::cerr << "zoneproof: " << e << "\n";
+    if (!live.errors.empty()) return kExitUsage;
+    std::cout << fmt::format("table inet {} is not loaded: nothing to remove\n", table);
+    return kExitOk;
+  }
+  if (!is_ours(table, live, s->entries)) {
+    std::cerr << fmt::format("zoneproof: table inet {} was not loaded by zoneproof (it is not in the "
+                             "history and no rule carries a zoneproof id); not removing it\n", table);
+    return kExitFinding;
+  }
+  HistoryEntry e;
+  e.seq = s->history.next_seq();
+  e.action = "remove";
+  e.time = static_cast<int64_t>(std::time(nullptr));
+  e.table = table;
+  save_previous(live, e);
+  std::string error;
+  if (!s->history.save(e, error)) {
+    std::cerr << "zoneproof: " << error << "\n";
+    return kExitUsage;
+  }
+  KernelChange k = delete_table(table, live.generation);
+  for (const auto& m : k.errors) std::cerr << "zoneproof: " << m << "\n";
+  e.status = k.ok ? EntryStatus::Confirmed : EntryStatus::Failed;
+  if (!s->history.save(e, error)) std::cerr << "zoneproof: " << error << "\n";
+  if (!k.ok) return k.permission_denied ? kExitUsage : kExitFinding;
+  s->history.prune(kHistoryKeep);
+  std::cout << fmt::format("removed table inet {} ({})\n", table,
+                           e.previous_state == "saved"
+                               ? fmt::format("saved as #{}: `zoneproof rollback` brings it back", e.seq)
+                               : std::string("it held rules zoneproof cannot read, so it was not saved"));
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_remove_command(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("remove", "Delete zoneproof's table (never another table)");
+  auto o = std::make_shared<RemoveOptions>();
+  add_deploy_paths(*cmd, o->paths);
+  cmd->add_option("--table", o->table, "The table (default: the last one applied, else zoneproof)");
+  cmd->callback([o, &exit_code] { exit_code = run_remove(*o); });
+}
+
+}  // namespace zp::cli

@@ -1,0 +1,57 @@
+// `zoneproof rollback [--state-dir DIR] [--table NAME]`: undoes the newest change in force —
+// loads the table it replaced, or removes zoneproof's table when there was none.
+#include <iostream>
+
+#include <fmt/core.h>
+
+#include "cli/app.h"
+#include "cli/commands.h"
+#include "cli/deploy_ops.h"
+#include "cli/deploy_options.h"
+#include "cli/deploy_session.h"
+#include "cli/deploy_timer.h"
+
+namespace zp::cli {
+
+namespace {
+
+struct RollbackOptions {
+  DeployPaths paths;
+  std::string table;
+};
+
+int run_rollback(const RollbackOptions& o) {
+  int rc = kExitOk;
+  auto s = open_session(o.paths.state_dir, o.paths.lock_timeout, "rollback", rc);
+  if (!s) return rc;
+  HistoryEntry* e = newest_in_force(s->entries);
+  if (!e) {
+    std::string table = !o.table.empty()        ? o.table
+                        : s->entries.empty()    ? std::string("zoneproof")
+                                                : s->entries.back().table;
+    std::cout << fmt::format("no saved ruleset to go back to in {}: removing zoneproof's table "
+                             "inet {}\n", s->dir, table);
+    return install_saved(table, std::nullopt, "rollback", std::cout, std::cerr);
+  }
+  auto pending = load_pending(s->dir);
+  rc = undo_entry(s->history, *e, "zoneproof rollback", std::cout, std::cerr);
+  if (rc == kExitOk && pending && pending->seq == e->seq) {
+    remove_pending(s->dir);
+    if (stop_rollback_timer(pending->timer_pid, pending->seq))
+      std::cout << fmt::format("stopped the rollback timer (pid {})\n", pending->timer_pid);
+  }
+  if (rc == kExitOk) std::cout << fmt::format("rolled back {}\n", entry_summary(*e));
+  return rc;
+}
+
+}  // namespace
+
+void add_rollback_command(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("rollback", "Restore the ruleset that the last apply or remove replaced");
+  auto o = std::make_shared<RollbackOptions>();
+  add_deploy_paths(*cmd, o->paths);
+  cmd->add_option("--table", o->table, "With an empty history: the table to remove (default zoneproof)");
+  cmd->callback([o, &exit_code] { exit_code = run_rollback(*o); });
+}
+
+}  // namespace zp::cli

@@ -1,0 +1,36 @@
+#include "cli/deploy_options.h"
+
+#include <unistd.h>
+
+#include <cctype>
+#include <climits>
+
+namespace zp::cli {
+
+void add_deploy_paths(CLI::App& cmd, DeployPaths& paths) {
+  cmd.add_option("--state-dir", paths.state_dir,
+                 "Where the history, the lock and the pending confirmation live")
+      ->capture_default_str();
+  cmd.add_option("--lock-timeout", paths.lock_timeout,
+                 "Seconds to wait for another zoneproof deploy command to finish")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86400.0));
+}
+
+std::string absolute_path(const std::string& path) {
+  if (path.empty() || path.front() == '/') return path;
+  char buf[PATH_MAX];
+  if (!getcwd(buf, sizeof buf)) return path;
+  std::string cwd = buf;
+  std::string rel = path.rfind("./", 0) == 0 ? path.substr(2) : path;
+  return cwd == "/" ? "/" + rel : cwd + "/" + rel;
+}
+
+bool valid_table_name(const std::string& name) {
+  if (name.empty() || name.size() > 32 || !std::isalpha(static_cast<unsigned char>(name[0]))) return false;
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  return true;
+}
+
+}  // namespace zp::cli

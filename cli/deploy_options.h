@@ -1,0 +1,28 @@
+// Options and helpers shared by the deploy commands (apply, confirm, rollback, remove, restore,
+// drift).
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace zp::cli {
+
+inline constexpr const char* kDefaultStateDir = "/var/lib/zoneproof";
+
+struct DeployPaths {
+  std::string state_dir = kDefaultStateDir;
+  double lock_timeout = 60;  // seconds to wait for another deploy command to finish
+};
+
+// Adds --state-dir and --lock-timeout.
+void add_deploy_paths(CLI::App& cmd, DeployPaths& paths);
+
+// `path` made absolute against the current directory (the rollback timer runs in /).
+std::string absolute_path(const std::string& path);
+
+// An nft table name zoneproof accepts on the command line: a letter, then letters, digits or
+// '_', at most 32 characters.
+bool valid_table_name(const std::string& name);
+
+}  // namespace zp::cli

@@ -1,0 +1,51 @@
+#include "cli/deploy_session.h"
+
+#include <iostream>
+
+#include <fmt/core.h>
+
+#include "cli/app.h"
+#include "cli/deploy_kernel.h"
+#include "cli/deploy_ops.h"
+#include "cli/deploy_options.h"
+
+namespace zp::cli {
+
+std::optional<DeploySession> open_session(const std::string& state_dir, double lock_timeout,
+                                          const std::string& command, int& exit_code) {
+  exit_code = kExitUsage;
+  if (!has_net_admin()) {
+    std::cerr << "zoneproof: " << privilege_message(command) << "\n";
+    return std::nullopt;
+  }
+  DeploySession s;
+  s.dir = absolute_path(state_dir);
+  if (auto problem = ensure_state_dir(s.dir); !problem.empty()) {
+    std::cerr << "zoneproof: state directory: " << problem << "\n";
+    return std::nullopt;
+  }
+  s.lock = std::make_unique<StateLock>(s.dir, lock_timeout);
+  if (!s.lock->ok()) {
+    std::cerr << "zoneproof: " << s.lock->error() << "\n";
+    return std::nullopt;
+  }
+  s.history = History(s.dir);
+  std::string error;
+  if (!s.history.load(s.entries, error)) {
+    std::cerr << "zoneproof: " << error << "\n";
+    return std::nullopt;
+  }
+  settle_interrupted(s.history, s.entries, std::cerr);
+  exit_code = kExitOk;
+  return s;
+}
+
+std::optional<std::string> pending_refusal(const std::string& dir) {
+  auto p = load_pending(dir);
+  if (!p) return std::nullopt;
+  return fmt::format("apply #{} is waiting for confirmation until {}: run `zoneproof confirm` to "
+                     "keep it or `zoneproof rollback` to undo it first",
+                     p->seq, utc_time(p->deadline));
+}
+
+}  // namespace zp::cli

@@ -1,0 +1,30 @@
+// How every deploy command that changes the kernel or the history starts: privilege check, the
+// state directory, its lock, the history (with entries of interrupted applies settled).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/deploy_history.h"
+#include "cli/deploy_lock.h"
+
+namespace zp::cli {
+
+struct DeploySession {
+  std::string dir;  // absolute
+  std::unique_ptr<StateLock> lock;
+  History history{""};
+  std::vector<HistoryEntry> entries;  // oldest first
+};
+
+// nullopt with `exit_code` set (and the reason printed on stderr) when the command cannot go on.
+// `command` names it in the privilege error.
+std::optional<DeploySession> open_session(const std::string& state_dir, double lock_timeout,
+                                          const std::string& command, int& exit_code);
+
+// The refusal printed when an apply is waiting for confirmation; nullopt when none is.
+std::optional<std::string> pending_refusal(const std::string& dir);
+
+}  // namespace zp::cli

@@ -1,0 +1,230 @@
+#include "cli/git_source.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+
+#include <fmt/core.h>
+
+#include "cli/app.h"
+#include "cli/load.h"
+#include "compiler/compiler.h"
+#include "compiler/source_text.h"
+#include "compiler/yaml_node.h"
+
+namespace zp::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_fd(int fd) {
+  std::string out;
+  char buf[65536];
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  return out;
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// The files a policy text includes, as written (resolved by the caller).
+std::vector<std::string> includes_of(const std::string& text, const std::string& name) {
+  Diagnostics ignored;  // the real load reports problems with the text itself
+  std::vector<std::string> out;
+  auto root = yaml::parse(text, name, ignored);
+  if (!root || !root->is_map()) return out;
+  for (const auto& [k, v] : root->entries) {
+    if (!k->is_scalar() || k->value != "include") continue;
+    if (v->is_scalar()) out.push_back(v->value);
+    for (const auto& item : v->items)
+      if (item->is_scalar()) out.push_back(item->value);
+  }
+  return out;
+}
+
+// Rewrites every location whose file lies under `from` (the temporary copy) to `to` + the rest.
+struct Relabel {
+  std::string from, to;
+  void operator()(std::string& file) const {
+    if (file.compare(0, from.size(), from) == 0) file = to + file.substr(from.size());
+  }
+  void operator()(ir::SourceLoc& l) const { (*this)(l.file); }
+  void operator()(std::vector<policy::AddressRange>& as) const {
+    for (auto& a : as) (*this)(a.loc);
+  }
+  void operator()(std::vector<policy::Endpoint>& es) const {
+    for (auto& e : es) (*this)(e.loc);
+  }
+  void operator()(std::vector<policy::ServiceEntry>& es) const {
+    for (auto& e : es) (*this)(e.loc);
+  }
+  void operator()(std::vector<policy::ServiceRef>& rs) const {
+    for (auto& r : rs) {
+      (*this)(r.loc);
+      (*this)(r.entries);
+    }
+  }
+  void operator()(policy::Policy& p) const {
+    (*this)(p.file);
+    for (auto& f : p.files) (*this)(f);
+    (*this)(p.defaults.loc);
+    for (auto& z : p.zones) {
+      (*this)(z.loc);
+      (*this)(z.addresses);
+      for (auto& i : z.interfaces) (*this)(i.second);
+    }
+    for (auto& s : p.services) {
+      (*this)(s.loc);
+      (*this)(s.entries);
+    }
+    for (auto& r : p.rules) {
+      (*this)(r.loc);
+      (*this)(r.from);
+      (*this)(r.to);
+      (*this)(r.services);
+      if (r.limit) (*this)(r.limit->loc);
+    }
+    for (auto& t : p.targets) {
+      (*this)(t.loc);
+      (*this)(t.zone_loc);
+      (*this)(t.addresses);
+      for (auto& b : t.interfaces) {
+        (*this)(b.loc);
+        for (auto& z : b.zones) (*this)(z.second);
+      }
+    }
+    for (auto& a : p.assertions) {
+      (*this)(a.loc);
+      (*this)(a.from);
+      (*this)(a.to);
+      (*this)(a.services);
+      for (auto& l : a.target_locs) (*this)(l);
+    }
+  }
+};
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  for (size_t i = 0; (i = s.find(from, i)) != std::string::npos; i += to.size()) s.replace(i, from.size(), to);
+  return s;
+}
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "zoneproof-rev-XXXXXX").string();
+    if (mkdtemp(tmpl.data())) path = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path.empty()) fs::remove_all(path, ec);
+  }
+};
+
+}  // namespace
+
+int run_git(const std::string& dir, const std::vector<std::string>& args, std::string& out,
+            std::string& err) {
+  int out_pipe[2], err_pipe[2];
+  if (pipe(out_pipe) != 0) return -1;
+  if (pipe(err_pipe) != 0) {
+    close(out_pipe[0]);
+    close(out_pipe[1]);
+    return -1;
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out_pipe[1], STDOUT_FILENO);
+    dup2(err_pipe[1], STDERR_FILENO);
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+    std::vector<std::string> full{"git", "-C", dir};
+    full.insert(full.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : full) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execvp("git", argv.data());
+    _exit(127);
+  }
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  // git's error messages are short, so reading stdout to the end first cannot block on stderr.
+  out = read_fd(out_pipe[0]);
+  err = read_fd(err_pipe[0]);
+  close(out_pipe[0]);
+  close(err_pipe[0]);
+  int status = 0;
+  if (pid < 0 || waitpid(pid, &status, 0) < 0) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+RevisionPolicy load_policy_at_revision(const std::string& path, const std::string& rev) {
+  RevisionPolicy out;
+  out.exit_code = kExitUsage;
+  std::error_code ec;
+  fs::path abs = fs::weakly_canonical(fs::absolute(path, ec), ec);
+  std::string top, err;
+  if (run_git(abs.parent_path().string(), {"rev-parse", "--show-toplevel"}, top, err) != 0) {
+    std::cerr << fmt::format("zoneproof: '{}' is not in a git repository: {}\n", path, trim(err));
+    return out;
+  }
+  top = trim(top);
+  std::string rel = fs::relative(abs, fs::weakly_canonical(top, ec), ec).generic_string();
+  out.label = fmt::format("{}:{}", rev, rel);
+  TempDir tmp;
+  if (tmp.path.empty()) {
+    std::cerr << "zoneproof: cannot create a temporary directory\n";
+    return out;
+  }
+  // Copy the policy and, transitively, its includes as they are at `rev`.
+  std::vector<std::string> todo{rel};
+  std::set<std::string> seen;
+  while (!todo.empty()) {
+    std::string file = todo.back();
+    todo.pop_back();
+    if (!seen.insert(file).second) continue;
+    std::string text;
+    if (run_git(top, {"show", fmt::format("{}:{}", rev, file)}, text, err) != 0) {
+      if (file == rel) {
+        std::cerr << fmt::format("zoneproof: cannot read '{}' at revision '{}': {}\n", rel, rev, trim(err));
+        return out;
+      }
+      continue;  // a missing include: the loader reports it with its location
+    }
+    fs::path dest = fs::path(tmp.path) / file;
+    fs::create_directories(dest.parent_path(), ec);
+    std::ofstream(dest, std::ios::binary) << text;
+    remember_source(fmt::format("{}:{}", rev, file), text);
+    for (const auto& inc : includes_of(text, file)) {
+      fs::path resolved = (fs::path(file).parent_path() / inc).lexically_normal();
+      std::string r = resolved.generic_string();
+      if (resolved.is_absolute() || r.rfind("..", 0) == 0) continue;  // outside the repository
+      todo.push_back(r);
+    }
+  }
+  Diagnostics diags;
+  std::string root = tmp.path + "/";
+  auto loaded = load_policy(root + rel, diags);
+  for (const auto& d : diags.sorted())  // the base's warnings are not this change's business
+    if (d.severity != Severity::Warning)
+      std::cerr << replace_all(render(d, stderr_is_tty()), root, rev + ":");
+  if (!loaded) {
+    std::cerr << fmt::format("zoneproof: {} error(s) in {}\n", diags.error_count(), out.label);
+    out.exit_code = kExitFinding;
+    return out;
+  }
+  Relabel{root, rev + ":"}(*loaded);
+  out.policy = std::move(loaded);
+  out.exit_code = kExitOk;
+  return out;
+}
+
+}  // namespace zp::cli

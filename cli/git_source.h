@@ -1,0 +1,26 @@
+// A policy as it was at a git revision, read with `git show REV:path` (no checkout, the working
+// tree is never touched): the file and every file it includes, at that revision.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "compiler/policy.h"
+
+namespace zp::cli {
+
+struct RevisionPolicy {
+  std::optional<policy::Policy> policy;
+  std::string label;  // "REV:path/in/repo.yaml", the name its locations carry
+  int exit_code = 0;  // kExitUsage when git cannot give the file, kExitFinding on policy errors
+};
+
+// `path` names the policy in the working tree (relative to the current directory or absolute);
+// the same repository path is read at `rev`. Errors and policy diagnostics go to stderr.
+RevisionPolicy load_policy_at_revision(const std::string& path, const std::string& rev);
+
+// Runs git with `args` in `dir`; returns its exit status and fills stdout and stderr.
+int run_git(const std::string& dir, const std::vector<std::string>& args, std::string& out,
+            std::string& err);
+
+}  // namespace zp::cli

@@ -1,0 +1,20 @@
+// Runs every lint of verifier/lints.h on a policy, including the redundant-rule lint, which
+// needs the compiler: each rule is removed in turn, the policy recompiled, and the rulesets
+// compared with the semantic diff.
+#pragma once
+
+#include <vector>
+
+#include "compiler/policy.h"
+#include "verifier/verifier.h"
+
+namespace zp::cli {
+
+struct LintRun {
+  std::vector<verifier::Finding> findings;  // sorted by location
+  size_t undecided = 0;                     // questions the solver could not answer
+};
+
+LintRun run_lints(const policy::Policy& p, uint64_t rlimit);
+
+}  // namespace zp::cli

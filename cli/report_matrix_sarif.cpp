@@ -1,0 +1,40 @@
+// `matrix --format sarif`: highlighted pairs (an untrusted zone reaching a restricted one) at
+// the rule that accepts their witness, incomplete cells, and the lints.
+#include <fmt/core.h>
+
+#include "cli/report_format.h"
+#include "cli/report_sarif.h"
+
+namespace zp::cli {
+
+namespace {
+ir::SourceLoc cell_location(const verifier::Matrix& m, const verifier::MatrixCell& c) {
+  for (const auto& r : c.regions)
+    for (const auto& o : verifier::deciding_origins(r.explained))
+      if (o.loc.line > 0) return o.loc;
+  return {m.policy_file, 1, 1};
+}
+}  // namespace
+
+std::string matrix_sarif(const verifier::Matrix& m, const std::vector<verifier::Finding>& lints) {
+  nlohmann::json results = nlohmann::json::array();
+  for (const auto& c : m.cells) {
+    if (c.highlight) {
+      std::string text = fmt::format("{} ({}): untrusted zone {} reaches restricted {}: {}.", c.target,
+                                     ir::hook_name(c.hook), c.from.name, c.to.name, c.summary);
+      if (!c.regions.empty()) text += " Witness: " + c.regions.front().witness.to_string() + ".";
+      results.push_back(sarif_result("ZP4101", text, cell_location(m, c)));
+    }
+    if (c.status == verifier::Status::Unknown || c.truncated)
+      results.push_back(sarif_result("ZP4102",
+                                     fmt::format("{} ({}): {} → {} is incomplete", c.target, ir::hook_name(c.hook),
+                                                 c.from.name, c.to.name),
+                                     cell_location(m, c)));
+  }
+  add_lint_results(lints, results);
+  std::vector<std::string> ids{"ZP4101", "ZP4102"};
+  for (const auto& id : lint_rule_ids()) ids.push_back(id);
+  return sarif_log(ids, results);
+}
+
+}  // namespace zp::cli

@@ -1,0 +1,112 @@
+// `zoneproof diff` as a user runs it: exit codes, brevity of one-line changes, "no change in
+// behaviour" for rewrites, --fail-on, resource limits and usage errors.
+#include "tests/review/cli_util.h"
+
+namespace zp::review {
+namespace {
+
+const std::string kPol = "tests/review/policies/";
+
+// The change headlines of a text diff ("gw (forward) newly allowed: ...").
+std::vector<std::string> change_lines(const std::string& out) {
+  std::vector<std::string> lines;
+  std::istringstream in(out);
+  for (std::string l; std::getline(in, l);)
+    if (l.find(") newly ") != std::string::npos || l.find(") refusal changed") != std::string::npos)
+      lines.push_back(l);
+  return lines;
+}
+
+TEST(DiffCli, OneLineChangeIsOneLine) {
+  auto r = zp_stdout("diff " + kPol + "web-old.yaml " + kPol + "web-new.yaml");
+  EXPECT_EQ(r.status, 1) << r.output;
+  auto lines = change_lines(r.output);
+  ASSERT_EQ(lines.size(), 1u) << r.output;
+  EXPECT_NE(lines[0].find("gw (forward) newly allowed: internet → dmz: tcp 8443"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("[ipv4+ipv6] drop -> accept"), std::string::npos) << lines[0];
+  EXPECT_NE(r.output.find("after:   accept by rule public-web (" + kPol + "web-new.yaml:11:5)"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("db-01: no change in behaviour"), std::string::npos);
+}
+
+// One-line edits of the three-tier example read as a line per target hook they touch: one or
+// two, three for a rule from `any` that every target enforces.
+TEST(DiffCli, OneLineEditsOfAnExampleReadAsALineOrTwo) {
+  std::string base = read_text(source_path_str("examples/three-tier.yaml"));
+  struct Edit {
+    const char* from;
+    const char* to;
+    size_t lines;  // target hooks the edited rule applies at
+  };
+  const Edit edits[] = {
+      {"allow: [http, https] }", "allow: [http, https, tcp/8443] }", 1},
+      {"allow: postgres }", "allow: [postgres, tcp/6432] }", 2},  // gateway forward, db-01 input
+      {"to: [dmz, app, db], allow: ssh, log: true }", "to: [dmz, app], allow: ssh, log: true }", 2},
+      {"from: app, to: db, allow: postgres }", "from: [app, dmz], to: db, allow: postgres }", 2},
+      {"allow: [dns, http, https, ntp] }", "allow: [dns, http, https] }", 1},
+      {"deny: smtp,", "reject: smtp,", 3},  // from any: gateway forward and output, db-01 output
+  };
+  TempDir dir;
+  std::string old_file = dir.write("old.yaml", base);
+  for (const auto& e : edits) {
+    std::string new_file = dir.write("new.yaml", replace_once(base, e.from, e.to));
+    auto r = testing::run_shell(std::string(ZP_EXE) + " diff " + old_file + " " + new_file + " 2>&1");
+    EXPECT_EQ(r.status, 1) << e.to << "\n" << r.output;
+    EXPECT_EQ(change_lines(r.output).size(), e.lines) << e.to << "\n" << r.output;
+  }
+}
+
+TEST(DiffCli, RewriteWithSameBehaviourSaysNoChange) {
+  auto r = zp_stdout("diff " + kPol + "web-old.yaml " + kPol + "web-reordered.yaml");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("no change in behaviour (2 targets compared"), std::string::npos) << r.output;
+  EXPECT_TRUE(change_lines(r.output).empty());
+}
+
+TEST(DiffCli, FailOnAllowedIgnoresBlockedTraffic) {
+  // web-new -> web-old only blocks (tcp 8443 again).
+  auto blocked = zp_stdout("diff " + kPol + "web-new.yaml " + kPol + "web-old.yaml");
+  EXPECT_EQ(blocked.status, 1) << blocked.output;
+  EXPECT_NE(blocked.output.find("newly blocked: internet → dmz: tcp 8443"), std::string::npos) << blocked.output;
+  auto allowed_only = zp_stdout("diff " + kPol + "web-new.yaml " + kPol + "web-old.yaml --fail-on allowed");
+  EXPECT_EQ(allowed_only.status, 0) << allowed_only.output;
+  auto mixed = zp_stdout("diff " + kPol + "web-old.yaml " + kPol + "web-mixed.yaml --fail-on allowed");
+  EXPECT_EQ(mixed.status, 1) << mixed.output;  // it newly allows ping
+}
+
+TEST(DiffCli, RefusalChangesSayWhich) {
+  auto r = zp_stdout("diff " + kPol + "web-old.yaml " + kPol + "web-mixed.yaml");
+  EXPECT_NE(r.output.find("refusal changed: internet,dmz,db,admin → db: tcp 23"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("reject -> drop"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("newly blocked: admin → db: tcp 22"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("accept -> drop"), std::string::npos) << r.output;
+}
+
+TEST(DiffCli, RemovedTargetIsAChangeEvenForAllowedOnly) {
+  auto r = zp_stdout("diff " + kPol + "web-old.yaml " + kPol + "exposed.yaml --fail-on allowed");
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("db-01: target removed"), std::string::npos) << r.output;
+  auto back = zp_stdout("diff " + kPol + "exposed.yaml " + kPol + "web-old.yaml --target db-01 --fail-on allowed");
+  EXPECT_EQ(back.status, 0) << back.output;  // an added target only restricts
+  EXPECT_NE(back.output.find("db-01: target added"), std::string::npos) << back.output;
+}
+
+TEST(DiffCli, ResourceLimitGivesUnknown) {
+  auto r = zp_stdout("diff " + kPol + "web-old.yaml " + kPol + "web-new.yaml --rlimit 1");
+  EXPECT_EQ(r.status, 3) << r.output;
+  EXPECT_NE(r.output.find("unknown"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("no change in behaviour ("), std::string::npos) << r.output;
+}
+
+TEST(DiffCli, UsageErrors) {
+  EXPECT_EQ(zp("diff " + kPol + "web-old.yaml").status, 2);
+  EXPECT_EQ(zp("diff " + kPol + "web-old.yaml " + kPol + "web-new.yaml --base HEAD").status, 2);
+  EXPECT_EQ(zp("diff " + kPol + "web-old.yaml " + kPol + "no-such.yaml").status, 2);
+  auto t = zp("diff " + kPol + "web-old.yaml " + kPol + "web-new.yaml --target nosuch");
+  EXPECT_EQ(t.status, 2);
+  EXPECT_NE(t.output.find("no target 'nosuch'"), std::string::npos) << t.output;
+  EXPECT_EQ(zp("diff " + kPol + "web-old.yaml " + kPol + "web-new.yaml --fail-on everything").status, 2);
+}
+
+}  // namespace
+}  // namespace zp::review
