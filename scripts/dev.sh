@@ -14,7 +14,8 @@ build=${ZP_BUILD_DIR:-build}
 packages=(
   build-essential cmake ninja-build pkg-config ccache clang
   libz3-dev libnftnl-dev libmnl-dev libyaml-cpp-dev libcli11-dev libfmt-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev nftables iproute2 python3 python3-jsonschema
+  libgtest-dev libgmock-dev nftables iproute2 python3 python3-jsonschema git
+  chromium graphviz  # the HTML report is tested in headless chromium; `graph` writes SVG with dot
 )
 
 install_packages() {
