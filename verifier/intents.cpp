@@ -4,9 +4,6 @@
 // candidates (a violation found that way is confirmed by Z3 before it is reported), then with Z3
 // over the cell. A pass is the Z3 proof of every cell.
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
 
 #include <fmt/core.h>
 
@@ -35,13 +32,6 @@ HookEngine& Engines::get(size_t target, ir::Hook hook) {
 }
 
 namespace {
-struct Prof { double cand = 0, confirm = 0, witness = 0, cellq = 0, appq = 0, paths = 0; size_t nc = 0, ncq = 0, napp = 0, nconf = 0, npaths = 0; void dump() { if (getenv("ZP_PROF")) fprintf(stderr, "paths %.3f (%zu) intents: cand", paths, npaths); if (getenv("ZP_PROF")) fprintf(stderr, " cand %.3f confirm %.3f (%zu) witness %.3f cellq %.3f (%zu) appq %.3f (%zu) cands %zu\n", cand, confirm, nconf, witness, cellq, ncq, appq, napp, nc); } };
-Prof prof;
-}  // namespace
-void dump_intent_prof() { prof.dump(); }
-namespace {
-using PClock = std::chrono::steady_clock;
-double psince(PClock::time_point t) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count(); }
 
 struct HookOutcome {
   bool applicable = false;
@@ -75,17 +65,13 @@ class IntentHook {
     }
     if (cells.empty()) return out;
     for (const auto& c : cells) out.limits = out.limits || limited(c);
-    auto t0 = PClock::now();
     for (const auto& c : cells)
-      if (try_candidates(c, out)) { prof.cand += psince(t0); return out; }
-    prof.cand += psince(t0);
+      if (try_candidates(c, out)) return out;
     bool unknown = false;
     for (const auto& c : cells) {
-      auto t1 = PClock::now();
       HookEngine::Term ir = e_.ir_verdict(c);
       std::optional<z3::model> m;
       auto r = e_.check(e_.domain(c, ir.addresses) && klass(c, ir.addresses) && violation(c, ir.e), &m);
-      prof.cellq += psince(t1); prof.ncq++;
       if (r == z3::sat) {
         fail(e_.packet_of(*m, c, ir.addresses), e_.limit_values(*m), out);
         return out;
@@ -96,9 +82,7 @@ class IntentHook {
     // Proved; but only where the class holds a packet at all.
     bool any_unknown = false;
     for (const auto& c : cells) {
-      auto t2 = PClock::now();
       auto r = e_.check(e_.domain(c, false) && klass(c, false));
-      prof.appq += psince(t2); prof.napp++;
       if (r == z3::sat) {
         out.applicable = true;
         return out;
@@ -217,18 +201,14 @@ class IntentHook {
     if (dl.complex) return false;
     CandidateSpec spec{only_ ? nullptr : &a_.services, !reach_, reach_};
     for (const ir::Packet& p : candidates(e_, c, spec)) {
-      prof.nc++;
       if (!in_class(p) || !bound_holds(c, p) || !violates(c, p, evaluate_list(*e_.prepared(), dl, p))) continue;
-      auto t3 = PClock::now(); prof.nconf++;
+
       HookEngine::Term ir = e_.ir_verdict(c);
       // Z3 has the last word: the packet's own model satisfies the cell's violation formula.
       z3::model m = enc::packet_model(e_.packet(), p, &e_.limits());
       bool sat = m.eval(e_.domain(c, true) && klass(c, true) && violation(c, ir.e), true).is_true();
-      prof.confirm += psince(t3);
       if (!sat) continue;
-      auto t4 = PClock::now();
       fail(p, e_.limit_values(m), out);
-      prof.witness += psince(t4);
       return true;
     }
     return false;
@@ -290,9 +270,7 @@ IntentResult check_intent(Engines& engines, const Assertion& a) {
     unknown = unknown || r.targets.back().status == Status::Unknown;
     pass = pass || r.targets.back().status == Status::Pass;
   }
-  auto tp = PClock::now();
   r.paths = check_paths(engines, a);
-  prof.paths += psince(tp); prof.npaths += r.paths.size();
   for (const auto& p : r.paths) {
     fail = fail || p.status == Status::Fail;
     unknown = unknown || p.status == Status::Unknown;

@@ -1,12 +1,8 @@
 #include "verifier/lemmas.h"
 
 #include <fmt/core.h>
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
 
 namespace zp::verifier {
-double build_s = 0, check_s = 0;
 namespace {
 
 constexpr size_t kBatch = 1;
@@ -123,12 +119,8 @@ void LemmaStore::prove_batch(std::vector<size_t> batch) {
   z3::context& c = *ctx_;
   for (size_t i : batch) lemmas_[i].tried = true;
   while (!batch.empty()) {
-    auto T0 = std::chrono::steady_clock::now();
     std::vector<z3::expr> violations;
     for (size_t i : batch) violations.push_back(violation(lemmas_[i]));
-
-    build_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - T0).count();
-    auto T1 = std::chrono::steady_clock::now();
     ++stats_.queries;
     solver_->push();
     solver_->add(enc::mk_or(c, violations));
@@ -136,10 +128,6 @@ void LemmaStore::prove_batch(std::vector<size_t> batch) {
     std::optional<z3::model> m;
     if (r == z3::sat) m = solver_->get_model();
     solver_->pop();
-    double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - T1).count();
-    check_s += dt;
-    static int n = 0;
-    if (getenv("ZP_DUMP") && dt > 0.004 && n++ < 2) { for (auto& v : violations) fprintf(stderr, "%s\n", v.to_string().c_str()); fprintf(stderr, "=== %.4f\n", dt); }
     if (r == z3::unsat) {
       for (size_t i : batch) lemmas_[i].proved = true;
       return;

@@ -10,7 +10,6 @@
 //    every cell it applies to (cells with the same rivals share one disjunct). Unsat on every
 //    hook of every target is the proof that the rule is shadowed.
 #include <algorithm>
-#include <chrono>
 #include <set>
 
 #include <fmt/core.h>
@@ -20,7 +19,6 @@
 #include "verifier/checks_run.h"
 
 namespace zp::verifier {
-double sh_conc = 0, sh_z3 = 0, sh_check_s = 0; size_t sh_z3n = 0, sh_checks = 0;
 namespace {
 
 constexpr size_t kConcreteCells = 6;
@@ -56,13 +54,8 @@ class RuleShadow {
     for (size_t t = 0; t < pol.targets.size(); ++t)
       for (ir::Hook h : hooks_of(pol.targets[t])) hooks.emplace_back(t, h);
     size_t tried = 0;
-    auto T0 = std::chrono::steady_clock::now();
     for (const auto& [t, h] : hooks)
-      if (concrete(en_.get(t, h), tried)) { sh_conc += std::chrono::duration<double>(std::chrono::steady_clock::now() - T0).count(); return Status::Pass; }
-    sh_conc += std::chrono::duration<double>(std::chrono::steady_clock::now() - T0).count();
-    sh_z3n++;
-    auto T1 = std::chrono::steady_clock::now();
-    struct G { std::chrono::steady_clock::time_point t; ~G() { sh_z3 += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count(); } } g{T1};
+      if (concrete(en_.get(t, h), tried)) return Status::Pass;
     bool unknown = false;
     for (const auto& [t, h] : hooks) {
       auto r = solve(en_.get(t, h));
@@ -137,11 +130,7 @@ class RuleShadow {
     }
     if (alts.empty()) return z3::unsat;
     z3::expr pre = p.ct == cx.bv_val(ir::kCtNew, 8) && !e.essential();
-    sh_checks++;
-    auto TC = std::chrono::steady_clock::now();
-    auto rr = e.check(pre && enc::mk_or(cx, alts));
-    sh_check_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - TC).count();
-    return rr;
+    return e.check(pre && enc::mk_or(cx, alts));
   }
 
   Engines& en_;

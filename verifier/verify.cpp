@@ -2,8 +2,6 @@
 // the compiled rulesets of its targets.
 #include <chrono>
 #include <stdexcept>
-#include <cstdio>
-#include <cstdlib>
 
 #include "verifier/checks.h"
 #include "verifier/checks_run.h"
@@ -81,17 +79,13 @@ Report verify(const policy::Policy& pol, const std::vector<ir::Ruleset>& ruleset
     vc.origin_rule.push_back(std::move(origin));
   }
   Engines engines(vc, rep.stats);
-  auto tc = Clock::now();
   Status classification = prove_classification(engines);
-  if (getenv("ZP_PROF")) fprintf(stderr, "prep %.3f classification %.3f\n", std::chrono::duration<double>(tc - t0).count(), since(tc));
   if (classification == Status::Fail)
     throw std::logic_error("verifier: its zone tables disagree with the policy's classification");
 
   auto t1 = Clock::now();
   for (const auto& a : pol.assertions) rep.intents.push_back(check_intent(engines, a));
   rep.stats.seconds_intents = since(t1);
-  void dump_intent_prof();
-  dump_intent_prof();
   auto t2 = Clock::now();
   if (o.translation_validation) {
     LemmaStore lemmas(vc, rep.stats, engines.ctx());
@@ -99,28 +93,18 @@ Report verify(const policy::Policy& pol, const std::vector<ir::Ruleset>& ruleset
     for (size_t t = 0; t < pol.targets.size(); ++t)
       if (rss[t])
         for (ir::Hook h : hooks_of(pol.targets[t])) hooks.push_back(start_validation(engines.get(t, h), lemmas));
-    auto tl = Clock::now();
     lemmas.prove();
-    extern double build_s, check_s;
-    if (getenv("ZP_PROF")) fprintf(stderr, "build %.3f check %.3f\n", build_s, check_s);
-    if (getenv("ZP_PROF")) fprintf(stderr, "lemmas %zu: %.3f s (planning %.3f s)\n", lemmas.size(), since(tl), std::chrono::duration<double>(tl - t2).count());
     for (auto& v : hooks) rep.validations.push_back(finish_validation(*v));
   }
   rep.stats.seconds_validation = since(t2);
   auto t3 = Clock::now();
   if (o.builtin_checks) {
     rep.findings = static_checks(pol);
-    auto ts = Clock::now();
     shadow_check(engines, rep.findings);
-    extern double sh_conc, sh_z3, sh_check_s; extern size_t sh_z3n, sh_checks;
-    if (getenv("ZP_PROF")) fprintf(stderr, "shadow check time %.3f\n", sh_check_s);
-    if (getenv("ZP_PROF")) fprintf(stderr, "shadow %.3f (concrete %.3f, z3 %.3f for %zu rules, %zu checks)\n", since(ts), sh_conc, sh_z3, sh_z3n, sh_checks);
     exposure_check(engines, rep.findings);
   }
   rep.stats.seconds_checks = since(t3);
   if (classification == Status::Unknown) downgrade(rep);
-  if (getenv("ZP_PROF")) fprintf(stderr, "before teardown %.3f\n", since(t0));
-
   rep.stats.seconds = since(t0);
   return rep;
 }

@@ -64,6 +64,13 @@ CampaignTally check_random_policy(uint64_t seed, const CheckOptions& opt, const 
   CheckOptions per_target = opt;
   per_target.packets = std::max<size_t>(1, opt.packets / std::max<size_t>(1, targets.size()));
   t = check_targets(*p, file, targets, seed, label, per_target);
+  // A random policy has no intents: verify must pass, translation validation included.
+  if (opt.compare) {
+    if (std::string problem = opt.zoneproof->verify_problem(file); !problem.empty()) {
+      ++t.errors;
+      fmt::print("ERROR {}: {}\n", label, problem);
+    }
+  }
   if (t.mismatches || t.anomalies || t.errors) {
     fmt::print("-- policy of {} (reproduce: zp_kernel_check --seed {} --policies 1 --packets {} -v)\n{}\n",
                label, seed, opt.packets, yaml);

@@ -80,6 +80,8 @@ int main(int argc, char** argv) {
   app.add_option("--example", o.examples, "Check a policy file (repeatable)");
   app.add_option("--target", o.targets, "With --example: only these targets (default: all)");
   app.add_option("--zoneproof", o.zoneproof, "The zoneproof binary")->capture_default_str();
+  app.add_flag("--netlink", o.check.netlink,
+               "Load rulesets with `zoneproof apply` (netlink batch, read-back proof) instead of `nft -f`");
   app.add_flag("--kernel-only", o.kernel_only, "Do not ask explain; report what the kernel did");
   app.add_option("--keep", o.keep_dir, "Save the policy of every failing seed in this directory");
   app.add_option("--print-policy", o.print_policy, "Print the random policy of a seed and exit");

@@ -83,10 +83,17 @@ void report(const std::string& label, const std::string& target, const std::stri
 Tally check_target(const zp::policy::Policy& policy, const std::string& policy_file, size_t target_index,
                    uint64_t packet_seed, const std::string& label, const CheckOptions& opt) {
   TargetPlan plan = plan_target(policy, target_index);
-  const std::string nft = fmt::format("{}/{}.nft", scratch_dir(), target_index);
-  opt.zoneproof->compile(policy_file, plan.target, nft);
   Topology topo(plan.topology);
-  topo.load_ruleset(nft);
+  if (opt.netlink) {
+    // What runs on a real gateway: `zoneproof apply` verifies, loads the batch over netlink and
+    // proves the table it reads back equal to the compiled one.
+    opt.zoneproof->apply_in(topo.enforcer(), policy_file, plan.target,
+                            fmt::format("{}/state-{}", scratch_dir(), target_index));
+  } else {
+    const std::string nft = fmt::format("{}/{}.nft", scratch_dir(), target_index);
+    opt.zoneproof->compile(policy_file, plan.target, nft);
+    topo.load_ruleset(nft);
+  }
   Rng rng(packet_seed);
   auto probes = generate_probes(policy, target_index, plan, opt.packets, rng);
   Prober prober(topo);

@@ -16,6 +16,7 @@ struct CheckOptions {
   size_t packets = 300;     // probes for this target
   int wait_ms = 400;
   bool compare = true;      // false: kernel only, explain is not asked
+  bool netlink = false;     // load with `zoneproof apply` (the netlink path) rather than `nft -f`
   bool verbose = false;
 };
 

@@ -15,6 +15,17 @@ void ZoneproofCli::compile(const std::string& policy, const std::string& target,
   run_checked({exe_, "compile", policy, "--target", target, "--format", "nft", "-o", out});
 }
 
+void ZoneproofCli::apply_in(const std::string& netns, const std::string& policy, const std::string& target,
+                            const std::string& state_dir) const {
+  run_checked({"ip", "netns", "exec", netns, exe_, "apply", policy, "--target", target, "--state-dir", state_dir});
+}
+
+std::string ZoneproofCli::verify_problem(const std::string& policy) const {
+  auto r = run_process({exe_, "verify", policy});
+  if (r.exit_code == 0) return {};
+  return fmt::format("`zoneproof verify` exited {}:\n{}{}", r.exit_code, r.out, r.err);
+}
+
 bool ZoneproofCli::has_explain() const {
   return run_process({exe_, "explain", "--help"}).exit_code == 0;
 }

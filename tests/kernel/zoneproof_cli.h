@@ -17,6 +17,14 @@ class ZoneproofCli {
   // `zoneproof compile POLICY --target T -o OUT` (nft text); throws with its stderr on failure.
   void compile(const std::string& policy, const std::string& target, const std::string& out) const;
 
+  // `zoneproof apply POLICY --target T --state-dir DIR`, run inside network namespace `netns`;
+  // throws with its stderr on failure.
+  void apply_in(const std::string& netns, const std::string& policy, const std::string& target,
+                const std::string& state_dir) const;
+
+  // `zoneproof verify POLICY`: the empty string when it exits 0, else its exit code and output.
+  std::string verify_problem(const std::string& policy) const;
+
   struct Answer {
     std::string verdict;  // accept, drop, reject; or whatever explain said
     nlohmann::json raw;   // the whole JSON object, for reports

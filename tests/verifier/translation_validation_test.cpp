@@ -50,6 +50,29 @@ TEST(TranslationValidation, FlippedIntervalBoundIsACompilerBugWithAWitness) {
   EXPECT_EQ(rep.exit_code(false), 1);
 }
 
+// A zone whose entries touch (10.203.199.127 and 10.203.199.128/26) owns one merged segment of
+// the address space; the classification proof must still evaluate each entry's own piece
+// (found by the kernel campaign, seed 31, where verify stopped with an internal error).
+TEST(TranslationValidation, ZoneWithTouchingEntriesIsClassifiedPieceByPiece) {
+  auto pol = load_text(R"(version: 1
+zones:
+  z1: { addresses: ["10.203.199.128/26", "10.203.199.127"] }
+  z2: { addresses: ["10.203.96.128/27"] }
+  z3: { addresses: ["10.203.84.0/24"] }
+  z4: { addresses: ["10.203.208.0/21"] }
+  z5: { interfaces: [tun0], addresses: ["fdcd:2dd2:0:3e0::/59"] }
+rules:
+  - { name: r1, from: z1, to: h1, allow: tcp/22 }
+targets:
+  h1: { kind: host, zone: z4, addresses: ["10.203.212.230"] }
+)");
+  verifier::Report rep;
+  ASSERT_NO_THROW(rep = verifier::verify(pol, {lower_target(pol, 0)}, tv_only()));
+  ASSERT_EQ(rep.validations.size(), 2u);
+  for (const auto& v : rep.validations) EXPECT_EQ(v.status, verifier::Status::Pass) << ir::hook_name(v.hook);
+  EXPECT_EQ(rep.exit_code(false), 0);
+}
+
 TEST(TranslationValidation, MissingAntiSpoofingIsCaught) {
   auto pol = load_text(kGatewayPolicy);
   ir::Ruleset rs = gateway_ruleset();
