@@ -1,4 +1,4 @@
-// `zoneproof verify POLICY [--target T]... [--format text|json|sarif|junit] [--strict]`
+// `zoneproof verify POLICY [--target T]... [--format text|json|sarif|junit|markdown] [--strict]`
 #include <iostream>
 
 #include <fmt/core.h>
@@ -6,6 +6,7 @@
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "cli/load.h"
+#include "cli/report_format.h"
 #include "cli/verify_format.h"
 #include "cli/verify_pipeline.h"
 
@@ -46,6 +47,7 @@ int run_verify(const VerifyOptions& o) {
   if (o.format == "json") text = verify_json(rep, o.strict);
   else if (o.format == "sarif") text = verify_sarif(rep);
   else if (o.format == "junit") text = verify_junit(rep);
+  else if (o.format == "markdown") text = verify_markdown(rep);
   else text = verify_text(rep, (o.output.empty() || o.output == "-") && stdout_is_tty());
   if (!write_output(o.output, text)) return kExitUsage;
   return rep.exit_code(o.strict);
@@ -59,7 +61,7 @@ void add_verify_command(CLI::App& app, int& exit_code) {
   cmd->add_option("POLICY", o->policy, "Policy file (YAML)")->required();
   cmd->add_option("--target", o->targets, "Verify only these targets (repeatable)");
   cmd->add_option("--format", o->format, "Output format")
-      ->check(CLI::IsMember({"text", "json", "sarif", "junit"}));
+      ->check(CLI::IsMember({"text", "json", "sarif", "junit", "markdown"}));
   cmd->add_option("-o,--output", o->output, "Write the report to FILE");
   cmd->add_flag("--strict", o->strict, "Built-in check warnings fail the run (exit 1)");
   cmd->add_flag("--no-translation-validation", o->no_validation,
