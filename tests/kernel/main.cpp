@@ -60,7 +60,10 @@ int run(const Options& o) {
   if (o.kernel_only) {
     fmt::print("{} packets, not compared (--kernel-only)\n", total.packets);
   } else {
-    fmt::print("{} packets, {} mismatches\n", total.packets, total.mismatches);
+    fmt::print("{} packets, {} mismatches{}\n", total.packets, total.mismatches,
+               total.over_limit ? fmt::format(" ({} past a rate limit's burst, where either verdict is right)",
+                                              total.over_limit)
+                                : std::string{});
   }
   if (total.errors) return 2;
   return total.mismatches || total.anomalies || self_failures ? 1 : 0;

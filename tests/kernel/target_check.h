@@ -23,10 +23,12 @@ struct CheckOptions {
 struct Tally {
   size_t packets = 0;       // probes and connection packets compared
   size_t mismatches = 0;    // kernel and explain disagree
+  size_t over_limit = 0;    // they disagree where a rate limit decided: either verdict is right
   size_t anomalies = 0;     // the harness saw something it cannot classify
   size_t connections = 0;
   Tally& operator+=(const Tally& o) {
     packets += o.packets, mismatches += o.mismatches, anomalies += o.anomalies, connections += o.connections;
+    over_limit += o.over_limit;
     return *this;
   }
 };
