@@ -19,14 +19,17 @@ const char* status_cell(verifier::Status s) {
   return "?";
 }
 
-std::string witness_block(const verifier::Witness& w) {
-  std::string out = fmt::format("  - witness on `{}` ({}): `{}` → **{}**", w.target, ir::hook_name(w.ir.packet.hook),
-                                w.ir.packet.to_string(), verifier::to_string(w.ir.verdict));
+// `indent` nests the block under a path's line (a witness per hop).
+std::string witness_block(const verifier::Witness& w, const std::string& indent = "  ") {
+  std::string out = fmt::format("{}- witness on `{}` ({}): `{}` → **{}**", indent, w.target,
+                                ir::hook_name(w.ir.packet.hook), w.ir.packet.to_string(),
+                                verifier::to_string(w.ir.verdict));
   if (w.policy_verdict) out += fmt::format(" (the policy says {})", verifier::to_string(*w.policy_verdict));
-  out += "\n\n    ```\n";
-  std::string trace = trace_text(w.ir.trace, "    ");
-  out += trace.empty() ? "    (no rule)\n" : trace;
-  out += "    ```\n";
+  std::string code = indent + "  ";
+  out += fmt::format("\n\n{}```\n", code);
+  std::string trace = trace_text(w.ir.trace, code);
+  out += trace.empty() ? code + "(no rule)\n" : trace;
+  out += code + "```\n";
   return out;
 }
 
@@ -55,6 +58,9 @@ std::string verify_markdown(const verifier::Report& r) {
         targets += (targets.empty() ? "" : "; ") +
                    fmt::format("{}: {}{}", t.target, verifier::to_string(t.status), hooks.empty() ? "" : " (" + hooks + ")");
       }
+      for (const auto& p : i.paths)
+        targets += (targets.empty() ? "" : "; ") +
+                   fmt::format("path {}: {}", path_text(p, " → "), verifier::to_string(p.status));
       out += fmt::format("| {} | {} | {} | {} |\n", markdown_escape(i.name), policy::to_string(i.kind),
                          status_cell(i.status), markdown_escape(targets));
     }
@@ -68,6 +74,12 @@ std::string verify_markdown(const verifier::Report& r) {
                             ir::to_string(i.loc), i.message.empty() ? std::string(verifier::to_string(i.status)) : i.message);
     for (const auto& t : i.targets)
       if (t.witness) failures += witness_block(*t.witness);
+    for (const auto& p : i.paths) {
+      if (p.status == verifier::Status::Pass) continue;
+      failures += fmt::format("  - path `{}`: **{}** — {}\n", path_text(p, " → "), verifier::to_string(p.status),
+                              p.message);
+      for (const auto& w : p.witness) failures += witness_block(w, "    ");
+    }
   }
   for (const auto& v : r.validations) {
     if (v.status == verifier::Status::Pass) continue;

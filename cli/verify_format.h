@@ -21,6 +21,8 @@ nlohmann::json trace_json(const std::vector<verifier::TraceStep>& trace);
 nlohmann::json witness_json(const verifier::Witness& w);
 // "  forward rule 3: tcp dport 22 accept   (rule admin-ssh at p.yaml:12:5)" lines.
 std::string trace_text(const std::vector<verifier::TraceStep>& trace, const std::string& indent);
+// "web-1 (output) -> gw (forward) -> db-1 (input)": the hops of an end-to-end path, joined by `arrow`.
+std::string path_text(const verifier::PathCheck& p, const std::string& arrow = " -> ");
 
 // The scope every proof has (printed with every result).
 inline constexpr const char* kProofScope =

@@ -67,6 +67,21 @@ nlohmann::json witness_json(const verifier::Witness& w) {
   return j;
 }
 
+namespace {
+// An end-to-end path: its hops in order, each with the witness packet as that hop sees it (on
+// failure), so a script can tell which hop drops (reach) or that every hop accepts (isolate).
+nlohmann::json path_json(const verifier::PathCheck& p) {
+  nlohmann::json hops = nlohmann::json::array();
+  for (size_t k = 0; k < p.hops.size(); ++k) {
+    nlohmann::json hj{{"target", p.hops[k].target}, {"hook", std::string(ir::hook_name(p.hops[k].hook))}};
+    if (k < p.witness.size()) hj["witness"] = witness_json(p.witness[k]);
+    hops.push_back(hj);
+  }
+  return {{"path", path_text(p)}, {"hops", hops}, {"status", std::string(verifier::to_string(p.status))},
+          {"message", p.message}};
+}
+}  // namespace
+
 std::string verify_json(const verifier::Report& r, bool strict) {
   int code = r.exit_code(strict);
   nlohmann::json j;
@@ -87,10 +102,12 @@ std::string verify_json(const verifier::Report& r, bool strict) {
       if (t.witness) tj["witness"] = witness_json(*t.witness);
       ts.push_back(tj);
     }
+    nlohmann::json ps = nlohmann::json::array();
+    for (const auto& p : i.paths) ps.push_back(path_json(p));
     intents.push_back({{"name", i.name}, {"kind", std::string(policy::to_string(i.kind))},
                        {"location", ir::to_string(i.loc)},
                        {"status", std::string(verifier::to_string(i.status))},
-                       {"message", i.message}, {"targets", ts}});
+                       {"message", i.message}, {"targets", ts}, {"paths", ps}});
   }
   j["intents"] = intents;
   nlohmann::json tv = nlohmann::json::array();

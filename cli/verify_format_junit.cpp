@@ -20,14 +20,23 @@ std::string xml_escape(const std::string& s) {
   return out;
 }
 
-std::string details(const std::vector<verifier::TargetCheck>& ts) {
+std::string details(const verifier::IntentResult& i) {
   std::string s;
-  for (const auto& t : ts) {
+  for (const auto& t : i.targets) {
     s += fmt::format("{}: {} {}\n", t.target, verifier::to_string(t.status), t.message);
     if (t.witness) {
       s += fmt::format("  witness: {} -> {}\n", t.witness->ir.packet.to_string(),
                        verifier::to_string(t.witness->ir.verdict));
       s += trace_text(t.witness->ir.trace, "    ");
+    }
+  }
+  // End to end: the packet as each hop sees it, with that hop's verdict and trace.
+  for (const auto& p : i.paths) {
+    s += fmt::format("path {}: {} {}\n", path_text(p), verifier::to_string(p.status), p.message);
+    for (const auto& w : p.witness) {
+      s += fmt::format("  witness on {} ({}): {} -> {}\n", w.target, ir::hook_name(w.ir.packet.hook),
+                       w.ir.packet.to_string(), verifier::to_string(w.ir.verdict));
+      s += trace_text(w.ir.trace, "    ");
     }
   }
   return s;
@@ -55,7 +64,7 @@ std::string verify_junit(const verifier::Report& r) {
   for (const auto& i : r.intents) {
     count(i.status);
     std::string msg = i.message.empty() ? std::string(verifier::to_string(i.status)) : i.message;
-    cases += testcase("intents", i.name, i.status, msg, details(i.targets));
+    cases += testcase("intents", i.name, i.status, msg, details(i));
   }
   for (const auto& v : r.validations) {
     count(v.status);

@@ -39,6 +39,16 @@ std::string verify_sarif(const verifier::Report& r) {
       if (t.witness) text += witness_summary(*t.witness);
     results.push_back(result(unknown ? "intent-unknown" : "intent-failed", unknown ? "warning" : "error",
                              text, i.loc));
+    // Each path that breaks the intent end to end is its own result, also at the intent's line.
+    for (const auto& p : i.paths) {
+      if (p.status == verifier::Status::Pass) continue;
+      bool p_unknown = p.status == verifier::Status::Unknown;
+      std::string ptext = fmt::format("intent '{}' {} end to end on the path {}: {}.", i.name,
+                                      p_unknown ? "could not be decided" : "does not hold", path_text(p), p.message);
+      for (const auto& w : p.witness) ptext += witness_summary(w);
+      results.push_back(result(p_unknown ? "path-unknown" : "path-failed", p_unknown ? "warning" : "error", ptext,
+                               i.loc));
+    }
   }
   for (const auto& v : r.validations) {
     if (v.status == verifier::Status::Pass) continue;
@@ -54,7 +64,7 @@ std::string verify_sarif(const verifier::Report& r) {
   }
   for (const auto& f : r.findings) results.push_back(result(f.code, "warning", f.message, f.loc));
   nlohmann::json rules = nlohmann::json::array();
-  for (const char* id : {"intent-failed", "intent-unknown", "translation-mismatch"})
+  for (const char* id : {"intent-failed", "intent-unknown", "path-failed", "path-unknown", "translation-mismatch"})
     rules.push_back({{"id", id}});
   for (const char* id : {"ZP3001", "ZP3002", "ZP3003", "ZP3004", "ZP3005"}) rules.push_back({{"id", id}});
   nlohmann::json sarif{

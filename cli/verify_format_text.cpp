@@ -48,6 +48,13 @@ std::string trace_text(const std::vector<verifier::TraceStep>& trace, const std:
   return out;
 }
 
+std::string path_text(const verifier::PathCheck& p, const std::string& arrow) {
+  std::string out;
+  for (const auto& h : p.hops)
+    out += fmt::format("{}{} ({})", out.empty() ? "" : arrow, h.target, ir::hook_name(h.hook));
+  return out;
+}
+
 std::string verify_text(const verifier::Report& r, bool color) {
   Paint paint{color};
   std::string out;
@@ -65,6 +72,12 @@ std::string verify_text(const verifier::Report& r, bool color) {
       out += fmt::format("    {}: {} ({}){}\n", t.target, status_word(t.status, paint), hooks,
                          t.message.empty() ? "" : " — " + t.message);
       if (t.witness) witness_text(out, *t.witness, "      ");
+    }
+    // End to end: on failure, the same packet as each hop sees it, with that hop's verdict.
+    for (const auto& p : i.paths) {
+      out += fmt::format("    path {}: {}{}\n", path_text(p), status_word(p.status, paint),
+                         p.message.empty() ? "" : " — " + p.message);
+      for (const auto& w : p.witness) witness_text(out, w, "      ");
     }
   }
   for (const auto& v : r.validations) {

@@ -61,7 +61,8 @@ INSTANTIATE_TEST_SUITE_P(
                       SarifCase{"diff_same", "diff " + kPol + "web-old.yaml " + kPol + "web-reordered.yaml", 0},
                       SarifCase{"matrix_exposed", "matrix " + kPol + "exposed.yaml", 1},
                       SarifCase{"matrix_lints", "matrix " + kPol + "lints.yaml --lints", 5},
-                      SarifCase{"verify_three_tier", "verify examples/three-tier.yaml", 0, false}),
+                      SarifCase{"verify_three_tier", "verify examples/three-tier.yaml", 0, false},
+                      SarifCase{"verify_end_to_end", "verify " + kPol + "end-to-end.yaml", 2, false}),
     [](const ::testing::TestParamInfo<SarifCase>& i) { return i.param.name; });
 
 // The schema really is SARIF 2.1.0's, and the validation can fail: a result without a message
