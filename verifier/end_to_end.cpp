@@ -213,6 +213,16 @@ class PathQuery {
     auto r = e_.check(klass && (reach ? !all : all), &m);
     if (r == z3::unknown) return Result::Unknown;
     if (r == z3::sat) {
+      // A witness reads better with an ephemeral source port than with the solver's 0 (the
+      // per-target witnesses use 40000 too); kept only when the packet still breaks the intent.
+      u128 proto = enc::model_value(*m, e_.packet().l4proto);
+      if (proto == 6 || proto == 17 || proto == 33 || proto == 132 || proto == 136) {
+        std::optional<z3::model> nicer;
+        z3::expr same_proto = e_.packet().l4proto == m->eval(e_.packet().l4proto, true);
+        if (e_.check(klass && (reach ? !all : all) && same_proto && e_.packet().sport == cx.bv_val(40000, 16), &nicer) ==
+            z3::sat)
+          m = nicer;
+      }
       witness(*m, s, d, addresses, p1, p2, out);
       return Result::Fail;
     }
