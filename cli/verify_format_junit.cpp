@@ -1,25 +1,12 @@
 // `verify --format junit`: one test case per intent and per translation-validated hook.
 #include <fmt/core.h>
 
+#include "cli/report_format.h"
 #include "cli/verify_format.h"
 
 namespace zp::cli {
 
 namespace {
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 std::string details(const verifier::IntentResult& i) {
   std::string s;
   for (const auto& t : i.targets) {
