@@ -29,6 +29,22 @@ TEST(DiffCli, OneLineChangeIsOneLine) {
   EXPECT_NE(r.output.find("db-01: no change in behaviour"), std::string::npos);
 }
 
+// --max-regions stops a hook's enumeration early and says so in every format: the diff is then
+// incomplete, never silently short.
+TEST(DiffCli, RegionLimitIsReportedAsIncomplete) {
+  const std::string args = "diff " + kPol + "web-old.yaml " + kPol + "web-mixed.yaml";
+  auto full = zp_stdout(args);
+  auto cut = zp_stdout(args + " --max-regions 1");
+  EXPECT_EQ(cut.status, 1) << cut.output;
+  EXPECT_EQ(full.output.find("stopped after the maximum number of regions"), std::string::npos) << full.output;
+  EXPECT_NE(cut.output.find("gw (forward): stopped after the maximum number of regions; more differences exist"),
+            std::string::npos) << cut.output;
+  EXPECT_LT(change_lines(cut.output).size(), change_lines(full.output).size());
+  auto json = zp_stdout(args + " --max-regions 1 --format json");
+  EXPECT_NE(json.output.find("\"truncated\": true"), std::string::npos) << json.output;
+  EXPECT_NE(json.output.find("\"complete\": false"), std::string::npos) << json.output;
+}
+
 // One-line edits of the three-tier example read as a line per target hook they touch: one or
 // two, three for a rule from `any` that every target enforces.
 TEST(DiffCli, OneLineEditsOfAnExampleReadAsALineOrTwo) {
