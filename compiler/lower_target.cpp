@@ -19,11 +19,6 @@
 namespace zp {
 namespace {
 
-std::vector<ir::Hook> hooks_of(const policy::Target& t) {
-  if (t.kind == policy::Target::Kind::Gateway) return {ir::Hook::Forward, ir::Hook::Input, ir::Hook::Output};
-  return {ir::Hook::Input, ir::Hook::Output};
-}
-
 void number_rules(ir::Table& table) {
   uint32_t next = 1;
   for (auto& chain : table.chains)
@@ -41,7 +36,7 @@ ir::Ruleset lower_target(const policy::Policy& policy, size_t target_index) {
   const lower::LeafWriter leaves(policy);
   lower::AntiSpoofing spoof = lower::anti_spoofing(policy, target, flat);
   rs.table.sets = std::move(spoof.sets);
-  for (ir::Hook hook : hooks_of(target)) {
+  for (ir::Hook hook : target.hooks()) {
     lower::HookInput in{policy, target_index, hook, flat, leaves, lower::conntrack_rules(target)};
     auto essentials = lower::essential_rules(policy, hook);
     in.prelude.insert(in.prelude.end(), essentials.begin(), essentials.end());

@@ -123,6 +123,12 @@ struct Target {
   size_t zone_index = 0;
   Loc zone_loc;
   std::string table = "zoneproof";  // the nft table zoneproof owns on this target
+
+  // The hooks zoneproof filters on this target: forward too on a gateway.
+  std::vector<ir::Hook> hooks() const {
+    if (kind == Kind::Gateway) return {ir::Hook::Forward, ir::Hook::Input, ir::Hook::Output};
+    return {ir::Hook::Input, ir::Hook::Output};
+  }
 };
 
 struct Assertion {

@@ -28,9 +28,6 @@ class Engines {
   std::map<std::pair<size_t, ir::Hook>, std::unique_ptr<HookEngine>> engines_;
 };
 
-// The hooks a target's ruleset serves.
-std::vector<ir::Hook> hooks_of(const policy::Target& t);
-
 IntentResult check_intent(Engines& engines, const policy::Assertion& a);
 // End to end across a path of targets (source host output, gateway forward, destination host
 // input); empty when the policy has no such path for the intent.

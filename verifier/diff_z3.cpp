@@ -16,11 +16,6 @@ const ir::Ruleset* find_ruleset(const std::vector<ir::Ruleset>& rss, const std::
   return nullptr;
 }
 
-std::vector<ir::Hook> hooks_of(const policy::Target& t) {
-  if (t.kind == policy::Target::Kind::Gateway) return {ir::Hook::Forward, ir::Hook::Input, ir::Hook::Output};
-  return {ir::Hook::Input, ir::Hook::Output};
-}
-
 struct Sides {
   const policy::Policy& before_policy;
   const policy::Policy& after_policy;
@@ -121,8 +116,8 @@ TargetDiff diff_target(const DiffSide& before, const DiffSide& after, const std:
   Sides s{*before.policy, *after.policy, *rb, *ra, td.ifaces,
           static_cast<size_t>(ta - after.policy->targets.data())};
   // Forward first (between zones), then input and output; the after side's kind first.
-  std::vector<ir::Hook> hooks = hooks_of(*ta);
-  for (ir::Hook h : hooks_of(*tb))
+  std::vector<ir::Hook> hooks = ta->hooks();
+  for (ir::Hook h : tb->hooks())
     if (std::find(hooks.begin(), hooks.end(), h) == hooks.end()) hooks.push_back(h);
   for (ir::Hook h : hooks) {
     td.hooks.push_back(diff_hook(s, h, namer, o, queries));

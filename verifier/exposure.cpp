@@ -50,7 +50,7 @@ bool exposure_pair(Engines& en, size_t u, size_t r, std::vector<Finding>& out) {
   std::vector<unsigned> from{static_cast<unsigned>(u)}, to{static_cast<unsigned>(r)};
   for (size_t ti = 0; ti < pol.targets.size(); ++ti) {
     if (!vc.prepared[ti]) continue;
-    for (ir::Hook h : hooks_of(pol.targets[ti])) {
+    for (ir::Hook h : pol.targets[ti].hooks()) {
       HookEngine& e = en.get(ti, h);
       std::vector<unsigned> src, dst;
       for (unsigned s : e.model().src_classes())

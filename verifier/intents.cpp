@@ -16,11 +16,6 @@ namespace zp::verifier {
 using policy::Assertion;
 using policy::Endpoint;
 
-std::vector<ir::Hook> hooks_of(const policy::Target& t) {
-  if (t.kind == policy::Target::Kind::Gateway) return {ir::Hook::Forward, ir::Hook::Input, ir::Hook::Output};
-  return {ir::Hook::Input, ir::Hook::Output};
-}
-
 Engines::Engines(const VerifyContext& vc, Stats& stats) : vc_(vc), stats_(stats) {}
 
 Engines::~Engines() { engines_.clear(); }
@@ -200,14 +195,13 @@ class IntentHook {
     const DecisionList& dl = e_.decisions(c);
     if (dl.complex) return false;
     CandidateSpec spec{only_ ? nullptr : &a_.services, !reach_, reach_};
+    std::optional<z3::expr> violated;  // the cell's violation formula, built for the first suspect only
     for (const ir::Packet& p : candidates(e_, c, spec)) {
       if (!in_class(p) || !bound_holds(c, p) || !violates(c, p, evaluate_list(*e_.prepared(), dl, p))) continue;
-
-      HookEngine::Term ir = e_.ir_verdict(c);
+      if (!violated) violated = e_.domain(c, true) && klass(c, true) && violation(c, e_.ir_verdict(c).e);
       // Z3 has the last word: the packet's own model satisfies the cell's violation formula.
       z3::model m = enc::packet_model(e_.packet(), p, &e_.limits());
-      bool sat = m.eval(e_.domain(c, true) && klass(c, true) && violation(c, ir.e), true).is_true();
-      if (!sat) continue;
+      if (!m.eval(*violated, true).is_true()) continue;
       fail(p, e_.limit_values(m), out);
       return true;
     }
@@ -230,7 +224,7 @@ TargetCheck check_target(Engines& engines, size_t ti, const Assertion& a) {
   TargetCheck tc;
   tc.target = vc.policy.targets[ti].name;
   bool unknown = false;
-  for (ir::Hook h : hooks_of(vc.policy.targets[ti])) {
+  for (ir::Hook h : vc.policy.targets[ti].hooks()) {
     HookOutcome ho = IntentHook(engines.get(ti, h), a).run();
     if (!ho.applicable) continue;
     tc.hooks.push_back(h);

@@ -19,11 +19,6 @@ namespace {
 
 using policy::Endpoint;
 
-std::vector<ir::Hook> hooks_of(const policy::Target& t) {
-  if (t.kind == policy::Target::Kind::Gateway) return {ir::Hook::Forward, ir::Hook::Input, ir::Hook::Output};
-  return {ir::Hook::Input, ir::Hook::Output};
-}
-
 z3::expr own_address(const enc::SymPacket& p, const policy::Target& t) {
   z3::context& c = p.v6.ctx();
   if (t.addresses.empty() || (p.hook != ir::Hook::Input && p.hook != ir::Hook::Output)) return c.bool_val(true);
@@ -107,7 +102,7 @@ Status intent_constrains(const policy::Policy& pol, size_t ai, const Options& o)
   finish_iface_names(names);
   bool unknown = false;
   for (size_t ti : intent_targets(pol, a))
-    for (ir::Hook h : hooks_of(pol.targets[ti])) {
+    for (ir::Hook h : pol.targets[ti].hooks()) {
       z3::context c;
       enc::SymPacket p = enc::make_packet(c, h, "");
       enc::LimitVars lv(c);
@@ -136,7 +131,7 @@ Status rule_covered(const policy::Policy& pol, size_t ri, const Options& o) {
   finish_iface_names(names);
   bool unknown = false;
   for (size_t ti = 0; ti < pol.targets.size(); ++ti)
-    for (ir::Hook h : hooks_of(pol.targets[ti])) {
+    for (ir::Hook h : pol.targets[ti].hooks()) {
       z3::context c;
       enc::SymPacket p = enc::make_packet(c, h, "");
       enc::LimitVars lv(c);
@@ -259,7 +254,7 @@ Matrix reachability_matrix(const policy::Policy& pol, const std::vector<ir::Rule
     m.targets.push_back(pol.targets[ti].name);
     MatrixEndpoint self = self_endpoint(pol, ti);
     m.endpoints.push_back(self);
-    for (ir::Hook h : hooks_of(pol.targets[ti])) {
+    for (ir::Hook h : pol.targets[ti].hooks()) {
       std::map<std::pair<std::string, std::string>, size_t> cell_of;
       for (int family : {4, 6})
         for (auto& pr : tabulate_family(pol, ti, *rs, h, family, zones, self, m.ifaces, o, m.queries)) {

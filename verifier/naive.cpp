@@ -105,11 +105,6 @@ HookOutcome naive_hook(const policy::Policy& pol, size_t ti, const ir::Ruleset& 
   return out;
 }
 
-std::vector<ir::Hook> hooks_of_target(const policy::Target& t) {
-  if (t.kind == policy::Target::Kind::Gateway) return {ir::Hook::Forward, ir::Hook::Input, ir::Hook::Output};
-  return {ir::Hook::Input, ir::Hook::Output};
-}
-
 }  // namespace
 
 IntentResult naive_intent(const policy::Policy& pol, const std::vector<const ir::Ruleset*>& rulesets,
@@ -124,7 +119,7 @@ IntentResult naive_intent(const policy::Policy& pol, const std::vector<const ir:
     TargetCheck tc;
     tc.target = pol.targets[ti].name;
     bool tu = false;
-    for (ir::Hook h : hooks_of_target(pol.targets[ti])) {
+    for (ir::Hook h : pol.targets[ti].hooks()) {
       HookOutcome ho = naive_hook(pol, ti, *rulesets[ti], h, a, o, stats);
       if (!ho.applicable) continue;
       tc.hooks.push_back(h);

@@ -52,7 +52,7 @@ class RuleShadow {
     const auto& pol = en_.context().policy;
     std::vector<std::pair<size_t, ir::Hook>> hooks;
     for (size_t t = 0; t < pol.targets.size(); ++t)
-      for (ir::Hook h : hooks_of(pol.targets[t])) hooks.emplace_back(t, h);
+      for (ir::Hook h : pol.targets[t].hooks()) hooks.emplace_back(t, h);
     size_t tried = 0;
     for (const auto& [t, h] : hooks)
       if (concrete(en_.get(t, h), tried)) return Status::Pass;

@@ -46,7 +46,7 @@ Report naive_verify(const policy::Policy& pol, const std::vector<const ir::Rules
   if (o.translation_validation)
     for (size_t t = 0; t < pol.targets.size(); ++t)
       if (rss[t])
-        for (ir::Hook h : hooks_of(pol.targets[t]))
+        for (ir::Hook h : pol.targets[t].hooks())
           rep.validations.push_back(naive_validation(pol, t, *rss[t], h, o, rep.stats));
   rep.stats.seconds_validation = since(t1);
   return rep;
@@ -92,7 +92,7 @@ Report verify(const policy::Policy& pol, const std::vector<ir::Ruleset>& ruleset
     std::vector<ValidationHandle> hooks;
     for (size_t t = 0; t < pol.targets.size(); ++t)
       if (rss[t])
-        for (ir::Hook h : hooks_of(pol.targets[t])) hooks.push_back(start_validation(engines.get(t, h), lemmas));
+        for (ir::Hook h : pol.targets[t].hooks()) hooks.push_back(start_validation(engines.get(t, h), lemmas));
     lemmas.prove();
     for (auto& v : hooks) rep.validations.push_back(finish_validation(*v));
   }
