@@ -78,7 +78,6 @@ z3::expr IrEncoder::match(const ir::Match& m, const ir::Rule& r) {
     z3::expr any = (p_.ct & c_.bv_val(cm->states & 0xff, 8)) != 0;
     return cm->negate ? !any : any;
   }
-  has_limits_ = true;
   return limits_.get(limit_key(r));
 }
 

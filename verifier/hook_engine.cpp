@@ -24,27 +24,6 @@ constexpr uint32_t kDestinationFields = (1u << static_cast<unsigned>(Field::Ip4D
                                         (1u << static_cast<unsigned>(Field::Ip6Daddr)) |
                                         (1u << static_cast<unsigned>(Field::Oifname));
 
-// The fewest prefixes making up [lo, hi] (value, length), with no shift by the full width.
-std::vector<std::pair<u128, int>> prefixes_of(Range r, int bits) {
-  std::vector<std::pair<u128, int>> out;
-  const u128 max = bits == 128 ? ~u128{0} : (u128{1} << bits) - 1;
-  u128 lo = r.lo;
-  for (;;) {
-    int host = 0;  // the largest aligned block at lo within [lo, hi] has 2^host addresses
-    while (host < bits) {
-      u128 mask = host + 1 == 128 ? ~u128{0} : (u128{1} << (host + 1)) - 1;
-      if ((lo & mask) != 0 || lo + mask > r.hi || lo + mask < lo) break;
-      ++host;
-    }
-    out.emplace_back(lo, bits - host);
-    u128 span = host == 128 ? max : (u128{1} << host) - 1;
-    u128 end = lo + span;
-    if (end >= r.hi || end == max || out.size() > 64) break;
-    lo = end + 1;
-  }
-  return out;
-}
-
 uint64_t side_key(const CellSide& s) { return (uint64_t{s.cls} << 2) | s.kind; }
 
 bool has_iif(ir::Hook h) { return h != ir::Hook::Output; }
@@ -344,7 +323,7 @@ z3::expr HookEngine::address_constraint(const CellSide& s, bool source, int fami
   z3::expr v = family == 4 ? a.extract(31, 0) : a;
   std::vector<z3::expr> alts;
   for (const Range& r : segs) {
-    auto prefixes = prefixes_of(r, bits);
+    auto prefixes = range_to_prefixes(r, bits);
     if (prefixes.size() > 8) {
       alts.push_back(enc::in_ranges(v, bits, {r}));
       continue;

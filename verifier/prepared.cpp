@@ -367,9 +367,4 @@ bool match_holds(const PreparedRuleset& prep, const ir::Match& m, const ir::Pack
   return true;
 }
 
-const ir::Verdict* lookup_packet(const PreparedRuleset& prep, size_t map, const ir::Packet& p) {
-  long e = find_packet(prep.map(map), p);
-  return e < 0 ? nullptr : &prep.table().maps[map].elements[static_cast<size_t>(e)].verdict;
-}
-
 }  // namespace zp::verifier

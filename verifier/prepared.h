@@ -97,7 +97,5 @@ std::vector<size_t> elements_in_box(const KeyedIndex& idx, const Box& box);
 
 // Concrete evaluation (a rate limit is taken as within its rate).
 bool match_holds(const PreparedRuleset& prep, const ir::Match& m, const ir::Packet& p);
-// The verdict of the map element the packet's key meets, or nullptr.
-const ir::Verdict* lookup_packet(const PreparedRuleset& prep, size_t map, const ir::Packet& p);
 
 }  // namespace zp::verifier

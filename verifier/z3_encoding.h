@@ -92,7 +92,6 @@ class IrEncoder {
                  bool& used_limits);
   size_t rules_total() const { return prep_.total_rules(); }
   size_t rules_encoded() const { return encoded_; }
-  bool has_limits() const { return has_limits_; }
 
  private:
   std::optional<z3::expr> rule_match(size_t chain, size_t rule);
@@ -116,7 +115,6 @@ class IrEncoder {
   const SymPacket& p_;
   LimitVars& limits_;
   std::optional<Box> box_;
-  bool has_limits_ = false;
   size_t encoded_ = 0;
   std::map<std::pair<size_t, size_t>, std::optional<z3::expr>> match_cache_;
   std::map<size_t, z3::expr> chain_cache_;
