@@ -82,42 +82,30 @@ int dry_run(const ir::Ruleset& rs) {
 }
 
 int run_apply(const ApplyOptions& o) {
-  if (!o.table.empty() && !valid_table_name(o.table)) {
-    std::cerr << fmt::format("zoneproof: bad --table \"{}\": 1 to 32 letters, digits or '_', "
-                             "starting with a letter\n", o.table);
-    return kExitUsage;
-  }
-  auto loaded = load_and_report(o.policy, true);
-  if (!loaded.policy) return loaded.exit_code;
-  const auto& p = *loaded.policy;
-  auto selected = select_targets(p, {o.target});
-  if (!selected) return kExitUsage;
-  const size_t ti = selected->front();
-
   const auto t0 = std::chrono::steady_clock::now();
-  std::string error;
-  auto rulesets = rulesets_for_verify(p, {ti}, error);
-  if (!rulesets) {
-    std::cerr << "zoneproof: " << error << "\n";
-    return kExitFinding;
-  }
+  int rc = kExitOk;
+  auto input = load_for_verify(o.policy, {o.target}, true, rc);
+  if (!input) return rc;
+  const auto& p = input->policy;
+  const size_t ti = input->target_indices.front();
+  auto& rulesets = input->rulesets;
   verifier::Options vo;
   vo.rlimit = o.rlimit;
   vo.builtin_checks = false;  // warnings never block a deploy; `verify` shows them
   vo.nft_text = nft_printer();
   verifier::Report rep;
   try {
-    rep = verifier::verify(p, *rulesets, vo);
+    rep = verifier::verify(p, rulesets, vo);
   } catch (const std::exception& e) {
     std::cerr << "zoneproof: internal error in the verifier: " << e.what() << "\n";
     return kExitFinding;
   }
   const double verify_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (auto rc = gate(judge_target(rep, p.targets[ti].name), o)) return *rc;
+  if (auto refused = gate(judge_target(rep, p.targets[ti].name), o)) return *refused;
 
   ApplyPlan plan;
   plan.load = lower_target(p, ti);
-  plan.verified = std::move(rulesets->front());
+  plan.verified = std::move(rulesets.front());
   if (!o.table.empty()) plan.load.table.name = plan.verified.table.name = o.table;
   if (o.dry_run) return dry_run(plan.load);
   plan.state_dir = absolute_path(o.paths.state_dir);
@@ -142,7 +130,7 @@ void add_apply_command(CLI::App& app, int& exit_code) {
   cmd->add_option("POLICY", o->policy, "Policy file (YAML)")->required();
   cmd->add_option("--target", o->target, "The target this machine is")->required();
   add_deploy_paths(*cmd, o->paths);
-  cmd->add_option("--table", o->table, "Load into this nft table (family inet) instead of the target's");
+  add_table_option(*cmd, o->table, "Load into this nft table (family inet) instead of the target's");
   cmd->add_flag("--force", o->force,
                 "Apply even when an intent fails or translation validation mismatches (logged)");
   cmd->add_flag("--allow-lockout", o->allow_lockout, "Apply even when a manage intent does not hold");

@@ -66,19 +66,12 @@ void print(const DriftOptions& o, const std::string& table, const DriftResult& r
 }
 
 int run_drift(const DriftOptions& o) {
-  auto loaded = load_and_report(o.policy, true);
-  if (!loaded.policy) return loaded.exit_code;
-  const auto& p = *loaded.policy;
-  auto selected = select_targets(p, {o.target});
-  if (!selected) return kExitUsage;
-  const size_t ti = selected->front();
-  std::string error;
-  auto rulesets = rulesets_for_verify(p, {ti}, error);
-  if (!rulesets) {
-    std::cerr << "zoneproof: " << error << "\n";
-    return kExitFinding;
-  }
-  ir::Ruleset& expected = rulesets->front();
+  int rc = kExitOk;
+  auto input = load_for_verify(o.policy, {o.target}, true, rc);
+  if (!input) return rc;
+  const auto& p = input->policy;
+  const size_t ti = input->target_indices.front();
+  ir::Ruleset& expected = input->rulesets.front();
   if (!o.table.empty()) expected.table.name = o.table;
   const std::string table = expected.table.name;
   if (!has_net_admin()) {
@@ -125,7 +118,7 @@ void add_drift_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<DriftOptions>();
   cmd->add_option("POLICY", o->policy, "Policy file (YAML)")->required();
   cmd->add_option("--target", o->target, "The target this machine is")->required();
-  cmd->add_option("--table", o->table, "Compare this nft table (family inet) instead of the target's");
+  add_table_option(*cmd, o->table, "Compare this nft table (family inet) instead of the target's");
   cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("--max-regions", o->max_regions,
                   "Differing regions to list per hook and family before stopping")
