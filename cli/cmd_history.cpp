@@ -1,7 +1,5 @@
 // `zoneproof history [--state-dir DIR] [--format text|json]`: the applies and removes recorded in
 // the state directory, oldest first, with what rollback and restore would do next.
-#include <sys/stat.h>
-
 #include <iostream>
 
 #include <fmt/core.h>
@@ -68,7 +66,7 @@ int run_history(const HistoryOptions& o) {
 void add_history_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("history", "List the applies and removes in the state directory");
   auto o = std::make_shared<HistoryOptions>();
-  add_deploy_paths(*cmd, o->paths);
+  add_deploy_paths(*cmd, o->paths, false);  // reads only: entries are written by rename
   cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}));
   cmd->callback([o, &exit_code] { exit_code = run_history(*o); });
 }

@@ -50,10 +50,6 @@ void save_previous(const LiveTable& live, HistoryEntry& e) {
 }
 
 int run_remove(const RemoveOptions& o) {
-  if (!o.table.empty() && !valid_table_name(o.table)) {
-    std::cerr << fmt::format("zoneproof: bad --table \"{}\"\n", o.table);
-    return kExitUsage;
-  }
   int rc = kExitOk;
   auto s = open_session(o.paths.state_dir, o.paths.lock_timeout, "remove", rc);
   if (!s) return rc;
@@ -109,7 +105,7 @@ void add_remove_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("remove", "Delete zoneproof's table (never another table)");
   auto o = std::make_shared<RemoveOptions>();
   add_deploy_paths(*cmd, o->paths);
-  cmd->add_option("--table", o->table, "The table (default: the last one applied, else zoneproof)");
+  add_table_option(*cmd, o->table, "The table (default: the last one applied, else zoneproof)");
   cmd->callback([o, &exit_code] { exit_code = run_remove(*o); });
 }
 

@@ -50,7 +50,7 @@ void add_rollback_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("rollback", "Restore the ruleset that the last apply or remove replaced");
   auto o = std::make_shared<RollbackOptions>();
   add_deploy_paths(*cmd, o->paths);
-  cmd->add_option("--table", o->table, "With an empty history: the table to remove (default zoneproof)");
+  add_table_option(*cmd, o->table, "With an empty history: the table to remove (default zoneproof)");
   cmd->callback([o, &exit_code] { exit_code = run_rollback(*o); });
 }
 

@@ -7,10 +7,11 @@
 
 namespace zp::cli {
 
-void add_deploy_paths(CLI::App& cmd, DeployPaths& paths) {
+void add_deploy_paths(CLI::App& cmd, DeployPaths& paths, bool takes_lock) {
   cmd.add_option("--state-dir", paths.state_dir,
                  "Where the history, the lock and the pending confirmation live")
       ->capture_default_str();
+  if (!takes_lock) return;
   cmd.add_option("--lock-timeout", paths.lock_timeout,
                  "Seconds to wait for another zoneproof deploy command to finish")
       ->capture_default_str()
@@ -24,6 +25,16 @@ std::string absolute_path(const std::string& path) {
   std::string cwd = buf;
   std::string rel = path.rfind("./", 0) == 0 ? path.substr(2) : path;
   return cwd == "/" ? "/" + rel : cwd + "/" + rel;
+}
+
+void add_table_option(CLI::App& cmd, std::string& table, const std::string& help) {
+  cmd.add_option("--table", table, help)
+      ->check(CLI::Validator(
+          [](std::string& name) {
+            return valid_table_name(name) ? std::string{}
+                                          : "1 to 32 letters, digits or '_', starting with a letter";
+          },
+          "NAME", "nft table name"));
 }
 
 bool valid_table_name(const std::string& name) {

@@ -15,8 +15,8 @@ struct DeployPaths {
   double lock_timeout = 60;  // seconds to wait for another deploy command to finish
 };
 
-// Adds --state-dir and --lock-timeout.
-void add_deploy_paths(CLI::App& cmd, DeployPaths& paths);
+// Adds --state-dir, and --lock-timeout for the commands that take the state directory's lock.
+void add_deploy_paths(CLI::App& cmd, DeployPaths& paths, bool takes_lock = true);
 
 // `path` made absolute against the current directory (the rollback timer runs in /).
 std::string absolute_path(const std::string& path);
@@ -24,5 +24,8 @@ std::string absolute_path(const std::string& path);
 // An nft table name zoneproof accepts on the command line: a letter, then letters, digits or
 // '_', at most 32 characters.
 bool valid_table_name(const std::string& name);
+
+// Adds --table NAME, checked with valid_table_name (a bad name is a usage error, exit 2).
+void add_table_option(CLI::App& cmd, std::string& table, const std::string& help);
 
 }  // namespace zp::cli

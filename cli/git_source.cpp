@@ -129,8 +129,7 @@ struct TempDir {
   }
 };
 
-}  // namespace
-
+// Runs git with `args` in `dir`; returns its exit status and fills stdout and stderr.
 int run_git(const std::string& dir, const std::vector<std::string>& args, std::string& out,
             std::string& err) {
   int out_pipe[2], err_pipe[2];
@@ -165,6 +164,9 @@ int run_git(const std::string& dir, const std::vector<std::string>& args, std::s
   if (pid < 0 || waitpid(pid, &status, 0) < 0) return -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
+
+}  // namespace
+
 
 RevisionPolicy load_policy_at_revision(const std::string& path, const std::string& rev) {
   RevisionPolicy out;

@@ -19,8 +19,4 @@ struct RevisionPolicy {
 // the same repository path is read at `rev`. Errors and policy diagnostics go to stderr.
 RevisionPolicy load_policy_at_revision(const std::string& path, const std::string& rev);
 
-// Runs git with `args` in `dir`; returns its exit status and fills stdout and stderr.
-int run_git(const std::string& dir, const std::vector<std::string>& args, std::string& out,
-            std::string& err);
-
 }  // namespace zp::cli

@@ -218,8 +218,18 @@ TEST(DeployApply, UnknownTargetAndMissingPolicyAreUsageErrors) {
   EXPECT_EQ(r.status, 2) << r.output;
   r = zp_state("apply", "/nonexistent.yaml --target gw", state.path());
   EXPECT_EQ(r.status, 2) << r.output;
+  // A table name nft would not take is refused before anything runs, by every command that takes one.
   r = zp_state("apply", deploy_policy("gw-v1.yaml") + " --target gw --table 'bad name'", state.path());
   EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("starting with a letter"), std::string::npos) << r.output;
+  for (const std::string cmd : {"remove", "rollback"}) {
+    r = zp_state(cmd, "--table 'bad name'", state.path());
+    EXPECT_EQ(r.status, 2) << cmd << ": " << r.output;
+    EXPECT_NE(r.output.find("starting with a letter"), std::string::npos) << r.output;
+  }
+  r = zoneproof("drift " + deploy_policy("gw-v1.yaml") + " --target gw --table 3tier");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("starting with a letter"), std::string::npos) << r.output;
 }
 
 }  // namespace
