@@ -66,6 +66,15 @@ TEST_F(GitRepo, BadRevisionOrFileIsAUsageError) {
   EXPECT_NE(outside.output.find("not in a git repository"), std::string::npos) << outside.output;
 }
 
+// `report --base` reads the base the same way; when it cannot, no page is written.
+TEST_F(GitRepo, ReportWithABadBaseWritesNoPage) {
+  auto r = testing::run_shell("cd " + dir_.path() + "/net && " + ZP_EXE +
+                              " report policy.yaml --base no-such-branch -o report.html 2>&1");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("cannot read 'net/policy.yaml' at revision 'no-such-branch'"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/net/report.html"));
+}
+
 TEST_F(GitRepo, PolicyErrorAtTheBaseNamesTheRevision) {
   dir_.write("net/common/extra-rules.yaml", "rules:\n  - { name: dmz-dns, from: dmz, to: nowhere, allow: dns }\n");
   ASSERT_EQ(git("commit -qam broken").status, 0);
