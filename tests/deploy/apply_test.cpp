@@ -1,5 +1,7 @@
 // apply, replace, rollback, remove, dry run and the refusals, against the real kernel in private
 // network namespaces, each test with its own state directory.
+#include <nlohmann/json.hpp>
+
 #include <gtest/gtest.h>
 
 #include "tests/deploy/deploy_env.h"
@@ -28,6 +30,17 @@ TEST(DeployApply, LoadsTheTableProvesItAndRecordsTheHistory) {
     EXPECT_GT(h[0].rules, 0u);
     auto d = zoneproof("drift " + deploy_policy("gw-v1.yaml") + " --target gw");
     EXPECT_EQ(d.status, 0) << d.output;
+    // `history --format json` lists the entry without the rulesets themselves.
+    auto hj = zp_state("history", "--format json", state.path());
+    ASSERT_EQ(hj.status, 0) << hj.output;
+    auto j = nlohmann::json::parse(hj.output);
+    EXPECT_EQ(j["schema"], "zoneproof.history-list/1");
+    ASSERT_EQ(j["entries"].size(), 1u);
+    EXPECT_EQ(j["entries"][0]["seq"], 1);
+    EXPECT_EQ(j["entries"][0]["status"], "confirmed");
+    EXPECT_EQ(j["entries"][0]["target"], "gw");
+    EXPECT_FALSE(j["entries"][0].contains("applied"));
+    EXPECT_TRUE(j["pending"].is_null());
   });
 }
 
