@@ -2,25 +2,33 @@
 # Set up a Debian 12 machine for zoneproof, build it, and run either the main job on a shipped
 # example (`demo`) or every test (`test`). Run as root (it installs Debian packages).
 #
-#   ./scripts/dev.sh demo    install, build, check + compile + verify examples/three-tier.yaml
-#   ./scripts/dev.sh test    install, build, run all tests (also under ASan+UBSan) and the fuzzer
+#   ./scripts/dev.sh demo     install, build (Release), check + compile + verify examples/three-tier.yaml
+#   ./scripts/dev.sh test     install, build, run all tests (also under ASan+UBSan) and the fuzzer
+#   ./scripts/dev.sh package  install, build the Debian package, lint it, install it, run it, purge it
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache: paths relative to the checkout, so two clones share their objects.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_NOHASHDIR=1
 
 mode=${1:-demo}
 jobs=$(nproc)
 build=${ZP_BUILD_DIR:-build}
 
-packages=(
-  build-essential cmake ninja-build pkg-config ccache clang
+# What building zoneproof needs (the demo installs only these), and what the tests add.
+build_packages=(
+  build-essential cmake ninja-build pkg-config ccache git
   libz3-dev libnftnl-dev libmnl-dev libyaml-cpp-dev libcli11-dev libfmt-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev nftables iproute2 python3 python3-jsonschema git
-  chromium graphviz  # the HTML report is tested in headless chromium; `graph` writes SVG with dot
 )
+test_packages=(
+  clang libgtest-dev libgmock-dev nftables iproute2 python3 python3-jsonschema python3-yaml
+  chromium graphviz  # the HTML report is tested in headless chromium; `graph` writes SVG with dot
+  man-db zsh fish    # the generated man page and completions are read by man and both shells
+)
+package_packages=(dpkg-dev lintian man-db python3-yaml)  # dpkg-shlibdeps finds Depends; lintian checks the .deb
 
-install_packages() {
+install_packages() {  # package names...
   local missing=()
-  for p in "${packages[@]}"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then
@@ -41,32 +49,37 @@ configure_and_build() {  # dir, extra cmake args... (ZP_TARGETS: what to build; 
   ninja -C "$dir" -j "$jobs" ${ZP_TARGETS:-}
 }
 
-install_packages
 case "$mode" in
   demo)
-    configure_and_build "$build" -DCMAKE_BUILD_TYPE=Release
+    install_packages "${build_packages[@]}"
+    ZP_TARGETS=zoneproof configure_and_build "$build" -DCMAKE_BUILD_TYPE=Release -DZP_TESTS=OFF \
+      -DCMAKE_INSTALL_PREFIX=/usr
     zp="$build/cli/zoneproof"
     example=examples/three-tier.yaml
     echo "== zoneproof check $example"
     "$zp" check "$example"
     echo "== zoneproof compile $example --target edge-gw"
     "$zp" compile "$example" --target edge-gw
-    if "$zp" verify --help >/dev/null 2>&1; then
-      echo "== zoneproof verify $example"
-      "$zp" verify "$example"
-    fi
+    echo "== zoneproof verify $example"
+    "$zp" verify "$example"
+    ;;
+  package)
+    install_packages "${build_packages[@]}" "${package_packages[@]}"
+    configure_and_build "$build" -DCMAKE_BUILD_TYPE=Release -DZP_TESTS=OFF -DCMAKE_INSTALL_PREFIX=/usr
+    ./scripts/package-test.sh "$build"
     ;;
   test)
-    configure_and_build "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    install_packages "${build_packages[@]}" "${test_packages[@]}"
+    configure_and_build "$build-test" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZP_WERROR=ON
     echo "== unit, golden and nft tests"
-    ctest --test-dir "$build" --output-on-failure -j "$jobs"
+    ctest --test-dir "$build-test" --output-on-failure -j "$jobs"
     echo "== the same tests under AddressSanitizer + UndefinedBehaviorSanitizer"
-    configure_and_build "$build-asan" -DCMAKE_BUILD_TYPE=Debug -DZP_SANITIZE=ON
+    configure_and_build "$build-asan" -DCMAKE_BUILD_TYPE=Debug -DZP_SANITIZE=ON -DZP_WERROR=ON
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
       ctest --test-dir "$build-asan" --output-on-failure -j "$jobs"
     if [ -f fuzz/CMakeLists.txt ]; then
       echo "== fuzzing the policy loader for ${ZP_FUZZ_SECONDS:-60} s"
-      ZP_TARGETS=policy_loader_fuzz configure_and_build "$build-fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZP_FUZZ=ON \
+      ZP_TARGETS=policy_loader_fuzz configure_and_build "$build-fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZP_FUZZ=ON -DZP_TESTS=OFF \
         -DCMAKE_CXX_COMPILER=clang++
       corpus=$(mktemp -d)  # the fuzzer adds to its corpus: keep the tree clean
       cp -r fuzz/corpus/policy_loader/. "$corpus"
@@ -76,7 +89,7 @@ case "$mode" in
     fi
     ;;
   *)
-    echo "usage: $0 demo|test" >&2
+    echo "usage: $0 demo|test|package" >&2
     exit 2
     ;;
 esac
