@@ -40,33 +40,60 @@ class CiExample : public ::testing::Test {
   std::string work_;
 };
 
-TEST_F(CiExample, GitHubWorkflow) {
+// The YAML of a file at the root of zoneproof's repository (action.yml, .pre-commit-hooks.yaml).
+nlohmann::json root_file(const std::string& name) {
+  auto r = testing::run_shell("/usr/bin/python3 -c 'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))' " +
+                              source_path_str(name));
+  EXPECT_EQ(r.status, 0) << r.output;
+  return nlohmann::json::parse(r.output);
+}
+
+TEST_F(CiExample, GitHubWorkflowThroughTheAction) {
   auto wf = ci_file("github-actions.yml");
+  auto action = root_file("action.yml");
   const auto& steps = wf["jobs"]["review"]["steps"];
   bool full_history = false;
-  std::string zoneproof_step;
+  std::string policy, after;
   std::set<std::string> sarif_uploads;
   for (const auto& s : steps) {
-    if (s.value("uses", "") == "actions/checkout@v4" && !s["with"].contains("repository"))
-      full_history = s["with"]["fetch-depth"] == 0;
-    if (s.value("id", "") == "zoneproof") zoneproof_step = s["run"];
+    if (s.value("uses", "") == "actions/checkout@v4") full_history = s["with"]["fetch-depth"] == 0;
+    if (s.value("uses", "").rfind("zoneproof/zoneproof@", 0) == 0) policy = s["with"]["policy"];
+    if (s.value("name", "") == "Lints and the HTML report") after = s["run"];
     if (s.value("uses", "").rfind("github/codeql-action/upload-sarif", 0) == 0)
       sarif_uploads.insert(s["with"]["sarif_file"].get<std::string>());
   }
   EXPECT_TRUE(full_history) << "the policy checkout needs fetch-depth: 0 for --base";
-  EXPECT_EQ(sarif_uploads, (std::set<std::string>{"reports/verify.sarif", "reports/diff.sarif", "reports/matrix.sarif"}));
-  ASSERT_FALSE(zoneproof_step.empty());
+  EXPECT_EQ(policy, "net/policy.yaml");
+  EXPECT_EQ(sarif_uploads, (std::set<std::string>{"reports/matrix.sarif"}));
+  ASSERT_FALSE(after.empty());
+  // The action's own steps: the SARIF of verify and diff go to code scanning.
+  std::string run_step;
+  std::set<std::string> action_uploads;
+  for (const auto& s : action["runs"]["steps"]) {
+    if (s.value("id", "") == "run") run_step = s["run"];
+    if (s.value("uses", "").rfind("github/codeql-action/upload-sarif", 0) == 0)
+      action_uploads.insert(s["with"]["sarif_file"].get<std::string>());
+  }
+  EXPECT_EQ(action_uploads, (std::set<std::string>{"${{ runner.temp }}/zoneproof/verify.sarif",
+                                                   "${{ runner.temp }}/zoneproof/diff.sarif"}));
+  ASSERT_FALSE(run_step.empty());
   std::string out = dir_.path() + "/github_output", summary = dir_.path() + "/summary.md";
-  auto r = run(zoneproof_step, "BASE=origin/main GITHUB_OUTPUT=" + out + " GITHUB_STEP_SUMMARY=" + summary);
+  std::string env = "HOME=" + dir_.path() + " RUNNER_TEMP=" + dir_.path() + " GITHUB_WORKSPACE=" + work_ +
+                    " BASE=origin/main FAIL_ON=allowed GITHUB_OUTPUT=" + out + " GITHUB_STEP_SUMMARY=" + summary;
+  auto r = run(run_step, env);
   EXPECT_EQ(r.status, 0) << r.output;
-  EXPECT_EQ(read_text(out), "verify=0\ndiff=1\n");  // the last step fails the job on diff=1
+  EXPECT_EQ(read_text(out), "verify=0\ndiff=1\n");  // the action's last step fails the job on diff=1
   EXPECT_NE(read_text(summary).find("| gw | forward | **newly allowed** | internet | dmz | tcp 8443"), std::string::npos)
       << read_text(summary);
-  for (const char* f : {"verify.sarif", "diff.sarif", "matrix.sarif", "report.html"})
-    EXPECT_FALSE(read_text(work_ + "/reports/" + f).empty()) << f;
+  auto lints = run(after, "BASE=origin/main");
+  EXPECT_EQ(lints.status, 0) << lints.output;
+  for (const char* f : {"zoneproof/verify.sarif", "zoneproof/diff.sarif"})
+    EXPECT_FALSE(read_text(dir_.path() + "/" + f).empty()) << f;
+  for (const char* f : {"matrix.sarif", "report.html"}) EXPECT_FALSE(read_text(work_ + "/reports/" + f).empty()) << f;
   auto v = testing::run_shell("/usr/bin/python3 " + source_path_str("tests/review/validate_sarif.py") + " " +
-                              source_path_str("tests/review/sarif-schema-2.1.0.json") + " " + work_ + "/reports/diff.sarif " +
-                              work_ + "/reports/matrix.sarif");
+                              source_path_str("tests/review/sarif-schema-2.1.0.json") + " " + dir_.path() +
+                              "/zoneproof/verify.sarif " + dir_.path() + "/zoneproof/diff.sarif " + work_ +
+                              "/reports/matrix.sarif");
   EXPECT_EQ(v.status, 0) << v.output;
 }
 
@@ -83,11 +110,26 @@ TEST_F(CiExample, GitLabJob) {
     EXPECT_NE(read_text(work_ + "/" + report.get<std::string>()).find("<testsuites>"), std::string::npos) << report;
 }
 
+// A hook from zoneproof's .pre-commit-hooks.yaml as pre-commit runs it: the hook repository's
+// entry, then the user's args (no file names: the example sets pass_filenames: false).
+std::string hook_command(const nlohmann::json& hooks, const nlohmann::json& use) {
+  for (const auto& h : hooks)
+    if (h["id"] == use["id"]) {
+      std::string cmd = source_path_str(h["entry"].get<std::string>());
+      for (const auto& a : use.value("args", nlohmann::json::array())) cmd += " " + a.get<std::string>();
+      return cmd;
+    }
+  ADD_FAILURE() << "no hook " << use["id"] << " in .pre-commit-hooks.yaml";
+  return "false";
+}
+
 TEST_F(CiExample, PreCommitHooks) {
   auto cfg = ci_file("pre-commit-config.yaml");
-  const auto& hooks = cfg["repos"][0]["hooks"];
-  ASSERT_EQ(hooks.size(), 2u);
-  std::string verify = hooks[0]["entry"], diff = hooks[1]["entry"];
+  auto published = root_file(".pre-commit-hooks.yaml");
+  ASSERT_EQ(cfg["repos"].size(), 2u);
+  const auto& use = cfg["repos"][0]["hooks"][0];
+  EXPECT_EQ(use["pass_filenames"], false);
+  std::string verify = hook_command(published, use), diff = cfg["repos"][1]["hooks"][0]["entry"];
   // Committed state: both hooks pass.
   EXPECT_EQ(run(verify, "").status, 0);
   EXPECT_EQ(run(diff, "").status, 0);
@@ -97,6 +139,11 @@ TEST_F(CiExample, PreCommitHooks) {
   auto r = run(diff, "");
   EXPECT_EQ(r.status, 1) << r.output;
   EXPECT_NE(r.output.find("newly allowed: admin → dmz,db: tcp 3389"), std::string::npos) << r.output;
+  // A broken policy: the published check hook fails with zoneproof's exit code, naming the file.
+  dir_.write("work/net/broken.yaml", "zones: { a: { addresses: [10.0.0.0/33] } }\n");
+  auto check = run(source_path_str("scripts/pre-commit-hook") + " check net/policy.yaml net/broken.yaml", "");
+  EXPECT_EQ(check.status, 1) << check.output;
+  EXPECT_NE(check.output.find("net/broken.yaml:1:"), std::string::npos) << check.output;
 }
 
 }  // namespace
