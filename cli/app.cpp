@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/subcommand_guard.h"
 #include "zoneproof_version.h"
 
 namespace zp::cli {
@@ -27,6 +28,7 @@ int run(int argc, char** argv) {
   add_restore_command(app, exit_code);
   add_drift_command(app, exit_code);
   add_history_command(app, exit_code);
+  if (!known_subcommand(app, argc, argv)) return kExitUsage;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
