@@ -28,6 +28,9 @@ struct RuleDoc {
 // Help text says what the result means and what to do about it; docs/errors.md has one section
 // per id with the same words and an example, and each rule links to it (helpUri).
 constexpr RuleDoc kRules[] = {
+    {"ZP1506", "no-targets", "warning", "No targets (warning)", "No target enforces the policy",
+     "The policy defines no targets, so nothing is compiled and nothing enforces its rules; no "
+     "intent can hold. Add a 'targets:' section naming the gateways or hosts that enforce it."},
     {"ZP2001", "intent-failed", "error", "Intent does not hold", "An intent does not hold",
      "On some target the compiled ruleset decides a packet of the intent's class against the "
      "intent (or the intent applies on no target). The message gives a witness packet; "

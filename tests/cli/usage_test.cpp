@@ -57,5 +57,58 @@ TEST(Usage, UnknownTargetListsThePolicysTargets) {
       << far.output;
 }
 
+const char* kNoTargets = R"(zones:
+  internet: { addresses: [0.0.0.0/0], trust: untrusted }
+  web: { addresses: [192.0.2.0/24] }
+  db: { addresses: [10.0.3.0/24], trust: restricted }
+rules:
+  - { name: www, from: internet, to: web, allow: https }
+  - { name: ssh, from: web, to: db, allow: ssh }
+  - { name: no-telnet, from: web, to: db, deny: tcp/23 }
+assertions:
+  - { name: web is up, reach: { from: internet, to: web, service: https } }
+  - { name: db is private, isolate: { from: internet, to: db } }
+  - { name: ssh to db, reach: { from: web, to: db, service: ssh } }
+)";
+
+size_t count(const std::string& haystack, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
+  return n;
+}
+
+// Before: check said "ok" and verify failed all three intents "on no target" and warned that
+// every rule is shadowed. Now both say the one real problem, once.
+TEST(Usage, NoTargetsIsSaidOnceByCheckAndVerify) {
+  TempFile p(kNoTargets);
+  auto c = zoneproof("check " + p.path());
+  EXPECT_EQ(c.status, 0) << c.output;
+  EXPECT_NE(c.output.find(p.path() + ":1:1: warning[ZP1506]: no targets: nothing enforces this policy\n"),
+            std::string::npos)
+      << c.output;
+  EXPECT_NE(c.output.find(": valid, but nothing enforces it (3 zones, 0 services, 3 rules, 0 targets, 3 assertions)"),
+            std::string::npos)
+      << c.output;
+  EXPECT_EQ(c.output.find(": ok ("), std::string::npos) << c.output;
+
+  auto v = zoneproof("verify " + p.path());
+  EXPECT_EQ(v.status, 1) << v.output;
+  EXPECT_EQ(count(v.output, "ZP1506"), 1u) << v.output;
+  EXPECT_NE(v.output.find("FAIL nothing verified: no target enforces " + p.path() + ", so none of its 3 intents can hold\n"),
+            std::string::npos)
+      << v.output;
+  EXPECT_EQ(v.output.find("ZP3003"), std::string::npos) << "shadowed-rule flood: " << v.output;
+  EXPECT_EQ(count(v.output, "\n"), 5u) << "one message, not a flood: " << v.output;
+
+  // Machine formats keep every intent (failing) and the one ZP1506 finding; the exit code agrees.
+  auto j = zoneproof_stdout("verify " + p.path() + " --format json");
+  EXPECT_EQ(j.status, 1);
+  EXPECT_NE(j.output.find("\"exit_code\": 1"), std::string::npos) << j.output;
+  auto s = zoneproof_stdout("verify " + p.path() + " --format sarif");
+  EXPECT_EQ(s.status, 1);
+  EXPECT_EQ(count(s.output, "\"ruleId\": \"ZP2001\""), 3u) << s.output;
+  EXPECT_EQ(count(s.output, "\"ruleId\": \"ZP1506\""), 1u) << s.output;
+}
+
 }  // namespace
 }  // namespace zp::testing
