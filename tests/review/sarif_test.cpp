@@ -96,7 +96,7 @@ INSTANTIATE_TEST_SUITE_P(
                       SarifCase{"diff_target_removed", "diff " + kPol + "web-old.yaml " + kPol + "exposed.yaml", 1},
                       SarifCase{"diff_same", "diff " + kPol + "web-old.yaml " + kPol + "web-reordered.yaml", 0},
                       SarifCase{"matrix_exposed", "matrix " + kPol + "exposed.yaml", 1},
-                      SarifCase{"matrix_lints", "matrix " + kPol + "lints.yaml --lints", 5},
+                      SarifCase{"matrix_lints", "matrix " + kPol + "lints.yaml --coverage", 5},
                       SarifCase{"verify_three_tier", "verify examples/three-tier.yaml", 0},
                       SarifCase{"verify_end_to_end", "verify " + kPol + "end-to-end.yaml", 2}),
     [](const ::testing::TestParamInfo<SarifCase>& i) { return i.param.name; });
