@@ -110,5 +110,24 @@ TEST(Usage, NoTargetsIsSaidOnceByCheckAndVerify) {
   EXPECT_EQ(count(s.output, "\"ruleId\": \"ZP1506\""), 1u) << s.output;
 }
 
+// Before: "tcp 203.0.113.7 -> 192.0.2.10:443" was refused ("expected ADDRESS:PORT"); users write
+// the port they connect to and leave the client's out.
+TEST(Usage, ExplainDefaultsTheSourcePortAndSaysSo) {
+  TempFile p(kTwoTargets);
+  auto r = zoneproof("explain " + p.path() + " --target edge-gw --packet 'tcp 203.0.113.7 -> 192.0.2.10:443'");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("tcp 203.0.113.7:49152 -> 192.0.2.10:443 iif eth0 oif eth1 hook forward on edge-gw: accept\n"
+                          "  (no source port given: assumed 49152, an ephemeral port)\n"),
+            std::string::npos)
+      << r.output;
+  auto j = zoneproof_stdout("explain " + p.path() +
+                            " --target edge-gw --format json --packet 'tcp 203.0.113.7 -> 192.0.2.10:443'"
+                            " --packet 'tcp 203.0.113.7:1024 -> 192.0.2.10:443'");
+  EXPECT_EQ(j.status, 0) << j.output;
+  EXPECT_NE(j.output.find("\"sport\":49152"), std::string::npos) << j.output;
+  EXPECT_NE(j.output.find("\"sport_assumed\":true"), std::string::npos) << j.output;
+  EXPECT_NE(j.output.find("\"sport_assumed\":false"), std::string::npos) << j.output;
+}
+
 }  // namespace
 }  // namespace zp::testing
