@@ -2,6 +2,7 @@
 
 #include "cli/command_line.h"
 #include "cli/commands.h"
+#include "cli/subcommand_guard.h"
 #include "cli/version.h"
 
 namespace zp::cli {
@@ -32,6 +33,7 @@ std::unique_ptr<CLI::App> make_app(int& exit_code) {
 int run(int argc, char** argv) {
   int exit_code = kExitOk;
   auto app = make_app(exit_code);
+  if (!known_subcommand(*app, argc, argv)) return kExitUsage;
   try {
     app->parse(argc, argv);
   } catch (const CLI::ParseError& e) {

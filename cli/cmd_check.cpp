@@ -6,6 +6,7 @@
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "cli/load.h"
+#include "compiler/check_policy.h"
 
 namespace zp::cli {
 
@@ -20,11 +21,15 @@ void add_check_command(CLI::App& app, int& exit_code) {
     exit_code = loaded.exit_code;
     if (!loaded.policy || *quiet) return;
     const auto& p = *loaded.policy;
+    // A policy no target enforces is valid, but not "ok" without a word: say it once (ZP1506).
+    Diagnostics enforced;
+    check_enforced(p, enforced);
+    for (const auto& d : enforced.sorted()) std::cerr << render(d, stderr_is_tty());
     size_t own_services = 0;
     for (const auto& s : p.services) own_services += s.from_catalog ? 0 : 1;
-    std::cout << fmt::format("{}: ok ({} zones, {} services, {} rules, {} targets, {} assertions)\n",
-                             *path, p.zones.size(), own_services, p.rules.size(), p.targets.size(),
-                             p.assertions.size());
+    std::cout << fmt::format("{}: {} ({} zones, {} services, {} rules, {} targets, {} assertions)\n", *path,
+                             p.targets.empty() ? "valid, but nothing enforces it" : "ok", p.zones.size(),
+                             own_services, p.rules.size(), p.targets.size(), p.assertions.size());
   });
 }
 

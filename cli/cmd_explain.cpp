@@ -55,12 +55,17 @@ bool explain_line(const policy::Policy& p, size_t ti, const ir::Ruleset& rs, con
                      {"packet", packet_json(ex.packet)},
                      {"hook", std::string(ir::hook_name(ex.packet.hook))},
                      {"verdict", std::string(verifier::to_string(ex.verdict))},
+                     {"sport_assumed", !parsed.spec->sport_given},
                      {"trace", trace_json(ex.trace)}};
     std::cout << j.dump() << "\n";
   } else {
     std::cout << fmt::format("{} on {}: {}\n", ex.packet.to_string(), p.targets[ti].name,
-                             verifier::to_string(ex.verdict))
-              << trace_text(ex.trace, "  ");
+                             verifier::to_string(ex.verdict));
+    // Say so: a rule matching source ports could decide another source port differently.
+    if (!parsed.spec->sport_given)
+      std::cout << fmt::format("  (no source port given: assumed {}, an ephemeral port)\n",
+                               verifier::kDefaultSourcePort);
+    std::cout << trace_text(ex.trace, "  ");
   }
   return true;
 }
@@ -115,7 +120,7 @@ void add_explain_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<ExplainOptions>();
   cmd->add_option("POLICY", o->policy, "Policy file (YAML)")->required();
   cmd->add_option("--target", o->target, "The target whose ruleset to ask");
-  cmd->add_option("--packet", o->packets, "A packet, e.g. \"tcp 203.0.113.7:40000 -> 10.0.3.5:5432\"");
+  cmd->add_option("--packet", o->packets, "A packet, e.g. \"tcp 203.0.113.7 -> 10.0.3.5:5432\" (source port: ephemeral)");
   cmd->add_option("--packets", o->packets_file, "A file with one packet a line");
   cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}));
   cmd->callback([o, &exit_code] { exit_code = run_explain(*o); });

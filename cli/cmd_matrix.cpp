@@ -21,6 +21,7 @@ struct MatrixCliOptions {
   std::string format = "text";
   std::string output;
   bool lints = false;
+  bool coverage = false;
   bool strict = false;
   uint64_t rlimit = verifier::kDefaultRlimit;
 };
@@ -38,7 +39,7 @@ int run_matrix(const MatrixCliOptions& o) {
   LintRun lints;
   try {
     m = verifier::reachability_matrix(p, rulesets, mo);
-    if (o.lints) lints = run_lints(p, o.rlimit);
+    if (o.lints || o.coverage) lints = run_lints(p, o.rlimit, o.coverage);
   } catch (const std::exception& e) {
     std::cerr << "zoneproof: internal error in the matrix: " << e.what() << "\n";
     return kExitFinding;
@@ -64,7 +65,8 @@ void add_matrix_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"text", "json", "sarif", "junit", "markdown"}));
   cmd->add_option("-o,--output", o->output, "Write the matrix to FILE");
-  cmd->add_flag("--lints", o->lints, "Also run the lints (redundant rules, unused names, vacuous intents, coverage)");
+  cmd->add_flag("--lints", o->lints, "Also run the lints (redundant rules, unused names, vacuous intents)");
+  cmd->add_flag("--coverage", o->coverage, "Also report rules no intent covers (ZP3105); implies --lints");
   cmd->add_flag("--strict", o->strict, "Lint warnings and untrusted→restricted pairs fail the run (exit 1)");
   cmd->add_option("--rlimit", o->rlimit, "Z3 resource limit per query (deterministic)");
   cmd->callback([o, &exit_code] { exit_code = run_matrix(*o); });

@@ -22,6 +22,7 @@ struct ReportOptions {
   std::string base;
   std::vector<std::string> targets;
   bool no_lints = false;
+  bool coverage = false;
   uint64_t rlimit = verifier::kDefaultRlimit;
 };
 
@@ -67,7 +68,7 @@ int run_report(const ReportOptions& o) {
   try {
     rep = verifier::verify(p, rulesets, vo);
     m = verifier::reachability_matrix(p, rulesets, mo);
-    if (!o.no_lints) lints = run_lints(p, o.rlimit);
+    if (!o.no_lints) lints = run_lints(p, o.rlimit, o.coverage);
     if (!o.base.empty()) {
       rc = kExitOk;
       diff = base_diff(o, p, rulesets, rc);
@@ -92,6 +93,7 @@ void add_report_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--base", o->base, "Also show the changes against POLICY at this git revision");
   cmd->add_option("--target", o->targets, "Only these targets (repeatable)");
   cmd->add_flag("--no-lints", o->no_lints, "Skip the lints");
+  cmd->add_flag("--coverage", o->coverage, "Also list rules no intent covers (ZP3105)");
   cmd->add_option("--rlimit", o->rlimit, "Z3 resource limit per query (deterministic)");
   cmd->callback([o, &exit_code] { exit_code = run_report(*o); });
 }

@@ -9,6 +9,7 @@
 #include "cli/report_format.h"
 #include "cli/verify_format.h"
 #include "cli/verify_pipeline.h"
+#include "compiler/check_policy.h"
 
 namespace zp::cli {
 
@@ -25,11 +26,49 @@ struct VerifyOptions {
   uint64_t rlimit = verifier::kDefaultRlimit;
 };
 
+std::string format_report(const verifier::Report& rep, const VerifyOptions& o, bool strict) {
+  if (o.format == "json") return verify_json(rep, strict);
+  if (o.format == "sarif") return verify_sarif(rep);
+  if (o.format == "junit") return verify_junit(rep);
+  if (o.format == "markdown") return verify_markdown(rep);
+  return verify_text(rep, (o.output.empty() || o.output == "-") && stdout_is_tty());
+}
+
+// Without targets nothing is compiled: every intent would fail "on no target" and every rule look
+// shadowed. Say the one real problem once (ZP1506) and exit 1 — a policy nothing enforces proves
+// nothing. Machine formats still list each intent (failing) and the ZP1506 finding.
+int verify_without_targets(const policy::Policy& p, const VerifyOptions& o) {
+  Diagnostics diags;
+  check_enforced(p, diags);
+  verifier::Report rep;
+  rep.policy_file = p.file;
+  for (const auto& d : diags.sorted()) {
+    rep.findings.push_back({d.code, "no-targets", d.loc, d.message, {}, std::nullopt});
+    std::cerr << render(d, stderr_is_tty());
+  }
+  for (const auto& a : p.assertions) {
+    verifier::IntentResult i;
+    i.name = a.name;
+    i.kind = a.kind;
+    i.loc = a.loc;
+    i.status = verifier::Status::NotApplicable;
+    i.message = "no target enforces this policy";
+    rep.intents.push_back(std::move(i));
+  }
+  std::string text = fmt::format("FAIL nothing verified: no target enforces {}{}\n", p.file,
+                                 p.assertions.empty() ? ""
+                                                      : fmt::format(", so none of its {} intents can hold",
+                                                                    p.assertions.size()));
+  if (o.format != "text") text = format_report(rep, o, true);
+  return write_output(o.output, text) ? kExitFinding : kExitUsage;
+}
+
 int run_verify(const VerifyOptions& o) {
   int rc = 0;
   auto input = load_for_verify(o.policy, o.targets, o.format != "text", rc);
   if (!input) return rc;
   const auto& p = input->policy;
+  if (p.targets.empty()) return verify_without_targets(p, o);
   const auto& rulesets = input->rulesets;
   verifier::Options vo;
   vo.rlimit = o.rlimit;
@@ -43,13 +82,7 @@ int run_verify(const VerifyOptions& o) {
     std::cerr << "zoneproof: internal error in the verifier: " << e.what() << "\n";
     return kExitFinding;
   }
-  std::string text;
-  if (o.format == "json") text = verify_json(rep, o.strict);
-  else if (o.format == "sarif") text = verify_sarif(rep);
-  else if (o.format == "junit") text = verify_junit(rep);
-  else if (o.format == "markdown") text = verify_markdown(rep);
-  else text = verify_text(rep, (o.output.empty() || o.output == "-") && stdout_is_tty());
-  if (!write_output(o.output, text)) return kExitUsage;
+  if (!write_output(o.output, format_report(rep, o, o.strict))) return kExitUsage;
   return rep.exit_code(o.strict);
 }
 

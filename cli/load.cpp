@@ -55,8 +55,12 @@ std::optional<std::vector<size_t>> select_targets(const policy::Policy& p,
     size_t i = 0;
     while (i < p.targets.size() && p.targets[i].name != n) ++i;
     if (i == p.targets.size()) {
+      // Name the targets there are: a typo gets its closest name, any other mistake the list.
       std::string hint = did_you_mean(n, all);
-      std::cerr << fmt::format("zoneproof: no target '{}' in the policy{}\n", n,
+      std::string list;
+      for (const auto& t : all) list += (list.empty() ? "'" : ", '") + t + "'";
+      std::cerr << fmt::format("zoneproof: no target '{}' in the policy ({}){}\n", n,
+                               all.empty() ? "it defines no targets" : "its targets: " + list,
                                hint.empty() ? "" : fmt::format("; did you mean '{}'?", hint));
       return std::nullopt;
     }

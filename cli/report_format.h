@@ -61,8 +61,10 @@ struct HtmlInputs {
 };
 std::string report_html(const HtmlInputs& in);
 std::string zone_graph_dot(const policy::Policy& p, const verifier::Matrix& m);
-// An inline SVG drawing of the zone graph (no external layout tool).
+// An inline SVG drawing of the zone graph (no external layout tool), its edges numbered, and the
+// table that says what each number accepts.
 std::string zone_graph_svg(const policy::Policy& p, const verifier::Matrix& m);
+std::string zone_graph_edge_table(const verifier::Matrix& m);
 
 // --- shared helpers --------------------------------------------------------------------------------
 std::string xml_escape(const std::string& s);

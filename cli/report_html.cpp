@@ -177,11 +177,14 @@ std::string report_html(const HtmlInputs& in) {
       in.policy->targets.size(), in.policy->zones.size(), in.diff ? "<a href=\"#diff\">Changes</a>" : "");
   if (in.diff) out += diff_section(*in.diff);
   out += "<section id=\"graph\"><h2>Zone graph</h2>\n<p class=\"muted\">An arrow means some target accepts "
-         "connections from one endpoint to the other (hover for what). Node colour: <span class=\"legend\">"
+         "connections from one endpoint to the other; its number leads to the table beside the graph, which says "
+         "what (hover an arrow or a row to match them). Node colour: <span class=\"legend\">"
          "<span style=\"background:#f4a259\"></span>untrusted<span style=\"background:#e76f51\"></span>restricted"
          "<span style=\"background:#8ab17d\"></span>internal<span style=\"background:#cfd8dc\"></span>no trust label"
-         "</span></p>\n" +
-         zone_graph_svg(*in.policy, *in.matrix) + "</section>\n";
+         "</span>; square corners: a target itself; <strong style=\"color:#d62828\">red arrow</strong>: an untrusted "
+         "zone reaches a restricted one.</p>\n<div class=\"graph-wrap\"><div class=\"graph-box\">" +
+         zone_graph_svg(*in.policy, *in.matrix) + "</div><div class=\"graph-edges\">" +
+         zone_graph_edge_table(*in.matrix) + "</div></div></section>\n";
   out += matrix_section(*in.matrix);
   out += intents_section(r);
   out += findings_section(r.findings, in.lints ? *in.lints : std::vector<verifier::Finding>{});

@@ -34,6 +34,16 @@ tr.newly-blocked td:first-child { border-left: 4px solid var(--warn); }
 .muted { color: var(--muted); }
 .legend span { display: inline-block; width: 14px; height: 14px; vertical-align: middle; margin: 0 4px 0 12px; border: 1px solid #999; }
 svg text { font-family: system-ui, sans-serif; }
+.graph-wrap { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+.graph-box { flex: 3 1 560px; min-width: 0; }
+.graph-box svg { width: 100%; height: auto; max-height: 88vh; display: block; }
+.graph-edges { flex: 2 1 340px; max-height: 88vh; overflow: auto; }
+table.edges { font-size: 12px; width: 100%; }
+table.edges td:first-child { text-align: right; font-weight: 600; }
+table.edges tr.hot td { color: var(--fail); }
+table.edges tr.focus td, table.edges tr:hover td { background: #fff3c4; }
+#zone-graph g.edge.focus path { stroke: #22577a; stroke-width: 3.5; }
+#zone-graph g.badge.focus circle { fill: #fff3c4; stroke-width: 2; }
 )CSS";
 
 const char* const kErrorHook = R"JS(
@@ -73,6 +83,19 @@ const char* const kScript = R"JS(
       td.addEventListener('click', function () { show(td); });
       td.addEventListener('keydown', function (e) { if (e.key === 'Enter') show(td); });
     })(cells[i]);
+  }
+  // The graph's numbered arrows and the rows of its table light up together.
+  function focusEdge(n, on) {
+    var all = document.querySelectorAll('[data-edge="' + n + '"]');
+    for (var k = 0; k < all.length; k++) all[k].classList.toggle('focus', on);
+  }
+  var linked = document.querySelectorAll('#zone-graph g.edge, #zone-graph g.badge, #graph-edges tr[data-edge]');
+  for (var j = 0; j < linked.length; j++) {
+    (function (el) {
+      var n = el.getAttribute('data-edge');
+      el.addEventListener('mouseenter', function () { focusEdge(n, true); });
+      el.addEventListener('mouseleave', function () { focusEdge(n, false); });
+    })(linked[j]);
   }
   document.getElementById('cells-with-traffic').textContent =
       document.querySelectorAll('table.heat td.cell[data-regions]:not([data-regions="0"])').length;

@@ -28,12 +28,12 @@ std::optional<bool> removable(const policy::Policy& p, const std::vector<ir::Rul
 
 }  // namespace
 
-LintRun run_lints(const policy::Policy& p, uint64_t rlimit) {
+LintRun run_lints(const policy::Policy& p, uint64_t rlimit, bool coverage) {
   LintRun out;
   out.findings = verifier::unused_lints(p);
   verifier::Options o;
   o.rlimit = rlimit;
-  auto intents = verifier::intent_lints(p, o, out.undecided);
+  auto intents = verifier::intent_lints(p, o, out.undecided, coverage);
   out.findings.insert(out.findings.end(), intents.begin(), intents.end());
   std::vector<ir::Ruleset> full = lower_policy(p);
   for (size_t i = 0; i < p.rules.size(); ++i) {

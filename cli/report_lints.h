@@ -15,6 +15,7 @@ struct LintRun {
   size_t undecided = 0;                     // questions the solver could not answer
 };
 
-LintRun run_lints(const policy::Policy& p, uint64_t rlimit);
+// `coverage` adds ZP3105 (rules no intent covers), which `--coverage` asks for.
+LintRun run_lints(const policy::Policy& p, uint64_t rlimit, bool coverage);
 
 }  // namespace zp::cli

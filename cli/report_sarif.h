@@ -1,5 +1,6 @@
-// SARIF 2.1.0 pieces shared by the formats of `diff` and `matrix` and the lints: one rule
-// catalog with help text (docs/reports.md), results located at policy lines, and the log.
+// The one SARIF 2.1.0 builder of every command (`verify`, `diff`, `matrix`, the lints): the rule
+// catalog with descriptions, help text and a link to docs/errors.md, results located at policy
+// lines, and the log naming the tool's version.
 #pragma once
 
 #include <string>
@@ -12,13 +13,21 @@
 
 namespace zp::cli {
 
-// The reportingDescriptor of a rule id (ZP3101..., ZP4001...), with its help text.
+// The reportingDescriptor of a rule id (ZP2001, ZP3101, ZP4001, ...), with its help text.
 nlohmann::json sarif_rule(const std::string& id);
+// The rule's default level ("error", "warning" or "note").
 const char* sarif_level(const std::string& id);
 nlohmann::json sarif_result(const std::string& id, const std::string& text, const ir::SourceLoc& loc);
-// A complete log: one run of zoneproof with these rules and results.
+// A complete log: one run of zoneproof describing `rule_ids` and every rule a result names.
 std::string sarif_log(const std::vector<std::string>& rule_ids, const nlohmann::json& results);
 void add_lint_results(const std::vector<verifier::Finding>& lints, nlohmann::json& results);
 std::vector<std::string> lint_rule_ids();
+// Every id the catalog describes, in catalog order (for tests and docs).
+std::vector<std::string> sarif_rule_ids();
+// "zp2001-intent-does-not-hold": the anchor of the rule's heading in docs/errors.md, as GitHub
+// makes it from "### ZP2001: Intent does not hold".
+std::string errors_md_anchor(const std::string& heading);
+// "0.1.0" from ZONEPROOF_VERSION (which may carry a commit): SARIF's semanticVersion.
+std::string semantic_version(const std::string& version);
 
 }  // namespace zp::cli

@@ -18,5 +18,8 @@ void check_zones(const policy::Policy& p, Diagnostics& diags);  // check_zones.c
 void check_references(policy::Policy& p, Diagnostics& diags);   // check_refs.cpp
 void check_targets(const policy::Policy& p, Diagnostics& diags);  // check_targets.cpp
 void check_assertions(const policy::Policy& p, Diagnostics& diags);  // check_assertions.cpp
+// ZP1506, a warning when a policy has no targets (check_targets.cpp). Not part of check_policy:
+// an included file or a test fixture need none; `check` and `verify` run it on the whole policy.
+void check_enforced(const policy::Policy& p, Diagnostics& diags);
 
 }  // namespace zp

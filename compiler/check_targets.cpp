@@ -68,6 +68,14 @@ void check_host(const policy::Policy& p, const policy::Target& t, Diagnostics& d
 
 }  // namespace
 
+void check_enforced(const policy::Policy& p, Diagnostics& diags) {
+  // Without targets nothing is compiled, so every 'reach' fails and every rule looks shadowed in
+  // `verify`; say the one real problem once, at the top of the policy.
+  if (!p.targets.empty()) return;
+  diags.warning(code::kNoTargets, {p.file, 1, 1}, "no targets: nothing enforces this policy",
+                "add a 'targets:' section naming the gateways or hosts that enforce the rules");
+}
+
 void check_targets(const policy::Policy& p, Diagnostics& diags) {
   for (const auto& t : p.targets)
     if (t.kind == policy::Target::Kind::Host) check_host(p, t, diags);

@@ -21,9 +21,11 @@ inline constexpr const char* kLintUncoveredRule = "ZP3105";
 // Zones no rule, assertion or target names; services of the policy (not the catalog) no rule or
 // assertion names. No solver involved.
 std::vector<Finding> unused_lints(const policy::Policy& p);
-// Vacuous intents and uncovered rules (Z3 over the policy's own semantics). `undecided` counts
-// the questions the solver could not answer.
-std::vector<Finding> intent_lints(const policy::Policy& p, const Options& o, size_t& undecided);
+// Vacuous intents and, with `coverage`, uncovered rules (Z3 over the policy's own semantics).
+// `undecided` counts the questions the solver could not answer. Coverage is opt-in for users
+// (`--coverage`): an ordinary policy states intents about a few paths, not about every rule.
+std::vector<Finding> intent_lints(const policy::Policy& p, const Options& o, size_t& undecided,
+                                  bool coverage = true);
 Finding redundant_rule_finding(const policy::Policy& p, size_t rule);
 
 }  // namespace zp::verifier

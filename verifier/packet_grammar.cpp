@@ -55,7 +55,7 @@ class Parser {
     std::string kind = next("a protocol: tcp, udp, sctp, icmp, icmpv6 or proto NAME|NUM").text;
     if (auto proto = protocol_number(kind); proto && ir::protocol_has_ports(*proto)) {
       p.l4proto = *proto;
-      auto [sa, sf, sport] = endpoint_with_port();
+      auto [sa, sf, sport] = endpoint_with_port(&spec.sport_given);
       arrow();
       auto [da, df, dport] = endpoint_with_port();
       set_addresses(p, sa, sf, da, df);
@@ -130,21 +130,28 @@ class Parser {
     return parse_addr(t.text, t.column, true);
   }
 
-  std::tuple<u128, int, uint16_t> endpoint_with_port() {
+  // ADDRESS:PORT; with `port_given` (the source), the port may be left out: ADDRESS or [ADDRESS]
+  // stands for a client's ephemeral port (kDefaultSourcePort).
+  std::tuple<u128, int, uint16_t> endpoint_with_port(bool* port_given = nullptr) {
     Token t = next("ADDRESS:PORT");
     std::string_view s = t.text;
     size_t colon = std::string_view::npos;
     if (!s.empty() && s.front() == '[') {
       size_t close = s.find(']');
       if (close == std::string_view::npos) fail("missing ']' after an IPv6 address", t.column);
+      if (port_given && close + 1 == s.size()) return without_port(t, port_given);
       if (close + 1 >= s.size() || s[close + 1] != ':')
         fail("expected ':PORT' after ']'", t.column + static_cast<int>(close) + 1);
       colon = close + 1;
     } else {
       colon = s.rfind(':');
+      if (colon == std::string_view::npos && port_given) return without_port(t, port_given);
       if (colon == std::string_view::npos)
         fail(fmt::format("expected ADDRESS:PORT, got '{}' (write IPv6 as [ADDRESS]:PORT)", s), t.column);
-      if (s.find(':') != colon) fail("write an IPv6 address in brackets: [ADDRESS]:PORT", t.column);
+      if (s.find(':') != colon)
+        fail(port_given ? "write an IPv6 address in brackets: [ADDRESS]:PORT, or [ADDRESS] for an ephemeral port"
+                        : "write an IPv6 address in brackets: [ADDRESS]:PORT",
+             t.column);
     }
     auto [addr, fam] = parse_addr(s.substr(0, colon), t.column, true);
     auto port = number<uint16_t>(s.substr(colon + 1), 65535);
@@ -152,6 +159,12 @@ class Parser {
       fail(fmt::format("expected a port number 0-65535 after ':', got '{}'", s.substr(colon + 1)),
            t.column + static_cast<int>(colon) + 1);
     return {addr, fam, *port};
+  }
+
+  std::tuple<u128, int, uint16_t> without_port(const Token& t, bool* port_given) {
+    auto [addr, fam] = parse_addr(t.text, t.column, true);
+    *port_given = false;
+    return {addr, fam, kDefaultSourcePort};
   }
 
   void icmp_type(ir::Packet& p, bool v6) {

@@ -13,8 +13,14 @@
 
 namespace zp::verifier {
 
+// The source port of a packet written without one ("tcp 10.0.0.1 -> 10.0.3.5:22"): 49152 starts
+// IANA's dynamic range and lies inside Linux's default ephemeral range (32768-60999), so it is a
+// port a client really opens connections from.
+inline constexpr uint16_t kDefaultSourcePort = 49152;
+
 struct PacketSpec {
   ir::Packet packet;
+  bool sport_given = true;  // false: the text gave no source port, kDefaultSourcePort is used
   bool hook_given = false;
   bool iif_given = false;
   bool oif_given = false;

@@ -27,7 +27,9 @@ TEST(ErrorsDoc, EveryCodeIsDocumented) {
   const auto header = read(ZP_SOURCE_DIR "/compiler/error_codes.h");
   const auto doc = read(ZP_SOURCE_DIR "/docs/errors.md");
   const auto defined = codes_in(header, "\"(ZP[0-9]{4})\"");
-  const auto documented = codes_in(doc, "### (ZP[0-9]{4}):");
+  // ZP1xxx are the front end's; the result ids of verify, diff and matrix (ZP2xxx-ZP4xxx) are
+  // checked against the SARIF rule catalog (tests/review/sarif_test.cpp).
+  const auto documented = codes_in(doc, "### (ZP1[0-9]{3}):");
   EXPECT_GE(defined.size(), 40u);
   EXPECT_EQ(defined, documented);
 }

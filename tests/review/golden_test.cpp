@@ -25,7 +25,7 @@ std::vector<Golden> goldens() {
     out.push_back({"diff-one-port." + ext, "diff " + kPol + "web-old.yaml " + kPol + "web-new.yaml --format " + fmt, 1});
     out.push_back({"diff-mixed." + ext, "diff " + kPol + "web-old.yaml " + kPol + "web-mixed.yaml --format " + fmt, 1});
     out.push_back({"matrix-three-tier." + ext, "matrix examples/three-tier.yaml --format " + fmt, 0});
-    out.push_back({"matrix-lints." + ext, "matrix " + kPol + "lints.yaml --lints --format " + fmt, 0});
+    out.push_back({"matrix-lints." + ext, "matrix " + kPol + "lints.yaml --lints --coverage --format " + fmt, 0});
   }
   out.push_back({"diff-same.txt", "diff " + kPol + "web-old.yaml " + kPol + "web-reordered.yaml", 0});
   out.push_back({"diff-same.json", "diff " + kPol + "web-old.yaml " + kPol + "web-reordered.yaml --format json", 0});

@@ -3,30 +3,10 @@
 // carry the matrix cells with their data attributes, and take a screenshot. `graph` writes DOT.
 #include <regex>
 
-#include "tests/review/cli_util.h"
+#include "tests/review/chromium.h"
 
 namespace zp::review {
 namespace {
-
-const char* kChromium = "/usr/bin/chromium";
-
-std::string chromium(const std::string& extra, const std::string& file, const TempDir& profile) {
-  return std::string(kChromium) +
-         " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking"
-         " --disable-component-update --disable-sync --user-data-dir=" + profile.path() + " " + extra + " file://" + file;
-}
-
-CommandResult dump_dom(const std::string& file) {
-  TempDir profile;
-  return testing::run_shell("timeout 120 " + chromium("--dump-dom", file, profile) + " 2>/dev/null");
-}
-
-// The text of #zp-errors in a dumped DOM: what the page recorded as failing.
-std::string recorded_errors(const std::string& dom) {
-  std::smatch m;
-  if (!std::regex_search(dom, m, std::regex(R"(<div id="zp-errors"[^>]*>([\s\S]*?)</div>)"))) return "(no error box)";
-  return m[1];
-}
 
 class HtmlReport : public ::testing::Test {
  protected:
@@ -113,8 +93,15 @@ TEST(Graph, DotHasZonesAndLabelledEdges) {
   EXPECT_EQ(r.output.rfind("// zoneproof graph", 0), 0u);
   EXPECT_NE(r.output.find("digraph zoneproof {"), std::string::npos);
   EXPECT_NE(r.output.find("\"db\" [shape=ellipse, fillcolor=\"#e76f51\""), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("\"internet\" -> \"dmz\" [label=\"edge-gw forward: tcp 80,443\\n\"]"), std::string::npos)
+  // Edges carry their number; the legend says what the number accepts.
+  std::smatch edge;
+  ASSERT_TRUE(std::regex_search(r.output, edge, std::regex(R"re("internet" -> "dmz" \[label="(\d+)", tooltip="internet -> dmz: edge-gw forward: tcp 80,443"\];)re")))
       << r.output;
+  EXPECT_NE(r.output.find("<tr><td align=\"right\">" + edge[1].str() + "</td><td align=\"left\">internet &#8594; dmz</td>"
+                          "<td align=\"left\">edge-gw forward: tcp 80,443<br align=\"left\"/></td></tr>"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("legend [shape=plain"), std::string::npos) << r.output;
 }
 
 TEST(Graph, SvgNeedsGraphviz) {

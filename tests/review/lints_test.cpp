@@ -17,7 +17,7 @@ std::set<std::pair<std::string, int>> codes_and_lines(const std::vector<verifier
 
 TEST(Lints, EachLintAtItsLine) {
   policy::Policy p = load("tests/review/policies/lints.yaml");
-  auto run = cli::run_lints(p, verifier::kDefaultRlimit);
+  auto run = cli::run_lints(p, verifier::kDefaultRlimit, true);
   EXPECT_EQ(run.undecided, 0u);
   std::set<std::pair<std::string, int>> want{
       {"ZP3102", 7},   // unused zone lab
@@ -33,7 +33,7 @@ TEST(Lints, RedundancyIsProvedNotGuessed) {
   // In three-tier only no-smtp-out is redundant (the default drops smtp anyway); the allow rules
   // each open something, even overlapping ones.
   policy::Policy p = load("examples/three-tier.yaml");
-  auto run = cli::run_lints(p, verifier::kDefaultRlimit);
+  auto run = cli::run_lints(p, verifier::kDefaultRlimit, true);
   std::vector<std::string> redundant;
   for (const auto& f : run.findings)
     if (f.code == "ZP3101") redundant.push_back(f.message.substr(0, f.message.find(" is redundant")));
@@ -47,9 +47,28 @@ TEST(Lints, StrictFailsOnWarnings) {
   EXPECT_NE(plain.output.find("tests/review/policies/lints.yaml:13:5: warning[ZP3101]"), std::string::npos)
       << plain.output;
   EXPECT_EQ(zp_stdout("matrix tests/review/policies/lints.yaml --lints --strict").status, 1);
-  auto json = nlohmann::json::parse(zp_stdout("matrix tests/review/policies/lints.yaml --lints --format json").output);
+  auto json = nlohmann::json::parse(zp_stdout("matrix tests/review/policies/lints.yaml --coverage --format json").output);
   EXPECT_EQ(json["lints"].size(), 5u);
   EXPECT_EQ(json["lints"][0]["location"], "tests/review/policies/lints.yaml:7:3");
+}
+
+// Coverage (ZP3105) is opt-in: before, it fired on most rules of an ordinary policy, whose intents
+// state a few important paths, so `matrix --lints --strict` failed on it.
+TEST(Lints, CoverageIsOptIn) {
+  auto plain = nlohmann::json::parse(zp_stdout("matrix tests/review/policies/lints.yaml --lints --format json").output);
+  std::set<std::string> codes;
+  for (const auto& l : plain["lints"]) codes.insert(l["code"].get<std::string>());
+  EXPECT_EQ(codes, (std::set<std::string>{"ZP3101", "ZP3102", "ZP3103", "ZP3104"}));
+  auto covered = zp_stdout("matrix tests/review/policies/lints.yaml --coverage");
+  EXPECT_NE(covered.output.find("lints.yaml:14:5: warning[ZP3105]: no intent covers rule 'dmz-out'"), std::string::npos)
+      << covered.output;
+  // The office example: its intents cover a few rules, and that is no reason to fail.
+  auto office = zp_stdout("matrix examples/office.yaml --lints --format json");
+  for (const auto& l : nlohmann::json::parse(office.output)["lints"]) EXPECT_NE(l["code"], "ZP3105") << l.dump();
+  auto office_cov = nlohmann::json::parse(zp_stdout("matrix examples/office.yaml --coverage --format json").output);
+  size_t uncovered = 0;
+  for (const auto& l : office_cov["lints"]) uncovered += l["code"] == "ZP3105";
+  EXPECT_GE(uncovered, 1u) << "the office example no longer shows what --coverage is for";
 }
 
 }  // namespace

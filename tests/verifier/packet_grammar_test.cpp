@@ -25,6 +25,26 @@ TEST(PacketGrammar, TcpWithInterfaces) {
   EXPECT_FALSE(r.spec->hook_given);
 }
 
+// Users write the port they connect to, not the client's: a missing source port is an ephemeral
+// one, and the spec says it was assumed (explain prints that).
+TEST(PacketGrammar, SourcePortDefaultsToAnEphemeralPort) {
+  auto v4 = parse_packet("tcp 10.0.0.1 -> 10.0.3.5:22");
+  ASSERT_TRUE(v4.spec) << v4.error;
+  EXPECT_EQ(v4.spec->packet.sport, verifier::kDefaultSourcePort);
+  EXPECT_EQ(v4.spec->packet.sport, 49152);
+  EXPECT_EQ(v4.spec->packet.dport, 22);
+  EXPECT_FALSE(v4.spec->sport_given);
+  auto v6 = parse_packet("udp [2001:db8::1] -> [fd00:3::10]:53 hook input");
+  ASSERT_TRUE(v6.spec) << v6.error;
+  EXPECT_EQ(v6.spec->packet.sport, 49152);
+  EXPECT_EQ(v6.spec->packet.family, 6);
+  EXPECT_FALSE(v6.spec->sport_given);
+  auto given = parse_packet("tcp 10.0.0.1:40000 -> 10.0.3.5:22");
+  ASSERT_TRUE(given.spec);
+  EXPECT_TRUE(given.spec->sport_given);
+  EXPECT_EQ(given.spec->packet.sport, 40000);
+}
+
 TEST(PacketGrammar, Ipv6InBracketsAndOptions) {
   auto r = parse_packet("udp [2001:db8::1]:53 -> [fd00:3::10]:5353 ct established hook input mark 7");
   ASSERT_TRUE(r.spec) << r.error;
@@ -68,7 +88,13 @@ TEST(PacketGrammar, ErrorsNameTheColumn) {
   auto c = parse_packet("tcp 10.0.0.1:1 -> 10.0.3.5:22 ct fresh");
   EXPECT_EQ(c.column, 34);
   auto d = parse_packet("tcp 2001:db8::1:80 -> 10.0.3.5:22");
-  EXPECT_EQ(d.error, "write an IPv6 address in brackets: [ADDRESS]:PORT");
+  EXPECT_EQ(d.error, "write an IPv6 address in brackets: [ADDRESS]:PORT, or [ADDRESS] for an ephemeral port");
+  // The destination port is never assumed.
+  auto d2 = parse_packet("tcp 10.0.0.1 -> 10.0.3.5");
+  EXPECT_FALSE(d2.spec);
+  EXPECT_EQ(d2.error, "expected ADDRESS:PORT, got '10.0.3.5' (write IPv6 as [ADDRESS]:PORT)");
+  auto d3 = parse_packet("udp [2001:db8::1] -> [fd00::1]");
+  EXPECT_EQ(d3.error, "expected ':PORT' after ']'");
   auto e = parse_packet("tcp 10.0.0.1:1 ->");
   EXPECT_EQ(e.column, 18);
   EXPECT_EQ(e.error, "expected ADDRESS:PORT");
