@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/internal_error.h"
 #include "zoneproof_version.h"
 
 namespace zp::cli {
@@ -27,13 +28,15 @@ int run(int argc, char** argv) {
   add_restore_command(app, exit_code);
   add_drift_command(app, exit_code);
   add_history_command(app, exit_code);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? kExitOk : kExitUsage;
-  }
-  return exit_code;
+  return run_reporting_internal_errors([&]() -> int {
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      int rc = app.exit(e);
+      return rc == 0 ? kExitOk : kExitUsage;
+    }
+    return exit_code;
+  });
 }
 
 }  // namespace zp::cli
