@@ -12,6 +12,7 @@
 #include <fmt/core.h>
 
 #include "cli/app.h"
+#include "cli/atomic_write.h"
 #include "compiler/compiler.h"
 
 namespace zp::cli {
@@ -71,18 +72,8 @@ bool write_output(const std::string& path, const std::string& text) {
     std::cout.flush();
     return true;
   }
-  std::string tmp = path + ".zp-tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!(f << text) || !f.flush()) {
-      std::cerr << fmt::format("zoneproof: cannot write '{}': {}\n", path, std::strerror(errno));
-      std::remove(tmp.c_str());
-      return false;
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::cerr << fmt::format("zoneproof: cannot write '{}': {}\n", path, std::strerror(errno));
-    std::remove(tmp.c_str());
+  if (auto why = write_file_atomically(path, text)) {
+    std::cerr << fmt::format("zoneproof: cannot write '{}': {}\n", path, *why);
     return false;
   }
   return true;

@@ -26,7 +26,7 @@ Loaded load_and_report(const std::string& path, bool quiet_warnings = false);
 std::optional<std::vector<size_t>> select_targets(const policy::Policy& p,
                                                   const std::vector<std::string>& names);
 
-// Writes `text` to `path` ("-" or empty: stdout) atomically (temp file + rename). False on error,
+// Writes `text` to `path` ("-" or empty: stdout) atomically (write_file_atomically). False on error,
 // with a message on stderr.
 bool write_output(const std::string& path, const std::string& text);
 
