@@ -1,5 +1,7 @@
 #include "cli/app.h"
 
+#include <cstdint>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
@@ -7,6 +9,29 @@
 #include "zoneproof_version.h"
 
 namespace zp::cli {
+
+namespace {
+
+// Z3 takes its resource limit as a 32-bit unsigned number.
+constexpr int64_t kMaxRlimit = 4294967295;
+constexpr int64_t kMaxRegions = 10'000'000;
+
+// Every numeric option's range, in one place so no command forgets one (docs/cli.md). The bounds
+// are checked on the text read as a signed 64-bit number, so "-1" and "99999999999999999999"
+// are refused before CLI11 converts them to an unsigned type (where they would wrap or saturate).
+void check_numeric_ranges(CLI::App& app) {
+  for (CLI::App* sub : app.get_subcommands({})) {
+    if (CLI::Option* o = sub->get_option_no_throw("--rlimit"))
+      o->check(CLI::Range(int64_t{0}, kMaxRlimit));
+    if (CLI::Option* o = sub->get_option_no_throw("--max-regions")) {
+      // diff: 0 lists every region; drift lists at least one (0 there has no meaning).
+      const int64_t low = sub->get_name() == "diff" ? 0 : 1;
+      o->check(CLI::Range(low, kMaxRegions));
+    }
+  }
+}
+
+}  // namespace
 
 int run(int argc, char** argv) {
   CLI::App app{"zoneproof: compile network zone policies to nftables and prove them with Z3"};
@@ -28,6 +53,7 @@ int run(int argc, char** argv) {
   add_restore_command(app, exit_code);
   add_drift_command(app, exit_code);
   add_history_command(app, exit_code);
+  check_numeric_ranges(app);
   return run_reporting_internal_errors([&]() -> int {
     try {
       app.parse(argc, argv);
