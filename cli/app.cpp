@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/internal_error.h"
+#include "cli/load.h"
 #include "zoneproof_version.h"
 
 namespace zp::cli {
@@ -28,6 +29,19 @@ void check_numeric_ranges(CLI::App& app) {
       const int64_t low = sub->get_name() == "diff" ? 0 : 1;
       o->check(CLI::Range(low, kMaxRegions));
     }
+  }
+}
+
+// Where includes may come from (docs/language.md), on every command that reads a policy.
+void add_include_options(CLI::App& app) {
+  for (CLI::App* sub : app.get_subcommands({})) {
+    if (!sub->get_option_no_throw("POLICY") && !sub->get_option_no_throw("POLICIES")) continue;
+    sub->add_option("--root", include_rules().root,
+                    "Includes must resolve inside DIR (default: the git work tree holding the "
+                    "policy, else its folder)")
+        ->check(CLI::ExistingDirectory);
+    sub->add_flag("--allow-include-outside", include_rules().allow_outside,
+                  "Let includes read files outside the root");
   }
 }
 
@@ -54,6 +68,7 @@ int run(int argc, char** argv) {
   add_drift_command(app, exit_code);
   add_history_command(app, exit_code);
   check_numeric_ranges(app);
+  add_include_options(app);
   return run_reporting_internal_errors([&]() -> int {
     try {
       app.parse(argc, argv);

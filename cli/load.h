@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/include_root.h"
 #include "compiler/policy.h"
 
 namespace zp::cli {
@@ -17,6 +18,13 @@ struct Loaded {
   std::optional<policy::Policy> policy;
   int exit_code = 0;  // kExitUsage when unreadable, kExitFinding on policy errors
 };
+
+// --root and --allow-include-outside, read once from the command line (app.cpp) and used by every
+// load of a policy in this process.
+IncludeRules& include_rules();
+
+// Whether `diags` says some input could not be read (exit 2 rather than 1).
+bool has_unreadable_input(const Diagnostics& diags);
 
 // Loads and checks `path`, printing diagnostics to stderr. `quiet_warnings` hides warnings.
 Loaded load_and_report(const std::string& path, bool quiet_warnings = false);
