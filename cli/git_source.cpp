@@ -214,13 +214,14 @@ RevisionPolicy load_policy_at_revision(const std::string& path, const std::strin
   }
   Diagnostics diags;
   std::string root = tmp.path + "/";
-  auto loaded = load_policy(root + rel, diags);
+  // The copy holds only files inside the repository, so the copy is the root.
+  auto loaded = load_policy(root + rel, diags, IncludeRules{tmp.path, false});
   for (const auto& d : diags.sorted())  // the base's warnings are not this change's business
     if (d.severity != Severity::Warning)
       std::cerr << replace_all(render(d, stderr_is_tty()), root, rev + ":");
   if (!loaded) {
     std::cerr << fmt::format("zoneproof: {} error(s) in {}\n", diags.error_count(), out.label);
-    out.exit_code = kExitFinding;
+    out.exit_code = has_unreadable_input(diags) ? kExitUsage : kExitFinding;
     return out;
   }
   Relabel{root, rev + ":"}(*loaded);

@@ -12,32 +12,47 @@
 #include <fmt/core.h>
 
 #include "cli/app.h"
+#include "cli/atomic_write.h"
 #include "compiler/compiler.h"
+#include "compiler/error_codes.h"
 
 namespace zp::cli {
 
 bool stdout_is_tty() { return isatty(STDOUT_FILENO) == 1; }
 bool stderr_is_tty() { return isatty(STDERR_FILENO) == 1; }
 
+IncludeRules& include_rules() {
+  static IncludeRules rules;
+  return rules;
+}
+
+bool has_unreadable_input(const Diagnostics& diags) {
+  for (const auto& d : diags.all())
+    if (d.severity == Severity::Error &&
+        (d.code == code::kUnreadable || d.code == code::kIncludeOutsideRoot))
+      return true;
+  return false;
+}
+
 Loaded load_and_report(const std::string& path, bool quiet_warnings) {
   Loaded out;
-  std::ifstream probe(path);
-  if (!probe || std::filesystem::is_directory(path)) {
-    std::cerr << fmt::format("zoneproof: cannot read policy '{}': {}\n", path,
-                             std::filesystem::is_directory(path) ? "is a directory"
-                                                                 : std::strerror(errno));
-    out.exit_code = kExitUsage;
-    return out;
-  }
   Diagnostics diags;
-  out.policy = load_policy(path, diags);
+  // The loader checks the file's type before opening it (a FIFO would block here forever).
+  out.policy = load_policy(path, diags, include_rules());
   for (const auto& d : diags.sorted()) {
     if (quiet_warnings && d.severity == Severity::Warning) continue;
     std::cerr << render(d, stderr_is_tty());
   }
   if (!out.policy) {
-    std::cerr << fmt::format("zoneproof: {} error(s) in {}\n", diags.error_count(), path);
-    out.exit_code = kExitFinding;
+    // docs/cli.md: input that cannot be read (the policy, an include, one refused as outside the
+    // root) is exit 2 like a usage error, whatever else is wrong; other errors are findings.
+    if (has_unreadable_input(diags)) {
+      std::cerr << fmt::format("zoneproof: cannot read policy '{}' or one of its includes\n", path);
+      out.exit_code = kExitUsage;
+    } else {
+      std::cerr << fmt::format("zoneproof: {} error(s) in {}\n", diags.error_count(), path);
+      out.exit_code = kExitFinding;
+    }
   }
   return out;
 }
@@ -75,18 +90,8 @@ bool write_output(const std::string& path, const std::string& text) {
     std::cout.flush();
     return true;
   }
-  std::string tmp = path + ".zp-tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!(f << text) || !f.flush()) {
-      std::cerr << fmt::format("zoneproof: cannot write '{}': {}\n", path, std::strerror(errno));
-      std::remove(tmp.c_str());
-      return false;
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::cerr << fmt::format("zoneproof: cannot write '{}': {}\n", path, std::strerror(errno));
-    std::remove(tmp.c_str());
+  if (auto why = write_file_atomically(path, text)) {
+    std::cerr << fmt::format("zoneproof: cannot write '{}': {}\n", path, *why);
     return false;
   }
   return true;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/include_root.h"
 #include "compiler/policy.h"
 
 namespace zp::cli {
@@ -18,6 +19,13 @@ struct Loaded {
   int exit_code = 0;  // kExitUsage when unreadable, kExitFinding on policy errors
 };
 
+// --root and --allow-include-outside, read once from the command line (app.cpp) and used by every
+// load of a policy in this process.
+IncludeRules& include_rules();
+
+// Whether `diags` says some input could not be read (exit 2 rather than 1).
+bool has_unreadable_input(const Diagnostics& diags);
+
 // Loads and checks `path`, printing diagnostics to stderr. `quiet_warnings` hides warnings.
 Loaded load_and_report(const std::string& path, bool quiet_warnings = false);
 
@@ -26,7 +34,7 @@ Loaded load_and_report(const std::string& path, bool quiet_warnings = false);
 std::optional<std::vector<size_t>> select_targets(const policy::Policy& p,
                                                   const std::vector<std::string>& names);
 
-// Writes `text` to `path` ("-" or empty: stdout) atomically (temp file + rename). False on error,
+// Writes `text` to `path` ("-" or empty: stdout) atomically (write_file_atomically). False on error,
 // with a message on stderr.
 bool write_output(const std::string& path, const std::string& text);
 

@@ -53,8 +53,9 @@ std::string location_text(const ir::SourceLoc& loc) {
   return fmt::format("{}:{}:{}", loc.file, loc.line, loc.col);
 }
 
-// Control characters and invalid UTF-8 would garble a terminal; show them as '?'. Tabs stay
-// (they keep the caret aligned, since the caret line copies them).
+// Control characters and invalid UTF-8 would garble a terminal; show them as '?' (bidi and
+// C1 controls as U+FFFD). Tabs stay (they keep the caret aligned, since the caret line copies
+// them).
 std::string printable(std::string_view line) {
   std::string out;
   out.reserve(line.size());
@@ -68,7 +69,11 @@ std::string printable(std::string_view line) {
     }
     size_t len = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 1;
     if (len > 1 && i + len <= line.size() && valid_utf8(line.substr(i, len))) {
-      out += line.substr(i, len);
+      const std::string_view glyph = line.substr(i, len);
+      // C1 controls, U+2028/9 and bidirectional controls would reorder or break the quoted
+      // line on a terminal: shown as U+FFFD, one glyph like the character it replaces.
+      const bool hidden = find_control_char(glyph) == 0 || find_bidi_control(glyph) == 0;
+      out += hidden ? std::string_view("\xEF\xBF\xBD") : glyph;
       i += len;
     } else {
       out += '?';

@@ -17,6 +17,7 @@ inline constexpr const char* kUnreadable = "ZP1009";
 inline constexpr const char* kIncludeCycle = "ZP1010";
 inline constexpr const char* kVersion = "ZP1011";
 inline constexpr const char* kManyDocuments = "ZP1012";
+inline constexpr const char* kIncludeOutsideRoot = "ZP1013";
 
 // ZP11xx: zones and addresses.
 inline constexpr const char* kBadAddress = "ZP1101";
@@ -38,6 +39,7 @@ inline constexpr const char* kUnknownTarget = "ZP1205";
 inline constexpr const char* kBadName = "ZP1206";
 inline constexpr const char* kNameClash = "ZP1207";
 inline constexpr const char* kAnyCombined = "ZP1208";
+inline constexpr const char* kBidiText = "ZP1209";  // warning
 
 // ZP13xx: services.
 inline constexpr const char* kUnknownProtocol = "ZP1301";

@@ -67,7 +67,7 @@ void load_assertion(const Node& n, size_t index, State& st) {
   a.loc = n.loc;
   bool named = false;
   if (const Node* name = Reader::get(n, "name")) {
-    if (auto text = st.reader.string(*name, fmt::format("'name' of {}", what))) {
+    if (auto text = st.reader.text(*name, fmt::format("'name' of {}", what))) {
       if (text->empty() || find_control_char(*text) != std::string::npos) {
         st.reader.diags().error(code::kBadName, name->loc,
                                 fmt::format("bad assertion name {}", quote(*text)),

@@ -149,7 +149,30 @@ std::optional<std::string> Reader::name(const Node& key, std::string_view kind) 
                  "names may contain any printable character");
     return std::nullopt;
   }
+  if (!no_bidi_control(key.value, fmt::format("{} name", kind), key.loc)) return std::nullopt;
   return key.value;
+}
+
+bool Reader::no_bidi_control(const std::string& text, std::string_view what, const ir::SourceLoc& loc) {
+  const size_t at = find_bidi_control(text);
+  if (at == std::string::npos) return true;
+  diags_.error(code::kBadName, loc,
+               fmt::format("{} {} contains the bidirectional control character {}", what,
+                           quote(text), code_point_at(text, at)),
+               "it would reach rule comments and log prefixes, where it can make a rule read "
+               "differently from what it is; remove it");
+  return false;
+}
+
+std::optional<std::string> Reader::text(const Node& n, std::string_view what) {
+  auto out = string(n, what);
+  if (!out) return out;
+  if (size_t at = find_bidi_control(*out); at != std::string::npos)
+    diags_.warning(code::kBidiText, n.loc,
+                   fmt::format("{} contains the bidirectional control character {}", what,
+                               code_point_at(*out, at)),
+                   "it can make the text display differently from what it is; remove it");
+  return out;
 }
 
 }  // namespace zp::load

@@ -37,6 +37,12 @@ class Reader {
   const Node* require(const Node& map, std::string_view key, std::string_view what);
 
   std::optional<std::string> string(const Node& n, std::string_view what);
+  // A string shown to people but never written to the kernel (descriptions, assertion names):
+  // a bidirectional control character in it is a warning (ZP1209).
+  std::optional<std::string> text(const Node& n, std::string_view what);
+  // False, with an error (ZP1206), when `text` (a name that reaches the ruleset) holds a
+  // bidirectional control character.
+  bool no_bidi_control(const std::string& text, std::string_view what, const ir::SourceLoc& loc);
   std::optional<bool> boolean(const Node& n, std::string_view what);
   std::optional<uint64_t> integer(const Node& n, std::string_view what, uint64_t min, uint64_t max);
   // One of the listed words; reports the allowed words otherwise.

@@ -13,9 +13,12 @@
 #include "compiler/check_policy.h"
 #include "compiler/compiler.h"
 #include "compiler/error_codes.h"
+#include "compiler/file_read.h"
+#include "compiler/include_root.h"
 #include "compiler/load_sections.h"
 #include "compiler/source_text.h"
 #include "compiler/text_util.h"
+#include "compiler/yaml_node.h"
 
 namespace zp {
 namespace {
@@ -23,24 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 using load::Node;
 using load::Reader;
-
-constexpr uintmax_t kMaxFileBytes = 64u << 20;
-
-// Why a file could not be read, or nullopt with its text in `out`.
-std::optional<std::string> read_file(const std::string& path, std::string& out) {
-  std::error_code ec;
-  auto status = fs::status(path, ec);
-  if (ec) return ec.message();
-  if (fs::is_directory(status)) return "it is a directory";
-  if (!fs::is_regular_file(status)) return "it is not a regular file";
-  if (fs::file_size(path, ec) > kMaxFileBytes) return "it is larger than 64 MiB";
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::error_code(errno, std::generic_category()).message();
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return std::nullopt;
-}
 
 // A key identifying a file however it is spelled, for include cycles and repeats.
 std::string file_key(const std::string& path) {
@@ -52,7 +37,8 @@ std::string file_key(const std::string& path) {
 
 class Loader {
  public:
-  Loader(Diagnostics& diags, policy::Policy& p) : st_(diags, p) {}
+  Loader(Diagnostics& diags, policy::Policy& p, std::string root, bool allow_outside)
+      : st_(diags, p), root_(std::move(root)), allow_outside_(allow_outside) {}
   load::State& state() { return st_; }
 
   // `dir` is where the file's includes are resolved: its own folder, or for policy text given
@@ -63,7 +49,9 @@ class Loader {
     keys_.push_back(key);
     loaded_.insert(key);
     st_.policy.files.push_back(file);
-    remember_source(file, text);
+    // A file that is not UTF-8 text (binary, a /proc file with NULs) is never quoted in a
+    // diagnostic: its one "line" could hold anything, secrets included.
+    remember_source(file, yaml::is_clean_text(text) ? text : std::string_view{});
     if (yaml::NodePtr root = yaml::parse(text, file, st_.reader.diags())) load_root(*root, dir);
     chain_.pop_back();
     keys_.pop_back();
@@ -100,6 +88,7 @@ class Loader {
         continue;
       }
       const std::string path = (dir / item->value).lexically_normal().string();
+      if (!inside_root(path, *item)) continue;
       const std::string key = file_key(path);
       if (auto it = std::find(keys_.begin(), keys_.end(), key); it != keys_.end()) {
         std::string cycle;
@@ -112,7 +101,7 @@ class Loader {
       }
       if (loaded_.count(key)) continue;  // included twice (a diamond): its definitions count once
       std::string text;
-      if (auto why = read_file(path, text)) {
+      if (auto why = read_regular_file(path, text)) {
         st_.reader.diags().error(code::kUnreadable, item->loc,
                                  fmt::format("cannot read included file {}: {}", quote(path), *why));
         continue;
@@ -121,7 +110,24 @@ class Loader {
     }
   }
 
+  // Symlinks and '..' are resolved first, so neither can lead outside. A path that does not
+  // resolve (a missing file) passes here and is reported as unreadable by the read.
+  bool inside_root(const std::string& path, const Node& item) {
+    if (allow_outside_) return true;
+    std::error_code ec;
+    const fs::path real = fs::canonical(path, ec);
+    if (ec || path_is_inside(real.string(), root_)) return true;
+    st_.reader.diags().error(
+        code::kIncludeOutsideRoot, item.loc,
+        fmt::format("included file {} is outside the policy's root {}", quote(path), quote(root_)),
+        "includes must stay inside the git work tree holding the policy (or its folder, outside "
+        "git); widen it with --root DIR or --allow-include-outside");
+    return false;
+  }
+
   load::State st_;
+  std::string root_;  // canonical
+  bool allow_outside_;
   std::vector<std::string> chain_;  // the include chain, as displayed
   std::vector<std::string> keys_;   // and as file keys
   std::set<std::string> loaded_;
@@ -164,11 +170,12 @@ void add_catalog(policy::Policy& p) {
 }
 
 std::optional<policy::Policy> load_and_check(std::string_view text, const std::string& name,
-                                             const fs::path& dir, Diagnostics& diags) {
+                                             const fs::path& dir, Diagnostics& diags,
+                                             const IncludeRules& rules) {
   const size_t errors_before = diags.error_count();
   policy::Policy p;
   p.file = name;
-  Loader loader(diags, p);
+  Loader loader(diags, p, include_root(dir.string(), rules.root), rules.allow_outside);
   loader.load_text(text, name, dir);
   load::State& st = loader.state();
   if (!st.saw_zones && diags.error_count() == errors_before)
@@ -214,18 +221,23 @@ void load_defaults(const Node& n, State& st) {
 
 }  // namespace load
 
-std::optional<policy::Policy> load_policy(const std::string& path, Diagnostics& diags) {
+std::optional<policy::Policy> load_policy(const std::string& path, Diagnostics& diags,
+                                          const IncludeRules& rules) {
   std::string text;
-  if (auto why = read_file(path, text)) {
+  if (auto why = read_regular_file(path, text)) {
     diags.error(code::kUnreadable, {path, 0, 0}, fmt::format("cannot read policy file: {}", *why));
     return std::nullopt;
   }
-  return load_and_check(text, path, fs::path(path).parent_path(), diags);
+  return load_and_check(text, path, fs::path(path).parent_path(), diags, rules);
+}
+
+std::optional<policy::Policy> load_policy(const std::string& path, Diagnostics& diags) {
+  return load_policy(path, diags, IncludeRules{});
 }
 
 std::optional<policy::Policy> load_policy_text(const std::string& text, const std::string& name,
                                                Diagnostics& diags) {
-  return load_and_check(text, name, fs::path(), diags);
+  return load_and_check(text, name, fs::path(), diags, IncludeRules{});
 }
 
 }  // namespace zp

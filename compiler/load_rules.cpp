@@ -110,7 +110,7 @@ void load_rule(const Node& n, size_t index, State& st) {
         st.reader.diags().error(code::kBadName, name->loc,
                                 fmt::format("bad rule name {}", quote(*text)),
                                 "names may contain any printable character");
-      } else {
+      } else if (st.reader.no_bidi_control(*text, "rule name", name->loc)) {
         r.name = *text;
         named = true;
         what = fmt::format("rule {}", quote(r.name));
@@ -154,7 +154,9 @@ void load_rule(const Node& n, size_t index, State& st) {
   if (const Node* log = Reader::get(n, "log"))
     if (auto b = st.reader.boolean(*log, fmt::format("'log' of {}", what))) r.log = *b;
   if (const Node* c = Reader::get(n, "comment"))
-    if (auto text = st.reader.string(*c, fmt::format("'comment' of {}", what))) r.comment = *text;
+    if (auto text = st.reader.string(*c, fmt::format("'comment' of {}", what)))
+      if (st.reader.no_bidi_control(*text, fmt::format("'comment' of {}", what), c->loc))
+        r.comment = *text;
   if (const Node* l = Reader::get(n, "limit")) {
     r.limit = load_limit(*l, st, what);
     if (r.limit && action_node && r.action != policy::Action::Allow)

@@ -54,7 +54,7 @@ void load_service(const Node& key, const Node& value, State& st, bool from_catal
   if (value.is_map()) {
     const bool clean = st.reader.check_keys(value, what, {"ports", "description"});
     if (const Node* d = Reader::get(value, "description"))
-      if (auto text = st.reader.string(*d, fmt::format("'description' of {}", what)))
+      if (auto text = st.reader.text(*d, fmt::format("'description' of {}", what)))
         s.description = *text;
     ports = clean ? st.reader.require(value, "ports", what) : Reader::get(value, "ports");
   }

@@ -165,7 +165,7 @@ void load_target(const Node& key, const Node& value, State& st) {
     load_host(value, t, st, what);
   if (const Node* table = Reader::get(value, "table")) load_table(*table, t, st, what);
   if (const Node* d = Reader::get(value, "description"))
-    st.reader.string(*d, fmt::format("'description' of {}", what));
+    st.reader.text(*d, fmt::format("'description' of {}", what));
   st.policy.targets.push_back(std::move(t));
 }
 

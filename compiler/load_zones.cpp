@@ -37,6 +37,13 @@ std::optional<std::string> load_interface_name(const Node& n, State& st, std::st
   } else {
     for (char ch : name) {
       auto c = static_cast<unsigned char>(ch);
+      // The kernel (dev_valid_name) would take other bytes, but nft's netlink and text forms
+      // of an interface name are written as printable ASCII only: refuse here what `compile`
+      // could not write.
+      if (c >= 0x80) {
+        problem = "contains a non-ASCII character";
+        break;
+      }
       if (c <= 0x20 || c == 0x7f || c == '/' || c == ':' || c == '"' || c == '\'' || c == '`' ||
           c == '\\' || c == '*') {
         problem = c == '*' ? "contains '*' (interface wildcards are not supported)"
@@ -50,8 +57,9 @@ std::optional<std::string> load_interface_name(const Node& n, State& st, std::st
   if (problem.empty()) return name;
   st.reader.diags().error(code::kBadInterface, n.loc,
                           fmt::format("interface name {} in {} {}", quote(name), what, problem),
-                          "Linux interface names are 1 to 15 bytes without '/', ':', spaces or "
-                          "quotes");
+                          "interface names are 1 to 15 bytes of printable ASCII without '/', ':', "
+                          "spaces, quotes, '\\' or '*' (the kernel refuses '/', ':' and whitespace; "
+                          "zoneproof writes ASCII only)");
   return std::nullopt;
 }
 
@@ -95,7 +103,7 @@ void load_zone(const Node& key, const Node& value, State& st) {
       z.trust = *trust;
   }
   if (const Node* d = Reader::get(value, "description"))
-    if (auto text = st.reader.string(*d, fmt::format("'description' of {}", what)))
+    if (auto text = st.reader.text(*d, fmt::format("'description' of {}", what)))
       z.description = *text;
   st.policy.zones.push_back(std::move(z));
 }

@@ -54,7 +54,9 @@ std::optional<std::string> source_line(const std::string& file, int line) {
   {
     std::lock_guard lock(s.mu);
     auto it = s.texts.find(file);
-    if (it != s.texts.end()) return nth_line(it->second, line);
+    // Recorded empty: nothing to show (an empty file, or one not fit to quote).
+    if (it != s.texts.end())
+      return it->second.empty() ? std::nullopt : nth_line(it->second, line);
   }
   auto text = read_file(file);
   if (!text) return std::nullopt;

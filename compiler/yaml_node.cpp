@@ -21,6 +21,11 @@ namespace {
 // (a "billion laughs" document) at this many nodes beyond those actually written.
 constexpr size_t kMaxAliasGrowth = 100000;
 
+// A policy needs a few levels of nesting. The limit is checked here, at the event of the
+// collection that crosses it, because yaml-cpp's own guard (DeepRecursion, ~500 levels) reports
+// the scanner's position, which in a flow collection is already the end of the line.
+constexpr size_t kMaxNesting = 256;
+
 size_t saturating_add(size_t a, size_t b) { return a > SIZE_MAX - b ? SIZE_MAX : a + b; }
 
 struct Abort {};  // stops the parse after an error that leaves no usable tree
@@ -67,6 +72,7 @@ class Builder : public YAML::EventHandler {
 
   void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                        YAML::EmitterStyle::value) override {
+    check_depth(mark);
     check_tag(tag, mark);
     stack_.push_back({make(Node::Kind::Sequence, mark), anchor, nullptr});
   }
@@ -74,6 +80,7 @@ class Builder : public YAML::EventHandler {
 
   void OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                   YAML::EmitterStyle::value) override {
+    check_depth(mark);
     check_tag(tag, mark);
     stack_.push_back({make(Node::Kind::Map, mark), anchor, nullptr});
   }
@@ -108,6 +115,14 @@ class Builder : public YAML::EventHandler {
     diags_.error(code::kYamlSyntax, loc(mark),
                  fmt::format("YAML tag {} is not supported", quote(tag)),
                  "remove the tag; zoneproof reads every value as plain text");
+  }
+
+  void check_depth(const YAML::Mark& mark) {
+    if (stack_.size() < kMaxNesting) return;
+    diags_.error(code::kTooLarge, loc(mark),
+                 fmt::format("the YAML nests more than {} levels deep", kMaxNesting),
+                 "a policy needs only a few levels of nesting");
+    throw Abort{};
   }
 
   void close() {
@@ -195,9 +210,36 @@ bool check_encoding(std::string_view text, const std::string& file, Diagnostics&
                   fmt::format("control character 0x{:02x} is not allowed in a policy file", c));
       return false;
     }
+    // NEL (U+0085), LINE SEPARATOR (U+2028) and PARAGRAPH SEPARATOR (U+2029) are line breaks to
+    // some readers and not to others: yaml-cpp folds NEL into a space, nft and log readers end a
+    // line at them. A policy means one thing everywhere, so only LF (and CR LF) break lines.
+    const bool nel = c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x85;
+    const bool sep = c == 0xe2 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
+                     (static_cast<unsigned char>(text[i + 2]) == 0xa8 ||
+                      static_cast<unsigned char>(text[i + 2]) == 0xa9);
+    if (nel || sep) {
+      auto [line, col] = line_col(text, i);
+      diags.error(code::kEncoding, {file, line, col},
+                  fmt::format("{} is not allowed in a policy file",
+                              nel ? "U+0085 (NEXT LINE)"
+                                  : static_cast<unsigned char>(text[i + 2]) == 0xa8
+                                        ? "U+2028 (LINE SEPARATOR)"
+                                        : "U+2029 (PARAGRAPH SEPARATOR)"),
+                  "readers disagree whether it ends a line; use a plain line break, or remove it");
+      return false;
+    }
   }
   return true;
 }
+
+}  // namespace
+
+bool is_clean_text(std::string_view text) {
+  Diagnostics ignored;
+  return check_encoding(text, {}, ignored);
+}
+
+namespace {
 
 std::string syntax_hint(std::string_view text, int line) {
   size_t start = 0;
@@ -254,6 +296,15 @@ NodePtr parse(std::string_view text, const std::string& file, Diagnostics& diags
   } catch (const YAML::Exception& e) {
     ir::SourceLoc loc{file, e.mark.is_null() ? 0 : e.mark.line + 1,
                       e.mark.is_null() ? 0 : e.mark.column + 1};
+    // yaml-cpp (like the YAML spec) reads a key without '?' only up to 1024 characters; past
+    // that it stops at the ':' with "illegal map value", which says nothing about why.
+    if (e.msg == YAML::ErrorMsg::MAP_VALUE && loc.col > 1024) {
+      diags.error(code::kYamlSyntax, loc,
+                  "YAML syntax error: a mapping key longer than 1024 characters must be written "
+                  "as an explicit key",
+                  "write '? <the key>' on one line and ': <its value>' on the next");
+      return nullptr;
+    }
     diags.error(code::kYamlSyntax, loc, fmt::format("YAML syntax error: {}", e.msg),
                 syntax_hint(text, loc.line));
     return nullptr;

@@ -42,6 +42,9 @@ std::string describe(const Node& n);
 // the text cannot be used at all; an empty document gives a Null node. Duplicate keys are
 // reported and dropped (the first wins) so later stages see each key once.
 NodePtr parse(std::string_view text, const std::string& file, Diagnostics& diags);
+// Whether `text` passes parse()'s encoding check: UTF-8 without control characters other than
+// tab and line breaks.
+bool is_clean_text(std::string_view text);
 
 // The 1-based line and column of byte `offset` in `text` (columns count bytes, like yaml-cpp).
 std::pair<int, int> line_col(std::string_view text, size_t offset);

@@ -16,6 +16,11 @@ inline CommandResult zoneproof_stdout(const std::string& args) {
   return run_shell(std::string(ZP_EXE) + " " + args + " 2>/dev/null");
 }
 
+// With extra environment variables ("NAME=value ...").
+inline CommandResult zoneproof_env(const std::string& env, const std::string& args) {
+  return run_shell("env " + env + " " + std::string(ZP_EXE) + " " + args);
+}
+
 inline std::string source_path(const std::string& relative) {
   return std::string(ZP_SOURCE_DIR) + "/" + relative;
 }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "compiler/compiler.h"
+#include "compiler/include_root.h"
 
 namespace zp {
 namespace {
@@ -93,7 +94,33 @@ TEST_F(Include, DirectoriesAndDevicesAreNotPolicies) {
   auto s = d.sorted();
   ASSERT_EQ(s.size(), 2u);
   EXPECT_NE(s[0].message.find("it is a directory"), std::string::npos) << s[0].message;
-  EXPECT_NE(s[1].message.find("it is not a regular file"), std::string::npos) << s[1].message;
+  // /dev is outside the policy's root; allowed outside, the device is still refused unopened.
+  EXPECT_NE(s[1].message.find("outside the policy's root"), std::string::npos) << s[1].message;
+  EXPECT_EQ(s[1].code, "ZP1013");
+  Diagnostics wide;
+  EXPECT_FALSE(load_policy(top, wide, IncludeRules{"", true}));
+  auto w = wide.sorted();
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_NE(w[1].message.find("it is a device"), std::string::npos) << w[1].message;
+}
+
+TEST_F(Include, RootIsTheGitWorkTreeOrThePolicyFolder) {
+  write("repo/.git/HEAD", "ref: refs/heads/main\n");
+  write("repo/common/zones.yaml", "zones:\n  lan: { addresses: [10.0.0.0/24] }\n");
+  write("elsewhere.yaml", "zones:\n  srv: { addresses: [10.0.1.0/24] }\n");
+  std::string top = write("repo/sites/a/policy.yaml", "include: [../../common/zones.yaml]\n");
+  Diagnostics d;
+  EXPECT_TRUE(load_policy(top, d)) << render_all(d);
+  EXPECT_EQ(include_root((dir_ / "repo/sites/a").string(), ""), fs::canonical(dir_ / "repo").string());
+  std::string out = write("repo/out.yaml", "include: [../elsewhere.yaml]\nzones:\n  x: { addresses: [10.9.0.0/24] }\n");
+  Diagnostics refused;
+  EXPECT_FALSE(load_policy(out, refused));
+  EXPECT_EQ(refused.all().at(0).code, "ZP1013");
+  Diagnostics rooted;
+  EXPECT_TRUE(load_policy(out, rooted, IncludeRules{dir_.string(), false})) << render_all(rooted);
+  EXPECT_TRUE(path_is_inside("/a/b", "/a"));
+  EXPECT_FALSE(path_is_inside("/ab", "/a"));
+  EXPECT_TRUE(path_is_inside("/x", "/"));
 }
 
 TEST(LoadPolicyFile, MissingFileIsReported) {

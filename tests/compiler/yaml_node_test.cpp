@@ -90,6 +90,19 @@ TEST(YamlNode, DeepNestingIsRefused) {
   EXPECT_EQ(d.all()[0].code, "ZP1008");
 }
 
+// Issue 11 item 8: ZP1008 pointed at the end of the line (where yaml-cpp's scanner was), not at
+// the bracket that crossed the limit.
+TEST(YamlNode, DeepNestingPointsWhereTheLimitIsCrossed) {
+  Diagnostics d;
+  EXPECT_EQ(parse("rules: " + std::string(600, '[') + std::string(600, ']') + "\n", "y.yaml", d), nullptr);
+  ASSERT_EQ(d.all().size(), 1u);
+  EXPECT_EQ(d.all()[0].code, "ZP1008");
+  EXPECT_EQ(d.all()[0].loc.line, 1);
+  // The root mapping is level 1, so the 256th '[' (column 7 + 256) is the 257th level.
+  EXPECT_EQ(d.all()[0].loc.col, 7 + 256);
+  EXPECT_NE(d.all()[0].message.find("more than 256 levels"), std::string::npos) << d.all()[0].message;
+}
+
 TEST(YamlNode, EncodingErrorsPointAtTheByte) {
   Diagnostics d;
   EXPECT_EQ(parse("a: b\nc: d\xff\n", "y.yaml", d), nullptr);

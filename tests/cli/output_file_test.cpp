@@ -1,0 +1,78 @@
+// Issue 11 item 3, on the real binary: -o writes through a fresh mkstemp file beside the target
+// and renames it, so a symlink planted at a predictable name is never followed.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "tests/cli/cli_run.h"
+
+namespace zp::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* kGood = R"(zones:
+  internet: { addresses: [0.0.0.0/0, "::/0"], trust: untrusted }
+  web: { addresses: [192.0.2.0/24] }
+rules:
+  - { name: www, from: internet, to: web, allow: https }
+targets:
+  gw: { kind: gateway, interfaces: { eth0: internet, eth1: web } }
+)";
+
+class Output : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/zp-output-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string write(const std::string& rel, const std::string& text) {
+    fs::path p = dir_ / rel;
+    std::ofstream(p, std::ios::binary) << text;
+    return p.string();
+  }
+  std::string path(const std::string& rel) const { return (dir_ / rel).string(); }
+  static std::string slurp(const std::string& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  fs::path dir_;
+};
+
+// Item 3: -o wrote FILE.zp-tmp, a predictable name, and followed a symlink planted there.
+TEST_F(Output, OutputNeverFollowsAPlantedSymlink) {
+  std::string good = write("policy.yaml", kGood);
+  std::string victim = write("victim", "precious\n");
+  fs::create_symlink(victim, path("out.nft.zp-tmp"));
+  fs::create_symlink(victim, path("out.nft"));
+  auto r = zoneproof("compile " + good + " -o " + path("out.nft"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(slurp(victim), "precious\n");
+  EXPECT_FALSE(fs::is_symlink(path("out.nft")));
+  EXPECT_NE(slurp(path("out.nft")).find("table inet zoneproof"), std::string::npos);
+  for (const auto& e : fs::directory_iterator(dir_))  // no temporary file left behind
+    EXPECT_EQ(e.path().filename().string().find(".out.nft."), std::string::npos) << e.path();
+}
+
+TEST_F(Output, OutputModeFollowsTheUmask) {
+  std::string good = write("policy.yaml", kGood);
+  auto r = zoneproof("compile " + good + " -o " + path("a.nft") + "; umask 077; " + ZP_EXE +
+                     " compile " + good + " -o " + path("b.nft"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  struct stat a {}, b {};
+  ASSERT_EQ(stat(path("a.nft").c_str(), &a), 0);
+  ASSERT_EQ(stat(path("b.nft").c_str(), &b), 0);
+  mode_t mask = umask(0);
+  umask(mask);
+  EXPECT_EQ(a.st_mode & 0777, 0666 & ~mask);
+  EXPECT_EQ(b.st_mode & 0777, 0600u);
+}
+
+}  // namespace
+}  // namespace zp::testing
