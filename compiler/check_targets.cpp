@@ -71,6 +71,7 @@ void check_host(const policy::Policy& p, const policy::Target& t, Diagnostics& d
 void check_targets(const policy::Policy& p, Diagnostics& diags) {
   for (const auto& t : p.targets)
     if (t.kind == policy::Target::Kind::Host) check_host(p, t, diags);
+  check_senders(p, diags);
 }
 
 }  // namespace zp

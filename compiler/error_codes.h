@@ -59,6 +59,7 @@ inline constexpr const char* kHostFamily = "ZP1502";
 inline constexpr const char* kBadTable = "ZP1503";
 inline constexpr const char* kNotSingleAddress = "ZP1504";
 inline constexpr const char* kHostInOtherZone = "ZP1505";
+inline constexpr const char* kNeverSends = "ZP1506";  // warning
 
 // ZP16xx: assertions.
 inline constexpr const char* kAssertionKind = "ZP1601";
