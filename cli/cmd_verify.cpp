@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/load.h"
 #include "cli/report_format.h"
+#include "cli/run_limit_options.h"
 #include "cli/verify_format.h"
 #include "cli/verify_pipeline.h"
 
@@ -23,6 +24,7 @@ struct VerifyOptions {
   bool no_validation = false;
   bool no_checks = false;
   uint64_t rlimit = verifier::kDefaultRlimit;
+  RunLimitOptions limits;
 };
 
 int run_verify(const VerifyOptions& o) {
@@ -37,9 +39,11 @@ int run_verify(const VerifyOptions& o) {
   vo.builtin_checks = !o.no_checks;
   vo.nft_text = nft_printer();
   verifier::Report rep;
+  apply_run_limits(o.limits);
   try {
     rep = verifier::verify(p, rulesets, vo);
   } catch (const std::exception& e) {
+    if (memory_limit_exception(o.limits, e)) return kExitUnknown;
     std::cerr << "zoneproof: internal error in the verifier: " << e.what() << "\n";
     return kExitFinding;
   }
@@ -50,7 +54,7 @@ int run_verify(const VerifyOptions& o) {
   else if (o.format == "markdown") text = verify_markdown(rep);
   else text = verify_text(rep, (o.output.empty() || o.output == "-") && stdout_is_tty());
   if (!write_output(o.output, text)) return kExitUsage;
-  return rep.exit_code(o.strict);
+  return exit_after_limits(rep.exit_code(o.strict));
 }
 
 }  // namespace
@@ -68,6 +72,7 @@ void add_verify_command(CLI::App& app, int& exit_code) {
                 "Skip the proof that each compiled ruleset equals the policy");
   cmd->add_flag("--no-checks", o->no_checks, "Skip the built-in checks");
   cmd->add_option("--rlimit", o->rlimit, "Z3 resource limit per query (deterministic)");
+  add_run_limit_options(cmd, o->limits);
   cmd->callback([o, &exit_code] { exit_code = run_verify(*o); });
 }
 

@@ -353,7 +353,7 @@ z3::check_result HookEngine::check(const z3::expr& f, std::optional<z3::model>* 
   ++stats_.queries;
   solver_->push();
   solver_->add(f);
-  z3::check_result r = solver_->check();
+  z3::check_result r = enc::solve(*solver_);
   if (r == z3::sat && model) *model = solver_->get_model();
   solver_->pop();
   return r;
