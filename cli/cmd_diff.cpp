@@ -9,6 +9,7 @@
 #include "cli/git_source.h"
 #include "cli/load.h"
 #include "cli/report_format.h"
+#include "cli/run_limit_options.h"
 #include "cli/verify_pipeline.h"
 
 namespace zp::cli {
@@ -23,6 +24,7 @@ struct DiffCliOptions {
   std::string output;
   std::string fail_on = "any";
   uint64_t rlimit = verifier::kDefaultRlimit;
+  RunLimitOptions limits;
   size_t max_regions = 5000;
 };
 
@@ -80,10 +82,12 @@ int run_diff(const DiffCliOptions& o) {
   d.targets = o.targets;
   d.nft_text = nft_printer();
   verifier::DiffReport rep;
+  apply_run_limits(o.limits);
   try {
     rep = verifier::diff({before.label, &*before.policy, &before.rulesets},
                          {after.label, &*after.policy, &after.rulesets}, d);
   } catch (const std::exception& e) {
+    if (memory_limit_exception(o.limits, e)) return kExitUnknown;
     std::cerr << "zoneproof: internal error in the diff: " << e.what() << "\n";
     return kExitFinding;
   }
@@ -95,7 +99,7 @@ int run_diff(const DiffCliOptions& o) {
   else if (o.format == "markdown") text = diff_markdown(rep);
   else text = diff_text(rep, (o.output.empty() || o.output == "-") && stdout_is_tty());
   if (!write_output(o.output, text)) return kExitUsage;
-  return rep.exit_code(allowed_only);
+  return exit_after_limits(rep.exit_code(allowed_only));
 }
 
 }  // namespace
@@ -112,6 +116,7 @@ void add_diff_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--fail-on", o->fail_on, "Exit 1 on any change, or only on newly allowed traffic")
       ->check(CLI::IsMember({"any", "allowed"}));
   cmd->add_option("--rlimit", o->rlimit, "Z3 resource limit per query (deterministic)");
+  add_run_limit_options(cmd, o->limits);
   cmd->add_option("--max-regions", o->max_regions, "Stop after this many regions per target hook and family");
   cmd->callback([o, &exit_code] { exit_code = run_diff(*o); });
 }

@@ -9,6 +9,7 @@
 #include "cli/load.h"
 #include "cli/report_format.h"
 #include "cli/report_lints.h"
+#include "cli/run_limit_options.h"
 #include "cli/verify_pipeline.h"
 
 namespace zp::cli {
@@ -24,6 +25,7 @@ struct MatrixCliOptions {
   bool coverage = false;
   bool strict = false;
   uint64_t rlimit = verifier::kDefaultRlimit;
+  RunLimitOptions limits;
 };
 
 int run_matrix(const MatrixCliOptions& o) {
@@ -37,10 +39,12 @@ int run_matrix(const MatrixCliOptions& o) {
   mo.nft_text = nft_printer();
   verifier::Matrix m;
   LintRun lints;
+  apply_run_limits(o.limits);
   try {
     m = verifier::reachability_matrix(p, rulesets, mo);
     if (o.lints || o.coverage) lints = run_lints(p, o.rlimit, o.coverage);
   } catch (const std::exception& e) {
+    if (memory_limit_exception(o.limits, e)) return kExitUnknown;
     std::cerr << "zoneproof: internal error in the matrix: " << e.what() << "\n";
     return kExitFinding;
   }
@@ -52,7 +56,7 @@ int run_matrix(const MatrixCliOptions& o) {
   else text = matrix_text(m, lints.findings, (o.output.empty() || o.output == "-") && stdout_is_tty());
   if (!write_output(o.output, text)) return kExitUsage;
   if (o.strict && (!lints.findings.empty() || m.highlighted() > 0)) return kExitFinding;
-  return m.unknown() || lints.undecided > 0 ? kExitUnknown : kExitOk;
+  return exit_after_limits(m.unknown() || lints.undecided > 0 ? kExitUnknown : kExitOk);
 }
 
 }  // namespace
@@ -69,6 +73,7 @@ void add_matrix_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--coverage", o->coverage, "Also report rules no intent covers (ZP3105); implies --lints");
   cmd->add_flag("--strict", o->strict, "Lint warnings and untrusted→restricted pairs fail the run (exit 1)");
   cmd->add_option("--rlimit", o->rlimit, "Z3 resource limit per query (deterministic)");
+  add_run_limit_options(cmd, o->limits);
   cmd->callback([o, &exit_code] { exit_code = run_matrix(*o); });
 }
 

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/load.h"
 #include "cli/report_format.h"
+#include "cli/run_limit_options.h"
 #include "cli/verify_format.h"
 #include "cli/verify_pipeline.h"
 #include "compiler/check_policy.h"
@@ -24,6 +25,7 @@ struct VerifyOptions {
   bool no_validation = false;
   bool no_checks = false;
   uint64_t rlimit = verifier::kDefaultRlimit;
+  RunLimitOptions limits;
 };
 
 std::string format_report(const verifier::Report& rep, const VerifyOptions& o, bool strict) {
@@ -76,14 +78,16 @@ int run_verify(const VerifyOptions& o) {
   vo.builtin_checks = !o.no_checks;
   vo.nft_text = nft_printer();
   verifier::Report rep;
+  apply_run_limits(o.limits);
   try {
     rep = verifier::verify(p, rulesets, vo);
   } catch (const std::exception& e) {
+    if (memory_limit_exception(o.limits, e)) return kExitUnknown;
     std::cerr << "zoneproof: internal error in the verifier: " << e.what() << "\n";
     return kExitFinding;
   }
   if (!write_output(o.output, format_report(rep, o, o.strict))) return kExitUsage;
-  return rep.exit_code(o.strict);
+  return exit_after_limits(rep.exit_code(o.strict));
 }
 
 }  // namespace
@@ -101,6 +105,7 @@ void add_verify_command(CLI::App& app, int& exit_code) {
                 "Skip the proof that each compiled ruleset equals the policy");
   cmd->add_flag("--no-checks", o->no_checks, "Skip the built-in checks");
   cmd->add_option("--rlimit", o->rlimit, "Z3 resource limit per query (deterministic)");
+  add_run_limit_options(cmd, o->limits);
   cmd->callback([o, &exit_code] { exit_code = run_verify(*o); });
 }
 

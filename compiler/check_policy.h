@@ -17,6 +17,7 @@ void check_definitions(policy::Policy& p, Diagnostics& diags);  // check_names.c
 void check_zones(const policy::Policy& p, Diagnostics& diags);  // check_zones.cpp
 void check_references(policy::Policy& p, Diagnostics& diags);   // check_refs.cpp
 void check_targets(const policy::Policy& p, Diagnostics& diags);  // check_targets.cpp
+void check_senders(const policy::Policy& p, Diagnostics& diags);  // check_senders.cpp, from check_targets
 void check_assertions(const policy::Policy& p, Diagnostics& diags);  // check_assertions.cpp
 // ZP1506, a warning when a policy has no targets (check_targets.cpp). Not part of check_policy:
 // an included file or a test fixture need none; `check` and `verify` run it on the whole policy.

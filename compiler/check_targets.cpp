@@ -79,6 +79,7 @@ void check_enforced(const policy::Policy& p, Diagnostics& diags) {
 void check_targets(const policy::Policy& p, Diagnostics& diags) {
   for (const auto& t : p.targets)
     if (t.kind == policy::Target::Kind::Host) check_host(p, t, diags);
+  check_senders(p, diags);
 }
 
 }  // namespace zp

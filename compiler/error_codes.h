@@ -62,6 +62,7 @@ inline constexpr const char* kBadTable = "ZP1503";
 inline constexpr const char* kNotSingleAddress = "ZP1504";
 inline constexpr const char* kHostInOtherZone = "ZP1505";
 inline constexpr const char* kNoTargets = "ZP1506";  // warning
+inline constexpr const char* kNeverSends = "ZP1507";  // warning
 
 // ZP16xx: assertions.
 inline constexpr const char* kAssertionKind = "ZP1601";

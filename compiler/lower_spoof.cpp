@@ -5,26 +5,9 @@
 #include <fmt/core.h>
 
 #include "compiler/lower_naming.h"
+#include "compiler/spoofing.h"
 
 namespace zp::lower {
-namespace {
-
-bool binds(const policy::InterfaceBinding& b, size_t zone) {
-  return std::find(b.zone_indices.begin(), b.zone_indices.end(), zone) != b.zone_indices.end();
-}
-
-// spoofed[z]: zone z is bound to an interface other than `self` and not to `self`.
-std::vector<bool> spoofed_zones(const policy::Policy& policy, const policy::Target& target, size_t self) {
-  std::vector<bool> out(policy.zones.size(), false);
-  for (size_t k = 0; k < target.interfaces.size(); ++k) {
-    if (k == self) continue;
-    for (size_t z : target.interfaces[k].zone_indices)
-      if (z < out.size() && !binds(target.interfaces[self], z)) out[z] = true;
-  }
-  return out;
-}
-
-}  // namespace
 
 AntiSpoofing anti_spoofing(const policy::Policy& policy, const policy::Target& target,
                            const Flattening& flat) {
@@ -34,8 +17,8 @@ AntiSpoofing anti_spoofing(const policy::Policy& policy, const policy::Target& t
     const auto& binding = target.interfaces[k];
     auto iface = ifname_value(binding.interface);
     if (!iface) continue;  // the checks reject such names
-    std::vector<bool> spoofed = spoofed_zones(policy, target, k);
     for (int family : {4, 6}) {
+      std::vector<bool> spoofed = spoofed_zones(policy, target, k, family);
       ir::Set set;
       set.name = spoof_set_name(k, family);
       set.key = {family == 4 ? Field::Ip4Saddr : Field::Ip6Saddr};

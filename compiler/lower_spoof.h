@@ -1,5 +1,6 @@
 // Anti-spoofing on a gateway (docs/semantics.md): a packet arriving on bound interface I whose
-// source address classifies into a zone bound to another interface, and not to I, is dropped.
+// source address classifies into a zone bound to another interface, and not to I, is dropped
+// — unless that zone is a catch-all and I leaves its addresses open (compiler/spoofing.h).
 // Per interface and family, the flattened address segments of those zones form one interval
 // set, so the test costs one lookup whatever the number of zones:
 //

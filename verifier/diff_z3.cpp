@@ -5,6 +5,7 @@
 
 #include "verifier/diff.h"
 #include "verifier/regions_z3.h"
+#include "verifier/run_limits.h"
 
 namespace zp::verifier {
 
@@ -28,6 +29,11 @@ struct Sides {
 // Every region of one family at one hook where the two rulesets disagree. The label is the
 // pair of verdicts, before << 2 | after.
 regions::SearchResult diff_family(const Sides& s, ir::Hook hook, int family, const DiffOptions& o) {
+  if (run_limit_reached()) {  // past the run's time or memory limit: unknown, nothing encoded
+    regions::SearchResult stopped;
+    stopped.unknown = true;
+    return stopped;
+  }
   z3::context c;
   enc::SymPacket p = enc::make_packet(c, hook, "");
   enc::LimitVars lv(c);

@@ -2,7 +2,9 @@
 // never from the lowered ruleset: this is the reference the translation validation compares the
 // compiled ruleset against, and the zone classification the intents quantify over.
 #include <algorithm>
+#include <map>
 
+#include "verifier/policy_model.h"
 #include "verifier/z3_encoding.h"
 
 namespace zp::verifier::enc {
@@ -134,16 +136,20 @@ z3::expr PolicyEncoder::spoofed() {
     return c_.bool_val(false);
   z3::expr src = addr_class(p_.saddr);
   std::vector<z3::expr> alts;
-  for (size_t z = 0; z < pol_.zones.size(); ++z) {
-    std::vector<z3::expr> other;  // bound interfaces that are not bound to zone z
-    bool bound = false;
-    for (const auto& b : t.interfaces) {
-      bool here = std::find(b.zone_indices.begin(), b.zone_indices.end(), z) != b.zone_indices.end();
-      bound = bound || here;
-      if (!here) other.push_back(iface_is(p_.iif, b.interface));
+  for (int family : {4, 6}) {
+    // Zones dropped on the same interfaces share one test of the interface.
+    std::map<std::vector<u128>, std::vector<z3::expr>> by_ifaces;
+    auto table = spoofing_interfaces(pol_, t, family);
+    for (size_t z = 0; z < table.size(); ++z)
+      if (!table[z].empty())
+        by_ifaces[table[z]].push_back(src == c_.bv_val(static_cast<unsigned>(z), kClassBits));
+    std::vector<z3::expr> fam;
+    for (const auto& [ifaces, zones] : by_ifaces) {
+      std::vector<z3::expr> on;
+      for (u128 i : ifaces) on.push_back(p_.iif == bv(c_, i, 128));
+      fam.push_back(mk_or(c_, zones) && mk_or(c_, on));
     }
-    if (bound && !other.empty())
-      alts.push_back(src == c_.bv_val(static_cast<unsigned>(z), kClassBits) && mk_or(c_, other));
+    alts.push_back((family == 6 ? p_.v6 : !p_.v6) && mk_or(c_, fam));
   }
   return mk_or(c_, alts);
 }

@@ -200,6 +200,12 @@ class PathQuery {
       cls.push_back(e_.iface_constraint_on(p2->iif, s.host, true));
     }
     cls.insert(cls.end(), hop_class_.begin(), hop_class_.end());
+    // A reach from zones (not from a host, whose packets are what they are) is about packets
+    // that can legitimately arrive at the gateway: not dropped as spoofed (intents.cpp).
+    if (a_.kind == Assertion::Kind::Reach && !src.host && e_.model().has_anti_spoofing()) {
+      cls.push_back(!e_.spoofed(s.gw, family_));
+      addresses = addresses || e_.spoofing_reads_addresses(s.gw, family_);
+    }
     // The ends' addresses: needed only when some verdict reads addresses (each list is
     // non-empty, and nothing else mentions them otherwise).
     if (addresses) {

@@ -84,7 +84,8 @@ std::vector<CellSide> HookEngine::sides(bool source, int family, const std::vect
   bool iface = source ? has_iif(hook_) : has_oif(hook_);
   std::vector<CellSide> out;
   for (unsigned cls : list) {
-    if (std::find(all.begin(), all.end(), cls) == all.end()) continue;
+    // `all` is sorted (zones, then "no zone"): a search, not a scan — thousands of zones.
+    if (!std::binary_search(all.begin(), all.end(), cls)) continue;
     if (cls == vc_.zones.ids().self()) {
       out.push_back({cls, CellSide::Self});
       continue;
@@ -235,8 +236,8 @@ HookEngine::Term HookEngine::policy_verdict(const Cell& c, const z3::expr* abstr
   z3::expr v = z3::ite(group(0), out(kOutReject), z3::ite(group(1), out(kOutDrop), z3::ite(group(2), out(kOutAccept), out(dflt))));
   // An untracked packet is dropped where the policy rejects (docs/semantics.md).
   v = z3::ite(packet_->ct == cx.bv_val(ir::kCtUntracked, 8) && v == out(kOutReject), out(kOutDrop), v);
-  bool addresses = spoofing_reads_addresses(c.src);
-  if (model_.has_anti_spoofing()) v = z3::ite(spoofed(c.src), out(kOutDrop), v);
+  bool addresses = spoofing_reads_addresses(c.src, c.family);
+  if (model_.has_anti_spoofing()) v = z3::ite(spoofed(c.src, c.family), out(kOutDrop), v);
   v = z3::ite(essential(), out(kOutAccept), v);
   const z3::expr& ct = packet_->ct;
   v = z3::ite(ct == cx.bv_val(ir::kCtInvalid, 8), out(kOutDrop), v);
@@ -258,29 +259,29 @@ z3::expr HookEngine::opening() {
   return *opening_;
 }
 
-bool HookEngine::spoofing_reads_addresses(const CellSide& src) const {
+bool HookEngine::spoofing_reads_addresses(const CellSide& src, int family) const {
   if (!model_.has_anti_spoofing() || src.kind != CellSide::Interface) return false;
   // The packet's address class is open here: spoofing is decided by the address, if any zone
   // is dropped as spoofed on one of these interfaces.
   const auto& mine = vc_.zones.interfaces(src.cls);
   for (unsigned z = 0; z < vc_.zones.ids().zones; ++z)
-    for (u128 i : model_.spoof_interfaces(z))
+    for (u128 i : model_.spoof_interfaces(z, family))
       if (std::binary_search(mine.begin(), mine.end(), i)) return true;
   return false;
 }
 
-z3::expr HookEngine::spoofed(const CellSide& src) {
+z3::expr HookEngine::spoofed(const CellSide& src, int family) {
   z3::context& cx = *ctx_;
   if (!model_.has_anti_spoofing()) return cx.bool_val(false);
-  uint64_t key = side_key(src);
+  uint64_t key = (side_key(src) << 1) | (family == 6 ? 1 : 0);
   auto it = spoof_terms_.find(key);
   if (it != spoof_terms_.end()) return it->second;
   z3::expr t = cx.bool_val(false);
   if (src.kind == CellSide::Address) {
     std::vector<z3::expr> on;
-    for (u128 i : model_.spoof_interfaces(src.cls)) on.push_back(packet_->iif == enc::bv(cx, i, 128));
+    for (u128 i : model_.spoof_interfaces(src.cls, family)) on.push_back(packet_->iif == enc::bv(cx, i, 128));
     t = enc::mk_or(cx, on);
-  } else if (spoofing_reads_addresses(src)) {
+  } else if (spoofing_reads_addresses(src, family)) {
     t = policy_->spoofed();
   }
   return spoof_terms_.emplace(key, t).first->second;
@@ -352,7 +353,7 @@ z3::check_result HookEngine::check(const z3::expr& f, std::optional<z3::model>* 
   ++stats_.queries;
   solver_->push();
   solver_->add(f);
-  z3::check_result r = solver_->check();
+  z3::check_result r = enc::solve(*solver_);
   if (r == z3::sat && model) *model = solver_->get_model();
   solver_->pop();
   return r;

@@ -87,10 +87,10 @@ class HookEngine {
   z3::expr essential();
   // Intents quantify over connection-opening packets, not loopback, not the essentials.
   z3::expr opening();
-  // Whether anti-spoofing drops a packet of the source side (and whether that depends on the
-  // address, for an interface zone whose packets may carry any address).
-  z3::expr spoofed(const CellSide& src);
-  bool spoofing_reads_addresses(const CellSide& src) const;
+  // Whether anti-spoofing drops a packet of the source side of a family (and whether that
+  // depends on the address, for an interface zone whose packets may carry any address).
+  z3::expr spoofed(const CellSide& src, int family);
+  bool spoofing_reads_addresses(const CellSide& src, int family) const;
   // Family, well-formedness, the cell's interface constraints, and its address constraints when
   // `addresses`. Interface names are left unconstrained: a proof then covers every name, and a
   // model's names are mapped into the interface universe (packet_of).

@@ -3,6 +3,11 @@
 // of the class in the cell whose verdict violates the intent? — first with a few concrete
 // candidates (a violation found that way is confirmed by Z3 before it is reported), then with Z3
 // over the cell. A pass is the Z3 proof of every cell.
+//
+// A reach (and manage) is about the packets that can legitimately arrive: a gateway's
+// anti-spoofing drops a packet whose source address belongs behind another interface
+// (docs/semantics.md), and such a packet is no counterexample to "lan reaches the web". When
+// anti-spoofing drops every packet of the class, the intent fails with such a packet and says so.
 #include <algorithm>
 
 #include <fmt/core.h>
@@ -33,6 +38,7 @@ struct HookOutcome {
   Status status = Status::Pass;
   std::optional<Witness> witness;
   bool limits = false;
+  std::string message;
 };
 
 class IntentHook {
@@ -86,6 +92,7 @@ class IntentHook {
     }
     out.applicable = any_unknown;
     if (any_unknown) out.status = Status::Unknown;
+    else if (legit_only()) all_spoofed(cells, out);
     return out;
   }
 
@@ -99,6 +106,27 @@ class IntentHook {
   }
   bool own_side() const {
     return !e_.target().addresses.empty() && (e_.hook() == ir::Hook::Input || e_.hook() == ir::Hook::Output);
+  }
+
+  // Reach is judged over packets that anti-spoofing lets in.
+  bool legit_only() const { return reach_ && !with_spoofed_ && e_.model().has_anti_spoofing(); }
+
+  // The class holds packets, but anti-spoofing drops them all: the intent cannot hold there.
+  void all_spoofed(const std::vector<Cell>& cells, HookOutcome& out) {
+    with_spoofed_ = true;
+    for (const auto& c : cells) {
+      std::optional<z3::model> m;
+      bool addresses = e_.spoofing_reads_addresses(c.src, c.family);
+      auto r = e_.check(e_.domain(c, addresses) && klass(c, addresses), &m);
+      if (r == z3::unknown) out.status = Status::Unknown;
+      if (r != z3::sat) continue;
+      fail(e_.packet_of(*m, c, addresses), e_.limit_values(*m), out);
+      out.message = fmt::format("anti-spoofing on {} drops every packet of this class: no source address can "
+                                "legitimately arrive where the source zone is (see `zoneproof check`, ZP1507)",
+                                e_.target().name);
+      break;
+    }
+    with_spoofed_ = false;
   }
 
   // `only` from a permitted source without services: nothing there can violate it.
@@ -127,6 +155,7 @@ class IntentHook {
     if (!only_ && !a_.services.empty()) k = k && e_.policy_encoder().services_match(a_.services);
     if (!only_) k = k && bound(c.src, a_.from, true);
     k = k && bound(c.dst, a_.to, false);
+    if (legit_only()) k = k && !e_.spoofed(c.src, c.family);
     if (addresses && own_side()) {
       const z3::expr& addr = e_.hook() == ir::Hook::Input ? p.daddr : p.saddr;
       std::vector<Range> mine;
@@ -188,6 +217,9 @@ class IntentHook {
 
   bool in_class(const ir::Packet& p) const {
     if (p.iif == "lo" || p.oif == "lo" || e_.model().essential(p)) return false;
+    if (legit_only() && e_.model().spoofed(e_.context().zones.address_class(p.family, p.saddr), p.family,
+                                           ifname_value(p.iif).value_or(0)))
+      return false;
     return only_ || a_.services.empty() || services_match(a_.services, p);
   }
 
@@ -217,6 +249,7 @@ class IntentHook {
   HookEngine& e_;
   const Assertion& a_;
   bool only_, reach_;
+  bool with_spoofed_ = false;
 };
 
 TargetCheck check_target(Engines& engines, size_t ti, const Assertion& a) {
@@ -233,6 +266,7 @@ TargetCheck check_target(Engines& engines, size_t ti, const Assertion& a) {
     if (ho.status == Status::Fail && tc.status != Status::Fail) {
       tc.status = Status::Fail;
       tc.witness = ho.witness;
+      tc.message = ho.message;
     }
   }
   if (tc.hooks.empty()) {

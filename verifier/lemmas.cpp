@@ -127,7 +127,7 @@ void LemmaStore::prove_batch(std::vector<size_t> batch) {
     ++stats_.queries;
     solver_->push();
     solver_->add(enc::mk_or(c, violations));
-    auto r = solver_->check();
+    auto r = enc::solve(*solver_);
     std::optional<z3::model> m;
     if (r == z3::sat) m = solver_->get_model();
     solver_->pop();

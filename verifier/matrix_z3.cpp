@@ -12,6 +12,7 @@
 #include "verifier/matrix_summary.h"
 #include "verifier/query_box.h"
 #include "verifier/regions_z3.h"
+#include "verifier/run_limits.h"
 
 namespace zp::verifier {
 
@@ -103,6 +104,7 @@ Status intent_constrains(const policy::Policy& pol, size_t ai, const Options& o)
   bool unknown = false;
   for (size_t ti : intent_targets(pol, a))
     for (ir::Hook h : pol.targets[ti].hooks()) {
+      if (run_limit_reached()) return Status::Unknown;
       z3::context c;
       enc::SymPacket p = enc::make_packet(c, h, "");
       enc::LimitVars lv(c);
@@ -118,7 +120,7 @@ Status intent_constrains(const policy::Policy& pol, size_t ai, const Options& o)
       z3::solver s(c);
       enc::configure(s, o.rlimit);
       s.add(enc::wellformed(p) && regions::iface_names_domain(p, names) && q);
-      auto r = s.check();
+      auto r = enc::solve(s);
       if (r == z3::sat) return Status::Pass;
       unknown = unknown || r == z3::unknown;
     }
@@ -132,6 +134,7 @@ Status rule_covered(const policy::Policy& pol, size_t ri, const Options& o) {
   bool unknown = false;
   for (size_t ti = 0; ti < pol.targets.size(); ++ti)
     for (ir::Hook h : pol.targets[ti].hooks()) {
+      if (run_limit_reached()) return Status::Unknown;
       z3::context c;
       enc::SymPacket p = enc::make_packet(c, h, "");
       enc::LimitVars lv(c);
@@ -148,7 +151,7 @@ Status rule_covered(const policy::Policy& pol, size_t ri, const Options& o) {
       z3::solver s(c);
       enc::configure(s, o.rlimit);
       s.add(enc::wellformed(p) && regions::iface_names_domain(p, names) && applies && enc::mk_or(c, classes));
-      auto r = s.check();
+      auto r = enc::solve(s);
       if (r == z3::sat) return Status::Pass;
       unknown = unknown || r == z3::unknown;
     }
@@ -170,6 +173,16 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
                                         int family, const std::vector<MatrixEndpoint>& zones,
                                         const MatrixEndpoint& self, const IfaceNames& names,
                                         const MatrixOptions& o, size_t& queries) {
+  std::vector<MatrixEndpoint> froms = hook == ir::Hook::Output ? std::vector<MatrixEndpoint>{self} : zones;
+  std::vector<MatrixEndpoint> tos = hook == ir::Hook::Input ? std::vector<MatrixEndpoint>{self} : zones;
+  std::vector<PairResult> out;
+  // Past the run's time or memory limit, every pair is unknown without encoding anything.
+  auto stopped = [&] { return run_limit_reached(); };
+  if (stopped()) {
+    for (const auto& f : froms)
+      for (const auto& t : tos) out.push_back({f, t, {}, true, false});
+    return out;
+  }
   z3::context c;
   enc::SymPacket p = enc::make_packet(c, hook, "");
   enc::LimitVars lv(c);
@@ -188,11 +201,12 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
   auto groups = regions::zone_groups({&pol}, family);
   std::vector<z3::expr> prefs = regions::routed_packet(pe, p, pol, ti);
   for (auto& x : regions::readable_packet(p, names, family)) prefs.push_back(x);
-  std::vector<MatrixEndpoint> froms = hook == ir::Hook::Output ? std::vector<MatrixEndpoint>{self} : zones;
-  std::vector<MatrixEndpoint> tos = hook == ir::Hook::Input ? std::vector<MatrixEndpoint>{self} : zones;
-  std::vector<PairResult> out;
   for (const auto& f : froms)
     for (const auto& t : tos) {
+      if (stopped()) {
+        out.push_back({f, t, {}, true, false});
+        continue;
+      }
       z3::expr cls = matrix_side(pe, p, pol, ti, f, true) && matrix_side(pe, p, pol, ti, t, false);
       if (cls.simplify().is_false()) continue;
       regions::SearchSpec spec{&p, family, hook, &cells, o.rlimit, o.max_regions, false,

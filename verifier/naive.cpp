@@ -82,7 +82,7 @@ HookOutcome naive_hook(const policy::Policy& pol, size_t ti, const ir::Ruleset& 
   enc::configure(s, o.rlimit);
   s.add(domain && cls && violation);
   ++stats.queries;
-  auto r = s.check();
+  auto r = enc::solve(s);
   if (r == z3::sat) {
     z3::model m = s.get_model();
     out.applicable = true;
@@ -99,7 +99,7 @@ HookOutcome naive_hook(const policy::Policy& pol, size_t ti, const ir::Ruleset& 
   enc::configure(s2, o.rlimit);
   s2.add(domain && cls);
   ++stats.queries;
-  auto r2 = s2.check();
+  auto r2 = enc::solve(s2);
   out.applicable = r2 != z3::unsat;
   out.status = r2 == z3::unknown ? Status::Unknown : Status::Pass;
   return out;
@@ -158,7 +158,7 @@ ValidationResult naive_validation(const policy::Policy& pol, size_t target, cons
   stats.rules_total += ir.rules_total();
   stats.rules_encoded += ir.rules_encoded();
   ++stats.queries;
-  auto r = s.check();
+  auto r = enc::solve(s);
   if (r == z3::unknown) v.status = Status::Unknown;
   if (r == z3::sat) {
     z3::model m = s.get_model();

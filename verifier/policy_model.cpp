@@ -2,19 +2,61 @@
 
 #include <algorithm>
 #include <iterator>
+#include <optional>
 
 namespace zp::verifier {
 namespace {
 
 constexpr uint8_t kAccept = 1, kDrop = 2, kReject = 3;  // enc::kOut*
 
-bool binds(const policy::InterfaceBinding& b, size_t zone) {
-  return std::find(b.zone_indices.begin(), b.zone_indices.end(), zone) != b.zone_indices.end();
-}
-
 u128 iface_value(const std::string& name) { return name.empty() ? 0 : ifname_value(name).value_or(0); }
 
+bool lists_whole_family(const policy::Zone& z, int family) {
+  u128 top = family == 4 ? u128{0xffffffffu} : ~u128{0};
+  for (const auto& a : z.addresses)
+    if (a.family == family && a.range.lo == 0 && a.range.hi == top) return true;
+  return false;
+}
+
+bool lists_family(const policy::Zone& z, int family) {
+  for (const auto& a : z.addresses)
+    if (a.family == family) return true;
+  return false;
+}
+
 }  // namespace
+
+std::vector<std::vector<u128>> spoofing_interfaces(const policy::Policy& pol, const policy::Target& t, int family) {
+  std::vector<std::vector<u128>> out(pol.zones.size());
+  if (t.kind != policy::Target::Kind::Gateway) return out;
+  // Per binding: its interface and whether its zones leave the family's addresses open; per
+  // zone: the bindings that bind it (computed once: policies have thousands of zones).
+  std::vector<std::optional<u128>> value(t.interfaces.size());
+  std::vector<bool> open(t.interfaces.size(), false);
+  std::vector<std::vector<size_t>> bound_at(pol.zones.size());
+  for (size_t k = 0; k < t.interfaces.size(); ++k) {
+    value[k] = ifname_value(t.interfaces[k].interface);
+    for (size_t z : t.interfaces[k].zone_indices) {
+      if (z >= pol.zones.size()) continue;
+      bound_at[z].push_back(k);
+      open[k] = open[k] || !lists_family(pol.zones[z], family);
+    }
+  }
+  for (size_t z = 0; z < pol.zones.size(); ++z) {
+    if (bound_at[z].empty()) continue;  // a zone bound nowhere is never spoofed
+    // A catch-all's addresses are the ones no zone names: legitimate behind an interface whose
+    // zones do not say which addresses of the family they have (loose, as a default route).
+    bool catch_all = lists_whole_family(pol.zones[z], family);
+    for (size_t k = 0; k < t.interfaces.size(); ++k) {
+      if (!value[k] || std::find(bound_at[z].begin(), bound_at[z].end(), k) != bound_at[z].end()) continue;
+      if (catch_all && open[k]) continue;
+      out[z].push_back(*value[k]);
+    }
+    std::sort(out[z].begin(), out[z].end());
+    out[z].erase(std::unique(out[z].begin(), out[z].end()), out[z].end());
+  }
+  return out;
+}
 
 PolicyModel::PolicyModel(const policy::Policy& pol, const ZoneSpace& zones, size_t target, ir::Hook hook)
     : pol_(pol), zones_(zones), target_(target), hook_(hook) {
@@ -31,6 +73,10 @@ PolicyModel::PolicyModel(const policy::Policy& pol, const ZoneSpace& zones, size
       if (endpoints_match(pol.rules[i].from, s, true)) by_src_[s].push_back(i);
     for (unsigned d : dst_)
       if (endpoints_match(pol.rules[i].to, d, false)) by_dst_[d].push_back(i);
+  }
+  if (has_anti_spoofing()) {
+    spoof4_ = spoofing_interfaces(pol, pol.targets[target], 4);
+    spoof6_ = spoofing_interfaces(pol, pol.targets[target], 6);
   }
 }
 
@@ -66,23 +112,14 @@ bool PolicyModel::has_anti_spoofing() const {
          (hook_ == ir::Hook::Forward || hook_ == ir::Hook::Input);
 }
 
-std::vector<u128> PolicyModel::spoof_interfaces(unsigned addr_cls) const {
-  std::vector<u128> out;
-  if (!has_anti_spoofing() || addr_cls >= zones_.ids().zones) return out;
-  const auto& t = pol_.targets[target_];
-  bool bound = std::any_of(t.interfaces.begin(), t.interfaces.end(),
-                           [&](const auto& b) { return binds(b, addr_cls); });
-  if (!bound) return out;
-  for (const auto& b : t.interfaces)
-    if (!binds(b, addr_cls))
-      if (auto v = ifname_value(b.interface)) out.push_back(*v);
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
+const std::vector<u128>& PolicyModel::spoof_interfaces(unsigned addr_cls, int family) const {
+  static const std::vector<u128> none;
+  const auto& table = family == 4 ? spoof4_ : spoof6_;
+  return addr_cls < table.size() ? table[addr_cls] : none;
 }
 
-bool PolicyModel::spoofed(unsigned addr_cls, u128 iif) const {
-  auto ifs = spoof_interfaces(addr_cls);
+bool PolicyModel::spoofed(unsigned addr_cls, int family, u128 iif) const {
+  const auto& ifs = spoof_interfaces(addr_cls, family);
   return std::binary_search(ifs.begin(), ifs.end(), iif);
 }
 
@@ -148,7 +185,7 @@ uint8_t PolicyModel::verdict(const ir::Packet& p, const std::map<std::string, bo
   if (p.ct_state == ir::kCtEstablished || p.ct_state == ir::kCtRelated) return kAccept;
   if (p.ct_state == ir::kCtInvalid) return kDrop;
   if (essential(p)) return kAccept;
-  if (spoofed(zones_.address_class(p.family, p.saddr), iface_value(p.iif))) return kDrop;
+  if (spoofed(zones_.address_class(p.family, p.saddr), p.family, iface_value(p.iif))) return kDrop;
   bool reject = false, deny = false, allow = false;
   for (uint32_t i : applying_rules(p)) {
     auto a = pol_.rules[i].action;

@@ -33,10 +33,11 @@ class PolicyModel {
   bool endpoints_match(const std::vector<policy::Endpoint>& eps, unsigned cls, bool source) const;
   // The policy rules (indices, ascending) whose endpoints match classes s and d.
   std::vector<uint32_t> rules_for(unsigned s, unsigned d) const;
-  // Whether the gateway drops a packet of address class `addr_cls` arriving on `iif` as spoofed.
-  bool spoofed(unsigned addr_cls, u128 iif) const;
+  // Whether the gateway drops a packet of address class `addr_cls` (a source address of
+  // `family`) arriving on `iif` as spoofed.
+  bool spoofed(unsigned addr_cls, int family, u128 iif) const;
   // The interfaces a packet of address class `addr_cls` is dropped on as spoofed (sorted).
-  std::vector<u128> spoof_interfaces(unsigned addr_cls) const;
+  const std::vector<u128>& spoof_interfaces(unsigned addr_cls, int family) const;
   bool has_anti_spoofing() const;
 
   // --- one concrete packet -----------------------------------------------------------------
@@ -55,7 +56,15 @@ class PolicyModel {
   ir::Hook hook_;
   std::vector<unsigned> src_, dst_;
   std::vector<std::vector<uint32_t>> by_src_, by_dst_;  // per class: rules matching it
+  std::vector<std::vector<u128>> spoof4_, spoof6_;      // per zone: spoof_interfaces
 };
+
+// Per zone, the interfaces (values, sorted) of a gateway on which a source address of `family`
+// classified into the zone is dropped as spoofed (docs/semantics.md, "Anti-spoofing"): the bound interfaces
+// not bound to the zone — except, for a catch-all zone (0.0.0.0/0, ::/0), those bound to a zone
+// naming no address of the family. Written here apart from the compiler's lowering
+// (compiler/spoofing.h), so that translation validation compares two readings of the semantics.
+std::vector<std::vector<u128>> spoofing_interfaces(const policy::Policy& pol, const policy::Target& t, int family);
 
 bool service_entry_matches(const policy::ServiceEntry& s, const ir::Packet& p);
 bool services_match(const std::vector<policy::ServiceRef>& refs, const ir::Packet& p);

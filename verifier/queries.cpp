@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 
 #include "verifier/query_box.h"
+#include "verifier/run_limits.h"
 #include "verifier/z3_encoding.h"
 
 namespace zp::verifier {
@@ -39,7 +40,8 @@ int Report::exit_code(bool strict) const {
     fail = fail || v.status == Status::Fail;
     unknown = unknown || v.status == Status::Unknown;
   }
-  return fail ? 1 : unknown ? 3 : 0;
+  // A run stopped by its time or memory limit proved nothing it did not answer: never 0.
+  return fail ? 1 : unknown || run_limit_reached() ? 3 : 0;
 }
 
 namespace enc {
@@ -52,6 +54,48 @@ void configure(z3::solver& s, uint64_t rlimit) {
   z3::params p(s.ctx());
   p.set("rlimit", static_cast<unsigned>(std::min<uint64_t>(rlimit, 0xffffffffu)));
   s.set(p);
+}
+
+z3::check_result solve(z3::solver& s) {
+  if (run_limit_reached()) return z3::unknown;
+  if (auto left = run_time_left_ms()) {
+    if (*left == 0) {
+      note_run_limit("time");
+      return z3::unknown;
+    }
+    z3::params p(s.ctx());
+    p.set("timeout", static_cast<unsigned>(std::min<uint64_t>(*left, 0xffffffffu)));
+    s.set(p);
+  }
+  // The memory cap holds during the query only (run_limits.h); Z3 counts all its allocations.
+  const uint64_t cap_mib = run_memory_limit_mib();
+  if (cap_mib && Z3_get_estimated_alloc_size() >= cap_mib * 1024 * 1024) {
+    note_run_limit("memory");
+    return z3::unknown;
+  }
+  struct Cap {
+    explicit Cap(uint64_t mib) : on(mib != 0) {
+      if (on) z3::set_param("memory_max_size", std::to_string(mib).c_str());
+    }
+    ~Cap() {
+      if (on) z3::set_param("memory_max_size", "0");
+    }
+    bool on;
+  } cap(cap_mib);
+  try {
+    z3::check_result r = s.check();
+    if (r == z3::unknown) {
+      std::string why = s.reason_unknown();
+      if (why.find("memory") != std::string::npos) note_run_limit("memory");
+      else if (auto left = run_time_left_ms(); left && *left == 0) note_run_limit("time");
+    }
+    return r;
+  } catch (const z3::exception& e) {
+    // Z3 reports reaching memory_max_size as an error; anything else is a bug, not a limit.
+    if (std::string(e.msg()).find("memory") == std::string::npos) throw;
+    note_run_limit("memory");
+    return z3::unknown;
+  }
 }
 
 namespace {
@@ -135,7 +179,7 @@ Explanation explain_with_limits(const ir::Ruleset& rs, const ir::Packet& pkt, co
     auto it = limits.find(k);
     s.add(it == limits.end() || it->second ? var : !var);
   }
-  auto r = s.check();
+  auto r = solve(s);
   if (r == z3::unknown) {
     ex.unknown = true;
     return ex;
@@ -169,7 +213,7 @@ Witness make_witness(const policy::Policy& pol, size_t target, const ir::Ruleset
     auto it = limits.find(k);
     s.add(it == limits.end() || it->second ? var : !var);
   }
-  if (s.check() != z3::sat) return w;
+  if (solve(s) != z3::sat) return w;
   z3::model m = s.get_model();
   for (size_t i = 0; i < pol.rules.size(); ++i)
     if (m.eval(pe.rule_applies(i), true).is_true())

@@ -85,7 +85,7 @@ class Grower {
     checker_.add(in_region(*spec_.packet, cand));
     checker_.add(label_ != checker_.ctx().bv_val(want_, label_.get_sort().bv_size()));
     ++queries_;
-    auto res = checker_.check();
+    auto res = enc::solve(checker_);
     checker_.pop();
     return res == z3::unsat;
   }
@@ -199,7 +199,7 @@ ir::Packet pick_witness(z3::solver& checker, const SearchSpec& spec, const Regio
   checker.push();
   checker.add(enc::mk_and(c, *spec.preferences));
   ++queries;
-  if (checker.check() == z3::sat) {
+  if (enc::solve(checker) == z3::sat) {
     // Addresses from the documentation ranges where the region has them (203.0.113.0/24,
     // 198.51.100.0/24, 2001:db8::/32) read as examples, not as someone's real host.
     for (const z3::expr* a : {&spec.packet->saddr, &spec.packet->daddr}) {
@@ -209,11 +209,11 @@ ir::Packet pick_witness(z3::solver& checker, const SearchSpec& spec, const Regio
       checker.push();
       checker.add(doc);
       ++queries;
-      if (checker.check() == z3::sat) ++scopes;
+      if (enc::solve(checker) == z3::sat) ++scopes;
       else checker.pop();
     }
     ++queries;
-    ir::Packet out = checker.check() == z3::sat ? enc::read_packet(*spec.packet, checker.get_model()) : fallback;
+    ir::Packet out = enc::solve(checker) == z3::sat ? enc::read_packet(*spec.packet, checker.get_model()) : fallback;
     checker.pop(scopes + 1);
     return out;
   }
@@ -222,11 +222,11 @@ ir::Packet pick_witness(z3::solver& checker, const SearchSpec& spec, const Regio
     checker.push();
     checker.add(pref);
     ++queries;
-    if (checker.check() == z3::sat) ++scopes;
+    if (enc::solve(checker) == z3::sat) ++scopes;
     else checker.pop();
   }
   ++queries;
-  ir::Packet out = checker.check() == z3::sat ? enc::read_packet(*spec.packet, checker.get_model()) : fallback;
+  ir::Packet out = enc::solve(checker) == z3::sat ? enc::read_packet(*spec.packet, checker.get_model()) : fallback;
   checker.pop(scopes);
   return out;
 }
@@ -298,7 +298,7 @@ SearchResult enumerate(const SearchSpec& spec, const z3::expr& domain, const z3:
       break;
     }
     ++out.queries;
-    auto res = finder.check();
+    auto res = enc::solve(finder);
     if (res == z3::unknown) out.unknown = true;
     if (res != z3::sat) break;
     z3::model m = finder.get_model();

@@ -79,7 +79,7 @@ class RuleShadow {
   bool decides(HookEngine& e, const Cell& c, const std::vector<uint32_t>& rivals, const ir::Packet& p) const {
     const auto& pol = e.context().policy;
     if (!services_match(r_.services, p) || e.model().essential(p)) return false;
-    if (c.src.kind == CellSide::Address && e.model().spoofed(c.src.cls, ifname_value(p.iif).value_or(0))) return false;
+    if (c.src.kind == CellSide::Address && e.model().spoofed(c.src.cls, c.family, ifname_value(p.iif).value_or(0))) return false;
     if (c.src.kind == CellSide::Interface && e.model().has_anti_spoofing()) return false;  // leave it to Z3
     for (uint32_t j : rivals)
       if (services_match(pol.rules[j].services, p)) return false;
@@ -109,7 +109,7 @@ class RuleShadow {
       if (c.dst.kind == CellSide::Interface) key.push_back(uint64_t{c.dst.cls} << 32);
       key.push_back(~uint64_t{0});
       if (c.src.kind == CellSide::Address)
-        for (u128 i : e.model().spoof_interfaces(c.src.cls)) key.push_back(static_cast<uint64_t>(i ^ (i >> 64)));
+        for (u128 i : e.model().spoof_interfaces(c.src.cls, c.family)) key.push_back(static_cast<uint64_t>(i ^ (i >> 64)));
       key.push_back(~uint64_t{0});
       key.insert(key.end(), rv.begin(), rv.end());
       if (!seen.insert(key).second) continue;
@@ -119,14 +119,14 @@ class RuleShadow {
       // essentials are ruled out below). An interface zone's packets can have any address:
       // their anti-spoofing is decided by the address.
       z3::expr own = e.rule_services(rule_) && !enc::mk_or(cx, rival_terms);
-      bool by_address = e.spoofing_reads_addresses(c.src);
+      bool by_address = e.spoofing_reads_addresses(c.src, c.family);
       // Interfaces: a packet of an address cell can always come in on a name no zone lists and
       // no gateway binds (the universe's fresh one), which is never spoofed; nothing else here
       // reads the interface, so it is left out. Interface cells keep it.
       if (c.src.kind != CellSide::Interface && c.dst.kind != CellSide::Interface)
         alts.push_back((c.family == 6 ? e.packet().v6 : !e.packet().v6) && own);
       else
-        alts.push_back(e.domain(c, by_address) && own && !e.spoofed(c.src));
+        alts.push_back(e.domain(c, by_address) && own && !e.spoofed(c.src, c.family));
     }
     if (alts.empty()) return z3::unsat;
     z3::expr pre = p.ct == cx.bv_val(ir::kCtNew, 8) && !e.essential();

@@ -124,7 +124,7 @@ class HookValidation {
     if (dl.complex || dl.steps.empty()) return false;
     const auto& steps = dl.steps;
     if (steps.back().symbolic != 0 || origin(steps.back()) >= 0) return false;
-    if (e_.spoofing_reads_addresses(p.cell.src)) return false;
+    if (e_.spoofing_reads_addresses(p.cell.src, p.cell.family)) return false;
     // prelude [0, body), the policy's rules [body, end), the rest [end, n): the defaults.
     size_t body = 0, end = steps.size() - 1;
     while (body < end && origin(steps[body]) < 0) ++body;
@@ -163,7 +163,7 @@ class HookValidation {
     if (p.cell.dst.kind == CellSide::Interface) s.key.push_back(uint64_t{p.cell.dst.cls} << 32);
     s.key.push_back(~uint64_t{0});
     if (p.cell.src.kind == CellSide::Address)
-      for (u128 i : e_.model().spoof_interfaces(p.cell.src.cls))
+      for (u128 i : e_.model().spoof_interfaces(p.cell.src.cls, p.cell.family))
         s.key.push_back(static_cast<uint64_t>(i >> 64) ^ static_cast<uint64_t>(i));
     s.key.push_back(~uint64_t{0});
     for (size_t i = 0; i < steps.size(); ++i) {

@@ -159,6 +159,9 @@ class PolicyEncoder {
 
 // Applies the deterministic resource limit to a solver.
 void configure(z3::solver& s, uint64_t rlimit);
+// s.check() within the run's limits (run_limits.h): unknown at once once a limit is reached,
+// the time left as the query's timeout, and the solver's out-of-memory as unknown.
+z3::check_result solve(z3::solver& s);
 
 // The interface names that can make a difference: every name the policy or the ruleset compares
 // against, plus one fresh name standing for all others. `closed` is false when the ruleset

@@ -106,6 +106,32 @@ TEST(CheckTargets, HostAddressChecks) {
   EXPECT_TRUE(iface_zone.policy) << iface_zone.first();
 }
 
+// ZP1507: a zone of interfaces only, where every source address that can arrive belongs to a zone
+// bound to another interface, can never send through the gateway.
+TEST(CheckTargets, ZoneThatCanNeverSendIsAWarning) {
+  const std::string tail = R"(  lan: { interfaces: [eth1] }
+targets:
+  gw: { kind: gateway, interfaces: { eth0: wan, eth1: lan } }
+)";
+  // The whole space, but no catch-all: every address is strict behind eth0.
+  auto split = load_text("zones:\n  wan: { addresses: [0.0.0.0/1, 128.0.0.0/1, \"::/1\", \"8000::/1\"] }\n" + tail);
+  ASSERT_TRUE(split.policy) << split.first();
+  ASSERT_EQ(split.headlines().size(), 1u);
+  EXPECT_EQ(split.first(), "p.yaml:3:3: warning[ZP1507]: zone 'lan' can never send through gateway 'gw': every "
+                           "source address arriving on eth1 belongs to a zone bound to another interface, and "
+                           "anti-spoofing drops it");
+  // A catch-all's addresses may arrive behind the LAN's interface: no warning.
+  auto catch_all = load_text("zones:\n  wan: { addresses: [0.0.0.0/0, \"::/0\"] }\n" + tail);
+  ASSERT_TRUE(catch_all.policy);
+  EXPECT_TRUE(catch_all.diags.all().empty()) << catch_all.first();
+  // IPv4 passes, so the zone can send: no warning.
+  auto v4 = load_text("zones:\n  wan: { addresses: [0.0.0.0/0, \"::/1\", \"8000::/1\"] }\n" + tail);
+  EXPECT_TRUE(v4.diags.all().empty()) << v4.first();
+  // Addresses of no zone are never spoofed.
+  auto gaps = load_text("zones:\n  wan: { addresses: [0.0.0.0/1, \"::/1\", \"8000::/1\"] }\n" + tail);
+  EXPECT_TRUE(gaps.diags.all().empty()) << gaps.first();
+}
+
 TEST(CheckAssertions, FamilyOfServices) {
   // `ping` has an ICMPv6 entry, so it suits an IPv6 assertion; icmp alone does not.
   auto ok = load_text(std::string(kZones) +

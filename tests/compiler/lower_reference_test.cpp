@@ -130,7 +130,7 @@ TEST(LowerReference, GeneratedPoliciesWithOtherDefaultsAgreeWithTheSemantics) {
 }
 
 TEST(LowerReference, ExamplesAgreeWithTheSemantics) {
-  for (const char* ex : {"three-tier", "office", "server-fleet"}) {
+  for (const char* ex : {"three-tier", "office", "server-fleet", "branch-office"}) {
     std::ifstream in(std::string(ZP_SOURCE_DIR) + "/examples/" + ex + ".yaml");
     std::stringstream s;
     s << in.rdbuf();

@@ -127,6 +127,55 @@ targets:
   EXPECT_EQ(verdict(rs, Pkt().src("10.1.0.5").dst("8.8.8.8").tcp(443).via("eth0", "eth0")), Outcome::Drop);
 }
 
+// The usual office: a LAN known by its interface only, beside a catch-all zone. Its packets carry
+// addresses the catch-all's range covers, which are loose on the LAN's interface; a server's
+// specific range stays strict everywhere (docs/semantics.md, "Anti-spoofing").
+TEST(LowerTargets, InterfaceOnlyZoneBesideACatchAllSends) {
+  auto p = load(R"(
+zones:
+  internet: { addresses: [0.0.0.0/0, "::/0"] }
+  lan: { interfaces: [eth1] }
+  servers: { addresses: [10.60.0.0/24, "2001:db8:60::/64"] }
+rules:
+  - { from: lan, to: internet, allow: https }
+  - { from: lan, to: servers, allow: ssh }
+  - { from: internet, to: servers, allow: https }
+targets:
+  gw: { kind: gateway, interfaces: { eth0: internet, eth1: lan, eth3: servers } }
+)");
+  auto rs = lower(p, "gw");
+  // From the LAN, with the addresses DHCP gave it: the LAN's, not spoofed.
+  EXPECT_EQ(verdict(rs, Pkt().src("192.168.1.20").dst("8.8.8.8").tcp(443).via("eth1", "eth0")), Outcome::Accept);
+  EXPECT_EQ(verdict(rs, Pkt().src("192.168.1.20").dst("10.60.0.5").tcp(22).via("eth1", "eth3")), Outcome::Accept);
+  EXPECT_EQ(verdict(rs, Pkt().src("2001:db8:99::20").dst("2001:db8:60::5").tcp(22).via("eth1", "eth3")),
+            Outcome::Accept);
+  // A LAN packet claiming a server's address is spoofed.
+  EXPECT_EQ(verdict(rs, Pkt().src("10.60.0.9").dst("8.8.8.8").tcp(443).via("eth1", "eth0")), Outcome::Drop);
+  EXPECT_EQ(verdict(rs, Pkt().src("2001:db8:60::9").dst("2001:db8:60::5").tcp(22).via("eth1", "eth3")),
+            Outcome::Drop);
+  // The servers name their addresses: the catch-all stays strict on their interface.
+  EXPECT_EQ(verdict(rs, Pkt().src("192.168.1.20").dst("10.60.0.5").tcp(443).via("eth3", "eth3")), Outcome::Drop);
+  EXPECT_EQ(verdict(rs, Pkt().src("8.8.4.4").dst("10.60.0.5").tcp(443).via("eth0", "eth3")), Outcome::Accept);
+}
+
+// A zone of IPv4 addresses only leaves IPv6 open on its interface: the catch-all's IPv6
+// addresses are loose there, its IPv4 addresses strict.
+TEST(LowerTargets, CatchAllIsLooseOnlyInTheFamilyAZoneLeavesOpen) {
+  auto p = load(R"(
+zones:
+  internet: { addresses: [0.0.0.0/0, "::/0"] }
+  lab: { addresses: [10.9.0.0/16], interfaces: [eth2] }
+rules:
+  - { from: lab, to: internet, allow: https }
+targets:
+  gw: { kind: gateway, interfaces: { eth0: internet, eth2: lab } }
+)");
+  auto rs = lower(p, "gw");
+  EXPECT_EQ(verdict(rs, Pkt().src("2001:db8:5::1").dst("2001:db8:77::1").tcp(443).via("eth2", "eth0")), Outcome::Accept);
+  EXPECT_EQ(verdict(rs, Pkt().src("10.9.0.1").dst("8.8.8.8").tcp(443).via("eth2", "eth0")), Outcome::Accept);
+  EXPECT_EQ(verdict(rs, Pkt().src("192.168.1.1").dst("8.8.8.8").tcp(443).via("eth2", "eth0")), Outcome::Drop);
+}
+
 TEST(LowerTargets, EssentialsKeepLoopbackNeighbourDiscoveryAndDhcpOpen) {
   auto p = load(kEdge);
   auto host = lower(p, "db01");

@@ -171,17 +171,29 @@ inline bool spoofed(const policy::Policy& p, size_t t, const ir::Packet& pk) {
     return false;
   int z = address_class(p, pk.family, pk.saddr);
   if (z < 0) return false;
-  bool bound_elsewhere = false, bound_here = false, iif_bound = false;
+  bool bound_elsewhere = false, bound_here = false, iif_bound = false, iif_open = false;
+  auto names_family = [&](size_t zone) {
+    const auto& a = p.zones[zone].addresses;
+    return std::any_of(a.begin(), a.end(), [&](const auto& x) { return x.family == pk.family; });
+  };
   for (const auto& b : target.interfaces) {
     bool has = std::count(b.zone_indices.begin(), b.zone_indices.end(), static_cast<size_t>(z)) > 0;
     if (b.interface == pk.iif) {
       iif_bound = true;
       bound_here = bound_here || has;
+      for (size_t other : b.zone_indices) iif_open = iif_open || !names_family(other);
     } else {
       bound_elsewhere = bound_elsewhere || has;
     }
   }
-  return iif_bound && bound_elsewhere && !bound_here;
+  // A catch-all's addresses may arrive behind an interface whose zones name no address of the
+  // family (docs/semantics.md): loose, like a default route.
+  u128 top = pk.family == 4 ? u128{0xffffffffu} : ~u128{0};
+  const auto& za = p.zones[static_cast<size_t>(z)].addresses;
+  bool catch_all = std::any_of(za.begin(), za.end(), [&](const auto& x) {
+    return x.family == pk.family && x.range.lo == 0 && x.range.hi == top;
+  });
+  return iif_bound && bound_elsewhere && !bound_here && !(catch_all && iif_open);
 }
 
 inline Outcome reference_verdict(const policy::Policy& p, size_t t, const ir::Packet& pk) {

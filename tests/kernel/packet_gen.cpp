@@ -102,11 +102,15 @@ class Generator {
     return f == family ? a : rng_.pick(c);
   }
 
-  // An address at or next to an edge of one of the zone's entries.
+  // An address at or next to an edge of one of the zone's entries (of the harness range of a
+  // zone that names none of the family: a LAN known by its interface).
   std::optional<u128> zone_address(size_t zone, int family) {
     std::vector<zp::Range> ranges;
     for (const auto& a : policy_.zones.at(zone).addresses) {
       if (a.family == family) ranges.push_back(a.range);
+    }
+    for (const auto& u : plan_.unnamed) {
+      if (ranges.empty() && u.zone == zone && u.family == family) ranges.push_back(u.range);
     }
     if (ranges.empty()) return std::nullopt;
     return near_edge(rng_, rng_.pick(ranges));

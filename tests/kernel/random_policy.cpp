@@ -54,10 +54,12 @@ struct Targets {
   std::string gateway;            // empty: none
   std::vector<std::string> hosts;
   std::string yaml;
+  std::string lan_interface;      // the gateway interface of zone `lan`, if there is one
 };
 
-// `tunnel`: a zone classified by an interface of its own, never bound to an ethN.
-Targets random_targets(Rng& rng, const ZonePlan& plan, std::optional<size_t> tunnel) {
+// `tunnel`: a zone classified by an interface of its own, never bound to an ethN. `lan`: give
+// the gateway an interface of its own for the zone `lan`, known by that interface only.
+Targets random_targets(Rng& rng, const ZonePlan& plan, std::optional<size_t> tunnel, bool lan) {
   Targets t;
   const bool gateway = rng.chance(0.8);
   const bool hosts = !gateway || rng.chance(0.4);
@@ -79,6 +81,10 @@ Targets random_targets(Rng& rng, const ZonePlan& plan, std::optional<size_t> tun
     for (size_t l = 0; l < links; ++l) {
       if (bound[l].empty()) continue;
       t.yaml += fmt::format("      eth{}: [{}]\n", l, join(bound[l]));
+    }
+    if (lan) {
+      t.lan_interface = fmt::format("eth{}", links);
+      t.yaml += fmt::format("      {}: [lan]\n", t.lan_interface);
     }
     if (rng.chance(0.5)) {
       t.yaml += fmt::format("    addresses: [\"100.64.{}.1\", \"fd7a::{:x}\"]\n", rng.between(100, 200),
@@ -125,8 +131,12 @@ std::string random_policy(uint64_t seed) {
   auto pool = service_pool(rng);
   std::optional<size_t> tunnel;
   if (rng.chance(0.2)) tunnel = plan.names.size() - 1;
-  Targets targets = random_targets(rng, plan, tunnel);
-  if (targets.gateway.empty() && targets.hosts.empty()) targets = random_targets(rng, plan, tunnel);
+  // A LAN known only by its interface (the usual way to write an office), drawn from a generator
+  // of its own so that the seeds without one keep the policies they always had.
+  Rng lan_rng(seed ^ 0x6c616e5f7a6f6e65ull);
+  const bool lan = lan_rng.chance(0.5);
+  Targets targets = random_targets(rng, plan, tunnel, lan);
+  if (targets.gateway.empty() && targets.hosts.empty()) targets = random_targets(rng, plan, tunnel, lan);
   std::vector<std::string> target_names = targets.hosts;
   if (!targets.gateway.empty()) target_names.push_back(targets.gateway);
 
@@ -145,6 +155,7 @@ std::string random_policy(uint64_t seed) {
     y += fmt::format("  {}: {{ {}addresses: {} }}\n", plan.names[z], tunnel == z ? "interfaces: [tun0], " : "",
                      quoted_list(addrs));
   }
+  if (!targets.lan_interface.empty()) y += fmt::format("  lan: {{ interfaces: [{}] }}\n", targets.lan_interface);
   y += "rules:\n";
   size_t rules = rng.between(5, 12);
   for (size_t r = 1; r <= rules; ++r) {
@@ -160,6 +171,20 @@ std::string random_policy(uint64_t seed) {
       std::string action = rng.chance(0.5) ? "deny" : "reject";
       y += fmt::format("  - {{ name: r{}x, from: {}, to: {}, {}: {} }}\n", r, list(src), list(to), action,
                        quoted_list({pick_service(rng, pool)}));
+    }
+  }
+  if (!targets.lan_interface.empty()) {
+    // Rules from and to the LAN, among the others' targets and zones.
+    std::vector<std::string> others = plan.names;
+    others.push_back("any");
+    others.push_back(targets.gateway);
+    size_t n = lan_rng.between(2, 4);
+    for (size_t r = 1; r <= n; ++r) {
+      std::string other = lan_rng.pick(others);
+      bool out = r == 1 || lan_rng.chance(0.6);
+      std::string action = lan_rng.chance(0.8) ? "allow" : lan_rng.chance(0.5) ? "deny" : "reject";
+      y += fmt::format("  - {{ name: lan{}, from: [{}], to: [{}], {}: {} }}\n", r, out ? "lan" : other,
+                       out ? other : "lan", action, quoted_list({pick_service(lan_rng, pool)}));
     }
   }
   y += "targets:\n" + targets.yaml;

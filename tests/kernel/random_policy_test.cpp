@@ -25,6 +25,7 @@ TEST(RandomPolicy, EverySeedLoadsWithoutErrors) {
 
 TEST(RandomPolicy, CampaignSeedsCoverTheFeatures) {
   bool internet = false, host = false, gateway = false, reject = false, deny = false, range = false, tunnel = false;
+  size_t lan_beside_catch_all = 0;
   for (uint64_t seed = 1; seed <= 30; ++seed) {
     std::string y = random_policy(seed);
     internet |= y.find("\"0.0.0.0/0\"") != std::string::npos;
@@ -34,8 +35,13 @@ TEST(RandomPolicy, CampaignSeedsCoverTheFeatures) {
     deny |= y.find("deny: [") != std::string::npos;
     range |= y.find("\"10.") != std::string::npos && y.find("-10.") != std::string::npos;
     tunnel |= y.find("interfaces: [tun0]") != std::string::npos;
+    // A LAN known only by its gateway interface, beside a catch-all zone (docs/semantics.md,
+    // "Anti-spoofing"): the usual office.
+    if (y.find("  lan: { interfaces: [eth") != std::string::npos && y.find("\"0.0.0.0/0\"") != std::string::npos)
+      ++lan_beside_catch_all;
   }
   EXPECT_TRUE(internet && host && gateway && reject && deny && range && tunnel);
+  EXPECT_GE(lan_beside_catch_all, 3u);
 }
 
 }  // namespace

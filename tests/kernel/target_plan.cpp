@@ -1,6 +1,7 @@
 #include "tests/kernel/target_plan.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace zpk {
 
@@ -20,14 +21,33 @@ void route_zone(TopologySpec& t, const zp::policy::Zone& z, size_t link) {
   for (const auto& a : z.addresses) t.routes.add(a.family, a.range, static_cast<int>(link));
 }
 
-void plan_gateway(const Policy& p, const Target& g, TopologySpec& t) {
+// The K-th harness range of a family that no zone entry but a catch-all's overlaps.
+std::optional<zp::Range> unnamed_range(const Policy& p, int family, size_t& k) {
+  zp::u128 top = family == 4 ? zp::u128{0xffffffffu} : ~zp::u128{0};
+  for (; k < 200; ++k) {
+    zp::Range r = family == 4 ? zp::prefix_range(zp::u128{0xc612} << 16 | zp::u128{k} << 8, 24, 32)
+                              : zp::prefix_range(zp::u128{0xfd7a7a70} << 96 | zp::u128{k + 1} << 80, 64, 128);
+    bool clear = true;
+    for (const auto& z : p.zones)
+      for (const auto& a : z.addresses)
+        if (a.family == family && !(a.range.lo == 0 && a.range.hi == top) && a.range.lo <= r.hi && r.lo <= a.range.hi)
+          clear = false;
+    if (clear) return r;
+  }
+  return std::nullopt;
+}
+
+void plan_gateway(const Policy& p, const Target& g, TargetPlan& plan) {
+  TopologySpec& t = plan.topology;
   std::vector<bool> routed(p.zones.size(), false);
+  std::vector<std::optional<size_t>> link_of_zone(p.zones.size());
   for (const auto& b : g.interfaces) {
     size_t link = link_of(t, b.interface);
     for (size_t z : b.zone_indices) {
       // A zone bound to two interfaces is routed out of the first.
       if (routed[z]) continue;
       routed[z] = true;
+      link_of_zone[z] = link;
       route_zone(t, p.zones[z], link);
     }
   }
@@ -35,7 +55,21 @@ void plan_gateway(const Policy& p, const Target& g, TopologySpec& t) {
     for (const auto& [ifname, loc] : p.zones[z].interfaces) {
       size_t link = link_of(t, ifname);
       if (!routed[z]) route_zone(t, p.zones[z], link);
+      if (!link_of_zone[z]) link_of_zone[z] = link;
       routed[z] = true;
+    }
+  }
+  size_t next[2] = {0, 0};
+  for (size_t z = 0; z < p.zones.size(); ++z) {
+    // Zones of interfaces only: a zone with addresses of one family keeps the probes it had.
+    if (!link_of_zone[z] || !p.zones[z].addresses.empty()) continue;
+    for (int family : {4, 6}) {
+      auto r = unnamed_range(p, family, next[family == 6]);
+      if (!r) continue;
+      ++next[family == 6];
+      t.routes.add(family, *r, static_cast<int>(*link_of_zone[z]));
+      plan.unnamed.push_back({z, family, *r});
+      plan.zone_ranges.emplace_back(family, *r);
     }
   }
   // A default route out of the first interface, as a real gateway has: the space no bound zone
@@ -62,7 +96,7 @@ TargetPlan plan_target(const Policy& p, size_t target_index) {
   TopologySpec& t = plan.topology;
   if (target.kind == Target::Kind::Gateway) {
     t.kind = TopologySpec::Kind::Gateway;
-    plan_gateway(p, target, t);
+    plan_gateway(p, target, plan);
   } else {
     t.kind = TopologySpec::Kind::Host;
     t.links = {"eth0"};
