@@ -225,7 +225,7 @@ struct Worker {
       nap(0.05);
     }
     const std::string what = fmt::format(
-        "{} (the apply {} {})", describe(t), finished_first ? "had finished and exited" : "was running, then",
+        "{} (the apply {} {})", describe(t), finished_first ? "had finished and" : "was running, then",
         WIFEXITED(status) ? fmt::format("exited {}", WEXITSTATUS(status))
                           : fmt::format("died of {}", strsignal(WTERMSIG(status))));
     if (!problem.empty()) {
