@@ -64,6 +64,23 @@ int run_confirm(const DeployPaths& paths) {
                              "to confirm\n", p->seq);
     return kExitUsage;
   }
+  if (e->status == EntryStatus::Applying) {
+    // Its apply died before it proved and recorded the table: an unproved change is never kept.
+    std::cerr << fmt::format("zoneproof: apply #{} did not finish (its process died): not confirming "
+                             "it\n", p->seq);
+    int rc = settle_stuck(h, *e, std::cout, std::cerr);
+    if (rc != kExitOk) return rc;
+    remove_pending(dir);
+    stop_rollback_timer(p->timer_pid, p->seq);
+    return kExitFinding;
+  }
+  if (e->status != EntryStatus::Pending) {
+    // Left over from a command that died after settling the entry: nothing waits any more.
+    remove_pending(dir);
+    stop_rollback_timer(p->timer_pid, p->seq);
+    std::cout << fmt::format("nothing to confirm: #{} is {}\n", e->seq, to_string(e->status));
+    return e->status == EntryStatus::Confirmed ? kExitOk : kExitFinding;
+  }
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
   if (now >= p->deadline) {
     // Too late: do what the timer is about to do, so the outcome does not depend on who wins.

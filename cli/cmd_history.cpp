@@ -54,8 +54,12 @@ int run_history(const HistoryOptions& o) {
   if (pending)
     std::cout << fmt::format("pending: #{} must be confirmed before {} (rollback timer pid {})\n",
                              pending->seq, utc_time(pending->deadline), pending->timer_pid);
-  if (HistoryEntry* e = newest_in_force(entries))
-    std::cout << fmt::format("rollback would undo #{}; ", e->seq);
+  HistoryEntry* r = rollback_target(entries);
+  if (r && r->status == EntryStatus::Applying)
+    std::cout << fmt::format("#{} has not finished: if its {} is no longer running, the next deploy "
+                             "command (or its rollback timer) puts back the table from before it\n",
+                             r->seq, r->action);
+  if (r) std::cout << fmt::format("rollback would undo #{}; ", r->seq);
   HistoryEntry* c = newest_confirmed(entries);
   std::cout << (c ? fmt::format("restore would load #{}\n", c->seq) : std::string("restore has nothing to load\n"));
   return kExitOk;

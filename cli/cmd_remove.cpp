@@ -57,7 +57,7 @@ int run_remove(const RemoveOptions& o) {
     std::cerr << "zoneproof: " << *refusal << "\n";
     return kExitUsage;
   }
-  const HistoryEntry* last = newest_in_force(s->entries);
+  const HistoryEntry* last = rollback_target(s->entries);
   const std::string table = !o.table.empty() ? o.table : last ? last->table : "zoneproof";
   const LiveTable live = read_live(table);
   if (live.permission_denied) {

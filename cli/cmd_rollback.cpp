@@ -24,7 +24,17 @@ int run_rollback(const RollbackOptions& o) {
   int rc = kExitOk;
   auto s = open_session(o.paths.state_dir, o.paths.lock_timeout, "rollback", rc);
   if (!s) return rc;
-  HistoryEntry* e = newest_in_force(s->entries);
+  // A change whose command died was the newest one (what `history` names): settling it on
+  // opening put the table from before it back, which is this rollback's whole work.
+  if (!s->settled.empty()) {
+    for (uint64_t seq : s->settled)
+      if (HistoryEntry* e = find_entry(s->entries, seq))
+        std::cout << fmt::format("{} {}\n    {}\n",
+                                 e->status == EntryStatus::RolledBack ? "rolled back" : "nothing to undo:",
+                                 entry_summary(*e), e->note);
+    return kExitOk;
+  }
+  HistoryEntry* e = rollback_target(s->entries);
   if (!e) {
     std::string table = !o.table.empty()        ? o.table
                         : s->entries.empty()    ? std::string("zoneproof")

@@ -66,6 +66,32 @@ std::optional<int> save_previous(const ApplyPlan& plan, const LiveTable& live, H
   return std::nullopt;
 }
 
+struct ArmedTimer {
+  int pid = 0;
+  int64_t deadline = 0;  // unix seconds
+};
+
+// Starts the rollback timer of entry `seq` and records it in pending.json. nullopt (with the
+// reason on `err`) when either fails; nothing is left behind then.
+std::optional<ArmedTimer> arm_timer(const std::string& dir, uint64_t seq, int confirm_seconds,
+                                    std::ostream& err) {
+  ArmedTimer t;
+  t.deadline = now() + 1 + confirm_seconds;
+  std::string error;
+  t.pid = spawn_rollback_timer(dir, seq, error);
+  if (t.pid > 0 && save_pending(dir, {seq, t.deadline, t.pid}, error)) return t;
+  if (t.pid > 0) stop_rollback_timer(t.pid, seq);
+  err << "zoneproof: " << error << "\n";
+  err << "zoneproof: the rollback timer could not be armed: nothing was changed\n";
+  return std::nullopt;
+}
+
+// Undoes arm_timer once the apply's change is gone (refused by the kernel, or undone).
+void disarm_timer(const std::string& dir, uint64_t seq, const ArmedTimer& t) {
+  remove_pending(dir);
+  stop_rollback_timer(t.pid, seq);
+}
+
 void print_figures(const ApplyPlan& plan, const HistoryEntry& e, const KernelChange& k,
                    const Proof& proof, std::ostream& out) {
   const auto& r = k.result;
@@ -112,10 +138,22 @@ int deploy_apply(const ApplyPlan& plan, std::ostream& out, std::ostream& err) {
   e.rules = count_rules(plan.load);
   e.set_elements = count_elements(plan.load);
   if (plan.forced) e.note = "verification failures overridden with --force";
-  // Recorded before the kernel is touched: if this process dies from here on, the next command
-  // finds the entry "applying" and knows what the table was before.
+
+  // With --confirm, the rollback timer is armed before anything is recorded or loaded: from the
+  // instant the kernel holds the new table, a detached process that no signal to this one reaches
+  // will put the old table back unless this apply finishes and the change is confirmed. It waits
+  // for the lock this apply holds, so it first looks once this process has ended, whichever way.
+  std::optional<ArmedTimer> timer;
+  if (plan.confirm_seconds) {
+    timer = arm_timer(session->dir, e.seq, *plan.confirm_seconds, err);
+    if (!timer) return kExitUsage;
+    e.confirm_deadline = timer->deadline;
+  }
+  // Recorded before the kernel is touched: if this process dies from here on, the entry stays
+  // "applying", and the timer (with --confirm) or the next deploy command settles it.
   if (!h.save(e, error)) {
     err << "zoneproof: " << error << "\n";
+    if (timer) disarm_timer(session->dir, e.seq, *timer);
     return kExitUsage;
   }
 
@@ -127,6 +165,7 @@ int deploy_apply(const ApplyPlan& plan, std::ostream& out, std::ostream& err) {
     e.status = EntryStatus::Failed;
     e.note = joined(k.errors);
     if (!h.save(e, error)) err << "zoneproof: " << error << "\n";
+    if (timer) disarm_timer(session->dir, e.seq, *timer);
     return k.permission_denied ? kExitUsage : kExitFinding;
   }
 
@@ -142,35 +181,36 @@ int deploy_apply(const ApplyPlan& plan, std::ostream& out, std::ostream& err) {
   if (proof.outcome == Proof::Outcome::Differs) {
     err << fmt::format("zoneproof: the table the kernel holds is NOT equivalent to the verified "
                        "ruleset:\n{}", proof_text(proof, "  "));
-    undo_entry(h, e, "the table read back was not equivalent to the verified ruleset", out, err);
+    rc = undo_entry(h, e, "the table read back was not equivalent to the verified ruleset", out, err);
+    // Had the undo failed, the timer is left armed: it tries again as soon as this apply ends.
+    if (timer && rc == kExitOk) disarm_timer(session->dir, e.seq, *timer);
     return kExitFinding;
   }
 
-  if (plan.confirm_seconds) {
+  if (timer) {
     e.status = EntryStatus::Pending;
-    // Rounded up to the next whole second: the timer may fire up to a second late, never early.
-    e.confirm_deadline = now() + 1 + *plan.confirm_seconds;
+    // The window counts from now, when the result is reported: however long the proof took, the
+    // operator gets the full time to confirm. Rounded up to the next whole second: the timer
+    // may fire up to a second late, never early.
+    timer->deadline = now() + 1 + *plan.confirm_seconds;
+    e.confirm_deadline = timer->deadline;
     e.note = "waiting for `zoneproof confirm`";
   } else {
     e.status = EntryStatus::Confirmed;
   }
-  if (!h.save(e, error)) {
+  // The entry first, then the deadline: dying in between leaves the earlier deadline in force.
+  if (!h.save(e, error) || (timer && !save_pending(session->dir, {e.seq, timer->deadline, timer->pid}, error))) {
     err << "zoneproof: " << error << "\n";
+    // A change this apply cannot record does not stay.
+    if (undo_entry(h, e, "the apply could not record its result", out, err) == kExitOk && timer)
+      disarm_timer(session->dir, e.seq, *timer);
     return kExitUsage;
   }
   print_figures(plan, e, k, proof, out);
-  if (plan.confirm_seconds) {
-    int pid = spawn_rollback_timer(session->dir, e.seq, error);
-    std::string perr;
-    if (pid < 0 || !save_pending(session->dir, {e.seq, *e.confirm_deadline, pid}, perr)) {
-      err << "zoneproof: " << (pid < 0 ? error : perr) << "\n";
-      undo_entry(h, e, "the rollback timer could not be started", out, err);
-      return kExitUsage;
-    }
+  if (timer)
     out << fmt::format("  run `zoneproof confirm --state-dir {}` before {} ({} s from now); "
                        "otherwise the previous ruleset comes back (rollback timer pid {})\n",
-                       session->dir, utc_time(*e.confirm_deadline), *plan.confirm_seconds, pid);
-  }
+                       session->dir, utc_time(timer->deadline), *plan.confirm_seconds, timer->pid);
   h.prune(kHistoryKeep);
   return proof.outcome == Proof::Outcome::Unknown ? kExitUnknown : kExitOk;
 }

@@ -1,8 +1,8 @@
 // The kernel side of `zoneproof apply`, once the policy is verified: under the state lock, save
-// the live table into the history, replace it in one netlink batch (refused if another tool
-// changed the ruleset since it was read), read it back and prove it equivalent to the verified
-// ruleset (rolling back when it is not), then either record it as confirmed or start the
-// rollback timer of --confirm.
+// the live table into the history, arm the rollback timer of --confirm, replace the table in one
+// netlink batch (refused if another tool changed the ruleset since it was read), read it back
+// and prove it equivalent to the verified ruleset (rolling back when it is not), then record it
+// as confirmed, or as pending with the timer's deadline moved to count from now.
 #pragma once
 
 #include <optional>

@@ -7,6 +7,7 @@
 #include "backends/nft_json.h"
 #include "cli/app.h"
 #include "cli/deploy_kernel.h"
+#include "cli/deploy_timer.h"
 
 namespace zp::cli {
 
@@ -14,20 +15,13 @@ std::string privilege_message(const std::string& command) {
   return fmt::format("zoneproof {} {}", command, kNeedsPrivilege);
 }
 
-void settle_interrupted(const History& h, std::vector<HistoryEntry>& entries, std::ostream& err) {
-  for (auto& e : entries) {
-    if (e.status != EntryStatus::Applying) continue;
-    e.status = EntryStatus::Interrupted;
-    e.note = "the apply stopped before it finished (killed or crashed); the kernel holds either "
-             "the previous table or this one, never a mix";
-    std::string error;
-    if (!h.save(e, error)) err << "zoneproof: " << error << "\n";
-    err << fmt::format("zoneproof: warning: apply #{} was interrupted; `zoneproof rollback` "
-                       "restores the table it replaced\n", e.seq);
-  }
-}
-
 namespace {
+
+bool same_table(const ir::Ruleset& live, const ir::Ruleset& saved) {
+  ir::Ruleset want = saved;
+  want.target.clear();
+  return backends::normalize_for_compare(live) == backends::normalize_for_compare(want);
+}
 
 // The table read back equals what was loaded, compared after the normalisation nft itself
 // applies (both sides went through the same reader).
@@ -38,13 +32,23 @@ bool reads_back_as(const std::string& table, const ir::Ruleset& loaded, std::ost
     for (const auto& e : back.errors) err << "  " << e << "\n";
     return false;
   }
-  ir::Ruleset want = loaded;
-  want.target.clear();
-  if (backends::normalize_for_compare(*back.ruleset) != backends::normalize_for_compare(want)) {
+  if (!same_table(*back.ruleset, loaded)) {
     err << fmt::format("zoneproof: table inet {} does not read back as the saved table\n", table);
     return false;
   }
   return true;
+}
+
+// Whether the kernel still holds the table entry `e` replaced, i.e. its change never happened.
+// A table zoneproof cannot read is still the one from before: what zoneproof loads always reads
+// back. When in doubt, false: the caller then puts the table from before back.
+bool holds_previous(const HistoryEntry& e, const LiveTable& live) {
+  if (e.previous_state == "none") return !live.found && live.errors.empty();
+  if (e.previous_state == "unreadable") return live.found && !live.ruleset;
+  if (!live.ruleset || !e.previous) return false;
+  std::string error;
+  auto before = ruleset_from_history(*e.previous, error);
+  return before && same_table(*live.ruleset, *before);
 }
 
 }  // namespace
@@ -104,12 +108,60 @@ int undo_entry(const History& h, HistoryEntry& e, const std::string& reason, std
   return kExitOk;
 }
 
-HistoryEntry* newest_in_force(std::vector<HistoryEntry>& entries) {
+HistoryEntry* rollback_target(std::vector<HistoryEntry>& entries) {
   for (auto it = entries.rbegin(); it != entries.rend(); ++it)
     if (it->status == EntryStatus::Pending || it->status == EntryStatus::Confirmed ||
-        it->status == EntryStatus::Interrupted)
+        it->status == EntryStatus::Interrupted || it->status == EntryStatus::Applying)
       return &*it;
   return nullptr;
+}
+
+int settle_stuck(const History& h, HistoryEntry& e, std::ostream& out, std::ostream& err) {
+  const std::string why =
+      fmt::format("the {} stopped before it finished (killed, hung up or crashed)", e.action);
+  const LiveTable live = read_live(e.table);
+  if (live.permission_denied) {
+    err << "zoneproof: " << privilege_message("rollback") << "\n";
+    return kExitUsage;
+  }
+  if (!holds_previous(e, live)) return undo_entry(h, e, why, out, err);
+  e.status = EntryStatus::Failed;
+  e.note = fmt::format("{}; the kernel still held the table from before it: nothing changed (at {})",
+                       why, utc_time(static_cast<int64_t>(std::time(nullptr))));
+  out << fmt::format("#{}: {}\n", e.seq, e.note);
+  std::string error;
+  if (!h.save(e, error)) {
+    err << "zoneproof: " << error << "\n";
+    return kExitUsage;
+  }
+  return kExitOk;
+}
+
+std::vector<uint64_t> settle_interrupted(const History& h, std::vector<HistoryEntry>& entries,
+                                         std::ostream& err) {
+  std::vector<uint64_t> settled;
+  auto pending = load_pending(h.dir());
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    if (it->status != EntryStatus::Applying) continue;
+    err << fmt::format("zoneproof: warning: {} #{} did not finish (its process died); settling it: "
+                       "a change that did not finish does not stay\n", it->action, it->seq);
+    if (settle_stuck(h, *it, err, err) != kExitOk) {
+      err << fmt::format("zoneproof: #{} could not be settled; it stays `applying` and `zoneproof "
+                         "rollback` tries again\n", it->seq);
+      continue;
+    }
+    settled.push_back(it->seq);
+  }
+  // A pending.json must name a pending entry; anything else is left over from a command that died
+  // (its timer, if still there, is stopped: nothing is left for it to do).
+  if (pending) {
+    HistoryEntry* p = find_entry(entries, pending->seq);
+    if (!p || p->status != EntryStatus::Pending) {
+      remove_pending(h.dir());
+      stop_rollback_timer(pending->timer_pid, pending->seq);
+    }
+  }
+  return settled;
 }
 
 HistoryEntry* newest_confirmed(std::vector<HistoryEntry>& entries) {

@@ -35,7 +35,7 @@ std::optional<DeploySession> open_session(const std::string& state_dir, double l
     std::cerr << "zoneproof: " << error << "\n";
     return std::nullopt;
   }
-  settle_interrupted(s.history, s.entries, std::cerr);
+  s.settled = settle_interrupted(s.history, s.entries, std::cerr);
   exit_code = kExitOk;
   return s;
 }

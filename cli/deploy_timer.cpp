@@ -11,6 +11,7 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -132,24 +133,11 @@ int spawn_rollback_timer(const std::string& state_dir, uint64_t seq, std::string
   return result;
 }
 
-int run_rollback_timer(const std::string& state_dir, uint64_t seq) {
-  int64_t deadline = 0;
-  {
-    // The apply that started this timer holds the lock until it has recorded the pending entry.
-    StateLock lock(state_dir, kWaitForever);
-    if (!lock.ok()) {
-      log_line(seq, lock.error());
-      return kExitUsage;
-    }
-    auto p = load_pending(state_dir);
-    if (!p || p->seq != seq) {
-      log_line(seq, "nothing is pending for this entry: exiting");
-      return kExitOk;
-    }
-    deadline = p->deadline;
-    log_line(seq, fmt::format("waiting until {}", utc_time(deadline)));
-  }
-  sleep_until(deadline);
+namespace {
+
+// One look at the state under the lock. Returns an exit code when the timer's work is over, or
+// nullopt with `deadline` set when it must sleep until then and look again.
+std::optional<int> check_once(const std::string& state_dir, uint64_t seq, int64_t& deadline) {
   StateLock lock(state_dir, kWaitForever);
   if (!lock.ok()) {
     log_line(seq, lock.error());
@@ -157,7 +145,8 @@ int run_rollback_timer(const std::string& state_dir, uint64_t seq) {
   }
   auto p = load_pending(state_dir);
   if (!p || p->seq != seq) {
-    log_line(seq, "confirmed (or rolled back) in time: nothing to do");
+    log_line(seq, "nothing is pending for this entry (confirmed, rolled back, or its apply stopped "
+                  "before it recorded anything): exiting");
     return kExitOk;
   }
   History h(state_dir);
@@ -169,15 +158,44 @@ int run_rollback_timer(const std::string& state_dir, uint64_t seq) {
   }
   HistoryEntry* e = find_entry(entries, seq);
   if (!e) {
-    log_line(seq, "the entry is gone from the history: nothing to restore");
+    // The apply died after arming this timer and before recording its entry: it never touched
+    // the kernel.
+    log_line(seq, "the apply stopped before it recorded anything: nothing to undo");
     remove_pending(state_dir);
-    return kExitUsage;
+    return kExitOk;
   }
-  log_line(seq, "not confirmed in time: restoring the previous ruleset");
-  int rc = undo_entry(h, *e, fmt::format("not confirmed before {}", utc_time(deadline)), std::cerr, std::cerr);
+  int rc = kExitOk;
+  if (e->status == EntryStatus::Applying) {
+    // The lock is ours, so the apply that holds it from before its commit to its end is gone.
+    log_line(seq, "the apply stopped before it finished: putting back the table from before it");
+    rc = settle_stuck(h, *e, std::cerr, std::cerr);
+  } else if (e->status != EntryStatus::Pending) {
+    log_line(seq, fmt::format("the entry is {}: nothing to do", to_string(e->status)));
+  } else if (static_cast<int64_t>(std::time(nullptr)) < p->deadline) {
+    // Not yet: the deadline the apply set before its commit, or the one it moved to once it had
+    // proved the table (the window counts from the moment apply reports).
+    if (deadline != p->deadline) log_line(seq, fmt::format("waiting until {}", utc_time(p->deadline)));
+    deadline = p->deadline;
+    return std::nullopt;
+  } else {
+    log_line(seq, "not confirmed in time: restoring the previous ruleset");
+    rc = undo_entry(h, *e, fmt::format("not confirmed before {}", utc_time(p->deadline)), std::cerr, std::cerr);
+  }
   if (rc == kExitOk) remove_pending(state_dir);
   log_line(seq, rc == kExitOk ? "done" : "the rollback FAILED; run `zoneproof rollback`");
   return rc;
+}
+
+}  // namespace
+
+int run_rollback_timer(const std::string& state_dir, uint64_t seq) {
+  // The apply that started this timer holds the lock from before its commit until it has proved
+  // and recorded the table, so the first look happens when that apply has ended, whichever way.
+  int64_t deadline = 0;
+  for (;;) {
+    if (auto rc = check_once(state_dir, seq, deadline)) return *rc;
+    sleep_until(deadline);
+  }
 }
 
 bool stop_rollback_timer(int pid, uint64_t seq) {

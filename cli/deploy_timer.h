@@ -4,6 +4,12 @@
 // has run. It is the zoneproof binary itself, exec'd as the hidden command
 // `zoneproof rollback-timer --state-dir DIR --seq N`; it writes what it does to STATE/timer.log.
 //
+// `apply --confirm` starts it before its commit, while holding the state lock; the timer waits
+// for that lock, so it first looks once the apply has ended, whichever way. If the entry is still
+// `applying` then, the apply died between arming and finishing: the timer puts the table from
+// before it back at once. If the entry is pending, it sleeps until the deadline (re-read each
+// time: apply moves it once the table is proved) and then rolls back.
+//
 // It acts only under the state lock and only if STATE/pending.json still names its entry, so a
 // confirm, a rollback or a restore that got there first leaves it nothing to do.
 #pragma once

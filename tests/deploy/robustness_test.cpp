@@ -65,7 +65,7 @@ TEST(DeployRobustness, ABatchTheKernelRejectsLeavesThePreviousTable) {
 
 // kill -9 at random moments of an apply (most of them around the kernel step): the table is
 // always the old ruleset or the new one, never a mix, and the next command finds the state
-// directory usable (the lock released, the entry settled as interrupted).
+// directory usable (the lock released, the entry settled: the table from before it put back).
 TEST(DeployRobustness, KillDuringApplyLeavesTheOldOrTheNewTable) {
   TempDir state;
   in_fresh_netns([&] {
@@ -90,7 +90,7 @@ TEST(DeployRobustness, KillDuringApplyLeavesTheOldOrTheNewTable) {
       const std::string now = table_listing();
       ASSERT_TRUE(now == v1 || now == v2) << "iteration " << i << ":\n" << now;
       (now == v1 ? saw_old : saw_new)++;
-      // Back to v1 for the next round; this also settles an interrupted entry.
+      // Back to v1 for the next round; this first settles an entry left `applying`.
       auto r = zp_apply("gw-v1.yaml", state.path(), "--lock-timeout 0");
       ASSERT_EQ(r.status, 0) << r.output;
       ASSERT_EQ(table_listing(), v1);
