@@ -123,10 +123,18 @@ std::string check_against_policy(const History& h, const Provenance& p, const st
   compiled.table.name = table;
   ir::Ruleset copy = saved;
   copy.table.name = table;
-  if (backends::normalize_for_compare(compiled) != backends::normalize_for_compare(copy))
-    return fmt::format("it is not what its policy ({} --target {}) compiles to", p.sources->front().path, p.target);
-  // Translation validation: the ruleset means what the policy says, on every hook. The
-  // intents were judged when it was applied; here only the ruleset itself is in question.
+  // Exactly what this compiler makes of the stored policy: apply's gate proved that ruleset
+  // (translation validation, Z3) before loading it (or --force accepted its failures), so the
+  // proof is not run again: at boot a 10k-rule policy would wait minutes for it.
+  if (backends::normalize_for_compare(compiled) == backends::normalize_for_compare(copy)) {
+    if (p.forced)
+      err << "zoneproof: warning: it was applied with --force: the verification failures it had then "
+             "were accepted\n";
+    return "";
+  }
+  // Otherwise (another zoneproof version compiles the policy differently, or a forged ruleset)
+  // the ruleset must mean what the policy says, on every hook.
+  // The intents were judged when it was applied; only the ruleset is in question here.
   policy->assertions.clear();
   copy.target = compiled.target;
   join_origins(compiled, copy);
@@ -137,13 +145,16 @@ std::string check_against_policy(const History& h, const Provenance& p, const st
   verifier::Report rep = verifier::verify(*policy, {copy}, vo);
   for (const auto& v : rep.validations) {
     if (v.status == verifier::Status::Fail && !p.forced)
-      return fmt::format("it fails translation validation against its policy at hook {}", ir::hook_name(v.hook));
+      return fmt::format("it is not what its policy ({} --target {}) compiles to, and it fails translation "
+                         "validation against that policy at hook {}",
+                         p.sources->front().path, p.target, ir::hook_name(v.hook));
     if (v.status == verifier::Status::Fail)
       err << fmt::format("zoneproof: warning: it fails translation validation at hook {}, as when it "
                          "was applied with --force\n", ir::hook_name(v.hook));
-    if (v.status == verifier::Status::Unknown)
-      err << fmt::format("zoneproof: warning: its translation validation at hook {} is undecided "
-                         "(solver resource limit)\n", ir::hook_name(v.hook));
+    if (v.status == verifier::Status::Unknown && !p.forced)
+      return fmt::format("it is not what its policy ({} --target {}) compiles to, and its translation "
+                         "validation at hook {} is undecided (solver resource limit)",
+                         p.sources->front().path, p.target, ir::hook_name(v.hook));
   }
   return "";
 }

@@ -8,8 +8,11 @@
 //     table, and a live table of that name that zoneproof did not load (no rule carries a
 //     zp:<id>, and it is not named `zoneproof`) is never replaced;
 //  3. provenance: the policy files the ruleset was compiled from are stored beside it; they are
-//     compiled again for the entry's target and must give exactly this ruleset, and the
-//     ruleset must pass translation validation against that policy (Z3, every hook).
+//     compiled again for the entry's target. When that gives exactly this ruleset, the
+//     translation validation apply's gate proved before loading it holds for it (it is not
+//     run again: minutes at boot for a large policy). Otherwise (a newer zoneproof compiles the
+//     policy differently, a forged file) the ruleset must pass translation validation against
+//     that policy (Z3, every hook) — one applied with --force may fail it as it did then.
 //
 // A ruleset whose provenance is unknown is refused (the table it would restore was changed by
 // hand, or made by another tool), except entries written by the previous release, which kept no

@@ -225,6 +225,7 @@ TEST(SavedTables, AnEditedRulesetIsRefusedAndRestoreFallsBackToAnOlderConfirmedO
     r = zp_state("restore", "", state.path());
     EXPECT_EQ(r.status, 1) << r.output;
     EXPECT_NE(r.output.find("it is not what its policy"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("fails translation validation against that policy"), std::string::npos) << r.output;
     EXPECT_EQ(table_listing(), v1);
   });
 }
