@@ -10,6 +10,7 @@
 #include "cli/deploy_history.h"
 #include "cli/deploy_ops.h"
 #include "cli/deploy_options.h"
+#include "cli/deploy_session.h"
 
 namespace zp::cli {
 
@@ -25,10 +26,12 @@ int run_history(const HistoryOptions& o) {
   History h(dir);
   std::vector<HistoryEntry> entries;
   std::string error;
-  if (!h.load(entries, error)) {
+  std::vector<std::string> damaged;
+  if (!h.load(entries, error, &damaged)) {
     std::cerr << "zoneproof: " << error << "\n";
     return kExitUsage;
   }
+  report_skipped(damaged, std::cerr);
   auto pending = load_pending(dir);
   if (o.format == "json") {
     nlohmann::json list = nlohmann::json::array();
@@ -38,7 +41,7 @@ int run_history(const HistoryOptions& o) {
       j.erase("applied");
       list.push_back(j);
     }
-    nlohmann::json out{{"schema", "zoneproof.history-list/1"}, {"state_dir", dir}, {"entries", list},
+    nlohmann::json out{{"schema", "zoneproof.history-list/1"}, {"state_dir", dir}, {"entries", list}, {"damaged", damaged},
                        {"pending", pending ? nlohmann::json{{"seq", pending->seq},
                                                             {"deadline", utc_time(pending->deadline)},
                                                             {"timer_pid", pending->timer_pid}}

@@ -81,6 +81,7 @@ int run_remove(const RemoveOptions& o) {
   e.time = static_cast<int64_t>(std::time(nullptr));
   e.table = table;
   save_previous(live, e);
+  s->history.link_previous(e, s->entries);
   std::string error;
   if (!s->history.save(e, error)) {
     std::cerr << "zoneproof: " << error << "\n";

@@ -1,6 +1,7 @@
 // `zoneproof restore [--state-dir DIR]`: loads the newest confirmed ruleset of the history again
 // (the boot unit packaging/zoneproof-restore.service runs it). An apply still waiting for
-// confirmation is dropped: nobody confirmed it before the restart.
+// confirmation is dropped: nobody confirmed it before the restart. Only the index and the one
+// ruleset it loads are read; that ruleset is checked again before it is loaded (deploy_saved.h).
 #include <iostream>
 
 #include <fmt/core.h>
@@ -9,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/deploy_ops.h"
 #include "cli/deploy_options.h"
+#include "cli/deploy_saved.h"
 #include "cli/deploy_session.h"
 #include "cli/deploy_timer.h"
 
@@ -31,22 +33,34 @@ int run_restore(const DeployPaths& paths) {
     remove_pending(s->dir);
     std::cout << fmt::format("#{} was never confirmed: not restoring it\n", p->seq);
   }
-  HistoryEntry* c = newest_confirmed(s->entries);
-  if (!c) {
-    std::cout << fmt::format("nothing to restore: no confirmed ruleset in {}\n", s->dir);
-    return kExitOk;
+  // The newest confirmed entry whose ruleset passes the checks of deploy_saved.h; a damaged
+  // one is reported and skipped, so one bad file never leaves the machine without its table.
+  bool skipped_any = false;
+  for (auto it = s->entries.rbegin(); it != s->entries.rend(); ++it) {
+    HistoryEntry& c = *it;
+    if (c.status != EntryStatus::Confirmed) continue;
+    if (c.action == "remove") {
+      std::cout << fmt::format("the last confirmed change is #{}: table inet {} removed\n", c.seq, c.table);
+      rc = install_saved(c.table, std::nullopt, "restore", std::cout, std::cerr);
+      return rc == kExitOk && skipped_any ? kExitFinding : rc;
+    }
+    auto doc = checked_saved_table(s->history, c, SavedRole::Applied, std::cerr);
+    if (!doc) {
+      skipped_any = true;
+      continue;
+    }
+    if (skipped_any)
+      std::cerr << fmt::format("zoneproof: warning: restoring an older confirmed ruleset, #{}, instead\n", c.seq);
+    std::cout << fmt::format("restoring {}\n", entry_summary(c));
+    rc = install_saved(c.table, doc, "restore", std::cout, std::cerr);
+    return rc == kExitOk && skipped_any ? kExitFinding : rc;
   }
-  if (c->action == "remove") {
-    std::cout << fmt::format("the last confirmed change is #{}: table inet {} removed\n", c->seq, c->table);
-    return install_saved(c->table, std::nullopt, "restore", std::cout, std::cerr);
+  if (skipped_any) {
+    std::cerr << fmt::format("zoneproof: no confirmed ruleset in {} passed its checks: nothing restored\n", s->dir);
+    return kExitFinding;
   }
-  if (!c->applied || content_hash(*c->applied) != c->hash) {
-    std::cerr << fmt::format("zoneproof: history entry #{} is damaged (its ruleset does not match its "
-                             "hash {}); not loading it\n", c->seq, c->hash);
-    return kExitUsage;
-  }
-  std::cout << fmt::format("restoring {}\n", entry_summary(*c));
-  return install_saved(c->table, c->applied, "restore", std::cout, std::cerr);
+  std::cout << fmt::format("nothing to restore: no confirmed ruleset in {}\n", s->dir);
+  return kExitOk;
 }
 
 }  // namespace

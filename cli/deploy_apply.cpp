@@ -138,6 +138,13 @@ int deploy_apply(const ApplyPlan& plan, std::ostream& out, std::ostream& err) {
   e.rules = count_rules(plan.load);
   e.set_elements = count_elements(plan.load);
   if (plan.forced) e.note = "verification failures overridden with --force";
+  // The policy as compiled, kept beside the ruleset so a rollback or restore can check the
+  // ruleset against it again; and the previous table stored once when an entry already has it.
+  if (!h.record_policy_sources(e, plan.policy->files, error)) {
+    err << "zoneproof: cannot keep the policy in the history: " << error << "\n";
+    return kExitUsage;
+  }
+  h.link_previous(e, session->entries);
 
   // With --confirm, the rollback timer is armed before anything is recorded or loaded: from the
   // instant the kernel holds the new table, a detached process that no signal to this one reaches

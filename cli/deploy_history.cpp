@@ -2,24 +2,35 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include <fmt/core.h>
+
+#include "backends/nft_json.h"
+#include "cli/secure_file.h"
 
 namespace zp::cli {
 
 namespace {
 
-constexpr const char* kSchema = "zoneproof.history/1";
+constexpr const char* kSchema = "zoneproof.history/2";
+constexpr const char* kLegacySchema = "zoneproof.history/1";  // rulesets inline; read, then migrated
+
+// Upper bounds for what is read back: far above anything zoneproof writes (an entry is a few
+// hundred bytes, a 20k-rule ruleset about 10 MB), low enough that a planted giant is refused.
+constexpr size_t kMaxEntryBytes = 256u << 20;  // a legacy entry holds two rulesets
+constexpr size_t kMaxRulesetBytes = 256u << 20;
+constexpr size_t kMaxPolicyBytes = 64u << 20;
+constexpr size_t kMaxSmallBytes = 64u << 10;
 
 const std::pair<EntryStatus, const char*> kStatusNames[] = {
     {EntryStatus::Applying, "applying"},     {EntryStatus::Pending, "pending"},
@@ -38,30 +49,102 @@ std::optional<nlohmann::json> optional_doc(const nlohmann::json& j, const char* 
   return j.at(key);
 }
 
-// Entry numbers of the files in STATE/history ("00000042.json"), ascending.
-std::vector<uint64_t> entry_numbers(const std::string& dir) {
-  std::vector<uint64_t> out;
-  DIR* d = opendir((dir + "/history").c_str());
-  if (!d) return out;
-  while (dirent* e = readdir(d)) {
-    std::string name = e->d_name;
-    if (name.size() != 13 || name.substr(8) != ".json") continue;
-    if (!std::all_of(name.begin(), name.begin() + 8, [](char c) { return c >= '0' && c <= '9'; }))
-      continue;
-    out.push_back(std::stoull(name.substr(0, 8)));
+// The names in a directory (by descriptor; the descriptor stays open).
+std::vector<std::string> names_in(int dirfd) {
+  std::vector<std::string> out;
+  int copy = dup(dirfd);
+  if (copy < 0) return out;
+  DIR* d = fdopendir(copy);
+  if (!d) {
+    close(copy);
+    return out;
   }
+  while (dirent* e = readdir(d)) out.push_back(e->d_name);
   closedir(d);
+  return out;
+}
+
+bool is_entry_name(const std::string& name) {
+  return name.size() == 13 && name.substr(8) == ".json" &&
+         std::all_of(name.begin(), name.begin() + 8, [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Entry numbers of the files in STATE/history ("00000042.json"), ascending.
+std::vector<uint64_t> entry_numbers(int history_fd) {
+  std::vector<uint64_t> out;
+  for (const auto& name : names_in(history_fd))
+    if (is_entry_name(name)) out.push_back(std::stoull(name.substr(0, 8)));
   std::sort(out.begin(), out.end());
   return out;
 }
 
-bool read_text(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
+std::string entry_name(uint64_t seq) { return fmt::format("{:08d}.json", seq); }
+
+// "fnv1a64:0123456789abcdef" -> "0123456789abcdef"; "" for anything else (so a forged hash can
+// never name a path outside the store).
+std::string hash_hex(const std::string& hash) {
+  constexpr std::string_view kPrefix = "fnv1a64:";
+  if (hash.size() != kPrefix.size() + 16 || hash.compare(0, kPrefix.size(), kPrefix) != 0) return "";
+  std::string hex = hash.substr(kPrefix.size());
+  for (char c : hex)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return "";
+  return hex;
+}
+
+std::string bytes_hash(std::string_view bytes) {
+  // FNV-1a: a content identifier for the history, not a security measure (the state
+  // directory's permissions are: docs/deploy.md).
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return fmt::format("fnv1a64:{:016x}", h);
+}
+
+// A trusted subdirectory of the state directory, created (0700) when `create`.
+Fd subdir(const std::string& state_dir, const char* name, bool create, std::string& error) {
+  return open_trusted_dir(state_dir + "/" + name, TrustPolicy{static_cast<mode_t>(create ? 0700 : 0)}, error);
+}
+
+// Stores `bytes` as DIR/HEX.EXT unless it is there already. False with `error`.
+bool store_blob(const std::string& state_dir, const char* dir, const std::string& hash, const char* ext,
+                std::string_view bytes, std::string& error) {
+  Fd d = subdir(state_dir, dir, true, error);
+  if (!d) return false;
+  const std::string name = hash_hex(hash) + ext;
+  struct stat st {};
+  if (fstatat(d.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+      static_cast<size_t>(st.st_size) == bytes.size())
+    return true;  // content-addressed: the same name holds the same bytes
+  if (!write_file_atomically_at(d.get(), name, bytes, 0600, error)) {
+    error = fmt::format("{}/{}/{}", state_dir, dir, error.substr(std::string("cannot write ").size()));
+    error = "cannot write " + error;
+    return false;
+  }
   return true;
+}
+
+std::optional<std::string> load_blob(const std::string& state_dir, const char* dir, const std::string& hash,
+                                     const char* ext, size_t max, std::string& error) {
+  const std::string hex = hash_hex(hash);
+  if (hex.empty()) {
+    error = fmt::format("\"{}\" is not a content hash zoneproof writes", hash);
+    return std::nullopt;
+  }
+  Fd d = subdir(state_dir, dir, false, error);
+  if (!d) return std::nullopt;
+  const std::string path = fmt::format("{}/{}/{}{}", state_dir, dir, hex, ext);
+  auto bytes = read_regular_file_at(d.get(), hex + ext, max, error);
+  if (!bytes) {
+    error = fmt::format("{}: {}", path, error.substr(error.find(": ") + 2));
+    return std::nullopt;
+  }
+  if (bytes_hash(*bytes) != hash) {
+    error = fmt::format("{}: its content does not match its hash {} (truncated or edited)", path, hash);
+    return std::nullopt;
+  }
+  return bytes;
 }
 
 }  // namespace
@@ -92,15 +175,26 @@ nlohmann::json entry_json(const HistoryEntry& e) {
   j["confirm_deadline"] = e.confirm_deadline ? nlohmann::json(*e.confirm_deadline) : nlohmann::json();
   j["previous_state"] = e.previous_state;
   j["previous_errors"] = e.previous_errors;
-  j["previous"] = e.previous ? *e.previous : nlohmann::json();
-  j["applied"] = e.applied ? *e.applied : nlohmann::json();
+  j["previous_hash"] = e.previous ? content_hash(*e.previous) : e.previous_hash;
+  j["previous_seq"] = e.previous_seq ? nlohmann::json(*e.previous_seq) : nlohmann::json();
+  auto sources = [](const std::vector<HistoryEntry::PolicySource>& list) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& p : list) out.push_back({{"path", p.path}, {"hash", p.hash}});
+    return out;
+  };
+  j["policy_sources"] = sources(e.policy_sources);
+  j["previous_target"] = e.previous_target;
+  j["previous_forced"] = e.previous_forced;
+  j["previous_policy_sources"] = sources(e.previous_policy_sources);
+  j["migrated"] = e.migrated || e.legacy;
   return j;
 }
 
 HistoryEntry entry_from_json(const nlohmann::json& j) {
-  if (!j.is_object() || !j.contains("schema") || j.at("schema") != kSchema)
+  if (!j.is_object() || !j.contains("schema") || (j.at("schema") != kSchema && j.at("schema") != kLegacySchema))
     throw std::runtime_error(fmt::format("not a zoneproof history entry (schema {})", kSchema));
   HistoryEntry e;
+  e.legacy = j.at("schema") == kLegacySchema;
   try {
     e.seq = j.at("seq").get<uint64_t>();
     e.action = j.at("action").get<std::string>();
@@ -118,11 +212,34 @@ HistoryEntry entry_from_json(const nlohmann::json& j) {
     if (!j.at("confirm_deadline").is_null()) e.confirm_deadline = j.at("confirm_deadline").get<int64_t>();
     e.previous_state = j.at("previous_state").get<std::string>();
     e.previous_errors = j.at("previous_errors").get<std::vector<std::string>>();
+    if (e.legacy) {
+      e.previous = optional_doc(j, "previous");
+      e.applied = optional_doc(j, "applied");
+      if (e.previous) e.previous_hash = content_hash(*e.previous);
+    } else {
+      e.previous_hash = j.at("previous_hash").get<std::string>();
+      if (!j.at("previous_seq").is_null()) e.previous_seq = j.at("previous_seq").get<uint64_t>();
+      auto sources = [](const nlohmann::json& list) {
+        std::vector<HistoryEntry::PolicySource> out;
+        for (const auto& p : list) {
+          out.push_back({p.at("path").get<std::string>(), p.at("hash").get<std::string>()});
+          if (hash_hex(out.back().hash).empty()) throw std::runtime_error("a policy source without a valid hash");
+        }
+        return out;
+      };
+      e.policy_sources = sources(j.at("policy_sources"));
+      e.previous_target = j.at("previous_target").get<std::string>();
+      e.previous_forced = j.at("previous_forced").get<bool>();
+      e.previous_policy_sources = sources(j.at("previous_policy_sources"));
+      e.migrated = j.at("migrated").get<bool>();
+    }
   } catch (const nlohmann::json::exception& ex) {
     throw std::runtime_error(ex.what());
   }
-  e.previous = optional_doc(j, "previous");
-  e.applied = optional_doc(j, "applied");
+  if (e.previous_state == "saved" && hash_hex(e.previous_hash).empty())
+    throw std::runtime_error("previous_state is \"saved\" but previous_hash names no stored ruleset");
+  if (e.action == "apply" && hash_hex(e.hash).empty())
+    throw std::runtime_error("an apply without the hash of the ruleset it applied");
   return e;
 }
 
@@ -142,89 +259,189 @@ std::string entry_summary(const HistoryEntry& e) {
   return fmt::format("#{} {} {} [{}]", e.seq, utc_time(e.time), what, to_string(e.status));
 }
 
-std::string content_hash(const nlohmann::json& document) {
-  // FNV-1a: a content identifier for the history, not a security measure.
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : document.dump()) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return fmt::format("fnv1a64:{:016x}", h);
-}
+std::string content_hash(const nlohmann::json& document) { return bytes_hash(document.dump()); }
 
-std::string History::entry_path(uint64_t seq) const {
-  return fmt::format("{}/history/{:08d}.json", dir_, seq);
-}
+std::string History::entry_path(uint64_t seq) const { return dir_ + "/history/" + entry_name(seq); }
 
-bool History::load(std::vector<HistoryEntry>& out, std::string& error) const {
+bool History::load(std::vector<HistoryEntry>& out, std::string& error, std::vector<std::string>* skipped) const {
   out.clear();
-  for (uint64_t seq : entry_numbers(dir_)) {
+  auto missing = [&] { return error.size() > 15 && error.compare(error.size() - 15, 15, " does not exist") == 0; };
+  Fd top = open_trusted_dir(dir_, TrustPolicy{0}, error);
+  Fd hist;
+  if (top) hist = subdir(dir_, "history", false, error);
+  if (!hist) {
+    if (missing()) {  // no history yet
+      error.clear();
+      return true;
+    }
+    error = "state directory: " + error;
+    return false;
+  }
+  for (uint64_t seq : entry_numbers(hist.get())) {
     const std::string path = entry_path(seq);
-    std::string text;
-    if (!read_text(path, text)) {
-      error = fmt::format("cannot read {}: {}", path, std::strerror(errno));
-      return false;
-    }
+    std::string why;
+    auto text = read_regular_file_at(hist.get(), entry_name(seq), kMaxEntryBytes, why);
     try {
-      out.push_back(entry_from_json(nlohmann::json::parse(text)));
+      if (!text) throw std::runtime_error(why.substr(why.find(": ") + 2));
+      HistoryEntry e = entry_from_json(nlohmann::json::parse(*text));
+      if (e.seq != seq) throw std::runtime_error(fmt::format("it says it is entry #{}", e.seq));
+      out.push_back(std::move(e));
     } catch (const std::exception& ex) {
-      error = fmt::format("{}: {}", path, ex.what());
-      return false;
+      if (skipped) skipped->push_back(fmt::format("{}: {}", path, ex.what()));
     }
+  }
+  return true;
+}
+
+std::optional<nlohmann::json> History::load_ruleset(const std::string& hash, std::string& error) const {
+  auto bytes = load_blob(dir_, "rulesets", hash, ".json", kMaxRulesetBytes, error);
+  if (!bytes) return std::nullopt;
+  try {
+    return nlohmann::json::parse(*bytes);
+  } catch (const std::exception& ex) {
+    error = fmt::format("{}/rulesets/{}.json: {}", dir_, hash_hex(hash), ex.what());
+    return std::nullopt;
+  }
+}
+
+bool History::load_rulesets(HistoryEntry& e, std::string& error) const {
+  if (e.previous_state == "saved" && !e.previous) {
+    e.previous = load_ruleset(e.previous_hash, error);
+    if (!e.previous) return false;
+  }
+  if (e.action == "apply" && !e.applied) {
+    e.applied = load_ruleset(e.hash, error);
+    if (!e.applied) return false;
+  }
+  return true;
+}
+
+std::optional<std::string> History::load_policy_source(const std::string& hash, std::string& error) const {
+  return load_blob(dir_, "policies", hash, ".yaml", kMaxPolicyBytes, error);
+}
+
+bool History::record_policy_sources(HistoryEntry& e, const std::vector<std::string>& files,
+                                    std::string& error) const {
+  e.policy_sources.clear();
+  char cwd[PATH_MAX];
+  const std::string here = getcwd(cwd, sizeof cwd) ? cwd : "/";
+  for (const auto& file : files) {
+    const std::string f = !file.empty() && file[0] == '/' ? file : here + "/" + file;
+    auto text = read_regular_file(f, kMaxPolicyBytes, error);
+    if (!text) return false;
+    const std::string hash = bytes_hash(*text);
+    if (!store_blob(dir_, "policies", hash, ".yaml", *text, error)) return false;
+    e.policy_sources.push_back({f, hash});
+  }
+  return true;
+}
+
+void History::link_previous(HistoryEntry& e, const std::vector<HistoryEntry>& entries) const {
+  if (!e.previous) return;
+  std::string error;
+  ir::Ruleset live = backends::from_nft_json(*e.previous, error);
+  if (!error.empty()) return;
+  const ir::Ruleset want = backends::normalize_for_compare(live);
+  // Newest first: the table in force is most likely the one the newest entry loaded.
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    if (it->action != "apply" || it->seq >= e.seq || it->table != e.table) continue;
+    auto doc = it->applied ? it->applied : load_ruleset(it->hash, error);
+    if (!doc) continue;
+    ir::Ruleset rs = backends::from_nft_json(*doc, error);
+    if (!error.empty()) {
+      error.clear();
+      continue;
+    }
+    rs.table.name = live.table.name;
+    if (backends::normalize_for_compare(rs) == want) {
+      e.previous = std::move(doc);
+      e.previous_seq = it->seq;
+      e.previous_target = it->target;
+      e.previous_forced = it->forced;
+      e.previous_policy_sources = it->policy_sources;
+      return;
+    }
+  }
+}
+
+bool History::migrate(std::vector<HistoryEntry>& entries, std::string& error) const {
+  for (auto& e : entries) {
+    if (!e.legacy) continue;
+    if (!e.previous_seq) link_previous(e, entries);
+    if (!save(e, error)) return false;
+    e.legacy = false;
+    e.migrated = true;
   }
   return true;
 }
 
 uint64_t History::next_seq() const {
-  auto seqs = entry_numbers(dir_);
+  std::string error;
+  Fd hist = subdir(dir_, "history", false, error);
+  if (!hist) return 1;
+  auto seqs = entry_numbers(hist.get());
   return seqs.empty() ? 1 : seqs.back() + 1;
 }
 
 bool History::save(const HistoryEntry& e, std::string& error) const {
-  return write_atomically(entry_path(e.seq), entry_json(e).dump(1) + "\n", error);
-}
-
-void History::prune(size_t keep) const {
-  auto seqs = entry_numbers(dir_);
-  auto pending = load_pending(dir_);
-  for (size_t i = 0; i + keep < seqs.size(); ++i)
-    if (!pending || pending->seq != seqs[i]) std::remove(entry_path(seqs[i]).c_str());
-}
-
-bool write_atomically(const std::string& path, const std::string& text, std::string& error) {
-  const std::string tmp = path + ".tmp";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    error = fmt::format("cannot write {}: {}", tmp, std::strerror(errno));
+  if (e.previous && !store_blob(dir_, "rulesets", content_hash(*e.previous), ".json", e.previous->dump(), error))
     return false;
-  }
-  size_t at = 0;
-  while (at < text.size()) {
-    ssize_t n = write(fd, text.data() + at, text.size() - at);
-    if (n <= 0) {
-      error = fmt::format("cannot write {}: {}", tmp, std::strerror(errno));
-      close(fd);
-      std::remove(tmp.c_str());
-      return false;
-    }
-    at += static_cast<size_t>(n);
-  }
-  // fsync before rename: after a power loss the file is either the old one or complete.
-  bool ok = fsync(fd) == 0;
-  close(fd);
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    error = fmt::format("cannot write {}: {}", path, std::strerror(errno));
-    std::remove(tmp.c_str());
+  if (e.applied && !store_blob(dir_, "rulesets", content_hash(*e.applied), ".json", e.applied->dump(), error))
+    return false;
+  Fd hist = subdir(dir_, "history", true, error);
+  if (!hist) return false;
+  if (!write_file_atomically_at(hist.get(), entry_name(e.seq), entry_json(e).dump(1) + "\n", 0600, error)) {
+    error = fmt::format("cannot write {}: {}", entry_path(e.seq), error.substr(error.find(": ") + 2));
     return false;
   }
   return true;
 }
 
+void History::prune(size_t keep) const {
+  std::string error;
+  Fd hist = subdir(dir_, "history", false, error);
+  if (!hist) return;
+  auto seqs = entry_numbers(hist.get());
+  auto pending = load_pending(dir_);
+  for (size_t i = 0; i + keep < seqs.size(); ++i)
+    if (!pending || pending->seq != seqs[i]) unlinkat(hist.get(), entry_name(seqs[i]).c_str(), 0);
+  // Then every stored file no remaining entry names. An entry that cannot be read keeps
+  // everything: what it names is unknown.
+  std::vector<HistoryEntry> entries;
+  std::vector<std::string> skipped;
+  if (!load(entries, error, &skipped) || !skipped.empty()) return;
+  std::vector<std::string> rulesets, policies;
+  for (const auto& e : entries) {
+    rulesets.push_back(hash_hex(e.hash) + ".json");
+    rulesets.push_back(hash_hex(e.previous_hash) + ".json");
+    for (const auto& p : e.policy_sources) policies.push_back(hash_hex(p.hash) + ".yaml");
+    for (const auto& p : e.previous_policy_sources) policies.push_back(hash_hex(p.hash) + ".yaml");
+  }
+  auto sweep = [&](const char* dir, const std::vector<std::string>& keep_names, const char* ext) {
+    Fd d = subdir(dir_, dir, false, error);
+    if (!d) return;
+    for (const auto& name : names_in(d.get())) {
+      const bool ours = name.size() == 16 + std::strlen(ext) && name.compare(16, std::string::npos, ext) == 0;
+      if (ours && std::find(keep_names.begin(), keep_names.end(), name) == keep_names.end())
+        unlinkat(d.get(), name.c_str(), 0);
+    }
+  };
+  sweep("rulesets", rulesets, ".json");
+  sweep("policies", policies, ".yaml");
+}
+
+bool write_atomically(const std::string& path, const std::string& text, std::string& error) {
+  return write_file_atomically(path, text, 0600, error);
+}
+
 std::optional<Pending> load_pending(const std::string& state_dir) {
-  std::string text;
-  if (!read_text(state_dir + "/pending.json", text)) return std::nullopt;
+  std::string error;
+  Fd dir = open_trusted_dir(state_dir, TrustPolicy{0}, error);
+  if (!dir) return std::nullopt;
+  auto text = read_regular_file_at(dir.get(), "pending.json", kMaxSmallBytes, error);
+  if (!text) return std::nullopt;
   try {
-    auto j = nlohmann::json::parse(text);
+    auto j = nlohmann::json::parse(*text);
     Pending p;
     p.seq = j.at("seq").get<uint64_t>();
     p.deadline = j.at("deadline").get<int64_t>();
@@ -238,9 +455,19 @@ std::optional<Pending> load_pending(const std::string& state_dir) {
 bool save_pending(const std::string& state_dir, const Pending& p, std::string& error) {
   nlohmann::json j{{"seq", p.seq}, {"deadline", p.deadline}, {"deadline_utc", utc_time(p.deadline)},
                    {"timer_pid", p.timer_pid}};
-  return write_atomically(state_dir + "/pending.json", j.dump(1) + "\n", error);
+  Fd dir = open_trusted_dir(state_dir, TrustPolicy{0}, error);
+  if (!dir) return false;
+  if (!write_file_atomically_at(dir.get(), "pending.json", j.dump(1) + "\n", 0600, error)) {
+    error = fmt::format("cannot write {}/pending.json: {}", state_dir, error.substr(error.find(": ") + 2));
+    return false;
+  }
+  return true;
 }
 
-void remove_pending(const std::string& state_dir) { std::remove((state_dir + "/pending.json").c_str()); }
+void remove_pending(const std::string& state_dir) {
+  std::string error;
+  Fd dir = open_trusted_dir(state_dir, TrustPolicy{0}, error);
+  if (dir) unlinkat(dir.get(), "pending.json", 0);
+}
 
 }  // namespace zp::cli

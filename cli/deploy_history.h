@@ -1,15 +1,25 @@
 // The deploy history under the state directory (docs/deploy.md):
 //
-//   STATE/lock                 the flock every deploy command holds (deploy_lock.h)
-//   STATE/history/NNNNNNNN.json one file per apply or remove, numbered in order
-//   STATE/pending.json         the apply waiting for `zoneproof confirm`, and its timer
-//   STATE/timer.log            what detached rollback timers did
+//   STATE/lock                  the flock every deploy command holds (deploy_lock.h)
+//   STATE/history/NNNNNNNN.json one small file per apply or remove, numbered in order: the index
+//                               every command reads (no rulesets in it)
+//   STATE/rulesets/HEX.json     each ruleset once, as compact nft JSON, named by its content hash
+//   STATE/policies/HEX.yaml     each policy source file an apply compiled, named by its hash
+//   STATE/pending.json          the apply waiting for `zoneproof confirm`, and its timer
+//   STATE/timer.log             what detached rollback timers did
 //
-// Each entry records one change of zoneproof's table: the table as it was before (as nft JSON,
-// read back from the kernel; null when the table did not exist) and what was loaded (null for a
-// remove). Rolling back undoes the newest entry not yet undone by loading its `previous`; the
-// boot-time restore loads the `applied` ruleset of the newest confirmed entry. Files are written
-// to a temporary name and renamed, so a crash leaves either the old or the new file.
+// Each entry records one change of zoneproof's table: the table as it was before (read back
+// from the kernel; none when the table did not exist) and what was loaded (none for a remove),
+// both by hash. When the table an apply replaces is the one an earlier entry loaded, `previous`
+// is that entry's `applied` file (and `previous_seq` says which entry), so a ruleset is stored
+// once however many entries name it. Rolling back undoes the newest entry not yet undone by
+// loading its `previous`; the boot-time restore loads the `applied` ruleset of the newest
+// confirmed entry. Only that one ruleset file is read: entries carry hashes, and rulesets are
+// read on demand (History::load_ruleset). Every file is written to a fresh temporary name and
+// renamed (secure_file.h), so a crash leaves either the old or the new file.
+//
+// Entries of the previous release (schema zoneproof.history/1, rulesets inside the entry) are
+// read as they are and rewritten in this layout by the next deploy command that takes the lock.
 #pragma once
 
 #include <cstdint>
@@ -47,8 +57,26 @@ struct HistoryEntry {
   // rules zoneproof cannot read (listed in previous_errors) and could not be saved.
   std::string previous_state = "none";
   std::vector<std::string> previous_errors;
+  // The rulesets themselves: set by apply and remove before saving, and by load_rulesets();
+  // History::load leaves them empty (they are read on demand, by hash).
   std::optional<nlohmann::json> previous;
   std::optional<nlohmann::json> applied;
+  std::string previous_hash;              // of `previous` ("" when previous_state is not "saved")
+  std::optional<uint64_t> previous_seq;   // the entry whose `applied` ruleset `previous` is
+  // The policy files the applied ruleset was compiled from (the top-level file and its
+  // includes, in load order), as they were when it was applied: path and content hash.
+  struct PolicySource {
+    std::string path;
+    std::string hash;
+  };
+  std::vector<PolicySource> policy_sources;
+  // Where `previous` came from when it is an earlier entry's ruleset (previous_seq): that
+  // entry's target, --force and policy sources, kept here because that entry is pruned first.
+  std::string previous_target;
+  bool previous_forced = false;
+  std::vector<PolicySource> previous_policy_sources;
+  bool legacy = false;    // read from a zoneproof.history/1 file (rulesets inline, no sources)
+  bool migrated = false;  // written by the previous release: no policy sources were kept
   size_t rules = 0;
   size_t set_elements = 0;
   std::optional<int64_t> confirm_deadline;  // unix seconds, for --confirm
@@ -70,13 +98,34 @@ class History {
  public:
   explicit History(std::string state_dir) : dir_(std::move(state_dir)) {}
 
-  // Every entry, oldest first. False (with `error`) when an entry cannot be read.
-  bool load(std::vector<HistoryEntry>& out, std::string& error) const;
+  // Every entry that can be read, oldest first, without their rulesets. An entry that cannot
+  // be read (truncated, edited, not an entry) is skipped and described in `skipped` ("PATH:
+  // why"), never a reason to refuse the others. False (with `error`) only when the state
+  // directory itself cannot be used (refused by its permissions, or unreadable).
+  bool load(std::vector<HistoryEntry>& out, std::string& error,
+            std::vector<std::string>* skipped = nullptr) const;
+  // The ruleset stored under `hash`, checked against its hash (a truncated or edited file is
+  // an error, never loaded). nullopt with `error`.
+  std::optional<nlohmann::json> load_ruleset(const std::string& hash, std::string& error) const;
+  // Fills e.previous and e.applied from their files. False with `error`.
+  bool load_rulesets(HistoryEntry& e, std::string& error) const;
+  // The policy source stored under `hash`, checked against it.
+  std::optional<std::string> load_policy_source(const std::string& hash, std::string& error) const;
+  // Stores the policy files (paths as the policy lists them) in e.policy_sources.
+  bool record_policy_sources(HistoryEntry& e, const std::vector<std::string>& files, std::string& error) const;
+  // When e.previous is, by meaning, the ruleset an earlier entry of `entries` applied, makes it
+  // that very document (one file on disk) and sets e.previous_seq.
+  void link_previous(HistoryEntry& e, const std::vector<HistoryEntry>& entries) const;
+  // Rewrites entries read in the previous release's format (HistoryEntry::legacy) in this one.
+  // Needs the lock. False with `error` on the first that cannot be written.
+  bool migrate(std::vector<HistoryEntry>& entries, std::string& error) const;
   // The number the next entry gets.
   uint64_t next_seq() const;
-  // Writes the entry atomically (temporary file, fsync, rename). False with `error`.
+  // Writes the entry atomically (temporary file, fsync, rename), and the rulesets it holds in
+  // memory that are not stored yet. False with `error`.
   bool save(const HistoryEntry& e, std::string& error) const;
-  // Deletes the oldest entries beyond `keep` (never a pending one).
+  // Deletes the oldest entries beyond `keep` (never a pending one), then the ruleset and policy
+  // files no remaining entry names.
   void prune(size_t keep) const;
 
   const std::string& dir() const { return dir_; }
@@ -97,7 +146,8 @@ std::optional<Pending> load_pending(const std::string& state_dir);
 bool save_pending(const std::string& state_dir, const Pending& p, std::string& error);
 void remove_pending(const std::string& state_dir);
 
-// Writes `text` to `path` through a temporary file, fsync and rename. False with `error`.
+// Writes `text` to `path` (mode 0600) through a fresh temporary file, fsync and rename, never
+// following a symlink. False with `error`.
 bool write_atomically(const std::string& path, const std::string& text, std::string& error);
 
 }  // namespace zp::cli

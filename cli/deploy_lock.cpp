@@ -14,6 +14,8 @@
 
 #include <fmt/core.h>
 
+#include "cli/secure_file.h"
+
 namespace zp::cli {
 
 namespace {
@@ -27,38 +29,35 @@ std::string read_holder(int fd) {
   return "zoneproof process " + pid;
 }
 
-std::string make_dir(const std::string& path) {
-  if (mkdir(path.c_str(), 0700) == 0 || errno == EEXIST) {
-    struct stat st {};
-    if (stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-      return fmt::format("{} exists and is not a directory", path);
-    return "";
-  }
-  return fmt::format("cannot create {}: {}", path, std::strerror(errno));
-}
-
 }  // namespace
 
 std::string ensure_state_dir(const std::string& state_dir) {
   if (state_dir.empty()) return "the state directory is empty";
-  // Create missing parents too (e.g. a fresh /var/lib/zoneproof or a nested test directory).
-  for (size_t at = 1; at < state_dir.size(); ++at) {
-    if (state_dir[at] != '/') continue;
-    std::string parent = state_dir.substr(0, at);
-    if (mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST)
-      return fmt::format("cannot create {}: {}", parent, std::strerror(errno));
-  }
-  if (auto e = make_dir(state_dir); !e.empty()) return e;
-  return make_dir(state_dir + "/history");
+  // Missing parents are created 0755, the directory itself 0700; an existing chain must be
+  // writable by root (or us) alone, or a planted symlink would make root write anywhere.
+  std::string error;
+  Fd dir = open_trusted_dir(state_dir, TrustPolicy{0700}, error);
+  if (!dir) return error;
+  if (mkdirat(dir.get(), "history", 0700) != 0 && errno != EEXIST)
+    return fmt::format("cannot create {}/history: {}", state_dir, std::strerror(errno));
+  Fd history = open_trusted_dir(state_dir + "/history", TrustPolicy{0}, error);
+  return history ? std::string() : error;
 }
 
 StateLock::StateLock(const std::string& state_dir, double timeout_seconds) {
   const std::string path = state_dir + "/lock";
-  // O_CLOEXEC: the detached rollback timer is exec'd from this process and must not inherit
-  // (and so keep holding) the lock.
-  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  Fd dir = open_trusted_dir(state_dir, TrustPolicy{0}, error_);
+  if (!dir) {
+    error_ = "state directory: " + error_;
+    return;
+  }
+  // Never through a symlink or hard link (it is truncated below), and O_CLOEXEC (in
+  // open_regular_at): the detached rollback timer is exec'd from this process and must not
+  // inherit (and so keep holding) the lock.
+  std::string error;
+  int fd = open_regular_at(dir.get(), "lock", O_RDWR | O_CREAT, 0600, error);
   if (fd < 0) {
-    error_ = fmt::format("cannot open the lock {}: {}", path, std::strerror(errno));
+    error_ = fmt::format("cannot open the lock {}: {}", path, error.substr(error.find(": ") + 2));
     return;
   }
   using Clock = std::chrono::steady_clock;

@@ -25,8 +25,11 @@ class StateLock {
   std::string error_;
 };
 
-// Creates the state directory (mode 0700) and its history folder if missing. Returns an empty
-// string, or what went wrong.
+// Creates the state directory (mode 0700) and its history folder if missing, and refuses one
+// that anyone but root (or the running user) could change: the directory, its history folder or
+// any parent not owned by root (or us), or writable by group or others (a root-owned sticky
+// parent like /tmp excepted; see open_trusted_dir in secure_file.h). Returns an empty string, or
+// what went wrong. StateLock checks the same before it opens STATE/lock.
 std::string ensure_state_dir(const std::string& state_dir);
 
 }  // namespace zp::cli

@@ -8,6 +8,7 @@
 #include "cli/app.h"
 #include "cli/deploy_kernel.h"
 #include "cli/deploy_timer.h"
+#include "cli/deploy_saved.h"
 
 namespace zp::cli {
 
@@ -95,8 +96,12 @@ int undo_entry(const History& h, HistoryEntry& e, const std::string& reason, std
   else if (e.previous_state == "unreadable")
     out << fmt::format("the table inet {} that #{} replaced held rules zoneproof cannot read, so "
                        "it was not saved: removing the table instead\n", e.table, e.seq);
-  int rc = install_saved(e.table, e.previous_state == "saved" ? e.previous : std::nullopt,
-                         "rollback", out, err);
+  std::optional<nlohmann::json> previous;
+  if (e.previous_state == "saved") {
+    previous = checked_saved_table(h, e, SavedRole::Previous, err);
+    if (!previous) return kExitFinding;
+  }
+  int rc = install_saved(e.table, previous, "rollback", out, err);
   if (rc != kExitOk) return rc;
   e.status = EntryStatus::RolledBack;
   e.note = fmt::format("{} (at {})", reason, utc_time(static_cast<int64_t>(std::time(nullptr))));

@@ -31,13 +31,22 @@ std::optional<DeploySession> open_session(const std::string& state_dir, double l
   }
   s.history = History(s.dir);
   std::string error;
-  if (!s.history.load(s.entries, error)) {
+  std::vector<std::string> skipped;
+  if (!s.history.load(s.entries, error, &skipped)) {
     std::cerr << "zoneproof: " << error << "\n";
     return std::nullopt;
   }
+  report_skipped(skipped, std::cerr);
+  // Entries of the previous release are rewritten once, in the layout that reads fast.
+  if (!s.history.migrate(s.entries, error)) std::cerr << "zoneproof: warning: " << error << "\n";
   s.settled = settle_interrupted(s.history, s.entries, std::cerr);
   exit_code = kExitOk;
   return s;
+}
+
+void report_skipped(const std::vector<std::string>& skipped, std::ostream& err) {
+  for (const auto& s : skipped)
+    err << "zoneproof: warning: skipping a damaged history entry: " << s << "\n";
 }
 
 std::optional<std::string> pending_refusal(const std::string& dir) {

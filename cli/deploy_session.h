@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ struct DeploySession {
 // `command` names it in the privilege error.
 std::optional<DeploySession> open_session(const std::string& state_dir, double lock_timeout,
                                           const std::string& command, int& exit_code);
+
+// Warns about each history entry that could not be read (History::load's `skipped`).
+void report_skipped(const std::vector<std::string>& skipped, std::ostream& err);
 
 // The refusal printed when an apply is waiting for confirmation; nullopt when none is.
 std::optional<std::string> pending_refusal(const std::string& dir);

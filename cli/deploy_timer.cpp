@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,7 +41,13 @@ std::string self_exe() {
 [[noreturn]] void exec_timer(const std::string& exe, char* const* argv, const std::string& log, int report_fd) {
   signal(SIGHUP, SIG_IGN);
   int devnull = open("/dev/null", O_RDONLY);
-  int logfd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+  // Never through a planted symlink, FIFO or hard link (secure_file.h's rules).
+  int logfd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK, 0600);
+  struct stat st {};
+  if (logfd >= 0 && (fstat(logfd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink > 1)) {
+    close(logfd);
+    logfd = open("/dev/null", O_WRONLY);  // never the caller's terminal or pipe
+  }
   if (devnull >= 0) dup2(devnull, 0);
   if (logfd >= 0) {
     dup2(logfd, 1);

@@ -28,16 +28,22 @@ TEST(DeployFiles, HistoryEntriesRoundTripThroughJson) {
   EXPECT_EQ(cli::entry_json(back), j);
 }
 
-TEST(DeployFiles, ADamagedEntryIsReportedByFileName) {
+// A damaged entry is skipped and named; it never hides the others.
+TEST(DeployFiles, ADamagedEntryIsReportedByFileNameAndSkipped) {
   TempDir state;
-  ASSERT_EQ(run_shell("mkdir -p " + state.path() + "/history && echo '{\"schema\": 1}' > " + state.path() +
+  ASSERT_EQ(run_shell("mkdir -m 700 -p " + state.path() + "/history && echo '{\"schema\": 1}' > " + state.path() +
                       "/history/00000001.json").status, 0);
   std::vector<cli::HistoryEntry> out;
+  std::vector<std::string> skipped;
   std::string error;
-  EXPECT_FALSE(cli::History(state.path()).load(out, error));
-  EXPECT_NE(error.find(state.path() + "/history/00000001.json: not a zoneproof history entry"), std::string::npos) << error;
+  EXPECT_TRUE(cli::History(state.path()).load(out, error, &skipped)) << error;
+  EXPECT_TRUE(out.empty());
+  ASSERT_EQ(skipped.size(), 1u);
+  EXPECT_NE(skipped[0].find(state.path() + "/history/00000001.json: not a zoneproof history entry"), std::string::npos)
+      << skipped[0];
   auto r = zp_state("history", "", state.path());
-  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("skipping a damaged history entry"), std::string::npos) << r.output;
 }
 
 // The boot unit re-applies after Debian's nftables.service (whose `flush ruleset` would otherwise
