@@ -129,7 +129,12 @@ int settle_stuck(const History& h, HistoryEntry& e, std::ostream& out, std::ostr
     err << "zoneproof: " << privilege_message("rollback") << "\n";
     return kExitUsage;
   }
-  if (!holds_previous(e, live)) return undo_entry(h, e, why, out, err);
+  // History::load reads the index only: the saved table is read here, on demand. One that cannot
+  // be read cannot be shown to be in force, so the entry is undone (undo_entry checks it again).
+  HistoryEntry with_tables = e;
+  std::string read_error;
+  if (e.previous_state == "saved" && !h.load_rulesets(with_tables, read_error)) with_tables.previous.reset();
+  if (!holds_previous(with_tables, live)) return undo_entry(h, e, why, out, err);
   e.status = EntryStatus::Failed;
   e.note = fmt::format("{}; the kernel still held the table from before it: nothing changed (at {})",
                        why, utc_time(static_cast<int64_t>(std::time(nullptr))));
