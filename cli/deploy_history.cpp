@@ -342,23 +342,40 @@ void History::link_previous(HistoryEntry& e, const std::vector<HistoryEntry>& en
   ir::Ruleset live = backends::from_nft_json(*e.previous, error);
   if (!error.empty()) return;
   const ir::Ruleset want = backends::normalize_for_compare(live);
+  // The stored ruleset `hash` (or `doc` when already read), when it is the table in force.
+  auto same = [&](const std::optional<nlohmann::json>& doc, const std::string& hash) -> std::optional<nlohmann::json> {
+    std::string err;
+    auto d = doc ? doc : load_ruleset(hash, err);
+    if (!d) return std::nullopt;
+    ir::Ruleset rs = backends::from_nft_json(*d, err);
+    if (!err.empty()) return std::nullopt;
+    rs.table.name = live.table.name;
+    if (backends::normalize_for_compare(rs) == want) return d;
+    return std::nullopt;
+  };
   // Newest first: the table in force is most likely the one the newest entry loaded.
   for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
     if (it->action != "apply" || it->seq >= e.seq || it->table != e.table) continue;
-    auto doc = it->applied ? it->applied : load_ruleset(it->hash, error);
-    if (!doc) continue;
-    ir::Ruleset rs = backends::from_nft_json(*doc, error);
-    if (!error.empty()) {
-      error.clear();
-      continue;
-    }
-    rs.table.name = live.table.name;
-    if (backends::normalize_for_compare(rs) == want) {
+    if (auto doc = same(it->applied, it->hash)) {
       e.previous = std::move(doc);
       e.previous_seq = it->seq;
       e.previous_target = it->target;
       e.previous_forced = it->forced;
       e.previous_policy_sources = it->policy_sources;
+      return;
+    }
+  }
+  // The entry that applied it may have been pruned while its table is still the one in force
+  // (applies that were rolled back put it back each time): an entry whose own previous table is
+  // the same carries its provenance, which is inherited.
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    if (it->seq >= e.seq || it->table != e.table || it->previous_policy_sources.empty()) continue;
+    if (auto doc = same(it->previous, it->previous_hash)) {
+      e.previous = std::move(doc);
+      e.previous_seq = it->previous_seq;
+      e.previous_target = it->previous_target;
+      e.previous_forced = it->previous_forced;
+      e.previous_policy_sources = it->previous_policy_sources;
       return;
     }
   }
