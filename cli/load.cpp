@@ -1,5 +1,6 @@
 #include "cli/load.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,7 +13,7 @@
 #include <fmt/core.h>
 
 #include "cli/app.h"
-#include "cli/atomic_write.h"
+#include "cli/secure_file.h"
 #include "compiler/compiler.h"
 #include "compiler/error_codes.h"
 
@@ -90,8 +91,12 @@ bool write_output(const std::string& path, const std::string& text) {
     std::cout.flush();
     return true;
   }
-  if (auto why = write_file_atomically(path, text)) {
-    std::cerr << fmt::format("zoneproof: cannot write '{}': {}\n", path, *why);
+  // Mode 0666 less the umask, as a plain creat() would give the file.
+  const mode_t mask = umask(0);
+  umask(mask);
+  std::string error;
+  if (!write_file_atomically(path, text, 0666 & ~mask, error)) {
+    std::cerr << "zoneproof: " << error << "\n";
     return false;
   }
   return true;
