@@ -8,42 +8,16 @@
 #include <gtest/gtest.h>
 
 #include "tests/cli/cli_run.h"
+#include "tests/cli/scratch_dir.h"
 
 namespace zp::testing {
 namespace {
 
 namespace fs = std::filesystem;
 
-const char* kGood = R"(zones:
-  internet: { addresses: [0.0.0.0/0, "::/0"], trust: untrusted }
-  web: { addresses: [192.0.2.0/24] }
-rules:
-  - { name: www, from: internet, to: web, allow: https }
-targets:
-  gw: { kind: gateway, interfaces: { eth0: internet, eth1: web } }
-)";
+const char* kGood = kSmallGatewayPolicy;
 
-class Input : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/zp-input-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string write(const std::string& rel, const std::string& text) {
-    fs::path p = dir_ / rel;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << text;
-    return p.string();
-  }
-  std::string path(const std::string& rel) const { return (dir_ / rel).string(); }
-  static std::string slurp(const std::string& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-  fs::path dir_;
-};
+using Input = ScratchDirTest;
 
 // Item 4: check opened the file before looking at its type and blocked on a FIFO forever.
 TEST_F(Input, FifoIsRefusedNotWaitedOn) {

@@ -10,37 +10,16 @@
 #include <gtest/gtest.h>
 
 #include "tests/cli/cli_run.h"
+#include "tests/cli/scratch_dir.h"
 
 namespace zp::testing {
 namespace {
 
 namespace fs = std::filesystem;
 
-const char* kGood = R"(zones:
-  internet: { addresses: [0.0.0.0/0, "::/0"], trust: untrusted }
-  web: { addresses: [192.0.2.0/24] }
-rules:
-  - { name: www, from: internet, to: web, allow: https }
-targets:
-  gw: { kind: gateway, interfaces: { eth0: internet, eth1: web } }
-)";
+const char* kGood = kSmallGatewayPolicy;
 
-class Numeric : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/zp-numeric-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string write(const std::string& rel, const std::string& text) {
-    fs::path p = dir_ / rel;
-    std::ofstream(p, std::ios::binary) << text;
-    return p.string();
-  }
-  std::string path(const std::string& rel) const { return (dir_ / rel).string(); }
-  fs::path dir_;
-};
+using Numeric = ScratchDirTest;
 
 // Item 6: numeric options are range-checked on every command; 0 for --rlimit means no limit.
 TEST_F(Numeric, NumericOptionsAreRangeChecked) {

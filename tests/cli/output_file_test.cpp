@@ -9,41 +9,16 @@
 #include <gtest/gtest.h>
 
 #include "tests/cli/cli_run.h"
+#include "tests/cli/scratch_dir.h"
 
 namespace zp::testing {
 namespace {
 
 namespace fs = std::filesystem;
 
-const char* kGood = R"(zones:
-  internet: { addresses: [0.0.0.0/0, "::/0"], trust: untrusted }
-  web: { addresses: [192.0.2.0/24] }
-rules:
-  - { name: www, from: internet, to: web, allow: https }
-targets:
-  gw: { kind: gateway, interfaces: { eth0: internet, eth1: web } }
-)";
+const char* kGood = kSmallGatewayPolicy;
 
-class Output : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/zp-output-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string write(const std::string& rel, const std::string& text) {
-    fs::path p = dir_ / rel;
-    std::ofstream(p, std::ios::binary) << text;
-    return p.string();
-  }
-  std::string path(const std::string& rel) const { return (dir_ / rel).string(); }
-  static std::string slurp(const std::string& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-  fs::path dir_;
-};
+using Output = ScratchDirTest;
 
 // Item 3: -o wrote FILE.zp-tmp, a predictable name, and followed a symlink planted there.
 TEST_F(Output, OutputNeverFollowsAPlantedSymlink) {
