@@ -52,7 +52,8 @@ void check_gateway(const policy::Policy& p, const policy::Target& g, const std::
     std::vector<std::string> blocked;
     std::vector<Related> where;
     bool sends = false;
-    for (const auto& [ifname, loc] : zone.interfaces) {
+    for (const auto& bound : zone.interfaces) {
+      const std::string& ifname = bound.first;  // a plain reference: clang 14 cannot capture a structured binding
       auto it = std::find_if(g.interfaces.begin(), g.interfaces.end(),
                              [&](const policy::InterfaceBinding& b) { return b.interface == ifname; });
       if (it == g.interfaces.end()) {  // not bound: never checked for spoofing
