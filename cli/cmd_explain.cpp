@@ -24,7 +24,7 @@ struct ExplainOptions {
 };
 
 // One packet line: prints its verdict and trace, or an error naming line and column.
-bool explain_line(const policy::Policy& p, size_t ti, const ir::Ruleset& rs, const std::string& line,
+bool explain_line(const policy::Policy& p, size_t ti, const verifier::Explainer& explainer, const std::string& line,
                   int number, const std::string& source, const ExplainOptions& o) {
   auto parsed = verifier::parse_packet(line);
   if (!parsed.spec) {
@@ -36,11 +36,9 @@ bool explain_line(const policy::Policy& p, size_t ti, const ir::Ruleset& rs, con
     std::cerr << fmt::format("{}:{}: error: {}\n", source, number, err);
     return false;
   }
-  verifier::Options vo;
-  vo.nft_text = nft_printer();
   verifier::Explanation ex;
   try {
-    ex = verifier::explain(rs, parsed.spec->packet, vo);
+    ex = explainer.explain(parsed.spec->packet);
   } catch (const std::exception& e) {
     std::cerr << fmt::format("{}:{}: error: {}\n", source, number, e.what());
     return false;
@@ -103,11 +101,14 @@ int run_explain(const ExplainOptions& o) {
     source = o.packets_file;
     for (std::string l; std::getline(f, l);) lines.push_back(l);
   }
+  verifier::Options vo;
+  vo.nft_text = nft_printer();
+  verifier::Explainer explainer(rulesets->front(), vo);
   bool ok = true;
   for (size_t i = 0; i < lines.size(); ++i) {
     auto first = lines[i].find_first_not_of(" \t");
     if (first == std::string::npos || lines[i][first] == '#') continue;  // blank or comment
-    ok = explain_line(p, selected->front(), rulesets->front(), lines[i], static_cast<int>(i + 1),
+    ok = explain_line(p, selected->front(), explainer, lines[i], static_cast<int>(i + 1),
                       source, o) && ok;
   }
   return ok ? kExitOk : kExitUsage;

@@ -161,32 +161,37 @@ std::map<std::string, bool> limit_values(const LimitVars& lv, const z3::model& m
   return out;
 }
 
-Explanation explain_with_limits(const ir::Ruleset& rs, const ir::Packet& pkt, const Options& o,
-                                const std::map<std::string, bool>& limits) {
+Explanation explain_with_limits(z3::context& c, const ir::Ruleset& rs, const ir::Packet& pkt,
+                                const Options& o, const std::map<std::string, bool>& limits) {
   Explanation ex;
   ex.packet = pkt;
-  z3::context c;
   SymPacket p = make_packet(c, pkt.hook, "");
   LimitVars lv(c);
   Box box = Box::point(pkt);
   IrEncoder ir(c, rs, p, lv, o.slicing ? &box : nullptr);
   z3::expr v = ir.hook_verdict();
-  z3::solver s(c);
-  configure(s, o.rlimit);
-  s.add(wellformed(p));
-  s.add(equals(p, pkt));
-  for (const auto& [k, var] : lv.all()) {
-    auto it = limits.find(k);
-    s.add(it == limits.end() || it->second ? var : !var);
-  }
-  auto r = solve(s);
-  if (r == z3::unknown) {
-    ex.unknown = true;
-    return ex;
-  }
-  if (r == z3::unsat)
+  // A concrete packet needs no search: the encoding's only constants are the packet's fields and
+  // the rate limits' outcomes, so evaluating it under their values is its verdict. Evaluated
+  // without model completion, a constant the model misses stays symbolic; then the solver decides.
+  z3::model m = packet_model(p, pkt, &lv, &limits);
+  if (!m.eval(wellformed(p), false).is_true())
     throw std::invalid_argument(fmt::format("not a packet the kernel can see: {}", pkt.to_string()));
-  z3::model m = s.get_model();
+  if (!m.eval(v, false).is_numeral()) {
+    z3::solver s(c);
+    configure(s, o.rlimit);
+    s.add(wellformed(p));
+    s.add(equals(p, pkt));
+    for (const auto& [k, var] : lv.all()) {
+      auto it = limits.find(k);
+      s.add(it == limits.end() || it->second ? var : !var);
+    }
+    auto r = solve(s);
+    if (r != z3::sat) {
+      ex.unknown = true;
+      return ex;
+    }
+    m = s.get_model();
+  }
   unsigned solved = static_cast<unsigned>(model_value(m, v));
   unsigned walked = ir.trace(m, o.nft_text, ex.trace, ex.used_limits);
   if (solved != walked)
@@ -200,8 +205,8 @@ Witness make_witness(const policy::Policy& pol, size_t target, const ir::Ruleset
                      const Options& o, bool with_policy_verdict) {
   Witness w;
   w.target = pol.targets[target].name;
-  w.ir = explain_with_limits(rs, pkt, o, limits);
   z3::context c;
+  w.ir = explain_with_limits(c, rs, pkt, o, limits);
   SymPacket p = make_packet(c, pkt.hook, "");
   LimitVars lv(c);
   PolicyEncoder pe(c, pol, target, p, lv);
@@ -224,8 +229,22 @@ Witness make_witness(const policy::Policy& pol, size_t target, const ir::Ruleset
 
 }  // namespace enc
 
+// One Z3 context serves every packet: creating one costs more than evaluating a packet.
+struct Explainer::Context {
+  z3::context c;
+};
+
+Explainer::Explainer(const ir::Ruleset& ruleset, Options options)
+    : ruleset_(ruleset), options_(std::move(options)), z3_(std::make_unique<Context>()) {}
+
+Explainer::~Explainer() = default;
+
+Explanation Explainer::explain(const ir::Packet& packet) const {
+  return enc::explain_with_limits(z3_->c, ruleset_, packet, options_, {});
+}
+
 Explanation explain(const ir::Ruleset& ruleset, const ir::Packet& packet, const Options& options) {
-  return enc::explain_with_limits(ruleset, packet, options, {});
+  return Explainer(ruleset, options).explain(packet);
 }
 
 }  // namespace zp::verifier

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -146,5 +147,23 @@ Report verify(const policy::Policy& policy, const std::vector<ir::Ruleset>& rule
 
 // The verdict of `ruleset` for `packet` at packet.hook. Rate limits are assumed not exceeded.
 Explanation explain(const ir::Ruleset& ruleset, const ir::Packet& packet, const Options& options);
+
+// explain() for many packets through one ruleset (`ruleset` must outlive it). A concrete packet is
+// decided by evaluating the same Z3 encoding the proofs use under the packet's values, not by a
+// search, so its answer never hits the solver's resource limit.
+class Explainer {
+ public:
+  Explainer(const ir::Ruleset& ruleset, Options options);
+  ~Explainer();
+  Explainer(const Explainer&) = delete;
+  Explainer& operator=(const Explainer&) = delete;
+  Explanation explain(const ir::Packet& packet) const;
+
+ private:
+  struct Context;
+  const ir::Ruleset& ruleset_;
+  Options options_;
+  std::unique_ptr<Context> z3_;
+};
 
 }  // namespace zp::verifier

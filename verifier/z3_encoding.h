@@ -182,8 +182,10 @@ Witness make_witness(const policy::Policy& pol, size_t target, const ir::Ruleset
                      const ir::Packet& pkt, const std::map<std::string, bool>& limits,
                      const Options& o, bool with_policy_verdict);
 
-Explanation explain_with_limits(const ir::Ruleset& rs, const ir::Packet& pkt, const Options& o,
-                                const std::map<std::string, bool>& limits);
+// The verdict and trace of one concrete packet, with the given rate-limit outcomes (absent: within
+// rate), encoded in `c`.
+Explanation explain_with_limits(z3::context& c, const ir::Ruleset& rs, const ir::Packet& pkt,
+                                const Options& o, const std::map<std::string, bool>& limits);
 
 Verdict to_verdict(unsigned out);
 

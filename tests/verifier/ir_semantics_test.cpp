@@ -203,7 +203,9 @@ TEST(IrSemantics, MarkMatch) {
   EXPECT_EQ(verdict_of(rs, kTcp22), Verdict::Drop);
 }
 
-TEST(IrSemantics, TinyResourceLimitIsUnknownNotAVerdict) {
+// A concrete packet is decided by evaluating the encoding, not by a search: a resource limit
+// that would stop any solver query cannot make it unknown, and the verdict is the right one.
+TEST(IrSemantics, ConcretePacketNeedsNoSolverBudget) {
   std::vector<ir::Rule> rules;
   for (uint32_t i = 0; i < 50; ++i)
     rules.push_back(rule({fm(Field::Ip4Saddr, {cidr("10." + std::to_string(i) + ".0.0/16")})}, accept(), i + 1));
@@ -211,7 +213,11 @@ TEST(IrSemantics, TinyResourceLimitIsUnknownNotAVerdict) {
   verifier::Options o;
   o.rlimit = 1;
   o.slicing = false;
-  EXPECT_TRUE(verifier::explain(rs, pkt(kTcp22), o).unknown);
+  auto ex = verifier::explain(rs, pkt(kTcp22), o);
+  EXPECT_FALSE(ex.unknown);
+  EXPECT_EQ(ex.verdict, Verdict::Accept);  // 10.0.0.1 is in the first rule's 10.0.0.0/16
+  ASSERT_EQ(ex.trace.size(), 1u);
+  EXPECT_EQ(ex.trace[0].rule_id, 1u);
 }
 
 TEST(IrSemantics, NftTextComesFromThePrinter) {
