@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // IR <-> kernel through netlink (libnftnl + libmnl), without going through nft.
 //
 // apply_ruleset replaces zoneproof's own table (always family inet) in ONE netlink batch, so the

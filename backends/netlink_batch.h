@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A netlink batch being built: nftnl_batch pages (one sendmsg sends them all), a sequence number
 // per message, and what object each message creates, so a kernel error reply (which only carries
 // the sequence number) can be reported as "rule zp:17 in chain zp_fwd" instead of "message 1234".

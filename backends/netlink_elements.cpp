@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "backends/netlink_elements.h"
 
 #include <linux/netfilter/nf_tables.h>

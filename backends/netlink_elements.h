@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Set and map elements on the wire, with nft's interval conventions: a plain interval set stores
 // each range as a start element and an end element (key hi+1, flagged NFT_SET_ELEM_INTERVAL_END),
 // preceded by an end element at key 0 when the first range does not start at 0; a concatenated

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "backends/netlink_encoding.h"
 
 #include <linux/netfilter.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // How each IR field looks on the wire, as nft 1.0.6 encodes it: where it is loaded from (meta key
 // or payload base/offset/length), its byte order in a register, its nft datatype id for set keys,
 // and the set userdata nft writes so `nft list` prints set elements the same way. Shared by the

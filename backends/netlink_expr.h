@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // IR rules <-> nftnl expressions, encoded exactly as nft 1.0.6 linearizes the same rule text:
 //
 //   ip saddr 10.0.0.0/8        meta load nfproto; cmp eq 2; payload load 1b @ network + 12; cmp eq

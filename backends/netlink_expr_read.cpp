@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // nftnl expressions of a dumped rule -> IR rule: the inverse of netlink_expr_write.cpp. Every
 // expression must be part of a pattern the writer produces; anything else is reported by name.
 #include <cstdio>  // libnftnl/expr.h uses FILE without including it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // IR rule -> nftnl expressions (see netlink_expr.h for the encodings).
 #include <cstdio>  // libnftnl/expr.h uses FILE without including it
 

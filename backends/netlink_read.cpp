@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Kernel -> IR: dumps of one inet table (chains, sets and their elements, rules), all from one
 // ruleset generation.
 #include <cstdio>  // libnftnl headers use FILE without including it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "backends/netlink_rule_shape.h"
 
 #include <fmt/core.h>

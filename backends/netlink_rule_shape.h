@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The rewrites nft 1.0.6 makes to the shape of a rule, shared by the netlink writer (which makes
 // them too, so the kernel holds what `nft -f` would load) and reader (which undoes them):
 //  * implicit dependencies: `meta nfproto` before an IPv4/IPv6 field, `meta nfproto` and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The netlink socket to nf_tables: one batch sent in a single sendmsg (the kernel only treats
 // BATCH_BEGIN ... BATCH_END as one transaction when it arrives in one message), the kernel's error
 // replies collected per sequence number, dumps, and the ruleset generation id.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // IR -> one nf_tables netlink batch, and sending it (apply_ruleset, remove_table).
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>

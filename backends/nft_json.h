@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // IR <-> nft JSON (the `nft -j` schema of libnftables-json(5)).
 //
 // Writing produces the command form `nft -j -f FILE` loads: add/delete/add of the table (the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The JSON spelling of IR expressions, shared by the JSON writer, the reader and the
 // normalisation (which sorts matches by their JSON text). Internal to backends/.
 #pragma once

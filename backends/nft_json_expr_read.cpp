@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // nft JSON expressions -> IR fields, values and verdicts.
 #include <fmt/core.h>
 

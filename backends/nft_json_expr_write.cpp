@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // IR expressions -> their nft JSON spelling.
 #include <variant>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // nft JSON (our command form, or the listing of `nft -j list table inet NAME`) -> IR.
 #include <fmt/core.h>
 

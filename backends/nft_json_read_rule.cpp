@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // nft JSON rule expressions -> one IR rule.
 #include <fmt/core.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // IR -> the command form of nft JSON that `nft -j -f FILE` loads.
 #include "backends/nft_json.h"
 #include "backends/nft_json_expr.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The nft vocabulary shared by the text and JSON backends: how identifiers, strings, protocol
 // names, ICMP codes, conntrack states and field values are spelled, and how zoneproof's rule ids
 // ride in rule comments. Both backends use these, so a ruleset written as text and one written as

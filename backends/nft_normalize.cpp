@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // normalize_for_compare: a ruleset as it looks after a trip through nft (see nft_json.h).
 #include <algorithm>
 

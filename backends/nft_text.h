@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // IR -> nft script. The script replaces zoneproof's table atomically in one `nft -f`
 // transaction; nft 1.0.6 has no `destroy`, so it first creates the table (a no-op if it exists),
 // then deletes it, then declares it in full. Only the `inet` family is written.

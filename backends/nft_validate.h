@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What of the IR nft can express. The writers refuse (BackendError) any ruleset with a problem
 // listed here rather than emit a script that nft rejects or, worse, one that means something else.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Compile benchmark: a generated policy of 100 zones and 10,000 rules (by default), loaded and
 // lowered to every target, timed separately. Prints figures; asserts nothing about time.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Apply time through netlink (apply_ruleset) against `nft -f` of the same ruleset written by the
 // text backend, for 10,000 rules and for 100,000 set elements. The process moves itself into a
 // private network namespace first, so the machine's firewall is never touched. Needs root.

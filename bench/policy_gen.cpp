@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "bench/policy_gen.h"
 
 #include <fmt/core.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A seeded generator of large, valid policies (YAML text), for benchmarks and for tests that
 // need many zones and rules: nested and adjacent IPv4/IPv6 prefixes, interface zones, rules of
 // every action with catalog and inline services, gateway and host targets, and assertions.

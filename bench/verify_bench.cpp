@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Verify benchmark: a generated policy (100 zones, 10,000 rules, 1,000 intents by default) run
 // through the same pipeline as `zoneproof verify` — load, lower every target, nft JSON out and
 // back, then intents, translation validation and built-in checks — with wall time per phase,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The zoneproof command line: one CLI11 app, one file per subcommand.
 #pragma once
 

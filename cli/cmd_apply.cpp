@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `zoneproof apply POLICY --target T [--state-dir DIR] [--force] [--allow-lockout] [--dry-run]
 //                  [--confirm SECONDS] [--table NAME]`
 #include <unistd.h>

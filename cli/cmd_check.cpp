@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `zoneproof check POLICY`: parse and run the semantic checks, nothing else.
 #include <iostream>
 

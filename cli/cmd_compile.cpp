@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `zoneproof compile POLICY [--target T] [--format nft|json] [-o FILE]`.
 #include <iostream>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `zoneproof diff OLD NEW` / `zoneproof diff POLICY --base GITREF`: what traffic a change newly
 // allows or blocks, per target and hook, proved with Z3 over the compiled rulesets.
 #include <iostream>

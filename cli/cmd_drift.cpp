@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `zoneproof drift POLICY --target T [--table NAME] [--format text|json] [--max-regions N]`:
 // reads zoneproof's table back from the kernel and proves it equivalent to the compiled policy,
 // or lists the packet regions where the two differ. Exit 1 on drift.

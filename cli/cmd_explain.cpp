@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `zoneproof explain POLICY --target T (--packet "..." | --packets FILE) [--format text|json]`
 #include <fstream>
 #include <iostream>

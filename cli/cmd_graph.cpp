@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `zoneproof graph POLICY [--target T]... [-o FILE.dot|FILE.svg]`: the zone graph as Graphviz
 // DOT (edges from the reachability matrix); SVG through Graphviz's `dot` when it is installed.
 #include <sys/wait.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `zoneproof history [--state-dir DIR] [--format text|json]`: the applies and removes recorded in
 // the state directory, oldest first, with what rollback and restore would do next.
 #include <iostream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `zoneproof matrix POLICY [--target T]... [--lints]`: per target and pair of zones, the
 // connection-opening traffic the compiled ruleset accepts, as compact regions.
 #include <iostream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `zoneproof remove [--state-dir DIR] [--table NAME]`: deletes zoneproof's table — only a table
 // zoneproof loaded — saving it first so that `rollback` can bring it back.
 #include <ctime>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `zoneproof report POLICY -o report.html [--base GITREF]`: verify, the reachability matrix,
 // the lints and (with a base) the diff, in one self-contained HTML page.
 #include <iostream>

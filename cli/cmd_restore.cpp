@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `zoneproof restore [--state-dir DIR]`: loads the newest confirmed ruleset of the history again
 // (the boot unit packaging/zoneproof-restore.service runs it). An apply still waiting for
 // confirmation is dropped: nobody confirmed it before the restart. Only the index and the one

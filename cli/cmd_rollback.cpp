@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `zoneproof rollback [--state-dir DIR] [--table NAME]`: undoes the newest change in force —
 // loads the table it replaced, or removes zoneproof's table when there was none.
 #include <iostream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `zoneproof verify POLICY [--target T]... [--format text|json|sarif|junit|markdown] [--strict]`
 #include <iostream>
 

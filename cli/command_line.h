@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The whole command line as one CLI11 app: `zoneproof` parses with it, and the build's
 // documentation generator walks it for the man page and the shell completions, so --help, the
 // man page and the completions are one source and never disagree.

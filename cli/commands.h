@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One function per subcommand: each registers itself on the app and, when run, stores its exit
 // code (cli/app.h) in `exit_code`.
 #pragma once

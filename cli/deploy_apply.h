@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The kernel side of `zoneproof apply`, once the policy is verified: under the state lock, save
 // the live table into the history, arm the rollback timer of --confirm, replace the table in one
 // netlink batch (refused if another tool changed the ruleset since it was read), read it back

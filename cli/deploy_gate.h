@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What `apply` checks before touching the kernel: the verifier's results on the target being
 // applied (its intents and the translation validation of its hooks), and the lock-out guard —
 // a `manage` intent that fails (or cannot be proved) on the target means the admin zone would

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The deploy history under the state directory (docs/deploy.md):
 //
 //   STATE/lock                  the flock every deploy command holds (deploy_lock.h)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The deploy commands' view of the kernel: zoneproof's table read back, replaced or removed
 // through the netlink backend, with the backend's errors sorted into what a deploy must tell
 // apart (missing privilege, another tool changing the ruleset meanwhile, a refused batch).

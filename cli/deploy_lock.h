@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The state directory's lock: every command that reads or changes the kernel ruleset or the
 // history holds it, so two applies (or an apply and a rollback timer) never interleave. It is an
 // flock on STATE/lock: the kernel releases it when the holder dies, even by kill -9, so a crashed

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The steps the deploy commands share, each run while holding the state directory's lock:
 // settling entries of applies that died, undoing one history entry (rollback, the confirm timer,
 // a failed read-back proof), and loading a saved ruleset back into the kernel.

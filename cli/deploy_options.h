@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Options and helpers shared by the deploy commands (apply, confirm, rollback, remove, restore,
 // drift).
 #pragma once

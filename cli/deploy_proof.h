@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The proof that the table the kernel runs is the ruleset zoneproof compiled and verified, used
 // after every apply (read-back) and by `drift`.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // How every deploy command that changes the kernel or the history starts: privilege check, the
 // state directory, its lock, the history (with entries of interrupted applies settled).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The rollback timer of `apply --confirm SECONDS`: a detached process (double fork and setsid,
 // so it is re-parented to init and outlives the SSH session, the shell and the apply that
 // started it) which restores the previous ruleset at the deadline unless `zoneproof confirm`

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A policy as it was at a git revision, read with `git show REV:path` (no checkout, the working
 // tree is never touched): the file and every file it includes, at that revision.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The last line of defence of every command: an exception that escapes a command is a bug in
 // zoneproof, never the user's fault, and must not abort the process (exit 134, a core dump and
 // no message) — CI scripts read exit 2 as "could not run" and stop.

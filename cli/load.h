@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Shared by the subcommands: load and check a policy, print its diagnostics, choose targets.
 #pragma once
 

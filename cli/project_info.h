@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Where zoneproof lives, for reports that link back to it (SARIF's informationUri and helpUri).
 // The one place to change it.
 // The URL itself is the project's HOMEPAGE_URL in the top CMakeLists.txt.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Helpers shared by the report formats: escaping, region boxes as JSON, SARIF locations,
 // findings as JSON.
 #include <fmt/core.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `diff --format json` ("schema": "zoneproof.diff/1", docs/reports.md).
 #include "cli/report_format.h"
 #include "cli/verify_format.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `diff --format junit`: one test case per target hook (and per added or removed target); a
 // case fails when its behaviour changed, listing every change.
 #include <fmt/core.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `diff --format markdown`: a pull-request comment — a summary line, one table row per change,
 // and the witnesses with the deciding rules in a collapsed section.
 #include <fmt/core.h>

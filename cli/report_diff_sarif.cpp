@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `diff --format sarif`: one result per change, at the policy line that decides it after the
 // change (the rule that now allows or blocks it), so code scanning annotates the pull request.
 #include <fmt/core.h>

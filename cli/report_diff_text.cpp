@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `diff --format text`: one line per change (IPv4 and IPv6 folded), with a witness and the
 // deciding rules on each side.
 #include <algorithm>

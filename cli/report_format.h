@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Output formats of `diff`, `matrix`, `report` and `graph`, and `verify --format markdown`.
 // JSON schemas and SARIF rules are documented in docs/reports.md.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The zone graph as Graphviz DOT: zones and targets as nodes, one numbered edge per pair of
 // endpoints with accepted connection-opening traffic (from the reachability matrix), and a legend
 // that says what the colours mean and what each numbered edge accepts. Long labels on the edges

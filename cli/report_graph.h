@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The zone graph's edges, shared by its two drawings (Graphviz DOT for `graph`, the inline SVG of
 // `report`): one edge per ordered pair of endpoints with accepted connection-opening traffic, on
 // any target and hook, numbered in matrix order. Both drawings label an edge with its number and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The report's zone graph as inline SVG, laid out without an external tool: endpoints on a circle
 // grouped by trust (untrusted, unlabelled, internal, restricted, then the targets), the circle as
 // large as their labels need, edges as curves between node borders, each with its number in a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `zoneproof report`: one self-contained HTML page — zone graph (inline SVG), the reachability
 // matrix as a heat map (every cell carries data attributes), intents with their status, lints,
 // and the diff against a base. No network: inline CSS and JS, and a policy that forbids loads.

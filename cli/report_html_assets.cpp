@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "cli/report_html_assets.h"
 
 namespace zp::cli::html {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The inline style sheet and scripts of the HTML report (cli/report_html.cpp): the page loads
 // nothing from anywhere, and its Content-Security-Policy forbids it to.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Runs every lint of verifier/lints.h on a policy, including the redundant-rule lint, which
 // needs the compiler: each rule is removed in turn, the policy recompiled, and the rulesets
 // compared with the semantic diff.

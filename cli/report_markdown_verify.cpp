@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `verify --format markdown`: a pull-request comment — the verdict, one table row per intent,
 // the failures with their witness packets and traces, and the warnings.
 #include <fmt/core.h>

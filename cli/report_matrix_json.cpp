@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `matrix --format json` ("schema": "zoneproof.matrix/1", docs/reports.md).
 #include "cli/report_format.h"
 #include "cli/verify_format.h"

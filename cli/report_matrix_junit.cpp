@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `matrix --format junit`: one test case per target (failing when an untrusted zone reaches a
 // restricted one) and one per lint warning.
 #include <fmt/core.h>

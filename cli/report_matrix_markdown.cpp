@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `matrix --format markdown`: one table per target (source rows, destination columns) for a
 // pull-request comment; untrusted → restricted cells in bold with a warning sign.
 #include <fmt/core.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `matrix --format sarif`: highlighted pairs (an untrusted zone reaching a restricted one) at
 // the rule that accepts their witness, incomplete cells, and the lints.
 #include <fmt/core.h>

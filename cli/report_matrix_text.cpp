@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `matrix --format text`: per target, one line per endpoint pair with accepted traffic;
 // untrusted → restricted pairs marked with '!'.
 #include <fmt/core.h>

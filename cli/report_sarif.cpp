@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The SARIF 2.1.0 builder shared by `verify`, `diff`, `matrix` and the lints: the rule catalog
 // (ids, short and full descriptions, help text, a link to the rule's section of docs/errors.md)
 // and the log object naming the tool, its version and home.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The one SARIF 2.1.0 builder of every command (`verify`, `diff`, `matrix`, the lints): the rule
 // catalog with descriptions, help text and a link to docs/errors.md, results located at policy
 // lines, and the log naming the tool's version.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `--timeout SECONDS` and `--max-memory MiB` of the solver-using commands (verify, diff, matrix):
 // limits on the whole run (verifier/run_limits.h). Reaching one makes the run's remaining
 // questions unknown: the command then exits 3 (unless it found something, exit 1), never 0.

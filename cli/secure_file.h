@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Opening files like a security tool: zoneproof runs as root and writes into directories that
 // another user might be able to touch, so a planted symlink, FIFO or hard-to-guess-but-predictable
 // temporary name must never make it read, truncate or overwrite a file it did not mean to.

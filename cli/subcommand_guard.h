@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Refuses an unknown subcommand before CLI11 parses anything: `zoneproof verfy` and even
 // `zoneproof audit --help` are usage errors (exit 2) with a "did you mean", never the main help.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Output formats of `verify` (text, json, sarif, junit) and the shared JSON of packets and
 // traces that `explain` prints too.
 #pragma once

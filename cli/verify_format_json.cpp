@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `verify --format json` ("schema": "zoneproof.verify/1") and the JSON of packets and traces.
 #include <fmt/core.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `verify --format junit`: one test case per intent and per translation-validated hook.
 #include <fmt/core.h>
 

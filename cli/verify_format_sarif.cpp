@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `verify --format sarif`: each result located at a policy line (code scanning), with the same ZP
 // rule ids and catalog as every other command (cli/report_sarif.h): ZP2001-ZP2006 for intents,
 // paths and translation validation, ZP30xx for the built-in checks.

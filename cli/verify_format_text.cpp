@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `verify` in human text (coloured on a TTY).
 #include <fmt/core.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What `verify` and `explain` run the verifier on: each target's ruleset lowered, written as nft
 // JSON and read back, so a backend bug cannot hide from the proofs.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What `zoneproof --version` says: the release and the git commit the binary was built from.
 #pragma once
 

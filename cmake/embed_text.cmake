@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Writes the text of IN into OUT as `extern const char* const zp_catalog_text`.
 file(READ ${IN} CONTENT)
 string(LENGTH "${CONTENT}" LEN)

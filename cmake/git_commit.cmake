@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The git commit zoneproof is built from, for `zoneproof --version`. It is read on every build, not
 # only at configure time, so a binary never names a commit it was not built from; the header is
 # rewritten only when the commit changes, so only cli/version.cpp recompiles. A build from a

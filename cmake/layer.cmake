@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # zp_layer(NAME) — a static library from the *.cpp files of the calling folder. A layer whose
 # folder has no source yet still builds (from an empty generated file), so targets that link it do.
 function(zp_layer name)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Writes OUT (a C++ header defining ZONEPROOF_COMMIT) from `git rev-parse` in SOURCE_DIR, marking
 # a work tree with uncommitted changes "-dirty"; leaves OUT untouched when nothing changed.
 set(commit "${FALLBACK}")

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Zone and target addresses as written in a policy: a CIDR ("10.0.0.0/24", "2001:db8::/32"), a
 // single address ("10.0.0.1") or a range ("10.0.0.10-10.0.0.20"), each of one family.
 #pragma once

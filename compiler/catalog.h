@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The shipped catalog of well-known services (policies/services.yaml, compiled into the binary
 // as kCatalogText). Policies use its names directly and may override any of them.
 #pragma once

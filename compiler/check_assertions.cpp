@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Assertions: `manage` names targets, and a service of one family (icmp, icmpv6) is not asserted
 // about the other family, which would make the intent vacuous.
 #include <fmt/core.h>

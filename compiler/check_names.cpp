@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Definitions: every zone, service and target is defined once across all files, zone and target
 // names do not collide (both are endpoints), and rule and assertion names are unique.
 #include <unordered_map>

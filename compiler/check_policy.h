@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The semantic checks of a loaded policy, run once every file is read. They report what needs the
 // whole policy (duplicates across files, overlapping zones, unknown names, addresses of hosts) and
 // fill the resolved fields of the AST (Endpoint::kind/index, ServiceRef::entries,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Name resolution: every zone, target and service a rule, assertion or target names must exist;
 // the resolved indices and service entries are filled in for the lowering and the verifier.
 #include <unordered_map>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Zones that can never send through a gateway (ZP1507, a warning): every packet the gateway
 // would classify into the zone is one its anti-spoofing drops. A zone with addresses of its own
 // can always send from them; a zone of interfaces only sends whatever source addresses arrive

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Targets: a host's addresses lie inside its zone, and no more specific zone claims them (the
 // host's packets would be classified into that other zone).
 #include <fmt/core.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Zones: address ranges must nest or be disjoint (classification is by the most specific range,
 // which must be unique), the same range may not appear twice, and an interface belongs to one
 // zone.

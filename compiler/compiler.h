@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The compiler's entry points: policy file -> checked policy AST -> one Ruleset IR per target.
 #pragma once
 

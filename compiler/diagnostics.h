@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Diagnostics: errors and warnings about a policy, each with a stable code, a location, optional
 // related locations ("first defined here") and a hint ("did you mean 'dmz'?"). They are collected,
 // sorted by location and printed deterministically, so one run reports as many problems as it can.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The stable codes of every policy diagnostic. Each is catalogued, with an example, in
 // docs/errors.md; a code never changes meaning once released.
 #pragma once

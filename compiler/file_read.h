@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Reading a policy file like a security tool: the type is checked before the file is opened, so
 // a FIFO cannot block zoneproof forever and a device (/dev/zero, a tape) is never opened at all.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Where includes may come from. CI runs zoneproof on untrusted pull requests, so a policy must not
 // be able to make it read (and quote in a diagnostic) any file of the machine, such as
 // /proc/self/environ: an include must resolve, symlinks and '..' followed, inside the policy's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Shape checks for the loader: "expected a mapping, got a list", unknown keys with "did you
 // mean", missing keys, and typed scalars (strings, booleans, integers, choices). Every helper
 // reports at the node's own location and returns nullopt/false on failure so loading continues

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The entry points: a policy file, its includes and the catalog, loaded and checked.
 #include <algorithm>
 #include <filesystem>

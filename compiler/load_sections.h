@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The loader of each top-level section of a policy file. Each reads its YAML into the policy
 // AST, checking shapes, keys, value syntax and names; cross-references and everything that
 // needs the whole policy are left to the checks (check_policy.h).

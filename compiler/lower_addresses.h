@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Longest-prefix flattening: the zones' address entries of one family become a partition of
 // the covered address space into disjoint intervals, each owned by the most specific zone that
 // contains it. nft rejects overlapping intervals in a set or map, and a lookup in disjoint

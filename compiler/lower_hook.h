@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The chains of one hook. A packet is classified with verdict maps, never with a scan over
 // zones or rules, and every policy rule is written once per pair of classes it names:
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Leaf rules: the IR rules of policy rules, by action. Written in precedence order — every
 // reject, then every deny, then every allow — and ended by the default verdict, the first
 // matching IR rule gives exactly the verdict docs/semantics.md prescribes, whatever the order

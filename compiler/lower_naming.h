@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Names and texts the lowering generates. Every chain, set and map gets a generated identifier
 // (`zp_fwd`, `zp_f_s3`, `zp_f_dst4_s3`, ...) built from hook tags and indices only, so no user name
 // can ever clash with an nft keyword or break nft syntax. User names travel in rule comments and

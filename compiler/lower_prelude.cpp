@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "compiler/lower_prelude.h"
 
 #include "compiler/lower_naming.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The fixed rules every base chain starts with (docs/semantics.md, "Before classification"):
 // conntrack, then at input/output the essentials (loopback, ICMPv6 ND/MLD, DHCP).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Which packet classes each policy rule applies to at one hook of one target
 // (docs/semantics.md, "Which rules apply"). Classes are zone indices, kNoneClass and kSelfClass
 // (lower_naming.h). A rule applies to a packet of source class S and destination class D when

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Service matches: the services of one policy rule become a few alternative match lists; a
 // packet matches the services when it matches one list. Entries are merged where nft allows:
 // protocols with the same ports share one rule, ports of one protocol share one set, ICMP types

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Anti-spoofing on a gateway (docs/semantics.md): a packet arriving on bound interface I whose
 // source address classifies into a zone bound to another interface, and not to I, is dropped
 // — unless that zone is a catch-all and I leaves its addresses open (compiler/spoofing.h).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // lower_target / lower_policy (compiler/compiler.h): one nftables table per target.
 //
 //   table inet <target.table>

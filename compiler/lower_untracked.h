@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Untracked packets are dropped where the policy says reject.
 //
 // Conntrack does not track ICMPv6 neighbour discovery and MLD. The ICMP error a `reject` sends

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The policy AST: what a policy file says, with the file:line:col of every piece, after parsing
 // and name resolution. The loader fills the syntax; the semantic checks fill the resolved indices
 // (`Endpoint::index`, `ServiceRef::entries`) so the lowering and the verifier's policy-level

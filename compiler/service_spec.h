@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The inline service grammar: what a policy writes for ports and protocols.
 //
 //   spec   := "any" | PORTPROTO | PORTPROTO "/" ports | ICMP | ICMP "/" type ["/" code]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The text of every policy file read in this process, kept so that a diagnostic can show the
 // source line it points at. `render()` only receives a Diagnostic, so the loader records each
 // file's text here as it reads it; files never recorded are read from disk on demand.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Which source addresses anti-spoofing drops on a gateway interface (docs/semantics.md,
 // "Anti-spoofing"), from the policy alone: what the lowering writes into the spoof sets and what
 // `check` reads to say that a zone can never send. The verifier computes the same a second

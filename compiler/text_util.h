@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Small text helpers shared by the loader and the checks: quoting user text safely inside
 // messages, and validating names.
 #pragma once

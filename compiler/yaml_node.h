@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A located YAML tree: every node keeps the file:line:col where it starts. Built from yaml-cpp's
 // event parser (not YAML::Node) because the loader needs what YAML::Node hides: duplicate keys
 // (YAML::Node keeps the first silently), whether a scalar was quoted, and protection against

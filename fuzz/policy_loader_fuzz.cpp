@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Feeds arbitrary bytes to the policy loader and renders whatever it reports. Any crash, hang,
 // sanitizer report or exception escaping the loader is a bug: bad input must only ever produce
 // diagnostics.

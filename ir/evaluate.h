@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A concrete interpreter of the Ruleset IR: the verdict one packet gets from a ruleset, and the
 // rules it meets on the way. It follows the semantics in ir/ruleset.h and the kernel's:
 //  * The base chains of the packet's hook run in priority order (ties in table order). `accept`

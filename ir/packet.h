@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The packet model: one concrete packet as a hook of the ruleset sees it. The verifier's symbolic
 // packet has exactly these fields; `explain` and the kernel tests use concrete ones.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The Ruleset IR: a model of one nftables table as the kernel runs it. It is the only contract
 // between the compiler, the backends and the verifier, and it knows nothing of YAML, Z3 or
 // netlink. Every rule keeps the policy locations it came from, so a verdict on a packet can be

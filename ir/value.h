@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Values of packet fields in the Ruleset IR: every field is an unsigned integer of a fixed width
 // (addresses, ports, protocol numbers, and interface names as their 16 kernel bytes), and every
 // match is "the field lies in one of these inclusive ranges". One representation serves single

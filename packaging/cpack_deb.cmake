@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The Debian package: `cpack -G DEB` in a build directory configured with -DCMAKE_BUILD_TYPE=Release
 # -DCMAKE_INSTALL_PREFIX=/usr (scripts/package.sh does both). Runtime dependencies come from
 # dpkg-shlibdeps (Debian package dpkg-dev), so Depends names exactly the libraries the binary links.

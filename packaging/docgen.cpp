@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // zp_docgen: writes the man page and the shell completions of `zoneproof` from the same CLI11 app
 // that parses its command line (cli/command_line.h), so they list exactly the commands and options
 // that --help lists. Run by the build:

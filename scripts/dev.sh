@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Set up a Debian 12 machine for zoneproof, build it, and run either the main job on a shipped
 # example (`demo`) or every test (`test`). Run as root (it installs Debian packages).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds the Debian package from a configured Release build directory and checks it as a user gets
 # it: lintian, an install into a DESTDIR run with the source tree out of reach, `apt install` of the
 # .deb, the installed binary, man page and completions, then `apt purge` leaving nothing behind.

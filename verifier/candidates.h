@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Concrete packets worth trying before asking Z3 whether a cell holds a violation: points of the
 // intent's own services and packets built from the matches of the cell's accepting or
 // dropping rules. A candidate that violates is confirmed by Z3 (the same formula, every field

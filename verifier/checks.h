@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The built-in checks that need no solver: any-port and any-protocol openings, nested zones.
 // (Shadowed rules and unintended exposures are solver queries, in intents.cpp.)
 #pragma once

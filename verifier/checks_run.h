@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The parts of one verify run (verify.cpp puts them together): the hook engines of the run, and
 // the intent, end-to-end, shadowing and exposure checks that use them.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The cells the verifier splits each hook into (zone_space.h) are the policy's own classes:
 // every packet lies in exactly one cell, and a packet of a cell has that cell's class under the
 // policy encoding (PolicyEncoder::src_class / dst_class).

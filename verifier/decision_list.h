@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The rules a packet of a header-space box can meet at one hook, flattened: partial evaluation
 // of the ruleset over the box. Verdict-map lookups, jumps, gotos and returns that the box
 // decides are followed; matches that hold for every packet of the box are dropped and rules that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The semantic diff of two policy versions: for every target (matched by name) and hook, every
 // packet whose verdict differs between the two compiled rulesets, as disjoint header-space
 // regions with a witness packet and the rules that decide it on each side. Z3 stays behind

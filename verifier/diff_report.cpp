@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The diff's result model: change kinds, counts and the exit code.
 #include "verifier/diff.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The semantic diff (diff.h): per target, hook and family, the packets where the verdicts of the
 // two rulesets differ, enumerated as regions labelled with the pair of verdicts.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The Z3 encoding of the Ruleset IR (semantics in ir/ruleset.h): the verdict of one hook as a
 // term over the symbolic packet. With a slice box, only what a packet of the box can meet is
 // encoded, and lazily: chains are encoded when a kept rule reaches them, matches that hold for

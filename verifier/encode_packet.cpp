@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The symbolic packet, its field terms and the rate-limit unknowns shared by every encoding.
 #include <stdexcept>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The policy's own semantics (docs/semantics.md) in Z3, computed from the policy AST alone and
 // never from the lowered ruleset: this is the reference the translation validation compares the
 // compiled ruleset against, and the zone classification the intents quantify over.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Intents end to end across a path of targets. Where the policy declares a gateway and hosts
 // in the intent's zones, a connection from a source host to a destination host meets three
 // rulesets in turn: the source host's output hook, the gateway's forward hook, the destination

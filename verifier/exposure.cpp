@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // ZP3005 exposure: connection-opening traffic from an untrusted zone that the compiled ruleset
 // accepts into a restricted zone, where no reach, only or manage intent permits it. Asked cell
 // by cell (the untrusted zone's cells to the restricted zone's) over the ruleset's decision

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Header space boxes: for each IR field, the ranges its value is known to lie in (when the field
 // exists), plus the families and conntrack states a query can see. A box is a superset of the
 // packets a query asks about; rules and set elements that cannot match any packet of the box are

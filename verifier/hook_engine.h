@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One hook of one target, in one Z3 context: the cells of its packet space (one per family,
 // source class and destination class), the decision list of each cell, the Z3 terms of the
 // ruleset's and the policy's verdicts in a cell, and one incremental solver (push/pop) for all

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The intents (reach, isolate/deny, only, manage) per target and hook. An intent's class at a
 // hook is a union of cells (hook_engine.h); each cell is asked one question — is there a packet
 // of the class in the cell whose verdict violates the intent? — first with a few concrete

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Facts about single policy rules that translation validation rests on (translation.cpp): the
 // IR steps made from rule r, taken first-match in their order, give r's verdict exactly on r's
 // services and nothing elsewhere. Such a fact is about the rule's services and the matches of

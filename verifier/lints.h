@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Lints beyond the verifier's built-in checks (docs/review.md): redundant rules, unused zones
 // and services, intents that hold vacuously, rules no intent covers. Warnings with locations;
 // `--strict` turns them into failures. A redundant rule is proved by recompiling the policy

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The reachability matrix of a policy: for each target, hook and pair of endpoints (zones, the
 // target itself, addresses in no zone), the connection-opening traffic the compiled ruleset
 // accepts, as compact header-space regions ("internet → dmz: tcp 80,443"). Computed with Z3

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Words for the reachability matrix (matrix.h): a region's addresses within its endpoint, a
 // cell's summary with ports gathered per protocol, and the order regions are listed in.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The reachability matrix (matrix.h) and the packet-class questions of the lints. Classes follow
 // the intents' (docs/verification.md): connection-opening packets, not loopback, not the
 // essentials, the target's own addresses at input/output, and on a gateway a bound zone's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The one-formula encoding (Options::slicing = false): every query encodes the whole ruleset of
 // the hook and the whole policy, in a fresh context and solver, with nothing decided before Z3
 // sees it. It is the benchmark's baseline and, in the tests, an independent check of the

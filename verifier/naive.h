@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The one-formula encoding, without slicing, a fresh solver per query (see naive.cpp).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The packet grammar of `zoneproof explain` (docs/explain.md), e.g.
 //   tcp 203.0.113.7:40000 -> 10.0.3.5:5432 iif eth0 oif eth3
 //   icmpv6 echo-request 2001:db8::1 -> fd00:3::10 hook input

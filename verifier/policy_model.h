@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The policy's rules by packet class at one hook of one target (docs/semantics.md, "Which rules
 // apply"): which source and destination classes a packet there can have, and which policy
 // rules apply to each pair of classes. Computed from the policy AST alone; the same endpoint

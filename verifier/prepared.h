@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A ruleset indexed once for the many questions asked about it: chains, sets and maps by name,
 // the base chains of each hook, interval indexes of set and map elements, and what each rule
 // reads. On top of it, the exact value of a match over a whole header-space box (always true,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // explain, the intents and the translation validation: each question becomes a Z3 query over the
 // symbolic packet (a proof is an unsat negation; a model is a witness).
 #include <chrono>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The header-space box of a query class (no solver involved): a superset of the packets an
 // intent or check asks about at one hook of one target, used to slice the ruleset.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Header-space regions: boxes of packets at one hook, one range list per packet dimension. The
 // semantic diff and the reachability matrix describe sets of packets as a few disjoint regions.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The elementary cells of header space for a set of rulesets: per dimension, the intervals
 // between consecutive match constants (the ends of every range the rulesets compare a field
 // with). Within one cell no rule can tell two values apart, so regions are unions of cells and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Merging regions for brevity (regions_box.h, merge_regions). The search finds regions whose
 // shapes depend on the order witnesses came in, so two pieces of one zone may be cut
 // differently and no longer merge. Before the greedy merge, each group of regions with the same

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "verifier/regions_print.h"
 
 #include <fmt/core.h>

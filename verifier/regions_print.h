@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Regions in words: "tcp 80,443" from "internet" to "dmz". Addresses are named by the zones
 // whose classified addresses they are exactly; otherwise printed as CIDRs or ranges with the
 // zones they lie in.

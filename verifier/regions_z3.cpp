@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Region enumeration (see regions_z3.h): find a packet, grow it to a maximal box, block, repeat.
 #include "verifier/regions_z3.h"
 

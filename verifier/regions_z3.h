@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Internal to the verifier: enumerating header space as disjoint regions with Z3. Included only
 // by the translation units that build region questions (the diff and the matrix).
 //

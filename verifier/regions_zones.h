@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Which addresses each zone holds once classification has run (longest prefix: an address
 // belongs to the zone with the smallest range containing it), per family. Regions are described
 // with these sets: a region whose source addresses are exactly zone Z's set reads as "Z".

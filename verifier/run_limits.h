@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Limits on a whole solver-using run (verify, diff, matrix): wall-clock time and solver memory.
 // The per-query --rlimit bounds each question; these bound the run. Once either is reached every
 // question still to ask answers "unknown" at once (enc::solve), so the run ends soon after with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // ZP3003 shadowed-rule: a policy rule that never decides a packet on any target — every packet
 // it matches is decided by a rule of higher precedence (reject > deny > allow), or it matches
 // none. The check is about the policy's semantics (docs/semantics.md), so it is judged on the

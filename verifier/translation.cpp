@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Translation validation of one hook: for every packet, the compiled ruleset's verdict equals
 // the policy's (docs/semantics.md). The packet space is split into cells (family, source class,
 // destination class; classification.cpp proves the cells are exactly the policy's classes and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Translation validation and the classification fact it rests on (see translation.cpp).
 #pragma once
 

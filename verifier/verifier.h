@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The verifier's entry points and result model. Z3 stays behind this header: callers see
 // packets, verdicts, traces and statuses, never solver objects.
 //

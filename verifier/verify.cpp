@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // verify(): the intents, the translation validation and the built-in checks of one policy over
 // the compiled rulesets of its targets.
 #include <chrono>

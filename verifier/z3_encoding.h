@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Internal to the verifier: the Z3 encodings. Only the few verifier translation units that talk
 // to the solver include this header (z3++.h is slow to compile).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Z3 contexts for verify runs, kept for the life of the process. Freeing a context that held a
 // large run's terms costs a good part of a second with the Z3 this builds against (the time
 // grows with the terms the run made, even after they are released), so a run borrows a context

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The policy's classification of addresses and interfaces into zones (docs/semantics.md,
 // "Classification"), tabulated by the verifier from the policy alone: for each family the
 // disjoint segments each zone owns by longest prefix, and the interfaces of interface zones.

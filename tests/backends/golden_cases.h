@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Hand-written IR rulesets that together use every IR construct. Each has its expected script in
 // tests/golden/backends/<name>.nft; every backend test runs over all of them.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // apply_ruleset against the real kernel, each test in its own network namespace: atomic
 // replacement, refusals that leave the previous ruleset in force and name the culprit, dry runs,
 // the generation check, big sets, and other tables left alone.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Big sets go into the one batch too: their elements are split across many NEWSETELEM messages
 // (each below the 64 KiB netlink attribute limit), the batch spans several buffer pages, and the
 // kernel still applies it as one transaction.

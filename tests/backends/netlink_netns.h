@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Runs test code in a private network namespace, so netlink tests talk to a kernel ruleset of
 // their own and never touch the machine's firewall. The code runs in a forked child that unshares
 // its network namespace; gtest failures and exceptions in the child fail the calling test.

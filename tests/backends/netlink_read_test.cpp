@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // read_table against rulesets loaded by nft itself (so the reader is checked against nft's encoding,
 // not only the writer's), and drift: whatever another tool adds to the table is either read as
 // what it is or reported by name, never skipped.

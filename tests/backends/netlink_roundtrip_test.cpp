@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The netlink writer against nft itself, and the netlink reader against the writer:
 //  * a ruleset applied through netlink lists (text, JSON and bytecode) exactly as the same
 //    ruleset loaded by `nft -f` from the text backend's script, each in its own namespace;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // from_nft_json on listing forms nft prints, and on input it must refuse with a precise error.
 #include <gtest/gtest.h>
 

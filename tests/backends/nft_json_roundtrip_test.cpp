@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // IR -> nft JSON -> IR, in memory and through the real nft in a network namespace.
 #include <gtest/gtest.h>
 

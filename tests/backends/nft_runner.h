@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Runs the real nft in a throwaway network namespace (`unshare -n`), so the tests never touch the
 // machine's own firewall, and reads golden files.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Readable gtest output for IR rulesets: the rules as nft text, sets and maps with their keys.
 #pragma once
 

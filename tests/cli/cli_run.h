@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Runs the real zoneproof binary, as a user would, and captures its output and exit code.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Golden files for the whole compiler: every shipped example, compiled for every target, must
 // equal tests/golden/compile/<example>.<target>.{nft,json} (regenerate with ZP_UPDATE_GOLDEN=1),
 // be accepted by the real nft (`nft -c -f`, in a throwaway namespace), and its JSON must load with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The exit-code contract of docs/cli.md, checked on the real binary: 0 nothing found, 1 a finding,
 // 2 usage error or unreadable input, 3 only unknowns.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Issue 11, input handling, on the real binary: files are type-checked before they are opened,
 // every unreadable input is exit 2, and includes stay inside the policy's root.
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What an installed zoneproof tells about itself: --version names the commit of the checkout it
 // was built from, and the generated man page and completions list exactly the commands and
 // options that --help lists (they are generated from the same CLI11 definitions).

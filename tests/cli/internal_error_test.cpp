@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // An exception escaping a command becomes "internal error" and exit 2, never an abort.
 #include <stdexcept>
 

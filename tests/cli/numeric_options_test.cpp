@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Issue 11 item 6, on the real binary: every numeric option is range-checked before the command
 // runs ("-1" and "99999999999999999999" were accepted); --rlimit 0 means no limit.
 #include <unistd.h>

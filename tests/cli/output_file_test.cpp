@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Issue 11 item 3, on the real binary: -o writes through a fresh mkstemp file beside the target
 // and renames it, so a symlink planted at a predictable name is never followed.
 #include <sys/stat.h>

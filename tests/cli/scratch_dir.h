@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A scratch directory per test, and a small valid gateway policy, for the CLI tests that write
 // policies and outputs to files of their own.
 #pragma once

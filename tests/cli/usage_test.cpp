@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Usage mistakes a new user makes in the first hour, on the real binary: a typo'd command, help
 // asked of a command that does not exist, an unknown --target. Each is exit 2 with a way out.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The bad-policy corpus: each tests/bad_policies/NAME.yaml must fail to load with exactly the
 // diagnostics in NAME.expected (one "file:line:col: severity[CODE]: message" line each, paths
 // relative to the corpus folder). ZP_UPDATE_GOLDEN=1 rewrites the .expected files from the

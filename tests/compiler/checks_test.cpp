@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Semantic checks on whole policies: what is accepted and what is reported, with locations.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The YAML examples of docs/language.md are valid policy text, and the shipped examples load.
 // Fragments of the reference (a rules section alone) name zones defined elsewhere, so for them
 // only "this is defined elsewhere" diagnostics are tolerated; every syntax, key, type and value

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // docs/errors.md catalogues every diagnostic code the front end can emit.
 #include <fstream>
 #include <regex>

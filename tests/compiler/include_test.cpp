@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Includes: files relative to the including file, nested, loaded once, cycles reported.
 #include <filesystem>
 #include <fstream>

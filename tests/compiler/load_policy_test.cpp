@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Loading valid policies: the AST the loader builds and the names the checks resolve.
 #include <gtest/gtest.h>
 

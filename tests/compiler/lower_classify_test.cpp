@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Zone classification in the lowered ruleset: longest-prefix flattening into disjoint intervals,
 // interface zones before addresses, and packets in no zone.
 #include <gtest/gtest.h>

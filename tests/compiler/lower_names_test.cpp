@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Generated identifiers, comments, origins and ids: user names never become nft identifiers,
 // and what nft gets from a lowered policy loads in the real nft.
 #include <gtest/gtest.h>

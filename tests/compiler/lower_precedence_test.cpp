@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Verdicts within one pair of classes: reject before deny before allow whatever the order in
 // the file, the default, rate limits, logging, and how services match.
 #include <gtest/gtest.h>

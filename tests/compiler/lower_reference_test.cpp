@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Differential test: for generated policies and the shipped examples, every target's lowered
 // ruleset gives each of many concrete packets the verdict docs/semantics.md prescribes, as the
 // reference in lower_test_util.h computes it straight from the policy.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Targets: the gateway's own input/output, hosts (and the host-zone membership rule),
 // anti-spoofing, the essentials and conntrack.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Helpers for the lowering tests: load a policy from YAML, build concrete packets tersely, run
 // them through the lowered ruleset with ir::evaluate, and compute the verdict docs/semantics.md
 // prescribes directly from the policy (an independent reference, written from the document and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Issue 11 item 10: names hold no control character (C0, C1 such as NEL, U+2028/U+2029) and no
 // bidirectional control where they reach the kernel; elsewhere a bidi control is a warning.
 // Messages quote hostile text escaped.

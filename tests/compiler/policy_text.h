@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Helpers for front-end tests: load a policy from text and look at its diagnostics.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // policies/zoneproof.schema.json accepts every shipped example and the reference's opening
 // example, and rejects the shape errors of the bad-policy corpus that a schema can express. The
 // schema is checked by a real validator (Debian's python3-jsonschema, Draft 7), as editors use it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Table names are nft identifiers: the loader's rules for them are checked against the real nft
 // (in a throwaway network namespace, so the machine's own ruleset is never touched).
 #include <cstdlib>

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Validates policy YAML files against policies/zoneproof.schema.json, as an editor would.
 
 usage: validate_schema.py SCHEMA FILE...

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "compiler/yaml_node.h"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // apply, replace, rollback, remove, dry run and the refusals, against the real kernel in private
 // network namespaces, each test with its own state directory.
 #include <nlohmann/json.hpp>

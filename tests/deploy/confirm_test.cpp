@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // apply --confirm: the detached rollback timer restores the previous table at the deadline, a
 // timely `confirm` keeps the new one, and the boot-time `restore` loads the last confirmed one.
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Shared by the deploy tests: each test runs the real zoneproof binary inside a private network
 // namespace (in_fresh_netns: the binary, nft and any rollback timer inherit it), with a state
 // directory of its own, and reads the kernel's table back with the real nft.

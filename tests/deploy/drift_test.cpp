@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // zoneproof drift: the live table read back and proved equivalent to the policy, or the
 // differing packet regions listed with a witness and both verdicts.
 #include <nlohmann/json.hpp>

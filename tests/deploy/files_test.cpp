@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The files deploy writes and ships: history entries and the boot unit.
 #include <nlohmann/json.hpp>
 

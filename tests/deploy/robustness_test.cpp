@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What a production gateway can throw at a deploy: the kernel refusing the batch, the apply
 // being killed at any moment, two applies at once.
 #include <sys/file.h>

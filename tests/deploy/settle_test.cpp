@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // An entry left `applying` — its command died between writing the entry and recording the result
 // — is settled by the next deploy command the one way docs/deploy.md promises: a change that did
 // not finish does not stay. And `history` and `rollback` name the same entry while it is there.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `apply --confirm` hit by SIGHUP (the SSH session dropping), SIGINT (Ctrl-C), SIGTERM and SIGKILL
 // at random moments, sent to the apply process or to its whole process group (it runs in a
 // session of its own, as under sshd). Every time, the table from before the apply must be back

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The state directory as an attacker would find it: writable by someone else, owned by someone
 // else, with symlinks planted where root writes, and with history files truncated or forged.
 // Root must never follow the symlinks, refuse such a directory, and never load a saved table

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The IR interpreter on hand-built rulesets, each verdict computed by hand.
 #include "ir/evaluate.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The differential campaign: random policies by seed, and policy files (the shipped examples),
 // each target checked against the kernel (target_check.h).
 #pragma once

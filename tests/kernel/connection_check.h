@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Return traffic of an accepted connection: a real TCP connection (kernel sockets on both ends)
 // across the enforcement point. The handshake's SYN-ACK and the server's data travel against the
 // direction the policy allows, so they pass only through `ct state established`.

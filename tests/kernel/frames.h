@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Building the probe packets the harness sends, and parsing what comes back. Every probe carries
 // a 32-bit tag so that a captured packet (the probe itself, an ICMP error quoting it, or a TCP
 // reset answering it) can be traced back to it: the TCP sequence number, the UDP payload, bytes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // zp_kernel_check: checks zoneproof against the Linux kernel (docs/kernel-tests.md).
 //
 //   zp_kernel_check --self-test                            the harness against a known ruleset

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Network namespaces owned by this run: created with `ip netns add`, all named with the run's
 // prefix `zpk<pid>-`, removed on exit, on failure and on SIGINT/SIGTERM. The machine's own
 // namespace is never configured: every link is created inside a test namespace.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Probe packets for one target, biased to the edges where verdicts change. Most probes aim at
 // one rule of the policy: a source from its `from` side, a destination from its `to` side, a
 // service of it, each at or just beyond an edge (first/last address of a zone entry and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Sending a batch of probes through a topology and telling, for each, what the kernel did:
 //   accept - it arrived in the peer namespace of its output link (forward, output), or the
 //            enforcing namespace's stack received it after the input hook (input);

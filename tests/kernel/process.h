@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Running helper programs (ip, nft, zoneproof) with fork/exec, capturing what they print.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A seeded random policy generator for the differential campaign. Each seed gives one policy
 // (YAML text) with:
 //  - zones with nested and adjacent IPv4 and IPv6 prefixes, single addresses and ranges, and

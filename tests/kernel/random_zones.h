@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The address plan of a random policy: zones whose IPv4 and IPv6 entries nest inside each other
 // or sit right next to each other (prefixes, single addresses and ranges `a-b`), so that the
 // edges where one zone ends and the next begins are everywhere. Entries always nest or are

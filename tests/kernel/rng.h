@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A small deterministic random generator (splitmix64): the same seed gives the same policies
 // and packets on every machine and standard library, so a failing seed reproduces anywhere.
 #pragma once

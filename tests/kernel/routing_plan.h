@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The routes of a test gateway. Zone address entries nest or are disjoint; the kernel must send a
 // packet out of the interface of the most specific entry containing its destination. Installing
 // each entry as a route could collide (a range `a-b` splits into prefixes that may equal another

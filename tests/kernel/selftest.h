@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The harness checks itself against a hand-written nft ruleset whose verdicts are known: for each
 // hook (forward, input, output), family and protocol (TCP, UDP, ICMP echo) one packet that is
 // accepted, one dropped and one rejected must be observed as such, and an established

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "tests/kernel/sockets.h"
 
 #include <arpa/inet.h>

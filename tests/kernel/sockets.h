@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Sockets inside test namespaces: AF_PACKET on a peer's link (send frames, capture everything
 // that arrives), raw IP sockets in the enforcing namespace (send its own packets through the
 // output hook; see what local delivery hands to the stack after the input hook).

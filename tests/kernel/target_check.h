@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One policy target against the kernel: compile it with zoneproof, build its topology, load the
 // ruleset, send the probes, open real connections for return traffic, ask `zoneproof explain`
 // about the very same packets and compare.

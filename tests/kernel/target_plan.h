@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // From a policy and one of its targets to the topology the harness builds, and the facts the
 // packet generator needs: which addresses exist, where each destination is routed, and which
 // addresses are the enforcement point's own.

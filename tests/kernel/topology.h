@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A throwaway network of namespaces around one enforcement point.
 //
 //   gateway: the enforcing namespace routes between links; link i joins its interface (named as

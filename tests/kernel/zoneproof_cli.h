@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The real `zoneproof` command, run as a user would: `compile` produces the nft script the
 // harness loads, `explain --format json` the verdicts the kernel is compared against.
 #pragma once

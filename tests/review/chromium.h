@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Debian's chromium, headless and offline, for the tests that render what zoneproof draws: the
 // DOM after the page's scripts ran, the errors the page recorded, screenshots.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The CI examples of examples/ci/ run for real: their zoneproof commands are taken from the YAML
 // (with python3-yaml) and executed in a throwaway repository with an `origin`, on a branch that
 // opens one more port — so the job must fail on newly allowed traffic and leave its reports.

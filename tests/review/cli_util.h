@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Running the real zoneproof binary from the review tests, temporary directories, goldens.
 #pragma once
 

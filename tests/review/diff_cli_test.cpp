@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `zoneproof diff` as a user runs it: exit codes, brevity of one-line changes, "no change in
 // behaviour" for rewrites, --fail-on, resource limits and usage errors.
 #include "tests/review/cli_util.h"

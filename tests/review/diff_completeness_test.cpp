@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The semantic diff against the concrete IR interpreter (ir/evaluate.h), which shares no code
 // with the Z3 encoding: every sampled packet whose verdicts differ between the two rulesets lies
 // in exactly one reported region with those verdicts, no sampled packet with equal verdicts lies

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `zoneproof diff POLICY --base GITREF` in a throwaway git repository: the policy and the file it
 // includes are read at the revision with git (no checkout: the working tree is left as it is).
 #include "tests/review/cli_util.h"

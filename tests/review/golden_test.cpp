@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Golden outputs of every review format (tests/golden/review/, regenerated with
 // ZP_UPDATE_GOLDEN=1). Times and query counts are normalized; everything else is exact, so a
 // change in wording, order or schema shows up here.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The zone graph stays readable at 20 zones (tests/review/policies/twenty-zones.yaml), in both
 // drawings: Graphviz's (`graph -o FILE.svg`) and the report's inline SVG. Rendered by headless
 // chromium and screenshotted (ZP_KEEP_SCREENSHOTS=DIR keeps the PNGs for a person to look at);

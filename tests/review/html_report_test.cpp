@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `zoneproof report` rendered by a real browser: Debian's chromium, headless, with no network.
 // The page must run its script (data-zp-ready), report no error of any kind into #zp-errors,
 // carry the matrix cells with their data attributes, and take a screenshot. `graph` writes DOT.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The lints (docs/review.md): each reported at its policy line in a fixture built to trigger all
 // of them, none where they do not apply, and --strict turning them into a failure.
 #include <nlohmann/json.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The reachability matrix: what it says for the shipped examples, the untrusted → restricted
 // highlight, and — against the concrete IR interpreter — that every connection-opening packet a
 // gateway forwards lies in the cell of its zones, and that packets inside a region are accepted.

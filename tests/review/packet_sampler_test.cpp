@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The packet sampler the property tests rely on (review_util.h), and its own sanity checks.
 #include "tests/review/review_util.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Shared by the review tests: loading fixture policies, compiling them as `verify` does, and
 // sampling concrete packets for the diff and matrix property tests.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The SARIF logs of diff, matrix (with lints) and verify, validated against the SARIF 2.1.0
 // schema kept in tests/review/ (python3-jsonschema), and checked for what code scanning needs:
 // every result names a rule the log describes, with help text, at a policy line; the tool names

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Validates SARIF logs against the SARIF 2.1.0 JSON schema kept beside this script.
 
 usage: validate_sarif.py SCHEMA FILE...

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `verify --format markdown` (cli/report_markdown_verify.cpp): the pull-request comment for a
 // passing policy (golden) and for a failing one (failures with witnesses and traces).
 #include "cli/report_format.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // End-to-end paths in `verify`'s output (verifier/end_to_end.cpp computes them): the real binary
 // shows each path with its hops, and on failure the witness packet as each hop sees it, in text
 // and JSON (goldens), SARIF, JUnit and markdown.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Intents end to end across a path of targets (verifier/end_to_end.cpp): the source host's
 // output, the gateway's forward hook and the destination host's input, over rulesets from the
 // real compiler and answered by Z3.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Intents over the hand-written gateway ruleset: proofs, and seeded mistakes caught with the
 // expected witness.
 #include <gtest/gtest.h>

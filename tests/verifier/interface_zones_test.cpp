@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Zones known by their interfaces only, beside zones with addresses (docs/semantics.md,
 // "Anti-spoofing"): the compiled ruleset proves equal to the policy, a `reach` from such a zone
 // ranges over the packets that can legitimately arrive, and one that can never arrive says why.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Terse builders for hand-written IR and packets in the verifier tests.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One test per IR construct: a hand-written ruleset, packets through explain (the Z3 encoding
 // with every field fixed), verdicts and traces computed by hand.
 #include <gtest/gtest.h>

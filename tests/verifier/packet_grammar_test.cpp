@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The explain packet grammar: what it reads, and exact errors with columns.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A small gateway policy and a ruleset written by hand to implement it exactly
 // (docs/semantics.md), so the verifier's policy semantics and its IR encoding can be checked
 // against each other without the compiler.

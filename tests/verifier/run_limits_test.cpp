@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Limits on a whole run (verifier/run_limits.h): reaching one leaves unknowns, never a pass
 // and never a crash.
 #include <gtest/gtest.h>

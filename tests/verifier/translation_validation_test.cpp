@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Translation validation: the policy's own semantics against a ruleset, per hook.
 #include <gtest/gtest.h>
 
