@@ -123,6 +123,11 @@ const DecisionList& HookEngine::decisions(const Cell& c) {
   uint64_t key = cell_key(c);
   auto it = lists_.find(key);
   if (it != lists_.end()) return it->second;
+  return lists_.emplace(key, walk_decisions(c)).first->second;
+}
+
+DecisionList HookEngine::walk_decisions(const Cell& c) {
+  if (auto it = lists_.find(cell_key(c)); it != lists_.end()) return it->second;
   if (!prep_) throw std::logic_error("decision list without a ruleset");
   // Everything before the first rule reading the destination is shared by the cells of one
   // source side.
@@ -133,7 +138,7 @@ const DecisionList& HookEngine::decisions(const Cell& c) {
     wide.dst = {vc_.zones.ids().self(), CellSide::Self};
     pit = prefixes_.emplace(pkey, walker_->prefix(box(wide), kDestinationFields)).first;
   }
-  return lists_.emplace(key, walker_->resume(pit->second, box(c))).first->second;
+  return walker_->resume(pit->second, box(c));
 }
 
 // --- terms -----------------------------------------------------------------------------------------
@@ -265,10 +270,7 @@ bool HookEngine::spoofing_reads_addresses(const CellSide& src, int family) const
   // The packet's address class is open here: spoofing is decided by the address, if any zone
   // is dropped as spoofed on one of these interfaces.
   const auto& mine = vc_.zones.interfaces(src.cls);
-  for (unsigned z = 0; z < vc_.zones.ids().zones; ++z)
-    for (u128 i : model_.spoof_interfaces(z, family))
-      if (std::binary_search(mine.begin(), mine.end(), i)) return true;
-  return false;
+  return std::any_of(mine.begin(), mine.end(), [&](u128 i) { return model_.spoofing_on(i, family); });
 }
 
 z3::expr HookEngine::spoofed(const CellSide& src, int family) {

@@ -66,6 +66,9 @@ class HookEngine {
   std::vector<CellSide> sides(bool source, int family, const std::vector<unsigned>* classes = nullptr) const;
   Box box(const Cell& c) const;
   const DecisionList& decisions(const Cell& c);
+  // The same list, not kept: planning walks every cell once, and keeping all of them would take
+  // memory of cells times prelude length (cubic in the zone count).
+  DecisionList walk_decisions(const Cell& c);
 
   // --- terms --------------------------------------------------------------------------------
   z3::context& ctx() { return *ctx_; }

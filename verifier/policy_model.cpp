@@ -78,6 +78,13 @@ PolicyModel::PolicyModel(const policy::Policy& pol, const ZoneSpace& zones, size
   if (has_anti_spoofing()) {
     spoof4_ = spoofing_interfaces(pol, pol.targets[target], 4);
     spoof6_ = spoofing_interfaces(pol, pol.targets[target], 6);
+    // The union once, not a scan of every zone per question: thousands of zones ask it per cell.
+    for (auto [table, either] : {std::pair{&spoof4_, &spoofing4_}, {&spoof6_, &spoofing6_}}) {
+      for (size_t z = 0; z < table->size() && z < zones.ids().zones; ++z)
+        either->insert(either->end(), (*table)[z].begin(), (*table)[z].end());
+      std::sort(either->begin(), either->end());
+      either->erase(std::unique(either->begin(), either->end()), either->end());
+    }
   }
 }
 
@@ -117,6 +124,11 @@ const std::vector<u128>& PolicyModel::spoof_interfaces(unsigned addr_cls, int fa
   static const std::vector<u128> none;
   const auto& table = family == 4 ? spoof4_ : spoof6_;
   return addr_cls < table.size() ? table[addr_cls] : none;
+}
+
+bool PolicyModel::spoofing_on(u128 iif, int family) const {
+  const auto& all = family == 4 ? spoofing4_ : spoofing6_;
+  return std::binary_search(all.begin(), all.end(), iif);
 }
 
 bool PolicyModel::spoofed(unsigned addr_cls, int family, u128 iif) const {

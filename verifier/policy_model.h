@@ -39,6 +39,8 @@ class PolicyModel {
   bool spoofed(unsigned addr_cls, int family, u128 iif) const;
   // The interfaces a packet of address class `addr_cls` is dropped on as spoofed (sorted).
   const std::vector<u128>& spoof_interfaces(unsigned addr_cls, int family) const;
+  // Whether some zone's source addresses of `family` are dropped as spoofed on `iif`.
+  bool spoofing_on(u128 iif, int family) const;
   bool has_anti_spoofing() const;
 
   // --- one concrete packet -----------------------------------------------------------------
@@ -58,6 +60,7 @@ class PolicyModel {
   std::vector<unsigned> src_, dst_;
   std::vector<std::vector<uint32_t>> by_src_, by_dst_;  // per class: rules matching it
   std::vector<std::vector<u128>> spoof4_, spoof6_;      // per zone: spoof_interfaces
+  std::vector<u128> spoofing4_, spoofing6_;             // their union (sorted): spoofing_on
 };
 
 // Per zone, the interfaces (values, sorted) of a gateway on which a source address of `family`

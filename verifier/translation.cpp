@@ -121,7 +121,7 @@ class HookValidation {
 
   // Checks the shape the fast path needs and records the facts the cell rests on.
   bool plan_cell(Plan& p) {
-    const DecisionList& dl = e_.decisions(p.cell);
+    const DecisionList dl = e_.walk_decisions(p.cell);
     if (dl.complex || dl.steps.empty()) return false;
     const auto& steps = dl.steps;
     if (steps.back().symbolic != 0 || origin(steps.back()) >= 0) return false;
