@@ -83,7 +83,8 @@ std::string cell_summary(const MatrixCell& cell, const policy::Policy& pol, cons
   }
   for (const auto& [fam, details, proto, ps] : ports) {
     std::string words = protocol_name(static_cast<uint8_t>(proto));
-    if (ps != dim_full(Dim::Dport, fam)) words += " " + ports_text(ps);
+    // Appended piece by piece: g++ 12 -O3 flags `" " + std::string` with a false -Wrestrict.
+    if (ps != dim_full(Dim::Dport, fam)) words.append(" ").append(ports_text(ps));
     add(words + details, fam == 6 ? "ipv6" : "ipv4");
   }
   for (const auto& [r, words] : others) add(words, r->box.family == 6 ? "ipv6" : "ipv4");

@@ -154,7 +154,7 @@ std::string rule_content(const ir::Rule& r) {
     s += ';';
   }
   // Two rate limits are the same unknown only when they come from the same policy rule.
-  if (limited) s += "#" + enc::limit_key(r);
+  if (limited) s.append("#").append(enc::limit_key(r));  // not "#" + ...: g++ 12's false -Wrestrict
   return s;
 }
 
