@@ -123,11 +123,15 @@ const DecisionList& HookEngine::decisions(const Cell& c) {
   uint64_t key = cell_key(c);
   auto it = lists_.find(key);
   if (it != lists_.end()) return it->second;
-  return lists_.emplace(key, walk_decisions(c)).first->second;
+  return lists_.emplace(key, walk(c)).first->second;
 }
 
 DecisionList HookEngine::walk_decisions(const Cell& c) {
-  if (auto it = lists_.find(cell_key(c)); it != lists_.end()) return it->second;
+  auto it = lists_.find(cell_key(c));
+  return it != lists_.end() ? it->second : walk(c);
+}
+
+DecisionList HookEngine::walk(const Cell& c) {
   if (!prep_) throw std::logic_error("decision list without a ruleset");
   // Everything before the first rule reading the destination is shared by the cells of one
   // source side.

@@ -115,6 +115,7 @@ class HookEngine {
   Stats& stats() { return stats_; }
 
  private:
+  DecisionList walk(const Cell& c);  // the cell's list, from its source side's prefix
   const VerifyContext& vc_;
   size_t target_;
   ir::Hook hook_;
