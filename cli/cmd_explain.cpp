@@ -44,10 +44,6 @@ bool explain_line(const policy::Policy& p, size_t ti, const verifier::Explainer&
     std::cerr << fmt::format("{}:{}: error: {}\n", source, number, e.what());
     return false;
   }
-  if (ex.unknown) {
-    std::cerr << fmt::format("{}:{}: the solver reached its resource limit\n", source, number);
-    return false;
-  }
   if (o.format == "json") {
     nlohmann::json j{{"schema", "zoneproof.explain/1"},
                      {"line", number},

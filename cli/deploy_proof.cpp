@@ -121,7 +121,6 @@ Proof prove_same(const ProofRequest& req, ir::Ruleset live) {
 namespace {
 
 std::string side(const verifier::Explanation& e) {
-  if (e.unknown) return "undecided (solver resource limit)";
   std::string s = fmt::format("{} by {}", verifier::to_string(e.verdict), verifier::decided_by(e));
   if (!e.trace.empty() && !e.trace.back().nft.empty() && e.trace.back().rule != 0)
     s += fmt::format(": {}", e.trace.back().nft);

@@ -39,7 +39,6 @@ std::string region_line(const verifier::RegionText& t) {
 }
 
 std::string side_text(const verifier::Explanation& e) {
-  if (e.unknown) return "undecided (solver resource limit)";
   return fmt::format("{} by {}", verifier::to_string(e.verdict), verifier::decided_by(e));
 }
 

@@ -173,26 +173,12 @@ Explanation explain_with_limits(z3::context& c, const ir::Ruleset& rs, const ir:
   z3::expr v = ir.hook_verdict();
   // A concrete packet needs no search: the encoding's only constants are the packet's fields and
   // the rate limits' outcomes, so evaluating it under their values is its verdict. Evaluated
-  // without model completion, a constant the model misses stays symbolic; then the solver decides.
+  // without model completion, a constant left open would stay symbolic: a verifier bug.
   z3::model m = packet_model(p, pkt, &lv, &limits);
   if (!m.eval(wellformed(p), false).is_true())
     throw std::invalid_argument(fmt::format("not a packet the kernel can see: {}", pkt.to_string()));
-  if (!m.eval(v, false).is_numeral()) {
-    z3::solver s(c);
-    configure(s, o.rlimit);
-    s.add(wellformed(p));
-    s.add(equals(p, pkt));
-    for (const auto& [k, var] : lv.all()) {
-      auto it = limits.find(k);
-      s.add(it == limits.end() || it->second ? var : !var);
-    }
-    auto r = solve(s);
-    if (r != z3::sat) {
-      ex.unknown = true;
-      return ex;
-    }
-    m = s.get_model();
-  }
+  if (!m.eval(v, false).is_numeral())
+    throw std::logic_error("verifier: the encoding has a constant a concrete packet does not fix");
   unsigned solved = static_cast<unsigned>(model_value(m, v));
   unsigned walked = ir.trace(m, o.nft_text, ex.trace, ex.used_limits);
   if (solved != walked)

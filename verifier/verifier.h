@@ -39,7 +39,6 @@ struct Explanation {
   ir::Packet packet;
   Verdict verdict = Verdict::Drop;
   std::vector<TraceStep> trace;
-  bool unknown = false;       // the solver gave up (resource limit)
   bool used_limits = false;   // a rate-limit match decided the path (assumed within its rate)
 };
 
