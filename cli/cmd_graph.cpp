@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // `zoneproof graph POLICY [--target T]... [-o FILE.dot|FILE.svg]`: the zone graph as Graphviz
 // DOT (edges from the reachability matrix); SVG through Graphviz's `dot` when it is installed.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include <fmt/core.h>
 
@@ -13,6 +18,7 @@
 #include "cli/commands.h"
 #include "cli/load.h"
 #include "cli/report_format.h"
+#include "cli/secure_file.h"
 #include "cli/verify_pipeline.h"
 
 namespace zp::cli {
@@ -36,29 +42,52 @@ bool dot_installed() {
   return false;
 }
 
-// Runs `dot -Tsvg -o OUT` with the DOT text on its standard input.
-int render_svg(const std::string& dot, const std::string& out) {
+// Runs `dot -Tsvg` with the DOT text on its standard input and its standard output in an
+// anonymous memory file, so the SVG is written like every other output (write_output: a fresh
+// file beside the target, renamed over it) and never by dot through a path it would follow.
+// The SVG, or nullopt with `rc` (dot's exit status, or -1).
+std::optional<std::string> render_svg(const std::string& dot, int& rc) {
+  rc = -1;
+  Fd svg(memfd_create("zoneproof-graph-svg", MFD_CLOEXEC));
   int in[2];
-  if (pipe(in) != 0) return -1;
+  if (!svg || pipe2(in, O_CLOEXEC) != 0) return std::nullopt;
   pid_t pid = fork();
   if (pid == 0) {
     dup2(in[0], STDIN_FILENO);
-    close(in[0]);
-    close(in[1]);
-    execlp("dot", "dot", "-Tsvg", "-o", out.c_str(), static_cast<char*>(nullptr));
+    dup2(svg.get(), STDOUT_FILENO);
+    execlp("dot", "dot", "-Tsvg", static_cast<char*>(nullptr));
     _exit(127);
   }
   close(in[0]);
+  // A dot that exits before reading everything must not kill zoneproof with SIGPIPE.
+  struct sigaction ignore {}, old {};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &ignore, &old);
   size_t off = 0;
-  while (off < dot.size()) {
+  while (pid > 0 && off < dot.size()) {
     ssize_t n = write(in[1], dot.data() + off, dot.size() - off);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     off += static_cast<size_t>(n);
   }
   close(in[1]);
+  sigaction(SIGPIPE, &old, nullptr);
   int status = 0;
-  if (pid < 0 || waitpid(pid, &status, 0) < 0) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (pid < 0 || waitpid(pid, &status, 0) < 0) return std::nullopt;
+  rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (rc != 0) return std::nullopt;
+  std::string out;
+  char buf[65536];
+  for (off_t at = 0;;) {
+    ssize_t n = pread(svg.get(), buf, sizeof buf, at);
+    if (n < 0) {
+      rc = -1;
+      return std::nullopt;
+    }
+    if (n == 0) return out;
+    out.append(buf, static_cast<size_t>(n));
+    at += n;
+  }
 }
 
 int run_graph(const GraphOptions& o) {
@@ -85,11 +114,12 @@ int run_graph(const GraphOptions& o) {
   }
   std::string dot = zone_graph_dot(p, m);
   if (!svg) return write_output(o.output, dot) ? (m.unknown() ? kExitUnknown : kExitOk) : kExitUsage;
-  if (rc = render_svg(dot, o.output); rc != 0) {
-    std::cerr << fmt::format("zoneproof: dot failed (exit {}) writing '{}'\n", rc, o.output);
+  auto svg_text = render_svg(dot, rc);
+  if (!svg_text) {
+    std::cerr << fmt::format("zoneproof: dot failed (exit {}) rendering '{}'\n", rc, o.output);
     return kExitUsage;
   }
-  return m.unknown() ? kExitUnknown : kExitOk;
+  return write_output(o.output, *svg_text) ? (m.unknown() ? kExitUnknown : kExitOk) : kExitUsage;
 }
 
 }  // namespace

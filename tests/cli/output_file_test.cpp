@@ -36,6 +36,21 @@ TEST_F(Output, OutputNeverFollowsAPlantedSymlink) {
     EXPECT_EQ(e.path().filename().string().find(".out.nft."), std::string::npos) << e.path();
 }
 
+// `graph -o FILE.svg` let Graphviz's dot open FILE.svg itself, following a symlink planted
+// there; the SVG now goes through the same fresh file and rename as every other output.
+TEST_F(Output, GraphSvgNeverFollowsAPlantedSymlink) {
+  std::string good = write("policy.yaml", kGood);
+  std::string victim = write("victim", "precious\n");
+  fs::create_symlink(victim, path("graph.svg"));
+  auto r = zoneproof("graph " + good + " -o " + path("graph.svg"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(slurp(victim), "precious\n");
+  EXPECT_FALSE(fs::is_symlink(path("graph.svg")));
+  std::string svg = slurp(path("graph.svg"));
+  EXPECT_NE(svg.find("<svg"), std::string::npos) << svg.substr(0, 400);
+  EXPECT_NE(svg.find("</svg>"), std::string::npos) << "the SVG is cut short";
+}
+
 TEST_F(Output, OutputModeFollowsTheUmask) {
   std::string good = write("policy.yaml", kGood);
   auto r = zoneproof("compile " + good + " -o " + path("a.nft") + "; umask 077; " + ZP_EXE +
