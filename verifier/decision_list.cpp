@@ -109,6 +109,14 @@ DecisionList Walker::resume(const Prefix& p, const Box& box) const {
   return list;
 }
 
+DecisionList Walker::continuation(const Prefix& p, const Box& box) const {
+  DecisionList list;
+  if (p.finished) return list;
+  WalkState st = p.state;
+  run(list, st, box, 0);
+  return list;
+}
+
 DecisionList Walker::walk(const Box& box) const { return resume(prefix(box, 0), box); }
 
 uint8_t evaluate_list(const PreparedRuleset& prep, const DecisionList& list, const ir::Packet& p,

@@ -63,6 +63,8 @@ class Walker {
   // those fields only, and resume() continues from there with the narrower box.
   Prefix prefix(const Box& box, uint32_t stop_fields) const;
   DecisionList resume(const Prefix& p, const Box& box) const;
+  // The steps resume() adds after the prefix's own (none when the prefix is finished).
+  DecisionList continuation(const Prefix& p, const Box& box) const;
 
  private:
   bool run(DecisionList& list, WalkState& st, const Box& box, uint32_t stop_fields) const;

@@ -98,25 +98,33 @@ std::vector<CellSide> HookEngine::sides(bool source, int family, const std::vect
 }
 
 Box HookEngine::box(const Cell& c) const {
-  Box b;
-  b.v4 = c.family == 4;
-  b.v6 = c.family == 6;
-  auto side = [&](const CellSide& s, bool source) {
-    Field addr = c.family == 4 ? (source ? Field::Ip4Saddr : Field::Ip4Daddr)
-                               : (source ? Field::Ip6Saddr : Field::Ip6Daddr);
-    Field ifc = source ? Field::Iifname : Field::Oifname;
-    if (s.kind == CellSide::Address) {
-      b.restrict(addr, vc_.zones.segments(s.cls, c.family));
-      b.restrict(ifc, vc_.zones.non_zone_interfaces());
-    } else if (s.kind == CellSide::Interface) {
-      std::vector<Range> names;
-      for (u128 v : vc_.zones.interfaces(s.cls)) names.push_back({v, v});
-      b.restrict(ifc, names);
-    }
-  };
-  side(c.src, true);
-  side(c.dst, false);
+  Box b = side_box(c.src, true, c.family);
+  const Box& d = side_box(c.dst, false, c.family);
+  for (size_t i = 0; i < d.fields.size(); ++i)
+    if (d.fields[i]) b.fields[i] = b.fields[i] ? intersect(*b.fields[i], *d.fields[i]) : *d.fields[i];
   return b;
+}
+
+// What one side says of a cell's packets, normalized once per side: planning asks for the box
+// of every cell.
+const Box& HookEngine::side_box(const CellSide& s, bool source, int family) const {
+  uint64_t key = (side_key(s) << 2) | (source ? 2 : 0) | (family == 6 ? 1 : 0);
+  auto it = side_boxes_.find(key);
+  if (it != side_boxes_.end()) return it->second;
+  Box b;
+  b.v4 = family == 4;
+  b.v6 = family == 6;
+  Field addr = family == 4 ? (source ? Field::Ip4Saddr : Field::Ip4Daddr) : (source ? Field::Ip6Saddr : Field::Ip6Daddr);
+  Field ifc = source ? Field::Iifname : Field::Oifname;
+  if (s.kind == CellSide::Address) {
+    b.restrict(addr, vc_.zones.segments(s.cls, family));
+    b.restrict(ifc, vc_.zones.non_zone_interfaces());
+  } else if (s.kind == CellSide::Interface) {
+    std::vector<Range> names;
+    for (u128 v : vc_.zones.interfaces(s.cls)) names.push_back({v, v});
+    b.restrict(ifc, names);
+  }
+  return side_boxes_.emplace(key, std::move(b)).first->second;
 }
 
 const DecisionList& HookEngine::decisions(const Cell& c) {
@@ -126,12 +134,14 @@ const DecisionList& HookEngine::decisions(const Cell& c) {
   return lists_.emplace(key, walk(c)).first->second;
 }
 
-DecisionList HookEngine::walk_decisions(const Cell& c) {
-  auto it = lists_.find(cell_key(c));
-  return it != lists_.end() ? it->second : walk(c);
+HookEngine::SplitList HookEngine::split_decisions(const Cell& c) {
+  const Prefix& p = source_prefix(c);
+  return {p.list, walker_->continuation(p, box(c))};
 }
 
-DecisionList HookEngine::walk(const Cell& c) {
+DecisionList HookEngine::walk(const Cell& c) { return walker_->resume(source_prefix(c), box(c)); }
+
+const Prefix& HookEngine::source_prefix(const Cell& c) {
   if (!prep_) throw std::logic_error("decision list without a ruleset");
   // Everything before the first rule reading the destination is shared by the cells of one
   // source side.
@@ -142,7 +152,7 @@ DecisionList HookEngine::walk(const Cell& c) {
     wide.dst = {vc_.zones.ids().self(), CellSide::Self};
     pit = prefixes_.emplace(pkey, walker_->prefix(box(wide), kDestinationFields)).first;
   }
-  return walker_->resume(pit->second, box(c));
+  return pit->second;
 }
 
 // --- terms -----------------------------------------------------------------------------------------
@@ -232,6 +242,10 @@ z3::expr HookEngine::rule_services(uint32_t rule) {
 }
 
 HookEngine::Term HookEngine::policy_verdict(const Cell& c, const z3::expr* abstract) {
+  return {policy_prelude(c, policy_rules(c, abstract)), spoofing_reads_addresses(c.src, c.family)};
+}
+
+z3::expr HookEngine::policy_rules(const Cell& c, const z3::expr* abstract) {
   z3::context& cx = *ctx_;
   auto out = [&](unsigned o) { return cx.bv_val(o, 2); };
   std::vector<z3::expr> groups[3];  // reject, deny, allow
@@ -245,14 +259,18 @@ HookEngine::Term HookEngine::policy_verdict(const Cell& c, const z3::expr* abstr
   unsigned dflt = d == policy::Action::Allow ? kOutAccept : d == policy::Action::Reject ? kOutReject : kOutDrop;
   z3::expr v = z3::ite(group(0), out(kOutReject), z3::ite(group(1), out(kOutDrop), z3::ite(group(2), out(kOutAccept), out(dflt))));
   // An untracked packet is dropped where the policy rejects (docs/semantics.md).
-  v = z3::ite(packet_->ct == cx.bv_val(ir::kCtUntracked, 8) && v == out(kOutReject), out(kOutDrop), v);
-  bool addresses = spoofing_reads_addresses(c.src, c.family);
+  return z3::ite(packet_->ct == cx.bv_val(ir::kCtUntracked, 8) && v == out(kOutReject), out(kOutDrop), v);
+}
+
+z3::expr HookEngine::policy_prelude(const Cell& c, const z3::expr& rules) {
+  z3::context& cx = *ctx_;
+  auto out = [&](unsigned o) { return cx.bv_val(o, 2); };
+  z3::expr v = rules;
   if (model_.has_anti_spoofing()) v = z3::ite(spoofed(c.src, c.family), out(kOutDrop), v);
   v = z3::ite(essential(), out(kOutAccept), v);
   const z3::expr& ct = packet_->ct;
   v = z3::ite(ct == cx.bv_val(ir::kCtInvalid, 8), out(kOutDrop), v);
-  v = z3::ite(ct == cx.bv_val(ir::kCtEstablished, 8) || ct == cx.bv_val(ir::kCtRelated, 8), out(kOutAccept), v);
-  return {v, addresses};
+  return z3::ite(ct == cx.bv_val(ir::kCtEstablished, 8) || ct == cx.bv_val(ir::kCtRelated, 8), out(kOutAccept), v);
 }
 
 z3::expr HookEngine::essential() {

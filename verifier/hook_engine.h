@@ -66,9 +66,20 @@ class HookEngine {
   std::vector<CellSide> sides(bool source, int family, const std::vector<unsigned>* classes = nullptr) const;
   Box box(const Cell& c) const;
   const DecisionList& decisions(const Cell& c);
-  // The same list, not kept: planning walks every cell once, and keeping all of them would take
-  // memory of cells times prelude length (cubic in the zone count).
-  DecisionList walk_decisions(const Cell& c);
+  // The same list in two parts, not kept: the steps every cell of the source side shares
+  // (kept once per side), then the cell's own. Planning walks every cell once; keeping whole
+  // lists would take memory, and copying them time, of cells times prelude length (cubic in
+  // the zone count).
+  struct SplitList {
+    const DecisionList& shared;
+    DecisionList own;
+    bool complex() const { return shared.complex || own.complex; }
+    size_t size() const { return shared.steps.size() + own.steps.size(); }
+    const Step& operator[](size_t i) const {
+      return i < shared.steps.size() ? shared.steps[i] : own.steps[i - shared.steps.size()];
+    }
+  };
+  SplitList split_decisions(const Cell& c);
 
   // --- terms --------------------------------------------------------------------------------
   z3::context& ctx() { return *ctx_; }
@@ -83,6 +94,10 @@ class HookEngine {
   // The policy's verdict in the cell; with `abstract` (three Booleans), the reject, deny and
   // allow rules of the cell are replaced by them.
   Term policy_verdict(const Cell& c, const z3::expr* abstract = nullptr);
+  // The two layers of policy_verdict: what the policy's rules and default decide, and the
+  // verdicts taken before them (conntrack, essentials, anti-spoofing), `rules` where none is.
+  z3::expr policy_rules(const Cell& c, const z3::expr* abstract = nullptr);
+  z3::expr policy_prelude(const Cell& c, const z3::expr& rules);
   z3::expr step_pred(const Step& s);
   bool step_reads_addresses(const Step& s) const;
   // A policy rule's services, and within its rate for a rate-limited allow.
@@ -116,6 +131,8 @@ class HookEngine {
 
  private:
   DecisionList walk(const Cell& c);  // the cell's list, from its source side's prefix
+  const Prefix& source_prefix(const Cell& c);
+  const Box& side_box(const CellSide& s, bool source, int family) const;
   const VerifyContext& vc_;
   size_t target_;
   ir::Hook hook_;
@@ -129,6 +146,7 @@ class HookEngine {
   std::unique_ptr<enc::LimitVars> limits_;
   std::unique_ptr<enc::PolicyEncoder> policy_;
   std::unordered_map<uint64_t, Prefix> prefixes_;       // per (family, source side)
+  mutable std::unordered_map<uint64_t, Box> side_boxes_;  // per (family, side, source or not)
   std::unordered_map<uint64_t, DecisionList> lists_;    // per cell
   std::unordered_map<uint64_t, z3::expr> preds_;        // per (chain, rule, open matches)
   std::unordered_map<uint32_t, z3::expr> services_;     // per policy rule

@@ -16,8 +16,12 @@
 //        does, else accept if some allow rule does: the policy's precedence, with three
 //        Booleans "some rule of this action applies";
 //      - a skeleton: the prelude, then those three Booleans, then the tail, equals the
-//        policy's verdict with the same three Booleans for every value they can take (shared
-//        by the cells with the same prelude and tail).
+//        policy's verdict with the same three Booleans for every value they can take. It is
+//        proved in two halves that cells share far more widely: the prelude decides exactly
+//        what the policy's conntrack, essentials and anti-spoofing decide (over every packet
+//        of the source side, whatever its destination), and the three Booleans then the tail
+//        equal the policy's rules and default (over every packet of the two sides). Together
+//        the halves give the skeleton; when one does not hold, the skeleton is tried whole.
 //    Together they give the cell's equality for every packet of it.
 //  * Otherwise (or when a lemma or skeleton does not hold) the cell's decision list, or the
 //    ruleset sliced to the cell, is compared with the policy's verdict in one query. A
@@ -25,6 +29,7 @@
 #include "verifier/translation.h"
 
 #include <algorithm>
+#include <map>
 #include <unordered_map>
 
 namespace zp::verifier {
@@ -38,16 +43,39 @@ bool family_field(Field f) {
   return f == Field::Nfproto || field_family(f) != 0;
 }
 
-struct Skeleton {
+// A Z3 fact shared by the cells whose key is equal: the key names everything it depends on.
+struct Fact {
   std::vector<uint64_t> key;
-  Cell cell;
-  std::vector<Step> prelude, tail;
+  Cell cell;                // a cell of those sharing it: the domain's sides
+  std::vector<Step> steps;  // a prelude, or a tail
   bool proved = false;
+};
+
+class FactTable {
+ public:
+  // The index of the fact with this key; `make` gives its cell and steps when it is new.
+  template <class Make>
+  size_t add(std::vector<uint64_t> key, Make make) {
+    uint64_t h = 0;
+    for (uint64_t v : key) h = mix(h, v);
+    auto range = index_.equal_range(h);
+    for (auto it = range.first; it != range.second; ++it)
+      if (facts_[it->second].key == key) return it->second;
+    facts_.push_back(make());
+    facts_.back().key = std::move(key);
+    index_.emplace(h, facts_.size() - 1);
+    return facts_.size() - 1;
+  }
+  std::vector<Fact>& facts() { return facts_; }
+
+ private:
+  std::vector<Fact> facts_;
+  std::unordered_multimap<uint64_t, size_t> index_;
 };
 
 struct Plan {
   Cell cell;
-  size_t skeleton = 0;
+  size_t prelude = 0, tail = 0;  // in the prelude and tail tables
   std::vector<size_t> lemmas;
 };
 
@@ -59,25 +87,36 @@ class HookValidation {
       : e_(e), lemmas_(lemmas), origin_(e.context().origin_rule[e.target_index()]) {}
 
   void plan() {
-    for (int family : {4, 6})
-      for (const auto& s : e_.sides(true, family))
-        for (const auto& d : e_.sides(false, family)) {
-          Plan p{{family, s, d}, 0, {}};
+    for (int family : {4, 6}) {
+      const auto sources = e_.sides(true, family), destinations = e_.sides(false, family);
+      plans_.reserve(plans_.size() + sources.size() * destinations.size());
+      for (const auto& s : sources)
+        for (const auto& d : destinations) {
+          Plan p{{family, s, d}, 0, 0, {}};
           if (plan_cell(p)) plans_.push_back(std::move(p));
           else fallback_.push_back(p.cell);
         }
+    }
   }
 
   ValidationResult finish() {
     ValidationResult out;
     out.target = e_.target().name;
     out.hook = e_.hook();
-    prove_skeletons();
-    for (const auto& p : plans_) {
-      bool ok = skeletons_[p.skeleton].proved;
+    prove_all(preludes_, [&](const Fact& f) { return prelude_violation(f); });
+    prove_all(tails_, [&](const Fact& f) { return tail_violation(f); });
+    std::vector<std::pair<size_t, size_t>> whole;  // plan, skeleton
+    for (size_t i = 0; i < plans_.size(); ++i) {
+      const Plan& p = plans_[i];
+      bool ok = true;
       for (size_t l : p.lemmas) ok = ok && lemmas_.proved(l);
       if (!ok) fallback_.push_back(p.cell);
+      else if (!preludes_.facts()[p.prelude].proved || !tails_.facts()[p.tail].proved)
+        whole.emplace_back(i, add_skeleton(p));
     }
+    prove_all(skeletons_, [&](const Fact& f) { return skeleton_violation(f); });
+    for (auto [plan, skeleton] : whole)
+      if (!skeletons_.facts()[skeleton].proved) fallback_.push_back(plans_[plan].cell);
     bool unknown = false;
     for (const auto& c : fallback_) {
       auto r = prove_cell(c, out);
@@ -121,14 +160,17 @@ class HookValidation {
 
   // Checks the shape the fast path needs and records the facts the cell rests on.
   bool plan_cell(Plan& p) {
-    const DecisionList dl = e_.walk_decisions(p.cell);
-    if (dl.complex || dl.steps.empty()) return false;
-    const auto& steps = dl.steps;
-    if (steps.back().symbolic != 0 || origin(steps.back()) >= 0) return false;
+    const HookEngine::SplitList steps = e_.split_decisions(p.cell);
+    const size_t n = steps.size();
+    if (steps.complex() || n == 0) return false;
+    if (steps[n - 1].symbolic != 0 || origin(steps[n - 1]) >= 0) return false;
     if (e_.spoofing_reads_addresses(p.cell.src, p.cell.family)) return false;
     // prelude [0, body), the policy's rules [body, end), the rest [end, n): the defaults.
-    size_t body = 0, end = steps.size() - 1;
-    while (body < end && origin(steps[body]) < 0) ++body;
+    const size_t shared = steps.shared.steps.size();
+    size_t end = n - 1;
+    size_t body = std::min(first_rule(steps.shared), end);
+    if (body == shared)
+      while (body < end && origin(steps[body]) < 0) ++body;
     while (end > body && origin(steps[end - 1]) < 0) --end;
     const auto& pol = e_.context().policy;
     struct Entry {
@@ -157,35 +199,78 @@ class HookValidation {
     }
     if (k != entries.size()) return false;  // steps of rules that do not apply to the cell
 
-    Skeleton s;
-    s.cell = p.cell;
-    s.key = {uint64_t(p.cell.family), uint64_t{p.cell.src.kind}, uint64_t{p.cell.dst.kind}};
-    if (p.cell.src.kind == CellSide::Interface) s.key.push_back(p.cell.src.cls);
-    if (p.cell.dst.kind == CellSide::Interface) s.key.push_back(uint64_t{p.cell.dst.cls} << 32);
-    s.key.push_back(~uint64_t{0});
-    if (p.cell.src.kind == CellSide::Address)
-      for (u128 i : e_.model().spoof_interfaces(p.cell.src.cls, p.cell.family))
-        s.key.push_back(static_cast<uint64_t>(i >> 64) ^ static_cast<uint64_t>(i));
-    s.key.push_back(~uint64_t{0});
-    for (size_t i = 0; i < steps.size(); ++i) {
-      if (i >= body && i < end) continue;
-      s.key.push_back(step_key(steps[i]));
-      s.key.push_back(steps[i].out | (i < body ? 0 : 0x100));
-      (i < body ? s.prelude : s.tail).push_back(steps[i]);
-    }
-    p.skeleton = add_skeleton(std::move(s));
+    // Each fact's steps, made only when its key is new.
+    auto fact = [&steps](Cell cell, size_t from, size_t to) {
+      return [&steps, cell, from, to] {
+        Fact f;
+        f.cell = cell;
+        for (size_t i = from; i < to; ++i) f.steps.push_back(steps[i]);
+        return f;
+      };
+    };
+    // The prelude's key: the source side's part of it, named once per side, then the cell's.
+    const size_t from_shared = std::min(body, shared);
+    std::vector<uint64_t> key = {source_part(steps.shared, from_shared, p.cell), ~uint64_t{0}};
+    key_steps(key, steps, from_shared, body);
+    Cell any_destination = p.cell;
+    any_destination.dst = {e_.context().zones.ids().self(), CellSide::Self};
+    p.prelude = preludes_.add(std::move(key), fact(any_destination, 0, body));
+
+    key = {uint64_t(p.cell.family), uint64_t{p.cell.src.kind}, uint64_t{p.cell.dst.kind}};
+    if (p.cell.src.kind == CellSide::Interface) key.push_back(p.cell.src.cls);
+    if (p.cell.dst.kind == CellSide::Interface) key.push_back(uint64_t{p.cell.dst.cls} << 32);
+    key.push_back(~uint64_t{0});
+    key_steps(key, steps, end, n);
+    p.tail = tails_.add(std::move(key), fact(p.cell, end, n));
     return true;
   }
 
-  size_t add_skeleton(Skeleton s) {
-    uint64_t h = 0;
-    for (uint64_t v : s.key) h = mix(h, v);
-    auto range = index_.equal_range(h);
-    for (auto it = range.first; it != range.second; ++it)
-      if (skeletons_[it->second].key == s.key) return it->second;
-    skeletons_.push_back(std::move(s));
-    index_.emplace(h, skeletons_.size() - 1);
-    return skeletons_.size() - 1;
+  // Appends what decides steps [from, to) of a list to a fact's key.
+  template <class Steps>
+  void key_steps(std::vector<uint64_t>& key, const Steps& steps, size_t from, size_t to) const {
+    for (size_t i = from; i < to; ++i) {
+      key.push_back(step_key(steps[i]));
+      key.push_back(steps[i].out);
+    }
+  }
+
+  // The index of the first step of a policy rule in a source side's shared steps (their
+  // number when there is none).
+  size_t first_rule(const DecisionList& shared) {
+    auto [it, fresh] = first_rule_.try_emplace(&shared, shared.steps.size());
+    if (fresh)
+      for (size_t i = 0; i < shared.steps.size(); ++i)
+        if (origin(shared.steps[i]) >= 0) {
+          it->second = i;
+          break;
+        }
+    return it->second;
+  }
+
+  // A name for the first `count` shared steps of a source side with the side's anti-spoofing:
+  // equal for sides whose preludes are proved by the same fact.
+  uint64_t source_part(const DecisionList& shared, size_t count, const Cell& c) {
+    auto [it, fresh] = source_parts_.try_emplace({&shared, count}, 0);
+    if (!fresh) return it->second;
+    std::vector<uint64_t> key = {uint64_t(c.family), uint64_t{c.src.kind}};
+    if (c.src.kind == CellSide::Interface) key.push_back(c.src.cls);
+    key.push_back(~uint64_t{0});
+    if (c.src.kind == CellSide::Address)
+      for (u128 i : e_.model().spoof_interfaces(c.src.cls, c.family))
+        key.push_back(static_cast<uint64_t>(i >> 64) ^ static_cast<uint64_t>(i));
+    key.push_back(~uint64_t{0});
+    key_steps(key, shared.steps, 0, count);
+    it->second = source_part_names_.add(std::move(key), [] { return Fact{}; });
+    return it->second;
+  }
+
+  // The skeleton of a plan whose halves did not both hold: its prelude and tail name it.
+  size_t add_skeleton(const Plan& p) {
+    return skeletons_.add({p.prelude, p.tail}, [&] {
+      Fact s;
+      s.cell = p.cell;
+      return s;
+    });
   }
 
   const z3::expr* groups() {
@@ -196,35 +281,56 @@ class HookValidation {
     return groups_.data();
   }
 
-  z3::expr skeleton_violation(const Skeleton& s) {
-    z3::context& c = e_.ctx();
-    const z3::expr* g = groups();
-    auto out = [&](unsigned o) { return c.bv_val(o, 2); };
-    z3::expr rest = out(enc::kOutDrop);
-    for (size_t i = s.tail.size(); i-- > 0;) rest = z3::ite(e_.step_pred(s.tail[i]), out(s.tail[i].out), rest);
-    z3::expr rejected = z3::ite(e_.packet().ct == c.bv_val(ir::kCtUntracked, 8), out(enc::kOutDrop), out(enc::kOutReject));
-    z3::expr ir = z3::ite(g[0], rejected, z3::ite(g[1], out(enc::kOutDrop), z3::ite(g[2], out(enc::kOutAccept), rest)));
-    for (size_t i = s.prelude.size(); i-- > 0;) ir = z3::ite(e_.step_pred(s.prelude[i]), out(s.prelude[i].out), ir);
-    return e_.domain(s.cell, false) && ir != e_.policy_verdict(s.cell, g).e;
+  z3::expr out(unsigned o) { return e_.ctx().bv_val(o, 2); }
+
+  // The steps as a first-match list, `rest` where none matches.
+  z3::expr chain(const std::vector<Step>& steps, z3::expr rest) {
+    for (size_t i = steps.size(); i-- > 0;) rest = z3::ite(e_.step_pred(steps[i]), out(steps[i].out), rest);
+    return rest;
   }
 
-  // One query for all the skeletons of the hook; a model names those it violates, and the
-  // rest are tried again without them.
-  void prove_skeletons() {
+  // The three Booleans in precedence order, then the tail.
+  z3::expr body(const std::vector<Step>& tail) {
+    const z3::expr* g = groups();
+    z3::expr rejected = z3::ite(e_.packet().ct == e_.ctx().bv_val(ir::kCtUntracked, 8), out(enc::kOutDrop), out(enc::kOutReject));
+    return z3::ite(g[0], rejected, z3::ite(g[1], out(enc::kOutDrop), z3::ite(g[2], out(enc::kOutAccept), chain(tail, out(enc::kOutDrop)))));
+  }
+
+  z3::expr prelude_violation(const Fact& f) {
+    z3::expr none = out(enc::kOutContinue);
+    return e_.domain(f.cell, false) && chain(f.steps, none) != e_.policy_prelude(f.cell, none);
+  }
+
+  z3::expr tail_violation(const Fact& f) {
+    return e_.domain(f.cell, false) && body(f.steps) != e_.policy_rules(f.cell, groups());
+  }
+
+  z3::expr skeleton_violation(const Fact& s) {
+    const Fact& prelude = preludes_.facts()[s.key[0]];
+    const Fact& tail = tails_.facts()[s.key[1]];
+    return e_.domain(s.cell, false) && chain(prelude.steps, body(tail.steps)) != e_.policy_verdict(s.cell, groups()).e;
+  }
+
+  // One query for all the facts of a table; a model names those it violates, and the rest are
+  // tried again without them.
+  template <class Violation>
+  void prove_all(FactTable& table, Violation violation) {
     z3::context& c = e_.ctx();
+    std::vector<Fact>& facts = table.facts();
     std::vector<size_t> open;
-    for (size_t i = 0; i < skeletons_.size(); ++i) open.push_back(i);
+    for (size_t i = 0; i < facts.size(); ++i)
+      if (!facts[i].proved) open.push_back(i);
     while (!open.empty()) {
       std::vector<z3::expr> violations;
-      for (size_t i : open) violations.push_back(skeleton_violation(skeletons_[i]));
+      for (size_t i : open) violations.push_back(violation(facts[i]));
       std::optional<z3::model> m;
       auto r = e_.check(enc::mk_or(c, violations), &m);
       if (r == z3::unsat) {
-        for (size_t i : open) skeletons_[i].proved = true;
+        for (size_t i : open) facts[i].proved = true;
         return;
       }
       if (r == z3::unknown) {  // one by one, then
-        for (size_t k = 0; k < open.size(); ++k) skeletons_[open[k]].proved = e_.check(violations[k]) == z3::unsat;
+        for (size_t k = 0; k < open.size(); ++k) facts[open[k]].proved = e_.check(violations[k]) == z3::unsat;
         return;
       }
       std::vector<size_t> rest;
@@ -258,8 +364,10 @@ class HookValidation {
   const std::vector<int32_t>& origin_;
   std::vector<Plan> plans_;
   std::vector<Cell> fallback_;
-  std::vector<Skeleton> skeletons_;
-  std::unordered_multimap<uint64_t, size_t> index_;
+  FactTable preludes_, tails_, skeletons_;
+  FactTable source_part_names_;  // keys only
+  std::unordered_map<const DecisionList*, size_t> first_rule_;
+  std::map<std::pair<const DecisionList*, size_t>, uint64_t> source_parts_;
   std::vector<z3::expr> groups_;
 };
 

@@ -135,5 +135,42 @@ assertions:
   EXPECT_NE(t.message.find("anti-spoofing on gw drops every packet of this class"), std::string::npos) << t.message;
 }
 
+// At output, a cell towards an interface zone knows the outgoing interface, so its prelude has no
+// loopback step while the policy's essentials still name loopback: the prelude's fact over every
+// destination fails and the cell is proved whole (docs/verification.md). Without the loopback
+// accept, the whole proof fails too, with a loopback packet.
+TEST(InterfaceZones, OutputPreludeBesideInterfaceZonesIsProvedWholeAndStillCatchesABug) {
+  auto p = branch_office();
+  auto rs = lower_all(p);
+  verifier::Options o;
+  o.builtin_checks = false;
+  auto pass = verifier::verify(p, rs, o);
+  const verifier::ValidationResult* out = nullptr;
+  for (const auto& v : pass.validations)
+    if (v.hook == ir::Hook::Output) out = &v;
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->status, Status::Pass);
+
+  bool removed = false;
+  for (auto& chain : rs[0].table.chains) {
+    if (!chain.base || chain.base->hook != ir::Hook::Output) continue;
+    auto& rules = chain.rules;
+    for (auto it = rules.begin(); it != rules.end(); ++it)
+      if (it->comment.find("loopback") != std::string::npos) {
+        rules.erase(it);
+        removed = true;
+        break;
+      }
+  }
+  ASSERT_TRUE(removed);
+  auto fail = verifier::verify(p, rs, o);
+  for (const auto& v : fail.validations) {
+    if (v.hook != ir::Hook::Output) continue;
+    ASSERT_EQ(v.status, Status::Fail);
+    EXPECT_EQ(v.witness->ir.packet.oif, "lo");
+    EXPECT_EQ(*v.witness->policy_verdict, verifier::Verdict::Accept);
+  }
+}
+
 }  // namespace
 }  // namespace zp
