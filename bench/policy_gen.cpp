@@ -27,7 +27,9 @@ class Rng {
 };
 
 // The zone layout: every few zones a /16 "site"; the zones after it are adjacent /24s inside
-// it, some with a /28 nested inside; now and then a zone of an interface only.
+// it, some with a /28 nested inside; now and then a zone of an interface only. Sites are
+// 10.1.0.0/16, 10.2.0.0/16, ... and go on past 10.255 into 11.0.0.0/16 and up (a generated
+// policy, not an addressing plan), so there is no limit on the zone count.
 struct GenZone {
   std::string name;
   std::vector<std::string> addresses;
@@ -41,6 +43,7 @@ std::vector<GenZone> make_zones(const PolicyGenOptions& o) {
   zones.push_back({"internet", {"0.0.0.0/0"}, "", 0, "", ""});
   if (o.ipv6) zones[0].addresses.push_back("::/0");
   size_t site = 0, site_number = 0, subnet = 0;
+  std::string net;  // the site's first two octets
   for (size_t i = 1; i < o.zones; ++i) {
     GenZone z;
     z.name = fmt::format("z{}", i);
@@ -50,20 +53,21 @@ std::vector<GenZone> make_zones(const PolicyGenOptions& o) {
       site = i;
       ++site_number;
       subnet = 0;
-      z.addresses.push_back(fmt::format("10.{}.0.0/16", site_number));
+      net = fmt::format("{}.{}", 10 + site_number / 256, site_number % 256);
+      z.addresses.push_back(fmt::format("{}.0.0/16", net));
       if (o.ipv6) z.addresses.push_back(fmt::format("fd00:{:x}::/48", site_number));
-      z.host_v4 = fmt::format("10.{}.255.250", site_number);
+      z.host_v4 = fmt::format("{}.255.250", net);
       if (o.ipv6) z.host_v6 = fmt::format("fd00:{:x}:ffff::fa", site_number);
     } else if (i % 7 == 0 && subnet > 0) {
       // A /28 at the start of the previous /24 (which keeps its other addresses).
-      z.addresses.push_back(fmt::format("10.{}.{}.0/28", site_number, subnet - 1));
+      z.addresses.push_back(fmt::format("{}.{}.0/28", net, subnet - 1));
       if (o.ipv6) z.addresses.push_back(fmt::format("fd00:{:x}:{:x}:0:1::/80", site_number, subnet - 1));
-      z.host_v4 = fmt::format("10.{}.{}.5", site_number, subnet - 1);
+      z.host_v4 = fmt::format("{}.{}.5", net, subnet - 1);
       if (o.ipv6) z.host_v6 = fmt::format("fd00:{:x}:{:x}:0:1::5", site_number, subnet - 1);
     } else {
-      z.addresses.push_back(fmt::format("10.{}.{}.0/24", site_number, subnet));
+      z.addresses.push_back(fmt::format("{}.{}.0/24", net, subnet));
       if (o.ipv6) z.addresses.push_back(fmt::format("fd00:{:x}:{:x}::/64", site_number, subnet));
-      z.host_v4 = fmt::format("10.{}.{}.200", site_number, subnet);
+      z.host_v4 = fmt::format("{}.{}.200", net, subnet);
       if (o.ipv6) z.host_v6 = fmt::format("fd00:{:x}:{:x}::c8", site_number, subnet);
       ++subnet;
     }

@@ -73,10 +73,11 @@ class FactTable {
   std::unordered_multimap<uint64_t, size_t> index_;
 };
 
+// Millions of these at a thousand zones: indices only, the lemmas in one shared array.
 struct Plan {
   Cell cell;
-  size_t prelude = 0, tail = 0;  // in the prelude and tail tables
-  std::vector<size_t> lemmas;
+  uint32_t prelude = 0, tail = 0;         // in the prelude and tail tables
+  uint32_t lemmas_from = 0, lemmas_to = 0;  // in lemma_ids_
 };
 
 }  // namespace
@@ -92,9 +93,16 @@ class HookValidation {
       plans_.reserve(plans_.size() + sources.size() * destinations.size());
       for (const auto& s : sources)
         for (const auto& d : destinations) {
-          Plan p{{family, s, d}, 0, 0, {}};
-          if (plan_cell(p)) plans_.push_back(std::move(p));
-          else fallback_.push_back(p.cell);
+          Plan p{{family, s, d}, 0, 0, 0, 0};
+          const size_t mark = lemma_ids_.size();
+          if (plan_cell(p)) {
+            p.lemmas_from = static_cast<uint32_t>(mark);
+            p.lemmas_to = static_cast<uint32_t>(lemma_ids_.size());
+            plans_.push_back(p);
+          } else {
+            lemma_ids_.resize(mark);
+            fallback_.push_back(p.cell);
+          }
         }
     }
   }
@@ -109,7 +117,7 @@ class HookValidation {
     for (size_t i = 0; i < plans_.size(); ++i) {
       const Plan& p = plans_[i];
       bool ok = true;
-      for (size_t l : p.lemmas) ok = ok && lemmas_.proved(l);
+      for (uint32_t l = p.lemmas_from; l < p.lemmas_to; ++l) ok = ok && lemmas_.proved(lemma_ids_[l]);
       if (!ok) fallback_.push_back(p.cell);
       else if (!preludes_.facts()[p.prelude].proved || !tails_.facts()[p.tail].proved)
         whole.emplace_back(i, add_skeleton(p));
@@ -195,7 +203,7 @@ class HookValidation {
       std::vector<Step> own;
       for (; k < entries.size() && entries[k].rule == static_cast<int>(r); ++k) own.push_back(entries[k].step);
       int family = family_specific(r, own) ? p.cell.family : 0;
-      p.lemmas.push_back(lemmas_.add(*e_.prepared(), r, family, own));
+      lemma_ids_.push_back(static_cast<uint32_t>(lemmas_.add(*e_.prepared(), r, family, own)));
     }
     if (k != entries.size()) return false;  // steps of rules that do not apply to the cell
 
@@ -214,14 +222,14 @@ class HookValidation {
     key_steps(key, steps, from_shared, body);
     Cell any_destination = p.cell;
     any_destination.dst = {e_.context().zones.ids().self(), CellSide::Self};
-    p.prelude = preludes_.add(std::move(key), fact(any_destination, 0, body));
+    p.prelude = static_cast<uint32_t>(preludes_.add(std::move(key), fact(any_destination, 0, body)));
 
     key = {uint64_t(p.cell.family), uint64_t{p.cell.src.kind}, uint64_t{p.cell.dst.kind}};
     if (p.cell.src.kind == CellSide::Interface) key.push_back(p.cell.src.cls);
     if (p.cell.dst.kind == CellSide::Interface) key.push_back(uint64_t{p.cell.dst.cls} << 32);
     key.push_back(~uint64_t{0});
     key_steps(key, steps, end, n);
-    p.tail = tails_.add(std::move(key), fact(p.cell, end, n));
+    p.tail = static_cast<uint32_t>(tails_.add(std::move(key), fact(p.cell, end, n)));
     return true;
   }
 
@@ -363,6 +371,7 @@ class HookValidation {
   LemmaStore& lemmas_;
   const std::vector<int32_t>& origin_;
   std::vector<Plan> plans_;
+  std::vector<uint32_t> lemma_ids_;
   std::vector<Cell> fallback_;
   FactTable preludes_, tails_, skeletons_;
   FactTable source_part_names_;  // keys only
