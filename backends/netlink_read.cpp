@@ -12,6 +12,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -52,6 +53,35 @@ std::optional<ir::Hook> hook_of(uint32_t num) {
   }
 }
 
+// Whether a set's dumped elements name one element twice, which a set never holds: the dump was
+// torn. The kernel resumes an element dump in each new message by walking the set again and
+// skipping as many elements as it already sent (nf_tables_dump_set, iter.skip); when the walk
+// order changes between two messages, some elements come twice and as many never come, with the
+// total unchanged. A hash set's order changes when its rhashtable is resized, which a deferred
+// kernel worker does after a batch grew the set, so a read right after an apply can meet it. No
+// generation changes (the kernel flags nothing), and every element missed means another repeated.
+bool repeats_an_element(const std::vector<nl::WireElement>& elements) {
+  auto bytes_less = [](const nl::Bytes& a, const nl::Bytes& b) {
+    return std::lexicographical_compare(a.data.begin(), a.data.begin() + a.len, b.data.begin(),
+                                        b.data.begin() + b.len);
+  };
+  // The identity of an element: its key, key end and flags (an interval end element may share
+  // its key with the start of the next range).
+  auto less = [&](const nl::WireElement* a, const nl::WireElement* b) {
+    if (a->flags != b->flags) return a->flags < b->flags;
+    if (!(a->key == b->key)) return bytes_less(a->key, b->key);
+    if (a->key_end.has_value() != b->key_end.has_value()) return !a->key_end.has_value();
+    return a->key_end && bytes_less(*a->key_end, *b->key_end);
+  };
+  std::vector<const nl::WireElement*> sorted;
+  sorted.reserve(elements.size());
+  for (const auto& e : elements) sorted.push_back(&e);
+  std::sort(sorted.begin(), sorted.end(), less);
+  return std::adjacent_find(sorted.begin(), sorted.end(), [&](const auto* a, const auto* b) {
+           return !less(a, b) && !less(b, a);
+         }) != sorted.end();
+}
+
 // The default field of a key datatype when no rule uses the set (nft stores only types).
 std::optional<Field> canonical_field(uint32_t datatype) {
   auto fields = nl::fields_of_datatype(datatype);
@@ -66,7 +96,8 @@ class Reader {
   Reader(nl::Socket& socket, std::string table, uint32_t generation)
       : socket_(socket), table_(std::move(table)), generation_(generation) {}
 
-  // Returns 0, EINTR when the ruleset changed during the dumps, or another errno.
+  // Returns 0, EINTR when the ruleset changed during the dumps or a set's element dump was torn
+  // (both worth another try), or another errno.
   int run(ReadResult& out) {
     out.table.name = table_;
     if (int e = dump_tables(out)) return e;
@@ -149,7 +180,7 @@ class Reader {
   }
 
   int dump_elements(DumpedSet& set) {
-    return dump(
+    const int err = dump(
         NFT_MSG_GETSETELEM,
         [&](nlmsghdr* nlh) {
           mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table_.c_str());
@@ -163,6 +194,8 @@ class Reader {
           for (auto* e = nftnl_set_elems_iter_next(it.get()); e; e = nftnl_set_elems_iter_next(it.get()))
             set.elements.push_back(wire_element(e));
         });
+    if (err != 0) return err;
+    return repeats_an_element(set.elements) ? EINTR : 0;
   }
 
   static nl::WireElement wire_element(nftnl_set_elem* e) {
@@ -272,14 +305,18 @@ ReadResult read_table(const std::string& table_name) {
     ReadResult result;
     result.generation = socket.generation();
     const int e = Reader(socket, table_name, result.generation).run(result);
-    if (e == EINTR) continue;  // another process changed the ruleset during the dumps
+    // Another process changed the ruleset during the dumps, or a set's elements were dumped
+    // while the kernel reordered them (see repeats_an_element): read it all again.
+    if (e == EINTR) continue;
     if (e != 0)
       result.errors.push_back({fmt::format("reading table {} failed: {}", table_name, strerror(e)), 0,
                                "table " + table_name, e});
     return result;
   }
   ReadResult result;
-  result.errors.push_back({fmt::format("the ruleset kept changing while table {} was read", table_name),
+  result.errors.push_back({fmt::format("the ruleset kept changing while table {} was read (or a "
+                                       "set's elements never came in one consistent dump)",
+                                       table_name),
                            0, "table " + table_name, EINTR});
   return result;
 }
