@@ -103,9 +103,9 @@ Prefix Walker::prefix(const Box& box, uint32_t stop_fields) const {
 
 DecisionList Walker::resume(const Prefix& p, const Box& box) const {
   DecisionList list = p.list;
-  if (p.finished) return list;
-  WalkState st = p.state;
-  run(list, st, box, 0);
+  DecisionList rest = continuation(p, box);
+  list.steps.insert(list.steps.end(), rest.steps.begin(), rest.steps.end());
+  list.complex = list.complex || rest.complex;
   return list;
 }
 
