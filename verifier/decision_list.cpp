@@ -19,6 +19,18 @@ std::optional<uint8_t> terminal(ir::VerdictKind k) {
 
 }  // namespace
 
+BoxLookup Walker::lookup(size_t map, const Box& box) const {
+  constexpr size_t kLong = 16;  // ranges: a shorter list is searched faster than remembered
+  const KeyedIndex& idx = prep_.map(map);
+  // (The family's own field reads the box's families too.)
+  const Box::Ranges& list = idx.key.size() == 1 && idx.key[0] != Field::Nfproto ? box.get(idx.key[0]) : nullptr;
+  if (!list || list->size() < kLong) return lookup_in_box(prep_, map, box);
+  // The lookup reads no more of the box than the key's list and whether the key exists.
+  auto [it, fresh] = lookups_.try_emplace({map, list.get(), field_exists_in_box(box, idx.key[0])});
+  if (fresh) it->second = {list, lookup_in_box(prep_, map, box)};
+  return it->second.result;
+}
+
 // Runs the walk from `st`; returns false when stopped before a rule reading `stop_fields`.
 bool Walker::run(DecisionList& list, WalkState& st, const Box& box, uint32_t stop_fields) const {
   const ir::Table& t = prep_.table();
@@ -47,7 +59,7 @@ bool Walker::run(DecisionList& list, WalkState& st, const Box& box, uint32_t sto
     if (rule_in_box(prep_, rule, box, open) == Tri::False) continue;
     const ir::Verdict* v = std::get_if<ir::Verdict>(&rule.action);
     if (auto* vm = std::get_if<ir::VmapLookup>(&rule.action)) {
-      BoxLookup lk = lookup_in_box(prep_, prep_.map_index(vm->map), box);
+      BoxLookup lk = lookup(prep_.map_index(vm->map), box);
       if (lk.kind == BoxLookup::None) continue;
       if (lk.kind == BoxLookup::Mixed) {
         list.complex = true;

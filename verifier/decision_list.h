@@ -12,6 +12,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <tuple>
 #include <optional>
 #include <vector>
 
@@ -68,9 +70,18 @@ class Walker {
 
  private:
   bool run(DecisionList& list, WalkState& st, const Box& box, uint32_t stop_fields) const;
+  BoxLookup lookup(size_t map, const Box& box) const;
 
   const PreparedRuleset& prep_;
   ir::Hook hook_;
+  // Lookups in a long list of a box's, by map, list and whether the key exists: a side's list
+  // (the interfaces of no zone, in the cell of every address zone) is met in many cells, and
+  // searching it costs as much as there are zones. Holding the list keeps its address its own.
+  struct Remembered {
+    Box::Ranges list;
+    BoxLookup result;
+  };
+  mutable std::map<std::tuple<size_t, const void*, Tri>, Remembered> lookups_;
 };
 
 // The verdict of a decision list for a packet of its box (rate limits taken as within rate),

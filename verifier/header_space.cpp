@@ -48,23 +48,49 @@ std::vector<Range> subtract(const std::vector<Range>& a, const std::vector<Range
   return out;
 }
 
+namespace {
+
+// The first range of sorted, disjoint `rs` that ends at or after `v`.
+std::vector<Range>::const_iterator first_ending_after(const std::vector<Range>& rs, u128 v) {
+  return std::lower_bound(rs.begin(), rs.end(), v, [](const Range& r, u128 x) { return r.hi < x; });
+}
+
+}  // namespace
+
+// Both are asked of a cell's box for every rule of every cell, where one list (the interfaces
+// of no zone, say) is as long as the zones are many and the other is a rule's one value: a
+// search in the long list for each range of the short one, and nothing allocated.
 bool overlaps(const std::vector<Range>& a, const std::vector<Range>& b) {
-  size_t i = 0, j = 0;
-  while (i < a.size() && j < b.size()) {
-    if (std::max(a[i].lo, b[j].lo) <= std::min(a[i].hi, b[j].hi)) return true;
-    if (a[i].hi < b[j].hi) ++i; else ++j;
+  const auto& few = a.size() <= b.size() ? a : b;
+  const auto& many = a.size() <= b.size() ? b : a;
+  for (const Range& r : few) {
+    auto it = first_ending_after(many, r.lo);
+    if (it != many.end() && it->lo <= r.hi) return true;
   }
   return false;
 }
 
 bool covers(const std::vector<Range>& b, const std::vector<Range>& a) {
-  return subtract(a, b).empty();
+  for (const Range& r : a) {
+    u128 from = r.lo;
+    for (auto it = first_ending_after(b, from);; ++it) {
+      if (it == b.end() || it->lo > from) return false;
+      if (it->hi >= r.hi) break;
+      from = it->hi + 1;  // b's next range must start right here
+    }
+  }
+  return true;
 }
 
 void Box::restrict(Field f, std::vector<Range> rs) {
   auto& slot = fields[static_cast<size_t>(f)];
   rs = normalize(std::move(rs));
-  slot = slot ? intersect(*slot, rs) : rs;
+  slot = std::make_shared<const std::vector<Range>>(slot ? intersect(*slot, rs) : std::move(rs));
+}
+
+void Box::restrict(Field f, const Ranges& rs) {
+  auto& slot = fields[static_cast<size_t>(f)];
+  slot = slot ? std::make_shared<const std::vector<Range>>(intersect(*slot, *rs)) : rs;
 }
 
 Box Box::point(const ir::Packet& p) {
@@ -75,7 +101,7 @@ Box Box::point(const ir::Packet& p) {
   for (int i = 0; i < kFieldCount; ++i) {
     auto f = static_cast<Field>(i);
     auto v = p.field(f);
-    b.fields[i] = v ? std::vector<Range>{{*v, *v}} : std::vector<Range>{};
+    b.fields[i] = std::make_shared<const std::vector<Range>>(v ? std::vector<Range>{{*v, *v}} : std::vector<Range>{});
   }
   return b;
 }

@@ -7,7 +7,7 @@
 
 #include <array>
 #include <cstdint>
-#include <optional>
+#include <memory>
 #include <vector>
 
 #include "ir/packet.h"
@@ -30,15 +30,21 @@ inline constexpr uint32_t kAllCtStates =
     ir::kCtInvalid | ir::kCtEstablished | ir::kCtRelated | ir::kCtNew | ir::kCtUntracked;
 
 struct Box {
-  // nullopt: unconstrained; otherwise normalized ranges (empty: the field never exists).
-  std::array<std::optional<std::vector<Range>>, kFieldCount> fields;
+  // Null: unconstrained; otherwise normalized ranges (empty: the field never exists). Lists are
+  // shared, never changed: a cell's box is made of its two sides' lists for millions of cells,
+  // and a list stands for its content for as long as it is held (Walker remembers lookups).
+  using Ranges = std::shared_ptr<const std::vector<Range>>;
+  std::array<Ranges, kFieldCount> fields;
   bool v4 = true;
   bool v6 = true;
   uint32_t ct_states = kAllCtStates;
 
   // Narrows a field to `rs` (intersecting with what the box already says).
   void restrict(Field f, std::vector<Range> rs);
-  const std::optional<std::vector<Range>>& get(Field f) const {
+  // The same with a normalized list that is kept as it is when the field was open, so boxes
+  // narrowed by one list share it.
+  void restrict(Field f, const Ranges& rs);
+  const Ranges& get(Field f) const {
     return fields[static_cast<size_t>(f)];
   }
   // The box holding exactly one packet.

@@ -101,7 +101,9 @@ Box HookEngine::box(const Cell& c) const {
   Box b = side_box(c.src, true, c.family);
   const Box& d = side_box(c.dst, false, c.family);
   for (size_t i = 0; i < d.fields.size(); ++i)
-    if (d.fields[i]) b.fields[i] = b.fields[i] ? intersect(*b.fields[i], *d.fields[i]) : *d.fields[i];
+    if (d.fields[i])
+      b.fields[i] = b.fields[i] ? std::make_shared<const std::vector<Range>>(intersect(*b.fields[i], *d.fields[i]))
+                                : d.fields[i];
   return b;
 }
 
@@ -118,7 +120,9 @@ const Box& HookEngine::side_box(const CellSide& s, bool source, int family) cons
   Field ifc = source ? Field::Iifname : Field::Oifname;
   if (s.kind == CellSide::Address) {
     b.restrict(addr, vc_.zones.segments(s.cls, family));
-    b.restrict(ifc, vc_.zones.non_zone_interfaces());
+    // One list for every address side: lookups in it are remembered (Walker).
+    if (!non_zone_ifaces_) non_zone_ifaces_ = std::make_shared<const std::vector<Range>>(normalize(vc_.zones.non_zone_interfaces()));
+    b.restrict(ifc, non_zone_ifaces_);
   } else if (s.kind == CellSide::Interface) {
     std::vector<Range> names;
     for (u128 v : vc_.zones.interfaces(s.cls)) names.push_back({v, v});
@@ -241,8 +245,8 @@ z3::expr HookEngine::rule_services(uint32_t rule) {
   return services_.emplace(rule, s).first->second;
 }
 
-HookEngine::Term HookEngine::policy_verdict(const Cell& c, const z3::expr* abstract) {
-  return {policy_prelude(c, policy_rules(c, abstract)), spoofing_reads_addresses(c.src, c.family)};
+HookEngine::Term HookEngine::policy_verdict(const Cell& c, const z3::expr* abstract, const z3::expr* spoofed) {
+  return {policy_prelude(c, policy_rules(c, abstract), spoofed), !spoofed && spoofing_reads_addresses(c.src, c.family)};
 }
 
 z3::expr HookEngine::policy_rules(const Cell& c, const z3::expr* abstract) {
@@ -262,11 +266,11 @@ z3::expr HookEngine::policy_rules(const Cell& c, const z3::expr* abstract) {
   return z3::ite(packet_->ct == cx.bv_val(ir::kCtUntracked, 8) && v == out(kOutReject), out(kOutDrop), v);
 }
 
-z3::expr HookEngine::policy_prelude(const Cell& c, const z3::expr& rules) {
+z3::expr HookEngine::policy_prelude(const Cell& c, const z3::expr& rules, const z3::expr* spoofed_as) {
   z3::context& cx = *ctx_;
   auto out = [&](unsigned o) { return cx.bv_val(o, 2); };
   z3::expr v = rules;
-  if (model_.has_anti_spoofing()) v = z3::ite(spoofed(c.src, c.family), out(kOutDrop), v);
+  if (model_.has_anti_spoofing()) v = z3::ite(spoofed_as ? *spoofed_as : spoofed(c.src, c.family), out(kOutDrop), v);
   v = z3::ite(essential(), out(kOutAccept), v);
   const z3::expr& ct = packet_->ct;
   v = z3::ite(ct == cx.bv_val(ir::kCtInvalid, 8), out(kOutDrop), v);
@@ -376,12 +380,7 @@ z3::expr HookEngine::domain(const Cell& c, bool addresses) {
 
 z3::check_result HookEngine::check(const z3::expr& f, std::optional<z3::model>* model) {
   ++stats_.queries;
-  solver_->push();
-  solver_->add(f);
-  z3::check_result r = enc::solve(*solver_);
-  if (r == z3::sat && model) *model = solver_->get_model();
-  solver_->pop();
-  return r;
+  return enc::solve_with(*solver_, f, model);
 }
 
 std::optional<u128> HookEngine::representative(const CellSide& s, bool source, int family) const {

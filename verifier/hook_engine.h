@@ -92,12 +92,13 @@ class HookEngine {
   };
   Term ir_verdict(const Cell& c);
   // The policy's verdict in the cell; with `abstract` (three Booleans), the reject, deny and
-  // allow rules of the cell are replaced by them.
-  Term policy_verdict(const Cell& c, const z3::expr* abstract = nullptr);
+  // allow rules of the cell are replaced by them; with `spoofed`, whether anti-spoofing drops
+  // the packet is.
+  Term policy_verdict(const Cell& c, const z3::expr* abstract = nullptr, const z3::expr* spoofed = nullptr);
   // The two layers of policy_verdict: what the policy's rules and default decide, and the
   // verdicts taken before them (conntrack, essentials, anti-spoofing), `rules` where none is.
   z3::expr policy_rules(const Cell& c, const z3::expr* abstract = nullptr);
-  z3::expr policy_prelude(const Cell& c, const z3::expr& rules);
+  z3::expr policy_prelude(const Cell& c, const z3::expr& rules, const z3::expr* spoofed = nullptr);
   z3::expr step_pred(const Step& s);
   bool step_reads_addresses(const Step& s) const;
   // A policy rule's services, and within its rate for a rate-limited allow.
@@ -147,6 +148,7 @@ class HookEngine {
   std::unique_ptr<enc::PolicyEncoder> policy_;
   std::unordered_map<uint64_t, Prefix> prefixes_;       // per (family, source side)
   mutable std::unordered_map<uint64_t, Box> side_boxes_;  // per (family, side, source or not)
+  mutable Box::Ranges non_zone_ifaces_;
   std::unordered_map<uint64_t, DecisionList> lists_;    // per cell
   std::unordered_map<uint64_t, z3::expr> preds_;        // per (chain, rule, open matches)
   std::unordered_map<uint32_t, z3::expr> services_;     // per policy rule

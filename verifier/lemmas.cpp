@@ -3,6 +3,8 @@
 
 #include <fmt/core.h>
 
+#include "verifier/batched_proof.h"
+
 namespace zp::verifier {
 namespace {
 
@@ -112,43 +114,16 @@ void LemmaStore::prove() {
   std::vector<size_t> open;
   for (size_t i = 0; i < lemmas_.size(); ++i)
     if (!lemmas_[i].tried) open.push_back(i);
-  for (size_t start = 0; start < open.size(); start += kBatch)
-    prove_batch(std::vector<size_t>(open.begin() + static_cast<long>(start),
-                                    open.begin() + static_cast<long>(std::min(open.size(), start + kBatch))));
-}
-
-// One query for the disjunction of a batch's violations. Unsat proves them all; a model names
-// the lemmas it violates, and the rest are tried again without them.
-void LemmaStore::prove_batch(std::vector<size_t> batch) {
-  z3::context& c = *ctx_;
-  for (size_t i : batch) lemmas_[i].tried = true;
-  while (!batch.empty()) {
-    std::vector<z3::expr> violations;
-    for (size_t i : batch) violations.push_back(violation(lemmas_[i]));
+  BatchedProof how;
+  how.violation = [this](size_t i) { return violation(lemmas_[i]); };
+  how.weight = [](size_t) { return size_t{1}; };
+  how.budget = kBatch;
+  how.check = [this](const z3::expr& f, std::optional<z3::model>* m) {
     ++stats_.queries;
-    solver_->push();
-    solver_->add(enc::mk_or(c, violations));
-    auto r = enc::solve(*solver_);
-    std::optional<z3::model> m;
-    if (r == z3::sat) m = solver_->get_model();
-    solver_->pop();
-    if (r == z3::unsat) {
-      for (size_t i : batch) lemmas_[i].proved = true;
-      return;
-    }
-    if (r == z3::unknown) {
-      if (batch.size() == 1) return;  // left unproved: its cells are checked one by one
-      std::vector<size_t> half(batch.begin() + static_cast<long>(batch.size() / 2), batch.end());
-      batch.resize(batch.size() / 2);
-      prove_batch(half);
-      continue;
-    }
-    std::vector<size_t> rest;
-    for (size_t k = 0; k < batch.size(); ++k)
-      if (!m->eval(violations[k], true).is_true()) rest.push_back(batch[k]);
-    if (rest.size() == batch.size()) return;  // a model violates one of them; stay safe
-    batch = std::move(rest);
-  }
+    return enc::solve_with(*solver_, f, m);
+  };
+  for (size_t i : open) lemmas_[i].tried = true;
+  for (size_t i : prove_batched(*ctx_, open, how)) lemmas_[i].proved = true;
 }
 
 }  // namespace zp::verifier

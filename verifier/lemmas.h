@@ -45,7 +45,6 @@ class LemmaStore {
   uint64_t content(const PreparedRuleset& prep, const Step& s);
   uint32_t signature(uint32_t rule);
   z3::expr violation(const Lemma& l);
-  void prove_batch(std::vector<size_t> batch);
 
   const VerifyContext& vc_;
   Stats& stats_;

@@ -86,11 +86,11 @@ Tri key_exists(const std::vector<Field>& key, const Box& box) {
 Tri members_in_box(const KeyedIndex& idx, const Box& box) {
   if (idx.searchable) {
     bool any = false;
-    bool all = walk_overlaps(idx, box_ranges(box, idx.key[0]), [&](uint32_t) { any = true; });
+    bool all = walk_overlaps(idx, *BoxRanges(box, idx.key[0]), [&](uint32_t) { any = true; });
     return from_bools(all && any, any);
   }
   std::vector<std::vector<Range>> b;
-  for (Field f : idx.key) b.push_back(box_ranges(box, f));
+  for (Field f : idx.key) b.push_back(*BoxRanges(box, f));
   bool any = false;
   for (const auto* e : idx.elements) {
     if (e->size() != idx.key.size()) continue;
@@ -226,15 +226,19 @@ const std::vector<size_t>& PreparedRuleset::base_chains(ir::Hook hook) const {
   return bases_[static_cast<size_t>(hook)];
 }
 
-std::vector<Range> box_ranges(const Box& box, Field f) {
-  std::vector<Range> all{{0, field_max(f)}};
-  if (f == Field::Nfproto) {
-    all.clear();
-    if (box.v4) all.push_back({kNfprotoIpv4, kNfprotoIpv4});
-    if (box.v6) all.push_back({kNfprotoIpv6, kNfprotoIpv6});
-  }
+BoxRanges::BoxRanges(const Box& box, Field f) {
   const auto& b = box.get(f);
-  return b ? intersect(*b, all) : all;
+  if (f == Field::Nfproto) {
+    if (box.v4) own_.push_back({kNfprotoIpv4, kNfprotoIpv4});
+    if (box.v6) own_.push_back({kNfprotoIpv6, kNfprotoIpv6});
+    if (b) own_ = intersect(*b, own_);
+  } else if (!b) {
+    own_ = {{0, field_max(f)}};
+  } else if (b->empty() || b->back().hi <= field_max(f)) {
+    view_ = b.get();  // normalized: sorted, so the last range ends highest
+  } else {
+    own_ = intersect(*b, {{0, field_max(f)}});
+  }
 }
 
 Tri field_exists_in_box(const Box& box, Field f) {
@@ -245,9 +249,9 @@ Tri field_exists_in_box(const Box& box, Field f) {
   auto icmp = [&](bool v4, uint8_t proto) {
     Tri fam = family(v4);
     if (fam == Tri::False) return Tri::False;
-    auto protos = box_ranges(box, Field::L4proto);
-    if (!overlaps(protos, {{proto, proto}})) return Tri::False;
-    bool exactly = protos.size() == 1 && protos[0].lo == proto && protos[0].hi == proto;
+    BoxRanges protos(box, Field::L4proto);
+    if (!overlaps(*protos, {{proto, proto}})) return Tri::False;
+    bool exactly = protos->size() == 1 && (*protos)[0].lo == proto && (*protos)[0].hi == proto;
     return fam == Tri::True && exactly ? Tri::True : Tri::Symbolic;
   };
   switch (f) {
@@ -263,9 +267,9 @@ Tri match_in_box(const PreparedRuleset& prep, const ir::Match& m, const Box& box
   if (auto* fm = std::get_if<ir::FieldMatch>(&m)) {
     Tri exists = field_exists_in_box(box, fm->field);
     if (exists == Tri::False) return Tri::False;
-    auto b = box_ranges(box, fm->field);
+    BoxRanges b(box, fm->field);
     auto values = fm->values.size() == 1 ? fm->values : normalize(fm->values);
-    Tri in = from_bools(covers(values, b), overlaps(b, values));
+    Tri in = from_bools(covers(values, *b), overlaps(*b, values));
     return with_existence(exists, fm->negate ? negate(in) : in);
   }
   if (auto* sm = std::get_if<ir::SetMatch>(&m)) {
@@ -302,7 +306,7 @@ BoxLookup lookup_in_box(const PreparedRuleset& prep, size_t map, const Box& box)
   if (idx.searchable) {
     bool any = false, same = true;
     const ir::Verdict* v = nullptr;
-    bool all = walk_overlaps(idx, box_ranges(box, idx.key[0]), [&](uint32_t e) {
+    bool all = walk_overlaps(idx, *BoxRanges(box, idx.key[0]), [&](uint32_t e) {
       if (v && !(*v == elems[e].verdict)) same = false;
       v = &elems[e].verdict;
       any = true;
@@ -312,7 +316,7 @@ BoxLookup lookup_in_box(const PreparedRuleset& prep, size_t map, const Box& box)
     return {BoxLookup::Mixed, nullptr};
   }
   std::vector<std::vector<Range>> b;
-  for (Field f : idx.key) b.push_back(box_ranges(box, f));
+  for (Field f : idx.key) b.push_back(*BoxRanges(box, f));
   size_t overlapping = 0;
   const ir::Verdict* covering = nullptr;
   for (size_t e = 0; e < elems.size(); ++e) {
@@ -335,12 +339,12 @@ std::vector<size_t> elements_in_box(const KeyedIndex& idx, const Box& box) {
   std::vector<size_t> out;
   if (key_exists(idx.key, box) == Tri::False) return out;
   if (idx.searchable) {
-    walk_overlaps(idx, box_ranges(box, idx.key[0]), [&](uint32_t e) { out.push_back(e); });
+    walk_overlaps(idx, *BoxRanges(box, idx.key[0]), [&](uint32_t e) { out.push_back(e); });
     std::sort(out.begin(), out.end());
     return out;
   }
   std::vector<std::vector<Range>> b;
-  for (Field f : idx.key) b.push_back(box_ranges(box, f));
+  for (Field f : idx.key) b.push_back(*BoxRanges(box, f));
   for (size_t e = 0; e < idx.elements.size(); ++e) {
     const auto& k = *idx.elements[e];
     bool overlap = k.size() == idx.key.size();

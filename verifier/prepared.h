@@ -77,8 +77,19 @@ std::string rule_content(const ir::Rule& r);
 
 inline uint32_t field_bit(Field f) { return 1u << static_cast<unsigned>(f); }
 
-// The ranges a field can take in the box (the whole field when the box leaves it open).
-std::vector<Range> box_ranges(const Box& box, Field f);
+// The ranges a field can take in the box (the whole field when the box leaves it open): the
+// box's own list when it lies within the field's values, else a clipped copy. Planning asks
+// for them for every rule of every cell, and a list can be as long as the zones are many.
+class BoxRanges {
+ public:
+  BoxRanges(const Box& box, Field f);
+  const std::vector<Range>& operator*() const { return view_ ? *view_ : own_; }
+  const std::vector<Range>* operator->() const { return &**this; }
+
+ private:
+  const std::vector<Range>* view_ = nullptr;
+  std::vector<Range> own_;
+};
 
 // Whether the field exists for every, no, or some packets of the box.
 Tri field_exists_in_box(const Box& box, Field f);

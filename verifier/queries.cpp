@@ -99,6 +99,15 @@ z3::check_result solve(z3::solver& s) {
   }
 }
 
+z3::check_result solve_with(z3::solver& s, const z3::expr& f, std::optional<z3::model>* model) {
+  s.push();
+  s.add(f);
+  z3::check_result r = solve(s);
+  if (r == z3::sat && model) *model = s.get_model();
+  s.pop();
+  return r;
+}
+
 namespace {
 void add_iface_values(std::vector<u128>& out, bool& closed, Field f, const std::vector<Range>& rs) {
   if (f != Field::Iifname && f != Field::Oifname) return;

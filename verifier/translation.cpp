@@ -30,10 +30,19 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
+#include <tuple>
 #include <unordered_map>
+
+#include "verifier/batched_proof.h"
 
 namespace zp::verifier {
 namespace {
+
+// Steps per query when proving facts: the prelude facts of a hook grow with the square of the
+// number of zones, and one query for all of them outgrows the resource limit (then every fact
+// costs a query of its own).
+constexpr size_t kFactBatchSteps = 20000;
 
 int rank(policy::Action a) { return a == policy::Action::Reject ? 0 : a == policy::Action::Deny ? 1 : 2; }
 
@@ -48,6 +57,9 @@ struct Fact {
   std::vector<uint64_t> key;
   Cell cell;                // a cell of those sharing it: the domain's sides
   std::vector<Step> steps;  // a prelude, or a tail
+  // A prelude's anti-spoofing, left out of `steps` (it stood before steps[*spoof_at]): one
+  // Boolean stands for it in the ruleset and in the policy alike.
+  std::optional<size_t> spoof_at;
   bool proved = false;
 };
 
@@ -207,22 +219,27 @@ class HookValidation {
     }
     if (k != entries.size()) return false;  // steps of rules that do not apply to the cell
 
-    // Each fact's steps, made only when its key is new.
-    auto fact = [&steps](Cell cell, size_t from, size_t to) {
-      return [&steps, cell, from, to] {
+    // Each fact's steps, made only when its key is new; those of [skip_from, skip_to) are the
+    // anti-spoofing a Boolean stands for.
+    auto fact = [&steps](Cell cell, size_t from, size_t to, size_t skip_from = 0, size_t skip_to = 0) {
+      return [&steps, cell, from, to, skip_from, skip_to] {
         Fact f;
         f.cell = cell;
-        for (size_t i = from; i < to; ++i) f.steps.push_back(steps[i]);
+        for (size_t i = from; i < to; ++i)
+          if (i < skip_from || i >= skip_to) f.steps.push_back(steps[i]);
+        if (skip_from < skip_to) f.spoof_at = skip_from - from;
         return f;
       };
     };
     // The prelude's key: the source side's part of it, named once per side, then the cell's.
     const size_t from_shared = std::min(body, shared);
-    std::vector<uint64_t> key = {source_part(steps.shared, from_shared, p.cell), ~uint64_t{0}};
+    const SourcePart& part = source_part(steps.shared, from_shared, p.cell);
+    std::vector<uint64_t> key = {part.name, ~uint64_t{0}};
     key_steps(key, steps, from_shared, body);
     Cell any_destination = p.cell;
     any_destination.dst = {e_.context().zones.ids().self(), CellSide::Self};
-    p.prelude = static_cast<uint32_t>(preludes_.add(std::move(key), fact(any_destination, 0, body)));
+    p.prelude = static_cast<uint32_t>(
+        preludes_.add(std::move(key), fact(any_destination, 0, body, part.spoof_from, part.spoof_to)));
 
     key = {uint64_t(p.cell.family), uint64_t{p.cell.src.kind}, uint64_t{p.cell.dst.kind}};
     if (p.cell.src.kind == CellSide::Interface) key.push_back(p.cell.src.cls);
@@ -255,21 +272,74 @@ class HookValidation {
     return it->second;
   }
 
-  // A name for the first `count` shared steps of a source side with the side's anti-spoofing:
-  // equal for sides whose preludes are proved by the same fact.
-  uint64_t source_part(const DecisionList& shared, size_t count, const Cell& c) {
-    auto [it, fresh] = source_parts_.try_emplace({&shared, count}, 0);
+  // The first `count` shared steps of a source side with the side's anti-spoofing: a name,
+  // equal for sides whose preludes are proved by the same fact, and the anti-spoofing steps
+  // that one Boolean stands for (none when [spoof_from, spoof_to) is empty).
+  struct SourcePart {
+    uint64_t name = 0;
+    size_t spoof_from = 0, spoof_to = 0;
+  };
+  const SourcePart& source_part(const DecisionList& shared, size_t count, const Cell& c) {
+    auto [it, fresh] = source_parts_.try_emplace({&shared, count});
     if (!fresh) return it->second;
-    std::vector<uint64_t> key = {uint64_t(c.family), uint64_t{c.src.kind}};
+    SourcePart& part = it->second;
+    if (c.src.kind == CellSide::Address) std::tie(part.spoof_from, part.spoof_to) = spoof_run(shared, count, c);
+    const bool abstracted = part.spoof_from < part.spoof_to;
+    std::vector<uint64_t> key = {uint64_t(c.family), uint64_t{c.src.kind}, uint64_t{abstracted}};
     if (c.src.kind == CellSide::Interface) key.push_back(c.src.cls);
     key.push_back(~uint64_t{0});
-    if (c.src.kind == CellSide::Address)
+    if (c.src.kind == CellSide::Address && !abstracted)
       for (u128 i : e_.model().spoof_interfaces(c.src.cls, c.family))
         key.push_back(static_cast<uint64_t>(i >> 64) ^ static_cast<uint64_t>(i));
     key.push_back(~uint64_t{0});
-    key_steps(key, shared.steps, 0, count);
-    it->second = source_part_names_.add(std::move(key), [] { return Fact{}; });
-    return it->second;
+    key_steps(key, shared.steps, 0, part.spoof_from);
+    key.push_back(~uint64_t{0});
+    key_steps(key, shared.steps, part.spoof_to, count);
+    part.name = source_part_names_.add(std::move(key), [] { return Fact{}; });
+    return part;
+  }
+
+  // The interface a step drops on when all it leaves open is one `iifname` equality.
+  std::optional<u128> drop_on_interface(const Step& s) const {
+    if (s.rule == kChainPolicyStep || s.out != enc::kOutDrop) return std::nullopt;
+    const ir::Rule& r = e_.prepared()->table().chains[s.chain].rules[s.rule];
+    std::optional<u128> iif;
+    for (size_t i = 0; i < r.matches.size(); ++i) {
+      if (!(s.symbolic & (1u << i))) continue;
+      auto* fm = std::get_if<ir::FieldMatch>(&r.matches[i]);
+      if (iif || !fm || fm->field != Field::Iifname || fm->negate || fm->values.size() != 1 ||
+          fm->values[0].lo != fm->values[0].hi)
+        return std::nullopt;
+      iif = fm->values[0].lo;
+    }
+    return iif;
+  }
+
+  // The anti-spoofing of an address zone's prelude, as steps [from, to) of the first `count`
+  // shared ones. An address zone is spoofed on one list of interfaces whatever the address:
+  // the ruleset says so as a run of steps "iifname K: drop" (the cell decided each rule's
+  // address match), and when the run drops on exactly the policy's interfaces, one Boolean
+  // can stand for "the packet is spoofed" in both. The preludes of all address zones are then
+  // one fact, where each interface's zones had one of their own as long as the interface list
+  // (quadratic in the zone count).
+  std::pair<size_t, size_t> spoof_run(const DecisionList& shared, size_t count, const Cell& c) const {
+    const auto& expected = e_.model().spoof_interfaces(c.src.cls, c.family);
+    if (!e_.model().has_anti_spoofing() || expected.empty()) return {0, 0};
+    for (size_t from = 0; from < count; ++from) {
+      if (!drop_on_interface(shared.steps[from])) continue;
+      std::vector<u128> seen;
+      size_t to = from;
+      for (; to < count; ++to) {
+        auto iif = drop_on_interface(shared.steps[to]);
+        if (!iif) break;
+        seen.push_back(*iif);
+      }
+      std::sort(seen.begin(), seen.end());
+      seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+      if (seen == expected) return {from, to};
+      from = to;
+    }
+    return {0, 0};
   }
 
   // The skeleton of a plan whose halves did not both hold: its prelude and tail name it.
@@ -292,9 +362,23 @@ class HookValidation {
   z3::expr out(unsigned o) { return e_.ctx().bv_val(o, 2); }
 
   // The steps as a first-match list, `rest` where none matches.
-  z3::expr chain(const std::vector<Step>& steps, z3::expr rest) {
-    for (size_t i = steps.size(); i-- > 0;) rest = z3::ite(e_.step_pred(steps[i]), out(steps[i].out), rest);
+  z3::expr chain(const std::vector<Step>& steps, z3::expr rest) { return chain(steps, 0, steps.size(), rest); }
+  z3::expr chain(const std::vector<Step>& steps, size_t from, size_t to, z3::expr rest) {
+    for (size_t i = to; i-- > from;) rest = z3::ite(e_.step_pred(steps[i]), out(steps[i].out), rest);
     return rest;
+  }
+
+  // A prelude fact's steps, its anti-spoofing as the Boolean.
+  z3::expr prelude_chain(const Fact& f, z3::expr rest) {
+    if (!f.spoof_at) return chain(f.steps, rest);
+    rest = z3::ite(spoofed(), out(enc::kOutDrop), chain(f.steps, *f.spoof_at, f.steps.size(), rest));
+    return chain(f.steps, 0, *f.spoof_at, rest);
+  }
+
+  const z3::expr* spoofed_as(const Fact& prelude) { return prelude.spoof_at ? &spoofed() : nullptr; }
+  const z3::expr& spoofed() {
+    if (!spoofed_) spoofed_ = e_.ctx().bool_const("spoofed");
+    return *spoofed_;
   }
 
   // The three Booleans in precedence order, then the tail.
@@ -306,7 +390,7 @@ class HookValidation {
 
   z3::expr prelude_violation(const Fact& f) {
     z3::expr none = out(enc::kOutContinue);
-    return e_.domain(f.cell, false) && chain(f.steps, none) != e_.policy_prelude(f.cell, none);
+    return e_.domain(f.cell, false) && prelude_chain(f, none) != e_.policy_prelude(f.cell, none, spoofed_as(f));
   }
 
   z3::expr tail_violation(const Fact& f) {
@@ -316,37 +400,23 @@ class HookValidation {
   z3::expr skeleton_violation(const Fact& s) {
     const Fact& prelude = preludes_.facts()[s.key[0]];
     const Fact& tail = tails_.facts()[s.key[1]];
-    return e_.domain(s.cell, false) && chain(prelude.steps, body(tail.steps)) != e_.policy_verdict(s.cell, groups()).e;
+    return e_.domain(s.cell, false) &&
+           prelude_chain(prelude, body(tail.steps)) != e_.policy_verdict(s.cell, groups(), spoofed_as(prelude)).e;
   }
 
-  // One query for all the facts of a table; a model names those it violates, and the rest are
-  // tried again without them.
+  // The facts of a table, a batch per query (batched_proof.h).
   template <class Violation>
   void prove_all(FactTable& table, Violation violation) {
-    z3::context& c = e_.ctx();
     std::vector<Fact>& facts = table.facts();
     std::vector<size_t> open;
     for (size_t i = 0; i < facts.size(); ++i)
       if (!facts[i].proved) open.push_back(i);
-    while (!open.empty()) {
-      std::vector<z3::expr> violations;
-      for (size_t i : open) violations.push_back(violation(facts[i]));
-      std::optional<z3::model> m;
-      auto r = e_.check(enc::mk_or(c, violations), &m);
-      if (r == z3::unsat) {
-        for (size_t i : open) facts[i].proved = true;
-        return;
-      }
-      if (r == z3::unknown) {  // one by one, then
-        for (size_t k = 0; k < open.size(); ++k) facts[open[k]].proved = e_.check(violations[k]) == z3::unsat;
-        return;
-      }
-      std::vector<size_t> rest;
-      for (size_t k = 0; k < open.size(); ++k)
-        if (!m->eval(violations[k], true).is_true()) rest.push_back(open[k]);
-      if (rest.size() == open.size()) return;
-      open = std::move(rest);
-    }
+    BatchedProof how;
+    how.violation = [&](size_t i) { return violation(facts[i]); };
+    how.weight = [&](size_t i) { return facts[i].steps.size(); };
+    how.budget = kFactBatchSteps;
+    how.check = [this](const z3::expr& f, std::optional<z3::model>* m) { return e_.check(f, m); };
+    for (size_t i : prove_batched(e_.ctx(), open, how)) facts[i].proved = true;
   }
 
   // One query for the whole cell; on a mismatch fills `out` with the witness.
@@ -376,8 +446,9 @@ class HookValidation {
   FactTable preludes_, tails_, skeletons_;
   FactTable source_part_names_;  // keys only
   std::unordered_map<const DecisionList*, size_t> first_rule_;
-  std::map<std::pair<const DecisionList*, size_t>, uint64_t> source_parts_;
+  std::map<std::pair<const DecisionList*, size_t>, SourcePart> source_parts_;
   std::vector<z3::expr> groups_;
+  std::optional<z3::expr> spoofed_;
 };
 
 ValidationHandle start_validation(HookEngine& engine, LemmaStore& lemmas) {

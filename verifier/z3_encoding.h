@@ -163,6 +163,8 @@ void configure(z3::solver& s, uint64_t rlimit);
 // s.check() within the run's limits (run_limits.h): unknown at once once a limit is reached,
 // the time left as the query's timeout, and the solver's out-of-memory as unknown.
 z3::check_result solve(z3::solver& s);
+// solve() with `f` added for this query only (push, pop); the model when sat and asked for.
+z3::check_result solve_with(z3::solver& s, const z3::expr& f, std::optional<z3::model>* model = nullptr);
 
 // The interface names that can make a difference: every name the policy or the ruleset compares
 // against, plus one fresh name standing for all others. `closed` is false when the ruleset
