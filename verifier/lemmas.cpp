@@ -8,6 +8,8 @@
 namespace zp::verifier {
 namespace {
 
+// Lemmas per query. Lemmas share little (each its own rule's services and steps): batches of 8
+// or 64 took as long as one per query on the generated 1,000-zone policy, with fewer queries.
 constexpr size_t kBatch = 1;
 
 uint64_t mix(uint64_t h, uint64_t v) { return h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)); }

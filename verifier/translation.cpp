@@ -85,11 +85,39 @@ class FactTable {
   std::unordered_multimap<uint64_t, size_t> index_;
 };
 
-// Millions of these at a thousand zones: indices only, the lemmas in one shared array.
+// A cell being planned: the facts its proof rests on (its lemmas are collected beside it).
 struct Plan {
   Cell cell;
-  uint32_t prelude = 0, tail = 0;         // in the prelude and tail tables
+  uint32_t prelude = 0, tail = 0;  // in the prelude and tail tables
+};
+
+// What a cell's proof rests on: its prelude and tail facts and its lemmas. Cells resting on the
+// same are many (at a thousand zones, millions of cells on a few thousand grounds), so a cell
+// keeps only the index of its grounds.
+struct Grounds {
+  uint32_t prelude = 0, tail = 0;
   uint32_t lemmas_from = 0, lemmas_to = 0;  // in lemma_ids_
+  Cell first;  // the first cell resting on them: a skeleton's domain, the same for all of them
+};
+
+constexpr uint32_t kNoGrounds = ~uint32_t{0};  // the cell's list is not of the fast path's shape
+
+// The cells of one family, source by destination.
+struct FamilyCells {
+  int family = 4;
+  std::vector<CellSide> sources, destinations;
+  std::vector<uint32_t> grounds;  // per cell: index in grounds_, or kNoGrounds
+  Cell cell(size_t i) const {
+    return {family, sources[i / destinations.size()], destinations[i % destinations.size()]};
+  }
+};
+
+struct KeyHash {
+  size_t operator()(const std::vector<uint32_t>& key) const {
+    uint64_t h = 0;
+    for (uint32_t v : key) h = mix(h, v);
+    return h;
+  }
 };
 
 }  // namespace
@@ -101,21 +129,15 @@ class HookValidation {
 
   void plan() {
     for (int family : {4, 6}) {
-      const auto sources = e_.sides(true, family), destinations = e_.sides(false, family);
-      plans_.reserve(plans_.size() + sources.size() * destinations.size());
-      for (const auto& s : sources)
-        for (const auto& d : destinations) {
-          Plan p{{family, s, d}, 0, 0, 0, 0};
-          const size_t mark = lemma_ids_.size();
-          if (plan_cell(p)) {
-            p.lemmas_from = static_cast<uint32_t>(mark);
-            p.lemmas_to = static_cast<uint32_t>(lemma_ids_.size());
-            plans_.push_back(p);
-          } else {
-            lemma_ids_.resize(mark);
-            fallback_.push_back(p.cell);
-          }
+      FamilyCells fc{family, e_.sides(true, family), e_.sides(false, family), {}};
+      fc.grounds.reserve(fc.sources.size() * fc.destinations.size());
+      for (const auto& s : fc.sources)
+        for (const auto& d : fc.destinations) {
+          Plan p{{family, s, d}, 0, 0};
+          cell_lemmas_.clear();
+          fc.grounds.push_back(plan_cell(p) ? grounds_of(p) : kNoGrounds);
         }
+      cells_.push_back(std::move(fc));
     }
   }
 
@@ -125,24 +147,28 @@ class HookValidation {
     out.hook = e_.hook();
     prove_all(preludes_, [&](const Fact& f) { return prelude_violation(f); });
     prove_all(tails_, [&](const Fact& f) { return tail_violation(f); });
-    std::vector<std::pair<size_t, size_t>> whole;  // plan, skeleton
-    for (size_t i = 0; i < plans_.size(); ++i) {
-      const Plan& p = plans_[i];
+    // Each grounds once: they hold, or their skeleton is tried, or their cells are proved
+    // one by one.
+    std::vector<bool> hold(grounds_.size(), false);
+    std::vector<std::pair<size_t, size_t>> whole;  // grounds, skeleton
+    for (size_t g = 0; g < grounds_.size(); ++g) {
+      const Grounds& gr = grounds_[g];
       bool ok = true;
-      for (uint32_t l = p.lemmas_from; l < p.lemmas_to; ++l) ok = ok && lemmas_.proved(lemma_ids_[l]);
-      if (!ok) fallback_.push_back(p.cell);
-      else if (!preludes_.facts()[p.prelude].proved || !tails_.facts()[p.tail].proved)
-        whole.emplace_back(i, add_skeleton(p));
+      for (uint32_t l = gr.lemmas_from; l < gr.lemmas_to; ++l) ok = ok && lemmas_.proved(lemma_ids_[l]);
+      if (!ok) continue;
+      if (preludes_.facts()[gr.prelude].proved && tails_.facts()[gr.tail].proved) hold[g] = true;
+      else whole.emplace_back(g, add_skeleton(gr));
     }
     prove_all(skeletons_, [&](const Fact& f) { return skeleton_violation(f); });
-    for (auto [plan, skeleton] : whole)
-      if (!skeletons_.facts()[skeleton].proved) fallback_.push_back(plans_[plan].cell);
+    for (auto [g, skeleton] : whole) hold[g] = skeletons_.facts()[skeleton].proved;
     bool unknown = false;
-    for (const auto& c : fallback_) {
-      auto r = prove_cell(c, out);
-      if (r == z3::sat) return out;
-      unknown = unknown || r == z3::unknown;
-    }
+    for (const auto& fc : cells_)
+      for (size_t i = 0; i < fc.grounds.size(); ++i) {
+        if (fc.grounds[i] != kNoGrounds && hold[fc.grounds[i]]) continue;
+        auto r = prove_cell(fc.cell(i), out);
+        if (r == z3::sat) return out;
+        unknown = unknown || r == z3::unknown;
+      }
     out.status = unknown ? Status::Unknown : Status::Pass;
     return out;
   }
@@ -215,7 +241,7 @@ class HookValidation {
       std::vector<Step> own;
       for (; k < entries.size() && entries[k].rule == static_cast<int>(r); ++k) own.push_back(entries[k].step);
       int family = family_specific(r, own) ? p.cell.family : 0;
-      lemma_ids_.push_back(static_cast<uint32_t>(lemmas_.add(*e_.prepared(), r, family, own)));
+      cell_lemmas_.push_back(static_cast<uint32_t>(lemmas_.add(*e_.prepared(), r, family, own)));
     }
     if (k != entries.size()) return false;  // steps of rules that do not apply to the cell
 
@@ -342,11 +368,24 @@ class HookValidation {
     return {0, 0};
   }
 
-  // The skeleton of a plan whose halves did not both hold: its prelude and tail name it.
-  size_t add_skeleton(const Plan& p) {
-    return skeletons_.add({p.prelude, p.tail}, [&] {
+  // The index of a planned cell's grounds, new ones added.
+  uint32_t grounds_of(const Plan& p) {
+    ground_key_.assign({p.prelude, p.tail});
+    ground_key_.insert(ground_key_.end(), cell_lemmas_.begin(), cell_lemmas_.end());
+    auto it = grounds_index_.find(ground_key_);
+    if (it != grounds_index_.end()) return it->second;
+    Grounds g{p.prelude, p.tail, static_cast<uint32_t>(lemma_ids_.size()), 0, p.cell};
+    lemma_ids_.insert(lemma_ids_.end(), cell_lemmas_.begin(), cell_lemmas_.end());
+    g.lemmas_to = static_cast<uint32_t>(lemma_ids_.size());
+    grounds_.push_back(g);
+    return grounds_index_.emplace(ground_key_, static_cast<uint32_t>(grounds_.size() - 1)).first->second;
+  }
+
+  // The skeleton of grounds whose halves did not both hold: their prelude and tail name it.
+  size_t add_skeleton(const Grounds& g) {
+    return skeletons_.add({g.prelude, g.tail}, [&] {
       Fact s;
-      s.cell = p.cell;
+      s.cell = g.first;
       return s;
     });
   }
@@ -440,9 +479,12 @@ class HookValidation {
   HookEngine& e_;
   LemmaStore& lemmas_;
   const std::vector<int32_t>& origin_;
-  std::vector<Plan> plans_;
-  std::vector<uint32_t> lemma_ids_;
-  std::vector<Cell> fallback_;
+  std::vector<FamilyCells> cells_;
+  std::vector<Grounds> grounds_;
+  std::unordered_map<std::vector<uint32_t>, uint32_t, KeyHash> grounds_index_;  // prelude, tail, lemmas
+  std::vector<uint32_t> lemma_ids_;    // of every grounds, each its range
+  std::vector<uint32_t> cell_lemmas_;  // of the cell being planned
+  std::vector<uint32_t> ground_key_;
   FactTable preludes_, tails_, skeletons_;
   FactTable source_part_names_;  // keys only
   std::unordered_map<const DecisionList*, size_t> first_rule_;
