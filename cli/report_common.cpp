@@ -52,7 +52,7 @@ nlohmann::json region_box_json(const verifier::Region& r, const verifier::IfaceN
       } else if (d == Dim::Iif || d == Dim::Oif) {
         std::string n = x.lo == 0 ? "(none)" : ifname_text(x.lo);
         if (names.closed && n == names.other) n = "(other)";
-        if (x.lo != x.hi) n += "-" + ifname_text(x.hi);
+        if (x.lo != x.hi) n.append("-").append(ifname_text(x.hi));
         arr.push_back(n);
       } else {
         arr.push_back({static_cast<uint64_t>(x.lo), static_cast<uint64_t>(x.hi)});

@@ -26,7 +26,7 @@ std::string matrix_markdown(const verifier::Matrix& m, const std::vector<verifie
       continue;
     }
     out += "| from \\ to |";
-    for (const auto& c : cols) out += " " + markdown_escape(c) + " |";
+    for (const auto& c : cols) out.append(" ").append(markdown_escape(c)).append(" |");
     out += "\n|---|";
     for (size_t i = 0; i < cols.size(); ++i) out += "---|";
     out += "\n";

@@ -34,7 +34,7 @@ std::string icmp_text(const Region& r) {
     types.push_back(t.lo == t.hi ? name(t.lo) : fmt::format("type {}-{}", u128_to_string(t.lo), u128_to_string(t.hi)));
   }
   std::string out = full(r, Dim::IcmpType) ? "any type" : join(types, ",");
-  if (!full(r, Dim::IcmpCode)) out += " code " + ports_text(r.at(Dim::IcmpCode));
+  if (!full(r, Dim::IcmpCode)) out.append(" code ").append(ports_text(r.at(Dim::IcmpCode)));
   return out;
 }
 
@@ -123,9 +123,10 @@ std::string describe_service(const Region& r) {
     }
     out = join(ps, ",");
   }
-  if (r.has_non_icmp() && !full(r, Dim::Dport)) out += " " + ports_text(r.at(Dim::Dport));
-  if (r.has_non_icmp() && !full(r, Dim::Sport)) out += " sport " + ports_text(r.at(Dim::Sport));
-  if (r.has_icmp() && (!full(r, Dim::IcmpType) || !full(r, Dim::IcmpCode))) out += " " + icmp_text(r);
+  // Appended piece by piece: g++ 12 at -O3 warns falsely (-Wrestrict) on `out += " " + text`.
+  if (r.has_non_icmp() && !full(r, Dim::Dport)) out.append(" ").append(ports_text(r.at(Dim::Dport)));
+  if (r.has_non_icmp() && !full(r, Dim::Sport)) out.append(" sport ").append(ports_text(r.at(Dim::Sport)));
+  if (r.has_icmp() && (!full(r, Dim::IcmpType) || !full(r, Dim::IcmpCode))) out.append(" ").append(icmp_text(r));
   return out;
 }
 
