@@ -87,7 +87,8 @@ TEST(SpoofingProof, AnInterfaceRenamedInTheRunIsCaught) {
   auto pol = load_text(kFourInterfaces);
   ir::Ruleset rs = lower_target(pol, 0);
   iif_match(spoof_rule(rs, "eth2", 4)).values = {{*ifname_value("eth3"), *ifname_value("eth3")}};
-  const auto& v = forward(verifier::verify(pol, {rs}, tv_only()));
+  const auto rep = verifier::verify(pol, {rs}, tv_only());
+  const auto& v = forward(rep);
   ASSERT_EQ(v.status, Status::Fail);
   const auto& p = v.witness->ir.packet;
   EXPECT_EQ(p.family, 4);
@@ -107,7 +108,8 @@ TEST(SpoofingProof, AMissingStepOfTheRunIsCaught) {
         ch.rules.erase(ch.rules.begin() + static_cast<long>(i));
         break;
       }
-  const auto& v = forward(verifier::verify(pol, {rs}, tv_only()));
+  const auto rep = verifier::verify(pol, {rs}, tv_only());
+  const auto& v = forward(rep);
   ASSERT_EQ(v.status, Status::Fail);
   const auto& p = v.witness->ir.packet;
   EXPECT_EQ(p.family, 6);
@@ -129,7 +131,8 @@ TEST(SpoofingProof, AnExtraStepOnAZonesOwnInterfaceIsCaught) {
           ch.rules.insert(ch.rules.begin() + static_cast<long>(i), copy);
           break;
         }
-  const auto& v = forward(verifier::verify(pol, {rs}, tv_only()));
+  const auto rep = verifier::verify(pol, {rs}, tv_only());
+  const auto& v = forward(rep);
   ASSERT_EQ(v.status, Status::Fail);
   const auto& p = v.witness->ir.packet;
   EXPECT_EQ(p.iif, "eth1");
@@ -144,7 +147,8 @@ TEST(SpoofingProof, AStepOfTheRunThatAcceptsIsCaught) {
   ir::Verdict accept;
   accept.kind = ir::VerdictKind::Accept;
   spoof_rule(rs, "eth0", 4).action = accept;
-  const auto& v = forward(verifier::verify(pol, {rs}, tv_only()));
+  const auto rep = verifier::verify(pol, {rs}, tv_only());
+  const auto& v = forward(rep);
   ASSERT_EQ(v.status, Status::Fail);
   const auto& p = v.witness->ir.packet;
   EXPECT_EQ(p.iif, "eth0");
