@@ -10,6 +10,7 @@
 
 #include "compiler/lower_naming.h"
 #include "compiler/lower_scope.h"
+#include "compiler/verdict_order.h"
 
 namespace zp::lower {
 namespace {
@@ -17,7 +18,7 @@ namespace {
 using Indices = std::vector<size_t>;
 using policy::Action;
 
-constexpr Action kPrecedence[] = {Action::Reject, Action::Deny, Action::Allow};
+using policy::kPrecedence;
 // A group of at most this many IR rules is written inline rather than behind a jump.
 constexpr size_t kInlineLimit = 2;
 

@@ -5,6 +5,7 @@
 
 #include "compiler/lower_naming.h"
 #include "compiler/lower_services.h"
+#include "compiler/verdict_order.h"
 
 namespace zp::lower {
 namespace {
@@ -83,7 +84,7 @@ size_t LeafWriter::count(const std::vector<size_t>& rules, policy::Action action
 }
 
 void LeafWriter::write(const std::vector<size_t>& rules, std::vector<ir::Rule>& out) const {
-  for (auto action : {policy::Action::Reject, policy::Action::Deny, policy::Action::Allow})
+  for (auto action : policy::kPrecedence)
     write_action(rules, action, out);
   out.push_back(default_rule_);
 }

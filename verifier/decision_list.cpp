@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "verifier/decision_list.h"
 
+#include "compiler/verdict_order.h"
+
 namespace zp::verifier {
 namespace {
 
-constexpr uint8_t kAccept = 1, kDrop = 2, kReject = 3;  // enc::kOut* (kept free of z3++.h)
+constexpr uint8_t kAccept = policy::kOutAccept, kDrop = policy::kOutDrop, kReject = policy::kOutReject;
 constexpr size_t kJumpStack = 16;                       // NFT_JUMP_STACK_SIZE
 constexpr size_t kBudget = 1'000'000;                   // rules visited before a loop is assumed
 

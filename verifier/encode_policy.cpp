@@ -156,32 +156,19 @@ z3::expr PolicyEncoder::spoofed() {
 }
 
 z3::expr PolicyEncoder::verdict() {
-  auto out = [&](unsigned o) { return c_.bv_val(o, 2); };
-  std::vector<z3::expr> reject, deny, allow;
+  std::vector<z3::expr> applying[3];  // in precedence order
   for (size_t i = 0; i < pol_.rules.size(); ++i) {
     const auto& r = pol_.rules[i];
     z3::expr a = rule_applies(i);
-    if (r.action == policy::Action::Reject) reject.push_back(a);
-    if (r.action == policy::Action::Deny) deny.push_back(a);
-    if (r.action == policy::Action::Allow)
-      allow.push_back(r.limit ? a && limits_.get(limit_key(r)) : a);
+    applying[policy::precedence(r.action)].push_back(r.action == policy::Action::Allow && r.limit ? a && limits_.get(limit_key(r)) : a);
   }
-  unsigned dflt = pol_.defaults.verdict == policy::Action::Allow    ? kOutAccept
-                  : pol_.defaults.verdict == policy::Action::Reject ? kOutReject
-                                                                     : kOutDrop;
-  z3::expr v = z3::ite(mk_or(c_, reject), out(kOutReject),
-                       z3::ite(mk_or(c_, deny), out(kOutDrop),
-                               z3::ite(mk_or(c_, allow), out(kOutAccept), out(dflt))));
-  // An ICMP error about an untracked packet would itself be invalid and dropped on its way out:
-  // untracked packets are dropped where the policy rejects (docs/semantics.md).
-  v = z3::ite(p_.ct == c_.bv_val(ir::kCtUntracked, 8) && v == out(kOutReject), out(kOutDrop), v);
-  v = z3::ite(spoofed(), out(kOutDrop), v);
-  v = z3::ite(essential(), out(kOutAccept), v);
-  z3::expr ct = p_.ct;
-  v = z3::ite(ct == c_.bv_val(ir::kCtInvalid, 8), out(kOutDrop), v);
-  v = z3::ite(ct == c_.bv_val(ir::kCtEstablished, 8) || ct == c_.bv_val(ir::kCtRelated, 8),
-              out(kOutAccept), v);
-  return v;
+  Z3Verdicts alg{c_};
+  const z3::expr untracked = p_.ct == c_.bv_val(ir::kCtUntracked, 8);
+  const z3::expr applies[3] = {mk_or(c_, applying[0]), mk_or(c_, applying[1]), mk_or(c_, applying[2])};
+  z3::expr rules = policy::layer_rules(alg, applies, policy::rule_outcome(alg, pol_.defaults.verdict, untracked), untracked);
+  const z3::expr& ct = p_.ct;
+  return policy::layer_prelude(alg, ct == c_.bv_val(ir::kCtEstablished, 8) || ct == c_.bv_val(ir::kCtRelated, 8),
+                               ct == c_.bv_val(ir::kCtInvalid, 8), essential(), spoofed(), rules);
 }
 
 }  // namespace zp::verifier::enc

@@ -251,31 +251,26 @@ HookEngine::Term HookEngine::policy_verdict(const Cell& c, const z3::expr* abstr
 
 z3::expr HookEngine::policy_rules(const Cell& c, const z3::expr* abstract) {
   z3::context& cx = *ctx_;
-  auto out = [&](unsigned o) { return cx.bv_val(o, 2); };
-  std::vector<z3::expr> groups[3];  // reject, deny, allow
-  for (uint32_t r : model_.rules_for(c.src.cls, c.dst.cls)) {
-    auto a = vc_.policy.rules[r].action;
-    int g = a == policy::Action::Reject ? 0 : a == policy::Action::Deny ? 1 : 2;
-    if (!abstract) groups[g].push_back(rule_services(r));
-  }
-  auto group = [&](int g) { return abstract ? abstract[g] : enc::mk_or(cx, groups[g]); };
-  auto d = vc_.policy.defaults.verdict;
-  unsigned dflt = d == policy::Action::Allow ? kOutAccept : d == policy::Action::Reject ? kOutReject : kOutDrop;
-  z3::expr v = z3::ite(group(0), out(kOutReject), z3::ite(group(1), out(kOutDrop), z3::ite(group(2), out(kOutAccept), out(dflt))));
-  // An untracked packet is dropped where the policy rejects (docs/semantics.md).
-  return z3::ite(packet_->ct == cx.bv_val(ir::kCtUntracked, 8) && v == out(kOutReject), out(kOutDrop), v);
+  std::vector<z3::expr> groups[3];  // in precedence order
+  if (!abstract)
+    for (uint32_t r : model_.rules_for(c.src.cls, c.dst.cls))
+      groups[policy::precedence(vc_.policy.rules[r].action)].push_back(rule_services(r));
+  const z3::expr applies[3] = {abstract ? abstract[0] : enc::mk_or(cx, groups[0]),
+                               abstract ? abstract[1] : enc::mk_or(cx, groups[1]),
+                               abstract ? abstract[2] : enc::mk_or(cx, groups[2])};
+  return policy::layer_rules(alg(), applies, policy::rule_outcome(alg(), vc_.policy.defaults.verdict, untracked()),
+                             untracked());
 }
 
 z3::expr HookEngine::policy_prelude(const Cell& c, const z3::expr& rules, const z3::expr* spoofed_as) {
   z3::context& cx = *ctx_;
-  auto out = [&](unsigned o) { return cx.bv_val(o, 2); };
-  z3::expr v = rules;
-  if (model_.has_anti_spoofing()) v = z3::ite(spoofed_as ? *spoofed_as : spoofed(c.src, c.family), out(kOutDrop), v);
-  v = z3::ite(essential(), out(kOutAccept), v);
+  const z3::expr spoof = !model_.has_anti_spoofing() ? cx.bool_val(false) : spoofed_as ? *spoofed_as : spoofed(c.src, c.family);
   const z3::expr& ct = packet_->ct;
-  v = z3::ite(ct == cx.bv_val(ir::kCtInvalid, 8), out(kOutDrop), v);
-  return z3::ite(ct == cx.bv_val(ir::kCtEstablished, 8) || ct == cx.bv_val(ir::kCtRelated, 8), out(kOutAccept), v);
+  return policy::layer_prelude(alg(), ct == cx.bv_val(ir::kCtEstablished, 8) || ct == cx.bv_val(ir::kCtRelated, 8),
+                               ct == cx.bv_val(ir::kCtInvalid, 8), essential(), spoof, rules);
 }
+
+z3::expr HookEngine::untracked() { return packet_->ct == ctx_->bv_val(ir::kCtUntracked, 8); }
 
 z3::expr HookEngine::essential() {
   if (!essential_) essential_ = policy_->essential();

@@ -99,6 +99,9 @@ class HookEngine {
   // verdicts taken before them (conntrack, essentials, anti-spoofing), `rules` where none is.
   z3::expr policy_rules(const Cell& c, const z3::expr* abstract = nullptr);
   z3::expr policy_prelude(const Cell& c, const z3::expr& rules, const z3::expr* spoofed = nullptr);
+  // The verdict layering (compiler/verdict_order.h) over this engine's terms.
+  enc::Z3Verdicts alg() { return {*ctx_}; }
+  z3::expr untracked();
   z3::expr step_pred(const Step& s);
   bool step_reads_addresses(const Step& s) const;
   // A policy rule's services, and within its rate for a rate-limited allow.

@@ -14,10 +14,6 @@ constexpr size_t kBatch = 1;
 
 uint64_t mix(uint64_t h, uint64_t v) { return h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)); }
 
-uint8_t action_out(policy::Action a) {
-  return a == policy::Action::Reject ? enc::kOutReject : a == policy::Action::Deny ? enc::kOutDrop : enc::kOutAccept;
-}
-
 }  // namespace
 
 LemmaStore::LemmaStore(const VerifyContext& vc, Stats& stats, z3::context& ctx)
@@ -102,8 +98,8 @@ z3::expr LemmaStore::violation(const Lemma& l) {
   for (size_t i = l.steps.size(); i-- > 0;)
     first = z3::ite(step_condition(*l.prep, l.steps[i], p, *limits_, ""), out(l.steps[i].out), first);
   const auto& r = vc_.policy.rules[l.rule];
-  z3::expr own = out(action_out(r.action));
-  if (r.action == policy::Action::Reject) own = z3::ite(p.ct == c.bv_val(ir::kCtUntracked, 8), out(enc::kOutDrop), own);
+  enc::Z3Verdicts alg{c};
+  z3::expr own = policy::rule_outcome(alg, r.action, p.ct == c.bv_val(ir::kCtUntracked, 8));
   z3::expr services = policy_->services_match(r.services);
   if (r.action == policy::Action::Allow && r.limit) services = services && limits_->get(enc::limit_key(r));
   z3::expr v = first != z3::ite(services, own, out(enc::kOutContinue));

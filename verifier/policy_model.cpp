@@ -5,10 +5,10 @@
 #include <iterator>
 #include <optional>
 
+#include "compiler/verdict_order.h"
+
 namespace zp::verifier {
 namespace {
-
-constexpr uint8_t kAccept = 1, kDrop = 2, kReject = 3;  // enc::kOut*
 
 u128 iface_value(const std::string& name) { return name.empty() ? 0 : ifname_value(name).value_or(0); }
 
@@ -195,27 +195,22 @@ std::vector<uint32_t> PolicyModel::applying_rules(const ir::Packet& p) const {
 }
 
 uint8_t PolicyModel::verdict(const ir::Packet& p, const std::map<std::string, bool>* limits) const {
-  if (p.ct_state == ir::kCtEstablished || p.ct_state == ir::kCtRelated) return kAccept;
-  if (p.ct_state == ir::kCtInvalid) return kDrop;
-  if (essential(p)) return kAccept;
-  if (spoofed(zones_.address_class(p.family, p.saddr), p.family, iface_value(p.iif))) return kDrop;
-  bool reject = false, deny = false, allow = false;
+  policy::PlainVerdicts alg;
+  const bool untracked = p.ct_state == ir::kCtUntracked;
+  bool applies[3] = {false, false, false};  // in precedence order
   for (uint32_t i : applying_rules(p)) {
-    auto a = pol_.rules[i].action;
-    reject = reject || a == policy::Action::Reject;
-    deny = deny || a == policy::Action::Deny;
-    if (a == policy::Action::Allow && pol_.rules[i].limit && limits) {
+    const auto& r = pol_.rules[i];
+    if (r.action == policy::Action::Allow && r.limit && limits) {
       // The limit key of a policy rule is its location (enc::limit_key).
-      auto it = limits->find(ir::to_string(pol_.rules[i].loc));
+      auto it = limits->find(ir::to_string(r.loc));
       if (it != limits->end() && !it->second) continue;
     }
-    allow = allow || a == policy::Action::Allow;
+    applies[policy::precedence(r.action)] = true;
   }
-  auto d = pol_.defaults.verdict;
-  uint8_t v = reject ? kReject : deny ? kDrop : allow ? kAccept
-              : d == policy::Action::Allow ? kAccept : d == policy::Action::Reject ? kReject : kDrop;
-  // An untracked packet is dropped where the policy rejects (docs/semantics.md).
-  return v == kReject && p.ct_state == ir::kCtUntracked ? kDrop : v;
+  uint8_t rules = policy::layer_rules(alg, applies, policy::rule_outcome(alg, pol_.defaults.verdict, untracked), untracked);
+  return policy::layer_prelude(alg, p.ct_state == ir::kCtEstablished || p.ct_state == ir::kCtRelated,
+                               p.ct_state == ir::kCtInvalid, essential(p),
+                               spoofed(zones_.address_class(p.family, p.saddr), p.family, iface_value(p.iif)), rules);
 }
 
 OriginIndex::OriginIndex(const policy::Policy& pol) {

@@ -24,10 +24,6 @@ namespace {
 
 constexpr size_t kConcreteCells = 6;
 
-int precedence(policy::Action a) {
-  return a == policy::Action::Reject ? 3 : a == policy::Action::Deny ? 2 : 1;
-}
-
 // The classes an endpoint list matches on one side at the engine's hook.
 std::vector<unsigned> classes(const HookEngine& e, const std::vector<policy::Endpoint>& eps, bool source) {
   std::vector<unsigned> out;
@@ -40,7 +36,8 @@ std::vector<uint32_t> rivals(const HookEngine& e, uint32_t rule, const Cell& c) 
   const auto& pol = e.context().policy;
   std::vector<uint32_t> out;
   for (uint32_t r : e.model().rules_for(c.src.cls, c.dst.cls))
-    if (r != rule && precedence(pol.rules[r].action) > precedence(pol.rules[rule].action)) out.push_back(r);
+    if (r != rule && policy::precedence(pol.rules[r].action) < policy::precedence(pol.rules[rule].action))
+      out.push_back(r);
   return out;
 }
 

@@ -44,8 +44,6 @@ namespace {
 // costs a query of its own).
 constexpr size_t kFactBatchSteps = 20000;
 
-int rank(policy::Action a) { return a == policy::Action::Reject ? 0 : a == policy::Action::Deny ? 1 : 2; }
-
 uint64_t mix(uint64_t h, uint64_t v) { return h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)); }
 
 bool family_field(Field f) {
@@ -229,7 +227,7 @@ class HookValidation {
       int r = origin(steps[i]);
       if (r < 0 || e_.step_reads_addresses(steps[i])) return false;
       // Rules of one action may interleave; the actions come in precedence order.
-      int k = rank(pol.rules[static_cast<size_t>(r)].action);
+      int k = policy::precedence(pol.rules[static_cast<size_t>(r)].action);
       if (k < prev) return false;
       prev = k;
       entries.push_back({r, steps[i]});
@@ -420,11 +418,12 @@ class HookValidation {
     return *spoofed_;
   }
 
-  // The three Booleans in precedence order, then the tail.
+  // The three Booleans in precedence order, then the tail where the policy has its default.
   z3::expr body(const std::vector<Step>& tail) {
     const z3::expr* g = groups();
-    z3::expr rejected = z3::ite(e_.packet().ct == e_.ctx().bv_val(ir::kCtUntracked, 8), out(enc::kOutDrop), out(enc::kOutReject));
-    return z3::ite(g[0], rejected, z3::ite(g[1], out(enc::kOutDrop), z3::ite(g[2], out(enc::kOutAccept), chain(tail, out(enc::kOutDrop)))));
+    const z3::expr applies[3] = {g[0], g[1], g[2]};
+    auto alg = e_.alg();
+    return policy::layer_rules(alg, applies, chain(tail, out(enc::kOutDrop)), e_.untracked());
   }
 
   z3::expr prelude_violation(const Fact& f) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "compiler/policy.h"
+#include "compiler/verdict_order.h"
 #include "ir/packet.h"
 #include "ir/ruleset.h"
 #include "verifier/header_space.h"
@@ -21,7 +22,19 @@
 namespace zp::verifier::enc {
 
 // Outcome of a chain as a 2-bit vector: fell off the end / returned, or a final verdict.
-inline constexpr unsigned kOutContinue = 0, kOutAccept = 1, kOutDrop = 2, kOutReject = 3;
+using policy::kOutAccept;
+using policy::kOutContinue;
+using policy::kOutDrop;
+using policy::kOutReject;
+
+// The verdict layering of compiler/verdict_order.h over Z3 terms.
+struct Z3Verdicts {
+  z3::context& c;
+  using Bool = z3::expr;
+  using Out = z3::expr;
+  Out out(uint8_t o) const { return c.bv_val(static_cast<unsigned>(o), 2); }
+  Out ite(const z3::expr& b, const z3::expr& yes, const z3::expr& no) const { return z3::ite(b, yes, no); }
+};
 
 // The symbolic packet at one hook. Addresses are 128 bits; an IPv4 address lives in the low 32
 // bits. An interface name of 0 means "no interface" (no input interface at output, no output
