@@ -7,17 +7,11 @@
 #include <fmt/core.h>
 
 #include "cli/report_format.h"
+#include "compiler/terminal_paint.h"
 
 namespace zp::cli {
 
 namespace {
-struct Paint {
-  bool on;
-  std::string operator()(const char* code, const std::string& s) const {
-    return on ? fmt::format("\033[{}m{}\033[0m", code, s) : s;
-  }
-};
-
 const char* kind_words(verifier::ChangeKind k) {
   switch (k) {
     case verifier::ChangeKind::NewlyAllowed: return "newly allowed";

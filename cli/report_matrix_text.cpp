@@ -5,16 +5,11 @@
 
 #include "cli/report_format.h"
 #include "cli/verify_format.h"
+#include "compiler/terminal_paint.h"
 
 namespace zp::cli {
 
 namespace {
-struct Paint {
-  bool on;
-  std::string operator()(const char* code, const std::string& s) const {
-    return on ? fmt::format("\033[{}m{}\033[0m", code, s) : s;
-  }
-};
 }  // namespace
 
 std::string lints_text(const std::vector<verifier::Finding>& lints, bool color) {

@@ -3,17 +3,11 @@
 #include <fmt/core.h>
 
 #include "cli/verify_format.h"
+#include "compiler/terminal_paint.h"
 
 namespace zp::cli {
 
 namespace {
-struct Paint {
-  bool on;
-  std::string operator()(const char* code, const std::string& s) const {
-    return on ? fmt::format("\033[{}m{}\033[0m", code, s) : s;
-  }
-};
-
 std::string status_word(verifier::Status s, const Paint& paint) {
   switch (s) {
     case verifier::Status::Pass: return paint("32", "pass");

@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include "compiler/source_text.h"
+#include "compiler/terminal_paint.h"
 #include "compiler/text_util.h"
 
 namespace zp {
@@ -119,30 +120,27 @@ std::vector<Diagnostic> Diagnostics::sorted() const {
 
 std::string render(const Diagnostic& d, bool color) {
   const bool err = d.severity == Severity::Error;
-  auto paint = [&](std::string_view text, std::string_view code) {
-    return color ? fmt::format("\033[{}m{}\033[0m", code, text) : std::string(text);
-  };
-  std::string out = fmt::format("{}: {}: {}\n", paint(location_text(d.loc), "1"),
-                                paint(fmt::format("{}[{}]", err ? "error" : "warning", d.code),
-                                      err ? "1;31" : "1;33"),
-                                paint(d.message, "1"));
+  const Paint paint{color};
+  std::string out = fmt::format("{}: {}: {}\n", paint("1", location_text(d.loc)),
+                                paint(err ? "1;31" : "1;33", fmt::format("{}[{}]", err ? "error" : "warning", d.code)),
+                                paint("1", d.message));
   if (auto line = source_line(d.loc.file, d.loc.line)) {
     std::string text = printable(*line);
     int col = d.loc.col;
     clip(text, col);
     std::string num = std::to_string(d.loc.line);
     std::string gutter(num.size(), ' ');
-    out += fmt::format(" {} | {}\n", paint(num, "34"), text);
+    out += fmt::format(" {} | {}\n", paint("34", num), text);
     out += fmt::format(" {} | {}{}\n", gutter, caret_padding(text, col),
-                       paint("^", err ? "1;31" : "1;33"));
+                       paint(err ? "1;31" : "1;33", "^"));
   }
   for (const Related& r : d.related) {
     if (r.loc.line > 0 || !r.loc.file.empty())
-      out += fmt::format("  {}: {}: {}\n", paint("note", "1;36"), location_text(r.loc), r.message);
+      out += fmt::format("  {}: {}: {}\n", paint("1;36", "note"), location_text(r.loc), r.message);
     else
-      out += fmt::format("  {}: {}\n", paint("note", "1;36"), r.message);
+      out += fmt::format("  {}: {}\n", paint("1;36", "note"), r.message);
   }
-  if (!d.hint.empty()) out += fmt::format("  {}: {}\n", paint("help", "1;32"), d.hint);
+  if (!d.hint.empty()) out += fmt::format("  {}: {}\n", paint("1;32", "help"), d.hint);
   return out;
 }
 
