@@ -85,7 +85,7 @@ int dry_run(const ir::Ruleset& rs) {
 int run_apply(const ApplyOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   int rc = kExitOk;
-  auto input = load_for_verify(o.policy, {o.target}, true, rc);
+  auto input = load_for_verify(o.policy, {o.target}, true, rc, /*keep_lowered=*/true);
   if (!input) return rc;
   const auto& p = input->policy;
   const size_t ti = input->target_indices.front();
@@ -105,7 +105,7 @@ int run_apply(const ApplyOptions& o) {
   if (auto refused = gate(judge_target(rep, p.targets[ti].name), o)) return *refused;
 
   ApplyPlan plan;
-  plan.load = lower_target(p, ti);
+  plan.load = std::move(input->lowered.front());  // lowered once: what was verified came from it
   plan.verified = std::move(rulesets.front());
   if (!o.table.empty()) plan.load.table.name = plan.verified.table.name = o.table;
   if (o.dry_run) return dry_run(plan.load);

@@ -16,7 +16,8 @@ namespace zp::cli {
 
 std::optional<std::vector<ir::Ruleset>> rulesets_for_verify(const policy::Policy& p,
                                                             const std::vector<size_t>& targets,
-                                                            std::string& error) {
+                                                            std::string& error,
+                                                            std::vector<ir::Ruleset>* lowered_out) {
   std::vector<ir::Ruleset> out;
   for (size_t ti : targets) {
     ir::Ruleset lowered = lower_target(p, ti);
@@ -41,12 +42,13 @@ std::optional<std::vector<ir::Ruleset>> rulesets_for_verify(const policy::Policy
         if (auto it = by_id.find(r.id); it != by_id.end()) r.origins = it->second->origins;
     back.target = lowered.target.empty() ? p.targets[ti].name : lowered.target;
     out.push_back(std::move(back));
+    if (lowered_out) lowered_out->push_back(std::move(lowered));
   }
   return out;
 }
 
 std::optional<VerifyInput> load_for_verify(const std::string& path, const std::vector<std::string>& targets,
-                                           bool quiet_warnings, int& exit_code) {
+                                           bool quiet_warnings, int& exit_code, bool keep_lowered) {
   auto loaded = load_and_report(path, quiet_warnings);
   if (!loaded.policy) {
     exit_code = loaded.exit_code;
@@ -58,13 +60,14 @@ std::optional<VerifyInput> load_for_verify(const std::string& path, const std::v
     return std::nullopt;
   }
   std::string error;
-  auto rulesets = rulesets_for_verify(*loaded.policy, *selected, error);
+  std::vector<ir::Ruleset> lowered;
+  auto rulesets = rulesets_for_verify(*loaded.policy, *selected, error, keep_lowered ? &lowered : nullptr);
   if (!rulesets) {
     std::cerr << "zoneproof: " << error << "\n";
     exit_code = kExitFinding;
     return std::nullopt;
   }
-  return VerifyInput{std::move(*loaded.policy), std::move(*selected), std::move(*rulesets)};
+  return VerifyInput{std::move(*loaded.policy), std::move(*selected), std::move(*rulesets), std::move(lowered)};
 }
 
 verifier::NftTextFn nft_printer() {

@@ -14,10 +14,12 @@
 namespace zp::cli {
 
 // The re-read rulesets of `targets` (indices into policy.targets), with the policy origins of
-// each rule joined back by rule id. On failure returns nullopt and sets `error`.
+// each rule joined back by rule id; with `lowered`, the rulesets as lowered too (what `apply`
+// loads). On failure returns nullopt and sets `error`.
 std::optional<std::vector<ir::Ruleset>> rulesets_for_verify(const policy::Policy& p,
                                                             const std::vector<size_t>& targets,
-                                                            std::string& error);
+                                                            std::string& error,
+                                                            std::vector<ir::Ruleset>* lowered = nullptr);
 
 // A policy loaded for the commands that reason about it (verify, matrix, report, graph): the
 // policy, and the re-read rulesets of the selected targets, in the order of `target_indices`.
@@ -25,13 +27,14 @@ struct VerifyInput {
   policy::Policy policy;
   std::vector<size_t> target_indices;
   std::vector<ir::Ruleset> rulesets;
+  std::vector<ir::Ruleset> lowered;  // as lowered, before the round trip: only with keep_lowered
 };
 
 // Loads and checks `path` (diagnostics to stderr; warnings hidden when `quiet_warnings`),
 // selects `targets` (all when empty) and prepares their rulesets. On failure prints why and
 // returns nullopt with `exit_code` set (kExitUsage or kExitFinding).
 std::optional<VerifyInput> load_for_verify(const std::string& path, const std::vector<std::string>& targets,
-                                           bool quiet_warnings, int& exit_code);
+                                           bool quiet_warnings, int& exit_code, bool keep_lowered = false);
 
 // Prints IR rules as nft text (for traces).
 verifier::NftTextFn nft_printer();

@@ -18,27 +18,6 @@ constexpr size_t kMaxSteps = 1'000'000;
 // The value a packet has in a field, as the kernel reads it.
 std::optional<u128> read_field(const Packet& p, Field f) { return p.field(f); }
 
-bool in_ranges(u128 v, const std::vector<Range>& ranges) {
-  return std::any_of(ranges.begin(), ranges.end(), [&](const Range& r) { return r.lo <= v && v <= r.hi; });
-}
-
-std::optional<std::vector<u128>> read_key(const Packet& p, const std::vector<Field>& key) {
-  std::vector<u128> out;
-  for (Field f : key) {
-    auto v = read_field(p, f);
-    if (!v) return std::nullopt;
-    out.push_back(*v);
-  }
-  return out;
-}
-
-bool key_matches(const std::vector<u128>& values, const Key& element) {
-  if (values.size() != element.size()) return false;
-  for (size_t i = 0; i < values.size(); ++i)
-    if (values[i] < element[i].lo || values[i] > element[i].hi) return false;
-  return true;
-}
-
 // What running one rule gives.
 struct RuleResult {
   bool applied = false;
@@ -175,6 +154,27 @@ class Interpreter {
 };
 
 }  // namespace
+
+bool in_ranges(u128 v, const std::vector<Range>& ranges) {
+  return std::any_of(ranges.begin(), ranges.end(), [&](const Range& r) { return r.lo <= v && v <= r.hi; });
+}
+
+std::optional<std::vector<u128>> read_key(const Packet& p, const std::vector<Field>& key) {
+  std::vector<u128> out;
+  for (Field f : key) {
+    auto v = read_field(p, f);
+    if (!v) return std::nullopt;
+    out.push_back(*v);
+  }
+  return out;
+}
+
+bool key_matches(const std::vector<u128>& values, const Key& element) {
+  if (values.size() != element.size()) return false;
+  for (size_t i = 0; i < values.size(); ++i)
+    if (values[i] < element[i].lo || values[i] > element[i].hi) return false;
+  return true;
+}
 
 std::string_view to_string(Outcome o) {
   switch (o) {

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,5 +47,11 @@ struct Evaluation {
 };
 
 Evaluation evaluate(const Ruleset& ruleset, const Packet& packet);
+
+// How a match reads a packet, for evaluators that index sets their own way (the verifier's).
+bool in_ranges(u128 v, const std::vector<Range>& ranges);
+// The packet's values of a set's key fields; nullopt when one does not exist.
+std::optional<std::vector<u128>> read_key(const Packet& p, const std::vector<Field>& key);
+bool key_matches(const std::vector<u128>& values, const Key& element);
 
 }  // namespace zp::ir

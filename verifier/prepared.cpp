@@ -6,6 +6,7 @@
 
 #include <fmt/core.h>
 
+#include "ir/evaluate.h"
 
 namespace zp::verifier {
 namespace {
@@ -105,21 +106,11 @@ Tri members_in_box(const KeyedIndex& idx, const Box& box) {
   return any ? Tri::Symbolic : Tri::False;
 }
 
-bool key_in(const std::vector<u128>& v, const ir::Key& e) {
-  if (v.size() != e.size()) return false;
-  for (size_t i = 0; i < v.size(); ++i)
-    if (v[i] < e[i].lo || v[i] > e[i].hi) return false;
-  return true;
-}
-
 // The index of the element holding the packet's key, or -1.
 long find_packet(const KeyedIndex& idx, const ir::Packet& p) {
-  std::vector<u128> v;
-  for (Field f : idx.key) {
-    auto x = p.field(f);
-    if (!x) return -1;
-    v.push_back(*x);
-  }
+  auto key = ir::read_key(p, idx.key);
+  if (!key) return -1;
+  const std::vector<u128>& v = *key;
   if (idx.searchable) {
     auto it = std::upper_bound(idx.sorted.begin(), idx.sorted.end(), v[0], [&](u128 a, uint32_t e) {
       return a < (*idx.elements[e])[0].lo;
@@ -129,7 +120,7 @@ long find_packet(const KeyedIndex& idx, const ir::Packet& p) {
     return v[0] <= (*idx.elements[*it])[0].hi ? static_cast<long>(*it) : -1;
   }
   for (size_t i = 0; i < idx.elements.size(); ++i)
-    if (key_in(v, *idx.elements[i])) return static_cast<long>(i);
+    if (ir::key_matches(v, *idx.elements[i])) return static_cast<long>(i);
   return -1;
 }
 
@@ -357,14 +348,10 @@ std::vector<size_t> elements_in_box(const KeyedIndex& idx, const Box& box) {
 bool match_holds(const PreparedRuleset& prep, const ir::Match& m, const ir::Packet& p) {
   if (auto* fm = std::get_if<ir::FieldMatch>(&m)) {
     auto v = p.field(fm->field);
-    if (!v) return false;
-    bool in = std::any_of(fm->values.begin(), fm->values.end(),
-                          [&](const Range& r) { return r.lo <= *v && *v <= r.hi; });
-    return in != fm->negate;
+    return v && ir::in_ranges(*v, fm->values) != fm->negate;
   }
   if (auto* sm = std::get_if<ir::SetMatch>(&m)) {
-    for (Field f : sm->key)
-      if (!p.field(f)) return false;
+    if (!ir::read_key(p, sm->key)) return false;
     bool in = find_packet(prep.set(prep.set_index(sm->set)), p) >= 0;
     return in != sm->negate;
   }
