@@ -2,12 +2,14 @@
 #include "cli/app.h"
 
 #include <cstdint>
+#include <iostream>
 
 #include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/internal_error.h"
 #include "cli/load.h"
 #include "cli/subcommand_guard.h"
+#include "cli/timings.h"
 #include "cli/version.h"
 
 namespace zp::cli {
@@ -46,6 +48,13 @@ void add_include_options(CLI::App& app) {
   }
 }
 
+// --timings on every command (cli/timings.h).
+void add_timings_option(CLI::App& app) {
+  for (CLI::App* sub : app.get_subcommands({}))
+    sub->add_flag_callback("--timings", enable_timings,
+                           "Print each phase's wall time and the peak memory to stderr at the end");
+}
+
 }  // namespace
 
 std::unique_ptr<CLI::App> make_app(int& exit_code) {
@@ -70,6 +79,7 @@ std::unique_ptr<CLI::App> make_app(int& exit_code) {
   add_history_command(*app, exit_code);
   check_numeric_ranges(*app);
   add_include_options(*app);
+  add_timings_option(*app);
   return app;
 }
 
@@ -84,6 +94,7 @@ int run(int argc, char** argv) {
       int rc = app->exit(e);
       return rc == 0 ? kExitOk : kExitUsage;
     }
+    print_timings(std::cerr);
     return exit_code;
   });
 }

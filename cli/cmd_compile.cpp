@@ -10,6 +10,7 @@
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "cli/load.h"
+#include "cli/timings.h"
 #include "compiler/compiler.h"
 
 namespace zp::cli {
@@ -52,6 +53,7 @@ int compile(const CompileOptions& o) {
     // Several targets: one nft JSON document per line, in target order.
     for (size_t i : *selected) text += backends::to_nft_json(lower_target(p, i)).dump() + "\n";
   }
+  phase_done("lower, write nft");
   return write_output(o.output, text) ? kExitOk : kExitUsage;
 }
 

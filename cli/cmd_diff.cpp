@@ -12,6 +12,7 @@
 #include "cli/report_format.h"
 #include "cli/run_limit_options.h"
 #include "cli/verify_pipeline.h"
+#include "cli/timings.h"
 
 namespace zp::cli {
 
@@ -87,6 +88,7 @@ int run_diff(const DiffCliOptions& o) {
   try {
     rep = verifier::diff({before.label, &*before.policy, &before.rulesets},
                          {after.label, &*after.policy, &after.rulesets}, d);
+    phase_done("diff (Z3)");
   } catch (const std::exception& e) {
     if (memory_limit_exception(o.limits, e)) return kExitUnknown;
     std::cerr << "zoneproof: internal error in the diff: " << e.what() << "\n";

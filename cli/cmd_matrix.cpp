@@ -12,6 +12,7 @@
 #include "cli/report_lints.h"
 #include "cli/run_limit_options.h"
 #include "cli/verify_pipeline.h"
+#include "cli/timings.h"
 
 namespace zp::cli {
 
@@ -43,7 +44,11 @@ int run_matrix(const MatrixCliOptions& o) {
   apply_run_limits(o.limits);
   try {
     m = verifier::reachability_matrix(p, rulesets, mo);
-    if (o.lints || o.coverage) lints = run_lints(p, o.rlimit, o.coverage);
+    phase_done("matrix (Z3)");
+    if (o.lints || o.coverage) {
+      lints = run_lints(p, o.rlimit, o.coverage);
+      phase_done("lints (Z3)");
+    }
   } catch (const std::exception& e) {
     if (memory_limit_exception(o.limits, e)) return kExitUnknown;
     std::cerr << "zoneproof: internal error in the matrix: " << e.what() << "\n";

@@ -12,6 +12,7 @@
 #include "cli/report_format.h"
 #include "cli/report_lints.h"
 #include "cli/verify_pipeline.h"
+#include "cli/timings.h"
 
 namespace zp::cli {
 
@@ -68,12 +69,18 @@ int run_report(const ReportOptions& o) {
   std::optional<verifier::DiffReport> diff;
   try {
     rep = verifier::verify(p, rulesets, vo);
+    phase_done("verify (Z3)");
     m = verifier::reachability_matrix(p, rulesets, mo);
-    if (!o.no_lints) lints = run_lints(p, o.rlimit, o.coverage);
+    phase_done("matrix (Z3)");
+    if (!o.no_lints) {
+      lints = run_lints(p, o.rlimit, o.coverage);
+      phase_done("lints (Z3)");
+    }
     if (!o.base.empty()) {
       rc = kExitOk;
       diff = base_diff(o, p, rulesets, rc);
       if (!diff) return rc;
+      phase_done("diff against the base (Z3)");
     }
   } catch (const std::exception& e) {
     std::cerr << "zoneproof: internal error in the report: " << e.what() << "\n";

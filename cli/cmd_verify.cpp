@@ -11,6 +11,7 @@
 #include "cli/run_limit_options.h"
 #include "cli/verify_format.h"
 #include "cli/verify_pipeline.h"
+#include "cli/timings.h"
 #include "compiler/check_policy.h"
 
 namespace zp::cli {
@@ -82,6 +83,7 @@ int run_verify(const VerifyOptions& o) {
   apply_run_limits(o.limits);
   try {
     rep = verifier::verify(p, rulesets, vo);
+    phase_done("verify (Z3)");
   } catch (const std::exception& e) {
     if (memory_limit_exception(o.limits, e)) return kExitUnknown;
     std::cerr << "zoneproof: internal error in the verifier: " << e.what() << "\n";

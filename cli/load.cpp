@@ -15,6 +15,7 @@
 
 #include "cli/app.h"
 #include "cli/secure_file.h"
+#include "cli/timings.h"
 #include "compiler/compiler.h"
 #include "compiler/error_codes.h"
 
@@ -41,6 +42,7 @@ Loaded load_and_report(const std::string& path, bool quiet_warnings) {
   Diagnostics diags;
   // The loader checks the file's type before opening it (a FIFO would block here forever).
   out.policy = load_policy(path, diags, include_rules());
+  phase_done("load and check");
   for (const auto& d : diags.sorted()) {
     if (quiet_warnings && d.severity == Severity::Warning) continue;
     std::cerr << render(d, stderr_is_tty());
@@ -90,6 +92,7 @@ bool write_output(const std::string& path, const std::string& text) {
   if (path.empty() || path == "-") {
     std::cout << text;
     std::cout.flush();
+    phase_done("format and write the output");
     return true;
   }
   // Mode 0666 less the umask, as a plain creat() would give the file.
@@ -100,6 +103,7 @@ bool write_output(const std::string& path, const std::string& text) {
     std::cerr << "zoneproof: " << error << "\n";
     return false;
   }
+  phase_done("format and write the output");
   return true;
 }
 

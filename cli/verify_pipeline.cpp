@@ -10,6 +10,7 @@
 #include "backends/nft_text.h"
 #include "cli/app.h"
 #include "cli/load.h"
+#include "cli/timings.h"
 #include "compiler/compiler.h"
 
 namespace zp::cli {
@@ -44,6 +45,7 @@ std::optional<std::vector<ir::Ruleset>> rulesets_for_verify(const policy::Policy
     out.push_back(std::move(back));
     if (lowered_out) lowered_out->push_back(std::move(lowered));
   }
+  phase_done("lower, nft JSON round trip");
   return out;
 }
 

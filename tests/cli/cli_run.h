@@ -12,9 +12,10 @@ inline CommandResult zoneproof(const std::string& args) {
   return run_shell(std::string(ZP_EXE) + " " + args);
 }
 
-// Stdout only (stderr discarded), for outputs that are parsed.
+// Stdout only (stderr discarded), for outputs that are parsed. The braces keep run_shell's own
+// 2>&1 from sending stderr back into the output.
 inline CommandResult zoneproof_stdout(const std::string& args) {
-  return run_shell(std::string(ZP_EXE) + " " + args + " 2>/dev/null");
+  return run_shell("{ " + std::string(ZP_EXE) + " " + args + " 2>/dev/null; }");
 }
 
 // With extra environment variables ("NAME=value ...").
