@@ -37,7 +37,7 @@ json set_object(const std::string& table, const ir::Set& s) {
   if (!s.elements.empty()) {
     json elems = json::array();
     for (const auto& e : s.elements) elems.push_back(json_expr::element_value(s.key, e));
-    body["elem"] = elems;
+    body["elem"] = std::move(elems);
   }
   return body;
 }
@@ -50,7 +50,7 @@ json map_object(const std::string& table, const ir::Map& m) {
     json elems = json::array();
     for (const auto& e : m.elements)
       elems.push_back(json::array({json_expr::element_value(m.key, e.key), json_expr::verdict(e.verdict)}));
-    body["elem"] = elems;
+    body["elem"] = std::move(elems);
   }
   return body;
 }
@@ -60,7 +60,7 @@ json rule_object(const std::string& table, const std::string& chain, const ir::R
   for (const auto& m : r.matches) expr.push_back(json_expr::match(m));
   for (const auto& s : r.statements) expr.push_back(json_expr::statement(s));
   if (!std::holds_alternative<std::monostate>(r.action)) expr.push_back(json_expr::action(r.action));
-  json body = {{"family", "inet"}, {"table", table}, {"chain", chain}, {"expr", expr}};
+  json body = {{"family", "inet"}, {"table", table}, {"chain", chain}, {"expr", std::move(expr)}};
   if (auto comment = rule_comment_text(r)) body["comment"] = *comment;
   return body;
 }
@@ -83,7 +83,8 @@ json to_nft_json(const ir::Ruleset& ruleset) {
   for (const auto& m : t.maps) commands.push_back(add("map", map_object(t.name, m)));
   for (const auto& c : t.chains)
     for (const auto& r : c.rules) commands.push_back(add("rule", rule_object(t.name, c.name, r)));
-  return {{"nftables", commands}};
+  // Moved, not copied: a copy of the whole document cost as much as making it (10k rules).
+  return {{"nftables", std::move(commands)}};
 }
 
 }  // namespace zp::backends
