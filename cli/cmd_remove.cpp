@@ -6,7 +6,6 @@
 
 #include <fmt/core.h>
 
-#include "backends/nft_json.h"
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "cli/deploy_kernel.h"
@@ -34,20 +33,6 @@ bool is_ours(const std::string& table, const LiveTable& live, const std::vector<
     for (const auto& r : c.rules)
       if (r.id != 0) return true;
   return false;
-}
-
-void save_previous(const LiveTable& live, HistoryEntry& e) {
-  if (live.ruleset) {
-    try {
-      e.previous = backends::to_nft_json(*live.ruleset);
-      e.previous_state = "saved";
-      return;
-    } catch (const std::exception& ex) {
-      e.previous_errors.push_back(ex.what());
-    }
-  }
-  e.previous_state = "unreadable";
-  e.previous_errors.insert(e.previous_errors.end(), live.errors.begin(), live.errors.end());
 }
 
 int run_remove(const RemoveOptions& o) {
@@ -81,7 +66,7 @@ int run_remove(const RemoveOptions& o) {
   e.action = "remove";
   e.time = static_cast<int64_t>(std::time(nullptr));
   e.table = table;
-  save_previous(live, e);
+  record_previous(live, e);
   s->history.link_previous(e, s->entries);
   std::string error;
   if (!s->history.save(e, error)) {

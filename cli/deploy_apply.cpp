@@ -42,27 +42,17 @@ std::optional<int> save_previous(const ApplyPlan& plan, const LiveTable& live, H
     e.previous_state = "none";
     return std::nullopt;
   }
-  std::vector<std::string> problems = live.errors;
-  if (live.ruleset) {
-    try {
-      e.previous = backends::to_nft_json(*live.ruleset);
-      e.previous_state = "saved";
-      return std::nullopt;
-    } catch (const std::exception& ex) {
-      problems.push_back(ex.what());
-    }
-  }
+  record_previous(live, e);
+  if (e.previous_state == "saved") return std::nullopt;
   if (!plan.replace_unreadable) {
     err << fmt::format(
         "zoneproof: table inet {} holds rules zoneproof cannot read, so it cannot be saved for a "
         "rollback:\n", table);
-    for (const auto& p : problems) err << "  " << p << "\n";
+    for (const auto& p : e.previous_errors) err << "  " << p << "\n";
     err << "zoneproof: refusing to replace it; pass --force to replace it anyway (a rollback then "
            "removes the table)\n";
     return kExitFinding;
   }
-  e.previous_state = "unreadable";
-  e.previous_errors = problems;
   err << fmt::format("zoneproof: --force: replacing table inet {} although it cannot be saved\n", table);
   return std::nullopt;
 }

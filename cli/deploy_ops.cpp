@@ -187,4 +187,19 @@ HistoryEntry* find_entry(std::vector<HistoryEntry>& entries, uint64_t seq) {
   return nullptr;
 }
 
+void record_previous(const LiveTable& live, HistoryEntry& e) {
+  e.previous_errors = live.errors;
+  if (live.ruleset) {
+    try {
+      e.previous = backends::to_nft_json(*live.ruleset);
+      e.previous_state = "saved";
+      e.previous_errors.clear();
+      return;
+    } catch (const std::exception& ex) {
+      e.previous_errors.push_back(ex.what());
+    }
+  }
+  e.previous_state = "unreadable";
+}
+
 }  // namespace zp::cli

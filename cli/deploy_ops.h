@@ -13,9 +13,15 @@
 #include <vector>
 
 #include "cli/deploy_history.h"
+#include "cli/deploy_kernel.h"
 #include "ir/ruleset.h"
 
 namespace zp::cli {
+
+// Records a table found in the kernel as the one entry `e` replaces: saved as nft JSON when
+// zoneproof could read every rule of it ("saved"), else "unreadable" with the reasons in
+// previous_errors (a rollback then removes the table). apply and remove both save it this way.
+void record_previous(const LiveTable& live, HistoryEntry& e);
 
 // Settles every entry still "applying" (its command died: the lock is ours now), newest first,
 // with settle_stuck, warning about each on `err`; drops a pending.json that no longer names a
