@@ -80,7 +80,7 @@ int run_remove(const RemoveOptions& o) {
   if (!k.ok) return k.permission_denied ? kExitUsage : kExitFinding;
   s->history.prune(kHistoryKeep);
   std::cout << fmt::format("removed table inet {} ({})\n", table,
-                           e.previous_state == "saved"
+                           e.previous_state == PreviousState::Saved
                                ? fmt::format("saved as #{}: `zoneproof rollback` brings it back", e.seq)
                                : std::string("it held rules zoneproof cannot read, so it was not saved"));
   return kExitOk;

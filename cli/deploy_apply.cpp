@@ -39,11 +39,11 @@ std::optional<int> save_previous(const ApplyPlan& plan, const LiveTable& live, H
     return kExitUsage;
   }
   if (!live.found) {
-    e.previous_state = "none";
+    e.previous_state = PreviousState::None;
     return std::nullopt;
   }
   record_previous(live, e);
-  if (e.previous_state == "saved") return std::nullopt;
+  if (e.previous_state == PreviousState::Saved) return std::nullopt;
   if (!plan.replace_unreadable) {
     err << fmt::format(
         "zoneproof: table inet {} holds rules zoneproof cannot read, so it cannot be saved for a "
@@ -97,7 +97,7 @@ void print_figures(const ApplyPlan& plan, const HistoryEntry& e, const KernelCha
   out << fmt::format("  read back: {}\n", proof.outcome == Proof::Outcome::Equivalent
                                               ? "proved equivalent to the verified ruleset on every hook"
                                               : "UNDECIDED (solver resource limit): the equivalence is not proved");
-  out << fmt::format("  history: #{} in {} (previous table: {})\n", e.seq, plan.state_dir, e.previous_state);
+  out << fmt::format("  history: #{} in {} (previous table: {})\n", e.seq, plan.state_dir, to_string(e.previous_state));
 }
 
 }  // namespace

@@ -45,6 +45,16 @@ EntryStatus status_from(const std::string& s) {
   throw std::runtime_error(fmt::format("unknown status \"{}\"", s));
 }
 
+constexpr std::pair<PreviousState, const char*> kPreviousNames[] = {
+    {PreviousState::None, "none"}, {PreviousState::Saved, "saved"}, {PreviousState::Unreadable, "unreadable"}};
+
+// An entry naming another state is damaged (or forged): it is skipped like a truncated one.
+PreviousState previous_state_from(const std::string& s) {
+  for (const auto& [st, name] : kPreviousNames)
+    if (s == name) return st;
+  throw std::runtime_error(fmt::format("unknown previous_state \"{}\"", s));
+}
+
 std::optional<nlohmann::json> optional_doc(const nlohmann::json& j, const char* key) {
   if (!j.contains(key) || j.at(key).is_null()) return std::nullopt;
   return j.at(key);
@@ -156,6 +166,12 @@ std::string_view to_string(EntryStatus s) {
   return "?";
 }
 
+std::string_view to_string(PreviousState s) {
+  for (const auto& [st, name] : kPreviousNames)
+    if (s == st) return name;
+  return "?";
+}
+
 nlohmann::json entry_json(const HistoryEntry& e) {
   nlohmann::json j;
   j["schema"] = kSchema;
@@ -174,7 +190,7 @@ nlohmann::json entry_json(const HistoryEntry& e) {
   j["rules"] = e.rules;
   j["set_elements"] = e.set_elements;
   j["confirm_deadline"] = e.confirm_deadline ? nlohmann::json(*e.confirm_deadline) : nlohmann::json();
-  j["previous_state"] = e.previous_state;
+  j["previous_state"] = std::string(to_string(e.previous_state));
   j["previous_errors"] = e.previous_errors;
   j["previous_hash"] = e.previous ? content_hash(*e.previous) : e.previous_hash;
   j["previous_seq"] = e.previous_seq ? nlohmann::json(*e.previous_seq) : nlohmann::json();
@@ -211,7 +227,7 @@ HistoryEntry entry_from_json(const nlohmann::json& j) {
     e.rules = j.at("rules").get<size_t>();
     e.set_elements = j.at("set_elements").get<size_t>();
     if (!j.at("confirm_deadline").is_null()) e.confirm_deadline = j.at("confirm_deadline").get<int64_t>();
-    e.previous_state = j.at("previous_state").get<std::string>();
+    e.previous_state = previous_state_from(j.at("previous_state").get<std::string>());
     e.previous_errors = j.at("previous_errors").get<std::vector<std::string>>();
     if (e.legacy) {
       e.previous = optional_doc(j, "previous");
@@ -237,7 +253,7 @@ HistoryEntry entry_from_json(const nlohmann::json& j) {
   } catch (const nlohmann::json::exception& ex) {
     throw std::runtime_error(ex.what());
   }
-  if (e.previous_state == "saved" && hash_hex(e.previous_hash).empty())
+  if (e.previous_state == PreviousState::Saved && hash_hex(e.previous_hash).empty())
     throw std::runtime_error("previous_state is \"saved\" but previous_hash names no stored ruleset");
   if (e.action == "apply" && hash_hex(e.hash).empty())
     throw std::runtime_error("an apply without the hash of the ruleset it applied");
@@ -306,7 +322,7 @@ std::optional<nlohmann::json> History::load_ruleset(const std::string& hash, std
 }
 
 bool History::load_rulesets(HistoryEntry& e, std::string& error) const {
-  if (e.previous_state == "saved" && !e.previous) {
+  if (e.previous_state == PreviousState::Saved && !e.previous) {
     e.previous = load_ruleset(e.previous_hash, error);
     if (!e.previous) return false;
   }

@@ -42,6 +42,14 @@ enum class EntryStatus : uint8_t {
 };
 std::string_view to_string(EntryStatus s);
 
+// What an entry knows of the table it replaced.
+enum class PreviousState : uint8_t {
+  None,        // the table did not exist
+  Saved,       // `previous` holds it
+  Unreadable,  // it held rules zoneproof cannot read (previous_errors) and could not be saved
+};
+std::string_view to_string(PreviousState s);
+
 struct HistoryEntry {
   uint64_t seq = 0;
   std::string action = "apply";  // "apply" or "remove"
@@ -54,15 +62,13 @@ struct HistoryEntry {
   bool lockout_allowed = false;  // a broken manage intent overridden with --allow-lockout
   EntryStatus status = EntryStatus::Applying;
   std::string note;              // why the status is what it is
-  // "none": the table did not exist; "saved": `previous` holds it; "unreadable": it held
-  // rules zoneproof cannot read (listed in previous_errors) and could not be saved.
-  std::string previous_state = "none";
+  PreviousState previous_state = PreviousState::None;
   std::vector<std::string> previous_errors;
   // The rulesets themselves: set by apply and remove before saving, and by load_rulesets();
   // History::load leaves them empty (they are read on demand, by hash).
   std::optional<nlohmann::json> previous;
   std::optional<nlohmann::json> applied;
-  std::string previous_hash;              // of `previous` ("" when previous_state is not "saved")
+  std::string previous_hash;              // of `previous` ("" unless previous_state is Saved)
   std::optional<uint64_t> previous_seq;   // the entry whose `applied` ruleset `previous` is
   // The policy files the applied ruleset was compiled from (the top-level file and its
   // includes, in load order), as they were when it was applied: path and content hash.

@@ -45,8 +45,8 @@ bool reads_back_as(const std::string& table, const ir::Ruleset& loaded, std::ost
 // A table zoneproof cannot read is still the one from before: what zoneproof loads always reads
 // back. When in doubt, false: the caller then puts the table from before back.
 bool holds_previous(const HistoryEntry& e, const LiveTable& live) {
-  if (e.previous_state == "none") return !live.found && live.errors.empty();
-  if (e.previous_state == "unreadable") return live.found && !live.ruleset;
+  if (e.previous_state == PreviousState::None) return !live.found && live.errors.empty();
+  if (e.previous_state == PreviousState::Unreadable) return live.found && !live.ruleset;
   if (!live.ruleset || !e.previous) return false;
   std::string error;
   auto before = ruleset_from_history(*e.previous, error);
@@ -92,13 +92,13 @@ int install_saved(const std::string& table, const std::optional<nlohmann::json>&
 int undo_entry(const History& h, HistoryEntry& e, const std::string& reason, std::ostream& out,
                std::ostream& err) {
   out << fmt::format("rolling back #{} ({}): {}\n", e.seq, e.action, reason);
-  if (e.previous_state == "none")
+  if (e.previous_state == PreviousState::None)
     out << fmt::format("no table inet {} existed before #{}: removing it\n", e.table, e.seq);
-  else if (e.previous_state == "unreadable")
+  else if (e.previous_state == PreviousState::Unreadable)
     out << fmt::format("the table inet {} that #{} replaced held rules zoneproof cannot read, so "
                        "it was not saved: removing the table instead\n", e.table, e.seq);
   std::optional<nlohmann::json> previous;
-  if (e.previous_state == "saved") {
+  if (e.previous_state == PreviousState::Saved) {
     previous = checked_saved_table(h, e, SavedRole::Previous, err);
     if (!previous) return kExitFinding;
   }
@@ -134,7 +134,7 @@ int settle_stuck(const History& h, HistoryEntry& e, std::ostream& out, std::ostr
   // be read cannot be shown to be in force, so the entry is undone (undo_entry checks it again).
   HistoryEntry with_tables = e;
   std::string read_error;
-  if (e.previous_state == "saved" && !h.load_rulesets(with_tables, read_error)) with_tables.previous.reset();
+  if (e.previous_state == PreviousState::Saved && !h.load_rulesets(with_tables, read_error)) with_tables.previous.reset();
   if (!holds_previous(with_tables, live)) return undo_entry(h, e, why, out, err);
   e.status = EntryStatus::Failed;
   e.note = fmt::format("{}; the kernel still held the table from before it: nothing changed (at {})",
@@ -192,14 +192,14 @@ void record_previous(const LiveTable& live, HistoryEntry& e) {
   if (live.ruleset) {
     try {
       e.previous = backends::to_nft_json(*live.ruleset);
-      e.previous_state = "saved";
+      e.previous_state = PreviousState::Saved;
       e.previous_errors.clear();
       return;
     } catch (const std::exception& ex) {
       e.previous_errors.push_back(ex.what());
     }
   }
-  e.previous_state = "unreadable";
+  e.previous_state = PreviousState::Unreadable;
 }
 
 }  // namespace zp::cli

@@ -23,7 +23,7 @@ TEST(DeployApply, LoadsTheTableProvesItAndRecordsTheHistory) {
     auto h = history_of(state.path());
     ASSERT_EQ(h.size(), 1u);
     EXPECT_EQ(h[0].status, EntryStatus::Confirmed);
-    EXPECT_EQ(h[0].previous_state, "none");
+    EXPECT_EQ(h[0].previous_state, cli::PreviousState::None);
     EXPECT_EQ(h[0].target, "gw");
     EXPECT_EQ(h[0].policy, deploy_policy("gw-v1.yaml"));
     ASSERT_TRUE(h[0].applied.has_value());
@@ -54,7 +54,7 @@ TEST(DeployApply, ReplaceThenRollbackRestoresEachPreviousTable) {
     ASSERT_EQ(r.status, 0) << r.output;
     const std::string v2 = table_listing();
     EXPECT_NE(v1, v2);
-    EXPECT_EQ(history_of(state.path()).back().previous_state, "saved");
+    EXPECT_EQ(history_of(state.path()).back().previous_state, cli::PreviousState::Saved);
 
     r = zp_state("rollback", "", state.path());
     EXPECT_EQ(r.status, 0) << r.output;
@@ -129,7 +129,7 @@ TEST(DeployApply, AnUnreadableLiveTableIsReplacedOnlyWithForce) {
     EXPECT_EQ(r.status, 0) << r.output;
     auto h = history_of(state.path());
     ASSERT_EQ(h.size(), 1u);
-    EXPECT_EQ(h[0].previous_state, "unreadable");
+    EXPECT_EQ(h[0].previous_state, cli::PreviousState::Unreadable);
     EXPECT_FALSE(h[0].previous_errors.empty());
     r = zp_state("rollback", "", state.path());
     EXPECT_EQ(r.status, 0) << r.output;

@@ -17,7 +17,7 @@ TEST(DeployFiles, HistoryEntriesRoundTripThroughJson) {
   e.policy = "/etc/zoneproof/policy.yaml";
   e.target = "gw";
   e.status = cli::EntryStatus::Pending;
-  e.previous_state = "saved";
+  e.previous_state = cli::PreviousState::Saved;
   e.previous = nlohmann::json{{"nftables", nlohmann::json::array()}};
   e.applied = nlohmann::json{{"nftables", nlohmann::json::array({{{"table", {{"name", "zoneproof"}}}}})}};
   e.hash = cli::content_hash(*e.applied);

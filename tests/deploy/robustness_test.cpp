@@ -115,8 +115,8 @@ TEST(DeployRobustness, ConcurrentAppliesAreSerialized) {
     EXPECT_EQ(wait_exit_code(b), 0);
     auto h = history_of(state.path());
     ASSERT_EQ(h.size(), 2u);
-    EXPECT_EQ(h[0].previous_state, "none");
-    ASSERT_EQ(h[1].previous_state, "saved");
+    EXPECT_EQ(h[0].previous_state, cli::PreviousState::None);
+    ASSERT_EQ(h[1].previous_state, cli::PreviousState::Saved);
     // The second saved what the first loaded (as read back from the kernel).
     std::string error;
     auto first_loaded = cli::ruleset_from_history(*h[0].applied, error);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/secure_file.h"
 #include "tests/deploy/deploy_env.h"
@@ -280,6 +281,30 @@ TEST(SavedTables, ATruncatedEntryIsSkippedAndTheOthersStillWork) {
     nft("flush ruleset");
     r = zp_state("restore", "", state.path());
     EXPECT_EQ(r.status, 0) << r.output;
+    EXPECT_EQ(table_listing(), v1);
+  });
+}
+
+// An entry whose previous_state is none of none, saved or unreadable was edited: nothing could
+// say what to put back for it, so it is skipped like a damaged one.
+TEST(SavedTables, AnEntryWithAnUnknownPreviousStateIsSkipped) {
+  TempDir state;
+  in_fresh_netns([&] {
+    ASSERT_EQ(zp_apply("gw-v1.yaml", state.path()).status, 0);
+    const std::string v1 = table_listing();
+    ASSERT_EQ(zp_apply("gw-v2.yaml", state.path()).status, 0);
+    ASSERT_EQ(zp_apply("gw-v1.yaml", state.path()).status, 0);
+    const std::string file = entry_file(state.path(), 3);
+    auto j = nlohmann::json::parse(read_file(file));
+    j["previous_state"] = "restore-everything";
+    std::ofstream(file) << j.dump();
+    auto r = zp_state("history", "", state.path());
+    EXPECT_EQ(r.status, 0) << r.output;
+    EXPECT_NE(r.output.find("skipping a damaged history entry: " + file), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("unknown previous_state"), std::string::npos) << r.output;
+    r = zp_state("rollback", "", state.path());
+    EXPECT_EQ(r.status, 0) << r.output;
+    EXPECT_NE(r.output.find("rolling back #2"), std::string::npos) << r.output;
     EXPECT_EQ(table_listing(), v1);
   });
 }
