@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <functional>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -261,17 +263,22 @@ TEST(SavedTables, APreviousTableZoneproofDidNotCompileIsNotLoadedBack) {
   });
 }
 
-TEST(SavedTables, ATruncatedEntryIsSkippedAndTheOthersStillWork) {
+// Three applies (v1, v2, v1), then `damage` spoils the newest entry's file: every command skips
+// it, says `why`, and works with the others (rollback undoes #2, restore loads v1).
+void expect_damaged_newest_entry_skipped(const std::function<void(const std::string& file)>& damage,
+                                         const std::string& why) {
   TempDir state;
   in_fresh_netns([&] {
     ASSERT_EQ(zp_apply("gw-v1.yaml", state.path()).status, 0);
     const std::string v1 = table_listing();
     ASSERT_EQ(zp_apply("gw-v2.yaml", state.path()).status, 0);
     ASSERT_EQ(zp_apply("gw-v1.yaml", state.path()).status, 0);
-    ASSERT_EQ(truncate(entry_file(state.path(), 3).c_str(), 40), 0);
+    const std::string file = entry_file(state.path(), 3);
+    damage(file);
     auto r = zp_state("history", "", state.path());
     EXPECT_EQ(r.status, 0) << r.output;
-    EXPECT_NE(r.output.find("skipping a damaged history entry: " + entry_file(state.path(), 3)), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("skipping a damaged history entry: " + file), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find(why), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("#2 "), std::string::npos) << r.output;
     // rollback undoes #2 (the newest readable entry): back to v1.
     r = zp_state("rollback", "", state.path());
@@ -285,28 +292,21 @@ TEST(SavedTables, ATruncatedEntryIsSkippedAndTheOthersStillWork) {
   });
 }
 
+TEST(SavedTables, ATruncatedEntryIsSkippedAndTheOthersStillWork) {
+  expect_damaged_newest_entry_skipped([](const std::string& file) { ASSERT_EQ(truncate(file.c_str(), 40), 0); },
+                                      "skipping a damaged history entry");
+}
+
 // An entry whose previous_state is none of none, saved or unreadable was edited: nothing could
 // say what to put back for it, so it is skipped like a damaged one.
 TEST(SavedTables, AnEntryWithAnUnknownPreviousStateIsSkipped) {
-  TempDir state;
-  in_fresh_netns([&] {
-    ASSERT_EQ(zp_apply("gw-v1.yaml", state.path()).status, 0);
-    const std::string v1 = table_listing();
-    ASSERT_EQ(zp_apply("gw-v2.yaml", state.path()).status, 0);
-    ASSERT_EQ(zp_apply("gw-v1.yaml", state.path()).status, 0);
-    const std::string file = entry_file(state.path(), 3);
-    auto j = nlohmann::json::parse(read_file(file));
-    j["previous_state"] = "restore-everything";
-    std::ofstream(file) << j.dump();
-    auto r = zp_state("history", "", state.path());
-    EXPECT_EQ(r.status, 0) << r.output;
-    EXPECT_NE(r.output.find("skipping a damaged history entry: " + file), std::string::npos) << r.output;
-    EXPECT_NE(r.output.find("unknown previous_state"), std::string::npos) << r.output;
-    r = zp_state("rollback", "", state.path());
-    EXPECT_EQ(r.status, 0) << r.output;
-    EXPECT_NE(r.output.find("rolling back #2"), std::string::npos) << r.output;
-    EXPECT_EQ(table_listing(), v1);
-  });
+  expect_damaged_newest_entry_skipped(
+      [](const std::string& file) {
+        auto j = nlohmann::json::parse(read_file(file));
+        j["previous_state"] = "restore-everything";
+        std::ofstream(file) << j.dump();
+      },
+      "unknown previous_state");
 }
 
 // ---- the store: each ruleset once, small entries, the previous release's format ----
