@@ -39,20 +39,23 @@ const std::pair<EntryStatus, const char*> kStatusNames[] = {
     {EntryStatus::Failed, "failed"},         {EntryStatus::Interrupted, "interrupted"},
 };
 
-EntryStatus status_from(const std::string& s) {
-  for (const auto& [st, name] : kStatusNames)
-    if (s == name) return st;
-  throw std::runtime_error(fmt::format("unknown status \"{}\"", s));
-}
-
 constexpr std::pair<PreviousState, const char*> kPreviousNames[] = {
     {PreviousState::None, "none"}, {PreviousState::Saved, "saved"}, {PreviousState::Unreadable, "unreadable"}};
 
-// An entry naming another state is damaged (or forged): it is skipped like a truncated one.
-PreviousState previous_state_from(const std::string& s) {
-  for (const auto& [st, name] : kPreviousNames)
-    if (s == name) return st;
-  throw std::runtime_error(fmt::format("unknown previous_state \"{}\"", s));
+// An entry's enumerated fields as written on disk. A name not in the table makes the entry
+// damaged (or forged): it is skipped like a truncated one.
+template <class E, size_t N>
+E named(const std::pair<E, const char*> (&names)[N], const std::string& s, const char* field) {
+  for (const auto& [value, name] : names)
+    if (s == name) return value;
+  throw std::runtime_error(fmt::format("unknown {} \"{}\"", field, s));
+}
+
+template <class E, size_t N>
+std::string_view name_of(const std::pair<E, const char*> (&names)[N], E v) {
+  for (const auto& [value, name] : names)
+    if (v == value) return name;
+  return "?";
 }
 
 std::optional<nlohmann::json> optional_doc(const nlohmann::json& j, const char* key) {
@@ -160,17 +163,8 @@ std::optional<std::string> load_blob(const std::string& state_dir, const char* d
 
 }  // namespace
 
-std::string_view to_string(EntryStatus s) {
-  for (const auto& [st, name] : kStatusNames)
-    if (s == st) return name;
-  return "?";
-}
-
-std::string_view to_string(PreviousState s) {
-  for (const auto& [st, name] : kPreviousNames)
-    if (s == st) return name;
-  return "?";
-}
+std::string_view to_string(EntryStatus s) { return name_of(kStatusNames, s); }
+std::string_view to_string(PreviousState s) { return name_of(kPreviousNames, s); }
 
 nlohmann::json entry_json(const HistoryEntry& e) {
   nlohmann::json j;
@@ -222,12 +216,12 @@ HistoryEntry entry_from_json(const nlohmann::json& j) {
     e.hash = j.at("hash").get<std::string>();
     e.forced = j.at("forced").get<bool>();
     e.lockout_allowed = j.at("lockout_allowed").get<bool>();
-    e.status = status_from(j.at("status").get<std::string>());
+    e.status = named(kStatusNames, j.at("status").get<std::string>(), "status");
     e.note = j.at("note").get<std::string>();
     e.rules = j.at("rules").get<size_t>();
     e.set_elements = j.at("set_elements").get<size_t>();
     if (!j.at("confirm_deadline").is_null()) e.confirm_deadline = j.at("confirm_deadline").get<int64_t>();
-    e.previous_state = previous_state_from(j.at("previous_state").get<std::string>());
+    e.previous_state = named(kPreviousNames, j.at("previous_state").get<std::string>(), "previous_state");
     e.previous_errors = j.at("previous_errors").get<std::vector<std::string>>();
     if (e.legacy) {
       e.previous = optional_doc(j, "previous");
