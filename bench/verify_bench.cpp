@@ -24,8 +24,8 @@
 #include <fmt/core.h>
 
 #include "bench/policy_gen.h"
-#include "cli/verify_pipeline.h"
 #include "compiler/compiler.h"
+#include "pipeline/verify_pipeline.h"
 #include "verifier/verifier.h"
 
 namespace {
@@ -115,7 +115,7 @@ bool run_once(const Args& a, size_t rules, size_t intents, bool with_baseline) {
   std::vector<size_t> all;
   for (size_t i = 0; i < policy->targets.size(); ++i) all.push_back(i);
   std::string error;
-  auto rulesets = zp::cli::rulesets_for_verify(*policy, all, error);
+  auto rulesets = zp::pipeline::rulesets_for_verify(*policy, all, error);
   if (!rulesets) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return false;
@@ -131,7 +131,7 @@ bool run_once(const Args& a, size_t rules, size_t intents, bool with_baseline) {
   zp::verifier::Options vo;
   vo.translation_validation = a.validation;
   vo.builtin_checks = a.checks;
-  vo.nft_text = zp::cli::nft_printer();
+  vo.nft_text = zp::pipeline::nft_printer();
   t = Clock::now();
   auto rep = zp::verifier::verify(*policy, *rulesets, vo);
   double verify = since(t);

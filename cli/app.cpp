@@ -7,10 +7,10 @@
 #include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/internal_error.h"
-#include "cli/load.h"
 #include "cli/subcommand_guard.h"
-#include "cli/timings.h"
 #include "cli/version.h"
+#include "pipeline/load.h"
+#include "pipeline/timings.h"
 
 namespace zp::cli {
 
@@ -39,11 +39,11 @@ void check_numeric_ranges(CLI::App& app) {
 void add_include_options(CLI::App& app) {
   for (CLI::App* sub : app.get_subcommands({})) {
     if (!sub->get_option_no_throw("POLICY") && !sub->get_option_no_throw("POLICIES")) continue;
-    sub->add_option("--root", include_rules().root,
+    sub->add_option("--root", pipeline::include_rules().root,
                     "Includes must resolve inside DIR (default: the git work tree holding the "
                     "policy, else its folder)")
         ->check(CLI::ExistingDirectory);
-    sub->add_flag("--allow-include-outside", include_rules().allow_outside,
+    sub->add_flag("--allow-include-outside", pipeline::include_rules().allow_outside,
                   "Let includes read files outside the root");
   }
 }
@@ -51,7 +51,7 @@ void add_include_options(CLI::App& app) {
 // --timings on every command (cli/timings.h).
 void add_timings_option(CLI::App& app) {
   for (CLI::App* sub : app.get_subcommands({}))
-    sub->add_flag_callback("--timings", enable_timings,
+    sub->add_flag_callback("--timings", pipeline::enable_timings,
                            "Print each phase's wall time and the peak memory to stderr at the end");
 }
 
@@ -94,7 +94,7 @@ int run(int argc, char** argv) {
       int rc = app->exit(e);
       return rc == 0 ? kExitOk : kExitUsage;
     }
-    print_timings(std::cerr);
+    pipeline::print_timings(std::cerr);
     return exit_code;
   });
 }

@@ -17,9 +17,9 @@
 #include "cli/deploy_kernel.h"
 #include "cli/deploy_ops.h"
 #include "cli/deploy_options.h"
-#include "cli/load.h"
-#include "cli/verify_pipeline.h"
 #include "compiler/compiler.h"
+#include "pipeline/load.h"
+#include "pipeline/verify_pipeline.h"
 
 namespace zp::cli {
 
@@ -85,7 +85,7 @@ int dry_run(const ir::Ruleset& rs) {
 int run_apply(const ApplyOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   int rc = kExitOk;
-  auto input = load_for_verify(o.policy, {o.target}, true, rc, /*keep_lowered=*/true);
+  auto input = pipeline::load_for_verify(o.policy, {o.target}, true, rc, /*keep_lowered=*/true);
   if (!input) return rc;
   const auto& p = input->policy;
   const size_t ti = input->target_indices.front();
@@ -93,7 +93,7 @@ int run_apply(const ApplyOptions& o) {
   verifier::Options vo;
   vo.rlimit = o.rlimit;
   vo.builtin_checks = false;  // warnings never block a deploy; `verify` shows them
-  vo.nft_text = nft_printer();
+  vo.nft_text = pipeline::nft_printer();
   verifier::Report rep;
   try {
     rep = verifier::verify(p, rulesets, vo);

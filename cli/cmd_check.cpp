@@ -6,8 +6,8 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "cli/load.h"
 #include "compiler/check_policy.h"
+#include "pipeline/load.h"
 
 namespace zp::cli {
 
@@ -18,14 +18,14 @@ void add_check_command(CLI::App& app, int& exit_code) {
   cmd->add_option("POLICY", *path, "Policy file (YAML)")->required();
   cmd->add_flag("-q,--quiet", *quiet, "Print nothing but errors");
   cmd->callback([path, quiet, &exit_code] {
-    auto loaded = load_and_report(*path, *quiet);
+    auto loaded = pipeline::load_and_report(*path, *quiet);
     exit_code = loaded.exit_code;
     if (!loaded.policy || *quiet) return;
     const auto& p = *loaded.policy;
     // A policy no target enforces is valid, but not "ok" without a word: say it once (ZP1506).
     Diagnostics enforced;
     check_enforced(p, enforced);
-    for (const auto& d : enforced.sorted()) std::cerr << render(d, stderr_is_tty());
+    for (const auto& d : enforced.sorted()) std::cerr << render(d, pipeline::stderr_is_tty());
     size_t own_services = 0;
     for (const auto& s : p.services) own_services += s.from_catalog ? 0 : 1;
     std::cout << fmt::format("{}: {} ({} zones, {} services, {} rules, {} targets, {} assertions)\n", *path,

@@ -9,9 +9,9 @@
 #include "backends/nft_text.h"
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "cli/load.h"
-#include "cli/timings.h"
 #include "compiler/compiler.h"
+#include "pipeline/load.h"
+#include "pipeline/timings.h"
 
 namespace zp::cli {
 
@@ -25,14 +25,14 @@ struct CompileOptions {
 };
 
 int compile(const CompileOptions& o) {
-  auto loaded = load_and_report(o.policy);
+  auto loaded = pipeline::load_and_report(o.policy);
   if (!loaded.policy) return loaded.exit_code;
   const auto& p = *loaded.policy;
   if (p.targets.empty()) {
     std::cerr << fmt::format("zoneproof: {} declares no targets: nothing to compile\n", o.policy);
     return kExitFinding;
   }
-  auto selected = select_targets(p, o.targets);
+  auto selected = pipeline::select_targets(p, o.targets);
   if (!selected) return kExitUsage;
   if (selected->size() > 1 && !o.output.empty() && o.output != "-") {
     std::cerr << fmt::format(
@@ -53,8 +53,8 @@ int compile(const CompileOptions& o) {
     // Several targets: one nft JSON document per line, in target order.
     for (size_t i : *selected) text += backends::to_nft_json(lower_target(p, i)).dump() + "\n";
   }
-  phase_done("lower, write nft");
-  return write_output(o.output, text) ? kExitOk : kExitUsage;
+  pipeline::phase_done("lower, write nft");
+  return pipeline::write_output(o.output, text) ? kExitOk : kExitUsage;
 }
 
 }  // namespace

@@ -7,12 +7,12 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "cli/git_source.h"
-#include "cli/load.h"
 #include "cli/report_format.h"
 #include "cli/run_limit_options.h"
-#include "cli/verify_pipeline.h"
-#include "cli/timings.h"
+#include "pipeline/git_source.h"
+#include "pipeline/load.h"
+#include "pipeline/timings.h"
+#include "pipeline/verify_pipeline.h"
 
 namespace zp::cli {
 
@@ -39,12 +39,12 @@ struct Side {
 // Loads one side and compiles every target (as verify does: lowered, through nft JSON and back).
 int load_side(Side& s, const std::string& path, const std::string& rev, bool quiet) {
   if (rev.empty()) {
-    auto l = load_and_report(path, quiet);
+    auto l = pipeline::load_and_report(path, quiet);
     if (!l.policy) return l.exit_code;
     s.policy = std::move(l.policy);
     s.label = path;
   } else {
-    auto l = load_policy_at_revision(path, rev);
+    auto l = pipeline::load_policy_at_revision(path, rev);
     if (!l.policy) return l.exit_code;
     s.policy = std::move(l.policy);
     s.label = l.label;
@@ -52,7 +52,7 @@ int load_side(Side& s, const std::string& path, const std::string& rev, bool qui
   std::vector<size_t> all;
   for (size_t i = 0; i < s.policy->targets.size(); ++i) all.push_back(i);
   std::string error;
-  auto rs = rulesets_for_verify(*s.policy, all, error);
+  auto rs = pipeline::rulesets_for_verify(*s.policy, all, error);
   if (!rs) {
     std::cerr << fmt::format("zoneproof: {}: {}\n", s.label, error);
     return kExitFinding;
@@ -82,13 +82,13 @@ int run_diff(const DiffCliOptions& o) {
   d.rlimit = o.rlimit;
   d.max_regions = o.max_regions;
   d.targets = o.targets;
-  d.nft_text = nft_printer();
+  d.nft_text = pipeline::nft_printer();
   verifier::DiffReport rep;
   apply_run_limits(o.limits);
   try {
     rep = verifier::diff({before.label, &*before.policy, &before.rulesets},
                          {after.label, &*after.policy, &after.rulesets}, d);
-    phase_done("diff (Z3)");
+    pipeline::phase_done("diff (Z3)");
   } catch (const std::exception& e) {
     if (memory_limit_exception(o.limits, e)) return kExitUnknown;
     std::cerr << "zoneproof: internal error in the diff: " << e.what() << "\n";
@@ -100,8 +100,8 @@ int run_diff(const DiffCliOptions& o) {
   else if (o.format == "sarif") text = diff_sarif(rep);
   else if (o.format == "junit") text = diff_junit(rep);
   else if (o.format == "markdown") text = diff_markdown(rep);
-  else text = diff_text(rep, (o.output.empty() || o.output == "-") && stdout_is_tty());
-  if (!write_output(o.output, text)) return kExitUsage;
+  else text = diff_text(rep, (o.output.empty() || o.output == "-") && pipeline::stdout_is_tty());
+  if (!pipeline::write_output(o.output, text)) return kExitUsage;
   return exit_after_limits(rep.exit_code(allowed_only));
 }
 

@@ -13,8 +13,8 @@
 #include "cli/deploy_ops.h"
 #include "cli/deploy_options.h"
 #include "cli/deploy_proof.h"
-#include "cli/load.h"
-#include "cli/verify_pipeline.h"
+#include "pipeline/load.h"
+#include "pipeline/verify_pipeline.h"
 
 namespace zp::cli {
 
@@ -68,7 +68,7 @@ void print(const DriftOptions& o, const std::string& table, const DriftResult& r
 
 int run_drift(const DriftOptions& o) {
   int rc = kExitOk;
-  auto input = load_for_verify(o.policy, {o.target}, true, rc);
+  auto input = pipeline::load_for_verify(o.policy, {o.target}, true, rc);
   if (!input) return rc;
   const auto& p = input->policy;
   const size_t ti = input->target_indices.front();

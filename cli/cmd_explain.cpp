@@ -7,9 +7,9 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "cli/load.h"
 #include "cli/verify_format.h"
-#include "cli/verify_pipeline.h"
+#include "pipeline/load.h"
+#include "pipeline/verify_pipeline.h"
 #include "verifier/packet_grammar.h"
 
 namespace zp::cli {
@@ -70,19 +70,19 @@ int run_explain(const ExplainOptions& o) {
     std::cerr << "zoneproof: give either --packet or --packets FILE\n";
     return kExitUsage;
   }
-  auto loaded = load_and_report(o.policy, true);
+  auto loaded = pipeline::load_and_report(o.policy, true);
   if (!loaded.policy) return loaded.exit_code;
   const auto& p = *loaded.policy;
   std::vector<std::string> names;
   if (!o.target.empty()) names.push_back(o.target);
-  auto selected = select_targets(p, names);
+  auto selected = pipeline::select_targets(p, names);
   if (!selected) return kExitUsage;
   if (selected->size() != 1) {
     std::cerr << "zoneproof: the policy has several targets; choose one with --target\n";
     return kExitUsage;
   }
   std::string error;
-  auto rulesets = rulesets_for_verify(p, *selected, error);
+  auto rulesets = pipeline::rulesets_for_verify(p, *selected, error);
   if (!rulesets) {
     std::cerr << "zoneproof: " << error << "\n";
     return kExitFinding;
@@ -99,7 +99,7 @@ int run_explain(const ExplainOptions& o) {
     for (std::string l; std::getline(f, l);) lines.push_back(l);
   }
   verifier::Options vo;
-  vo.nft_text = nft_printer();
+  vo.nft_text = pipeline::nft_printer();
   verifier::Explainer explainer(rulesets->front(), vo);
   bool ok = true;
   for (size_t i = 0; i < lines.size(); ++i) {

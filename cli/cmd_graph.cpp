@@ -16,10 +16,10 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "cli/load.h"
 #include "cli/report_format.h"
-#include "cli/secure_file.h"
-#include "cli/verify_pipeline.h"
+#include "pipeline/load.h"
+#include "pipeline/secure_file.h"
+#include "pipeline/verify_pipeline.h"
 
 namespace zp::cli {
 
@@ -48,7 +48,7 @@ bool dot_installed() {
 // The SVG, or nullopt with `rc` (dot's exit status, or -1).
 std::optional<std::string> render_svg(const std::string& dot, int& rc) {
   rc = -1;
-  Fd svg(memfd_create("zoneproof-graph-svg", MFD_CLOEXEC));
+  pipeline::Fd svg(memfd_create("zoneproof-graph-svg", MFD_CLOEXEC));
   int in[2];
   if (!svg || pipe2(in, O_CLOEXEC) != 0) return std::nullopt;
   pid_t pid = fork();
@@ -98,7 +98,7 @@ int run_graph(const GraphOptions& o) {
     return kExitUsage;
   }
   int rc = 0;
-  auto input = load_for_verify(o.policy, o.targets, true, rc);
+  auto input = pipeline::load_for_verify(o.policy, o.targets, true, rc);
   if (!input) return rc;
   const auto& p = input->policy;
   const auto& rulesets = input->rulesets;
@@ -113,13 +113,13 @@ int run_graph(const GraphOptions& o) {
     return kExitFinding;
   }
   std::string dot = zone_graph_dot(p, m);
-  if (!svg) return write_output(o.output, dot) ? (m.unknown() ? kExitUnknown : kExitOk) : kExitUsage;
+  if (!svg) return pipeline::write_output(o.output, dot) ? (m.unknown() ? kExitUnknown : kExitOk) : kExitUsage;
   auto svg_text = render_svg(dot, rc);
   if (!svg_text) {
     std::cerr << fmt::format("zoneproof: dot failed (exit {}) rendering '{}'\n", rc, o.output);
     return kExitUsage;
   }
-  return write_output(o.output, *svg_text) ? (m.unknown() ? kExitUnknown : kExitOk) : kExitUsage;
+  return pipeline::write_output(o.output, *svg_text) ? (m.unknown() ? kExitUnknown : kExitOk) : kExitUsage;
 }
 
 }  // namespace

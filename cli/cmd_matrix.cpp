@@ -7,12 +7,12 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "cli/load.h"
 #include "cli/report_format.h"
 #include "cli/report_lints.h"
 #include "cli/run_limit_options.h"
-#include "cli/verify_pipeline.h"
-#include "cli/timings.h"
+#include "pipeline/load.h"
+#include "pipeline/timings.h"
+#include "pipeline/verify_pipeline.h"
 
 namespace zp::cli {
 
@@ -32,22 +32,22 @@ struct MatrixCliOptions {
 
 int run_matrix(const MatrixCliOptions& o) {
   int rc = 0;
-  auto input = load_for_verify(o.policy, o.targets, o.format != "text", rc);
+  auto input = pipeline::load_for_verify(o.policy, o.targets, o.format != "text", rc);
   if (!input) return rc;
   const auto& p = input->policy;
   const auto& rulesets = input->rulesets;
   verifier::MatrixOptions mo;
   mo.rlimit = o.rlimit;
-  mo.nft_text = nft_printer();
+  mo.nft_text = pipeline::nft_printer();
   verifier::Matrix m;
   LintRun lints;
   apply_run_limits(o.limits);
   try {
     m = verifier::reachability_matrix(p, rulesets, mo);
-    phase_done("matrix (Z3)");
+    pipeline::phase_done("matrix (Z3)");
     if (o.lints || o.coverage) {
       lints = run_lints(p, o.rlimit, o.coverage);
-      phase_done("lints (Z3)");
+      pipeline::phase_done("lints (Z3)");
     }
   } catch (const std::exception& e) {
     if (memory_limit_exception(o.limits, e)) return kExitUnknown;
@@ -59,8 +59,8 @@ int run_matrix(const MatrixCliOptions& o) {
   else if (o.format == "sarif") text = matrix_sarif(m, lints.findings);
   else if (o.format == "junit") text = matrix_junit(m, lints.findings);
   else if (o.format == "markdown") text = matrix_markdown(m, lints.findings);
-  else text = matrix_text(m, lints.findings, (o.output.empty() || o.output == "-") && stdout_is_tty());
-  if (!write_output(o.output, text)) return kExitUsage;
+  else text = matrix_text(m, lints.findings, (o.output.empty() || o.output == "-") && pipeline::stdout_is_tty());
+  if (!pipeline::write_output(o.output, text)) return kExitUsage;
   if (o.strict && (!lints.findings.empty() || m.highlighted() > 0)) return kExitFinding;
   return exit_after_limits(m.unknown() || lints.undecided > 0 ? kExitUnknown : kExitOk);
 }

@@ -7,12 +7,12 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "cli/git_source.h"
-#include "cli/load.h"
 #include "cli/report_format.h"
 #include "cli/report_lints.h"
-#include "cli/verify_pipeline.h"
-#include "cli/timings.h"
+#include "pipeline/git_source.h"
+#include "pipeline/load.h"
+#include "pipeline/timings.h"
+#include "pipeline/verify_pipeline.h"
 
 namespace zp::cli {
 
@@ -30,7 +30,7 @@ struct ReportOptions {
 
 std::optional<verifier::DiffReport> base_diff(const ReportOptions& o, const policy::Policy& p,
                                               const std::vector<ir::Ruleset>& rulesets, int& rc) {
-  auto old = load_policy_at_revision(o.policy, o.base);
+  auto old = pipeline::load_policy_at_revision(o.policy, o.base);
   if (!old.policy) {
     rc = old.exit_code;
     return std::nullopt;
@@ -38,7 +38,7 @@ std::optional<verifier::DiffReport> base_diff(const ReportOptions& o, const poli
   std::vector<size_t> all;
   for (size_t i = 0; i < old.policy->targets.size(); ++i) all.push_back(i);
   std::string error;
-  auto old_rs = rulesets_for_verify(*old.policy, all, error);
+  auto old_rs = pipeline::rulesets_for_verify(*old.policy, all, error);
   if (!old_rs) {
     std::cerr << fmt::format("zoneproof: {}: {}\n", old.label, error);
     rc = kExitFinding;
@@ -47,47 +47,47 @@ std::optional<verifier::DiffReport> base_diff(const ReportOptions& o, const poli
   verifier::DiffOptions d;
   d.rlimit = o.rlimit;
   d.targets = o.targets;
-  d.nft_text = nft_printer();
+  d.nft_text = pipeline::nft_printer();
   return verifier::diff({old.label, &*old.policy, &*old_rs}, {o.policy, &p, &rulesets}, d);
 }
 
 int run_report(const ReportOptions& o) {
   int rc = 0;
-  auto input = load_for_verify(o.policy, o.targets, true, rc);
+  auto input = pipeline::load_for_verify(o.policy, o.targets, true, rc);
   if (!input) return rc;
   const auto& p = input->policy;
   const auto& rulesets = input->rulesets;
   verifier::Options vo;
   vo.rlimit = o.rlimit;
-  vo.nft_text = nft_printer();
+  vo.nft_text = pipeline::nft_printer();
   verifier::MatrixOptions mo;
   mo.rlimit = o.rlimit;
-  mo.nft_text = nft_printer();
+  mo.nft_text = pipeline::nft_printer();
   verifier::Report rep;
   verifier::Matrix m;
   LintRun lints;
   std::optional<verifier::DiffReport> diff;
   try {
     rep = verifier::verify(p, rulesets, vo);
-    phase_done("verify (Z3)");
+    pipeline::phase_done("verify (Z3)");
     m = verifier::reachability_matrix(p, rulesets, mo);
-    phase_done("matrix (Z3)");
+    pipeline::phase_done("matrix (Z3)");
     if (!o.no_lints) {
       lints = run_lints(p, o.rlimit, o.coverage);
-      phase_done("lints (Z3)");
+      pipeline::phase_done("lints (Z3)");
     }
     if (!o.base.empty()) {
       rc = kExitOk;
       diff = base_diff(o, p, rulesets, rc);
       if (!diff) return rc;
-      phase_done("diff against the base (Z3)");
+      pipeline::phase_done("diff against the base (Z3)");
     }
   } catch (const std::exception& e) {
     std::cerr << "zoneproof: internal error in the report: " << e.what() << "\n";
     return kExitFinding;
   }
   HtmlInputs in{&p, &rep, &m, &lints.findings, diff ? &*diff : nullptr};
-  if (!write_output(o.output, report_html(in))) return kExitUsage;
+  if (!pipeline::write_output(o.output, report_html(in))) return kExitUsage;
   return rep.exit_code(false);
 }
 

@@ -6,13 +6,13 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "cli/load.h"
 #include "cli/report_format.h"
 #include "cli/run_limit_options.h"
 #include "cli/verify_format.h"
-#include "cli/verify_pipeline.h"
-#include "cli/timings.h"
 #include "compiler/check_policy.h"
+#include "pipeline/load.h"
+#include "pipeline/timings.h"
+#include "pipeline/verify_pipeline.h"
 
 namespace zp::cli {
 
@@ -35,7 +35,7 @@ std::string format_report(const verifier::Report& rep, const VerifyOptions& o, b
   if (o.format == "sarif") return verify_sarif(rep);
   if (o.format == "junit") return verify_junit(rep);
   if (o.format == "markdown") return verify_markdown(rep);
-  return verify_text(rep, (o.output.empty() || o.output == "-") && stdout_is_tty());
+  return verify_text(rep, (o.output.empty() || o.output == "-") && pipeline::stdout_is_tty());
 }
 
 // Without targets nothing is compiled: every intent would fail "on no target" and every rule look
@@ -48,7 +48,7 @@ int verify_without_targets(const policy::Policy& p, const VerifyOptions& o) {
   rep.policy_file = p.file;
   for (const auto& d : diags.sorted()) {
     rep.findings.push_back({d.code, "no-targets", d.loc, d.message, {}, std::nullopt});
-    std::cerr << render(d, stderr_is_tty());
+    std::cerr << render(d, pipeline::stderr_is_tty());
   }
   for (const auto& a : p.assertions) {
     verifier::IntentResult i;
@@ -64,12 +64,12 @@ int verify_without_targets(const policy::Policy& p, const VerifyOptions& o) {
                                                       : fmt::format(", so none of its {} intents can hold",
                                                                     p.assertions.size()));
   if (o.format != "text") text = format_report(rep, o, true);
-  return write_output(o.output, text) ? kExitFinding : kExitUsage;
+  return pipeline::write_output(o.output, text) ? kExitFinding : kExitUsage;
 }
 
 int run_verify(const VerifyOptions& o) {
   int rc = 0;
-  auto input = load_for_verify(o.policy, o.targets, o.format != "text", rc);
+  auto input = pipeline::load_for_verify(o.policy, o.targets, o.format != "text", rc);
   if (!input) return rc;
   const auto& p = input->policy;
   if (p.targets.empty()) return verify_without_targets(p, o);
@@ -78,18 +78,18 @@ int run_verify(const VerifyOptions& o) {
   vo.rlimit = o.rlimit;
   vo.translation_validation = !o.no_validation;
   vo.builtin_checks = !o.no_checks;
-  vo.nft_text = nft_printer();
+  vo.nft_text = pipeline::nft_printer();
   verifier::Report rep;
   apply_run_limits(o.limits);
   try {
     rep = verifier::verify(p, rulesets, vo);
-    phase_done("verify (Z3)");
+    pipeline::phase_done("verify (Z3)");
   } catch (const std::exception& e) {
     if (memory_limit_exception(o.limits, e)) return kExitUnknown;
     std::cerr << "zoneproof: internal error in the verifier: " << e.what() << "\n";
     return kExitFinding;
   }
-  if (!write_output(o.output, format_report(rep, o, o.strict))) return kExitUsage;
+  if (!pipeline::write_output(o.output, format_report(rep, o, o.strict))) return kExitUsage;
   return exit_after_limits(rep.exit_code(o.strict));
 }
 

@@ -17,7 +17,7 @@
 #include <fmt/core.h>
 
 #include "backends/nft_json.h"
-#include "cli/secure_file.h"
+#include "pipeline/secure_file.h"
 
 namespace zp::cli {
 
@@ -117,21 +117,21 @@ std::string bytes_hash(std::string_view bytes) {
 }
 
 // A trusted subdirectory of the state directory, created (0700) when `create`.
-Fd subdir(const std::string& state_dir, const char* name, bool create, std::string& error) {
-  return open_trusted_dir(state_dir + "/" + name, TrustPolicy{static_cast<mode_t>(create ? 0700 : 0)}, error);
+pipeline::Fd subdir(const std::string& state_dir, const char* name, bool create, std::string& error) {
+  return pipeline::open_trusted_dir(state_dir + "/" + name, pipeline::TrustPolicy{static_cast<mode_t>(create ? 0700 : 0)}, error);
 }
 
 // Stores `bytes` as DIR/HEX.EXT unless it is there already. False with `error`.
 bool store_blob(const std::string& state_dir, const char* dir, const std::string& hash, const char* ext,
                 std::string_view bytes, std::string& error) {
-  Fd d = subdir(state_dir, dir, true, error);
+  pipeline::Fd d = subdir(state_dir, dir, true, error);
   if (!d) return false;
   const std::string name = hash_hex(hash) + ext;
   struct stat st {};
   if (fstatat(d.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
       static_cast<size_t>(st.st_size) == bytes.size())
     return true;  // content-addressed: the same name holds the same bytes
-  if (!write_file_atomically_at(d.get(), name, bytes, 0600, error)) {
+  if (!pipeline::write_file_atomically_at(d.get(), name, bytes, 0600, error)) {
     error = fmt::format("{}/{}/{}", state_dir, dir, error.substr(std::string("cannot write ").size()));
     error = "cannot write " + error;
     return false;
@@ -146,10 +146,10 @@ std::optional<std::string> load_blob(const std::string& state_dir, const char* d
     error = fmt::format("\"{}\" is not a content hash zoneproof writes", hash);
     return std::nullopt;
   }
-  Fd d = subdir(state_dir, dir, false, error);
+  pipeline::Fd d = subdir(state_dir, dir, false, error);
   if (!d) return std::nullopt;
   const std::string path = fmt::format("{}/{}/{}{}", state_dir, dir, hex, ext);
-  auto bytes = read_regular_file_at(d.get(), hex + ext, max, error);
+  auto bytes = pipeline::read_regular_file_at(d.get(), hex + ext, max, error);
   if (!bytes) {
     error = fmt::format("{}: {}", path, error.substr(error.find(": ") + 2));
     return std::nullopt;
@@ -277,8 +277,8 @@ std::string History::entry_path(uint64_t seq) const { return dir_ + "/history/" 
 bool History::load(std::vector<HistoryEntry>& out, std::string& error, std::vector<std::string>* skipped) const {
   out.clear();
   auto missing = [&] { return error.size() > 15 && error.compare(error.size() - 15, 15, " does not exist") == 0; };
-  Fd top = open_trusted_dir(dir_, TrustPolicy{0}, error);
-  Fd hist;
+  pipeline::Fd top = pipeline::open_trusted_dir(dir_, pipeline::TrustPolicy{0}, error);
+  pipeline::Fd hist;
   if (top) hist = subdir(dir_, "history", false, error);
   if (!hist) {
     if (missing()) {  // no history yet
@@ -291,7 +291,7 @@ bool History::load(std::vector<HistoryEntry>& out, std::string& error, std::vect
   for (uint64_t seq : entry_numbers(hist.get())) {
     const std::string path = entry_path(seq);
     std::string why;
-    auto text = read_regular_file_at(hist.get(), entry_name(seq), kMaxEntryBytes, why);
+    auto text = pipeline::read_regular_file_at(hist.get(), entry_name(seq), kMaxEntryBytes, why);
     try {
       if (!text) throw std::runtime_error(why.substr(why.find(": ") + 2));
       HistoryEntry e = entry_from_json(nlohmann::json::parse(*text));
@@ -338,7 +338,7 @@ bool History::record_policy_sources(HistoryEntry& e, const std::vector<std::stri
   const std::string here = getcwd(cwd, sizeof cwd) ? cwd : "/";
   for (const auto& file : files) {
     const std::string f = !file.empty() && file[0] == '/' ? file : here + "/" + file;
-    auto text = read_regular_file(f, kMaxPolicyBytes, error);
+    auto text = pipeline::read_regular_file(f, kMaxPolicyBytes, error);
     if (!text) return false;
     const std::string hash = bytes_hash(*text);
     if (!store_blob(dir_, "policies", hash, ".yaml", *text, error)) return false;
@@ -405,7 +405,7 @@ bool History::migrate(std::vector<HistoryEntry>& entries, std::string& error) co
 
 uint64_t History::next_seq() const {
   std::string error;
-  Fd hist = subdir(dir_, "history", false, error);
+  pipeline::Fd hist = subdir(dir_, "history", false, error);
   if (!hist) return 1;
   auto seqs = entry_numbers(hist.get());
   return seqs.empty() ? 1 : seqs.back() + 1;
@@ -416,9 +416,9 @@ bool History::save(const HistoryEntry& e, std::string& error) const {
     return false;
   if (e.applied && !store_blob(dir_, "rulesets", content_hash(*e.applied), ".json", e.applied->dump(), error))
     return false;
-  Fd hist = subdir(dir_, "history", true, error);
+  pipeline::Fd hist = subdir(dir_, "history", true, error);
   if (!hist) return false;
-  if (!write_file_atomically_at(hist.get(), entry_name(e.seq), entry_json(e).dump(1) + "\n", 0600, error)) {
+  if (!pipeline::write_file_atomically_at(hist.get(), entry_name(e.seq), entry_json(e).dump(1) + "\n", 0600, error)) {
     error = fmt::format("cannot write {}: {}", entry_path(e.seq), error.substr(error.find(": ") + 2));
     return false;
   }
@@ -427,7 +427,7 @@ bool History::save(const HistoryEntry& e, std::string& error) const {
 
 void History::prune(size_t keep) const {
   std::string error;
-  Fd hist = subdir(dir_, "history", false, error);
+  pipeline::Fd hist = subdir(dir_, "history", false, error);
   if (!hist) return;
   auto seqs = entry_numbers(hist.get());
   auto pending = load_pending(dir_);
@@ -446,7 +446,7 @@ void History::prune(size_t keep) const {
     for (const auto& p : e.previous_policy_sources) policies.push_back(hash_hex(p.hash) + ".yaml");
   }
   auto sweep = [&](const char* dir, const std::vector<std::string>& keep_names, const char* ext) {
-    Fd d = subdir(dir_, dir, false, error);
+    pipeline::Fd d = subdir(dir_, dir, false, error);
     if (!d) return;
     for (const auto& name : names_in(d.get())) {
       const bool ours = name.size() == 16 + std::strlen(ext) && name.compare(16, std::string::npos, ext) == 0;
@@ -459,14 +459,14 @@ void History::prune(size_t keep) const {
 }
 
 bool write_atomically(const std::string& path, const std::string& text, std::string& error) {
-  return write_file_atomically(path, text, 0600, error);
+  return pipeline::write_file_atomically(path, text, 0600, error);
 }
 
 std::optional<Pending> load_pending(const std::string& state_dir) {
   std::string error;
-  Fd dir = open_trusted_dir(state_dir, TrustPolicy{0}, error);
+  pipeline::Fd dir = pipeline::open_trusted_dir(state_dir, pipeline::TrustPolicy{0}, error);
   if (!dir) return std::nullopt;
-  auto text = read_regular_file_at(dir.get(), "pending.json", kMaxSmallBytes, error);
+  auto text = pipeline::read_regular_file_at(dir.get(), "pending.json", kMaxSmallBytes, error);
   if (!text) return std::nullopt;
   try {
     auto j = nlohmann::json::parse(*text);
@@ -483,9 +483,9 @@ std::optional<Pending> load_pending(const std::string& state_dir) {
 bool save_pending(const std::string& state_dir, const Pending& p, std::string& error) {
   nlohmann::json j{{"seq", p.seq}, {"deadline", p.deadline}, {"deadline_utc", utc_time(p.deadline)},
                    {"timer_pid", p.timer_pid}};
-  Fd dir = open_trusted_dir(state_dir, TrustPolicy{0}, error);
+  pipeline::Fd dir = pipeline::open_trusted_dir(state_dir, pipeline::TrustPolicy{0}, error);
   if (!dir) return false;
-  if (!write_file_atomically_at(dir.get(), "pending.json", j.dump(1) + "\n", 0600, error)) {
+  if (!pipeline::write_file_atomically_at(dir.get(), "pending.json", j.dump(1) + "\n", 0600, error)) {
     error = fmt::format("cannot write {}/pending.json: {}", state_dir, error.substr(error.find(": ") + 2));
     return false;
   }
@@ -494,7 +494,7 @@ bool save_pending(const std::string& state_dir, const Pending& p, std::string& e
 
 void remove_pending(const std::string& state_dir) {
   std::string error;
-  Fd dir = open_trusted_dir(state_dir, TrustPolicy{0}, error);
+  pipeline::Fd dir = pipeline::open_trusted_dir(state_dir, pipeline::TrustPolicy{0}, error);
   if (dir) unlinkat(dir.get(), "pending.json", 0);
 }
 

@@ -15,7 +15,7 @@
 
 #include <fmt/core.h>
 
-#include "cli/secure_file.h"
+#include "pipeline/secure_file.h"
 
 namespace zp::cli {
 
@@ -37,17 +37,17 @@ std::string ensure_state_dir(const std::string& state_dir) {
   // Missing parents are created 0755, the directory itself 0700; an existing chain must be
   // writable by root (or us) alone, or a planted symlink would make root write anywhere.
   std::string error;
-  Fd dir = open_trusted_dir(state_dir, TrustPolicy{0700}, error);
+  pipeline::Fd dir = pipeline::open_trusted_dir(state_dir, pipeline::TrustPolicy{0700}, error);
   if (!dir) return error;
   if (mkdirat(dir.get(), "history", 0700) != 0 && errno != EEXIST)
     return fmt::format("cannot create {}/history: {}", state_dir, std::strerror(errno));
-  Fd history = open_trusted_dir(state_dir + "/history", TrustPolicy{0}, error);
+  pipeline::Fd history = pipeline::open_trusted_dir(state_dir + "/history", pipeline::TrustPolicy{0}, error);
   return history ? std::string() : error;
 }
 
 StateLock::StateLock(const std::string& state_dir, double timeout_seconds) {
   const std::string path = state_dir + "/lock";
-  Fd dir = open_trusted_dir(state_dir, TrustPolicy{0}, error_);
+  pipeline::Fd dir = pipeline::open_trusted_dir(state_dir, pipeline::TrustPolicy{0}, error_);
   if (!dir) {
     error_ = "state directory: " + error_;
     return;
@@ -56,7 +56,7 @@ StateLock::StateLock(const std::string& state_dir, double timeout_seconds) {
   // open_regular_at): the detached rollback timer is exec'd from this process and must not
   // inherit (and so keep holding) the lock.
   std::string error;
-  int fd = open_regular_at(dir.get(), "lock", O_RDWR | O_CREAT, 0600, error);
+  int fd = pipeline::open_regular_at(dir.get(), "lock", O_RDWR | O_CREAT, 0600, error);
   if (fd < 0) {
     error_ = fmt::format("cannot open the lock {}: {}", path, error.substr(error.find(": ") + 2));
     return;

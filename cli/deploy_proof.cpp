@@ -8,7 +8,7 @@
 
 #include "backends/nft_text.h"
 #include "cli/verify_format.h"
-#include "cli/verify_pipeline.h"
+#include "pipeline/verify_pipeline.h"
 #include "verifier/regions_print.h"
 
 namespace zp::cli {
@@ -109,7 +109,7 @@ Proof prove_same(const ProofRequest& req, ir::Ruleset live) {
   if (req.max_regions) o.max_regions = req.max_regions;
   o.first_only = req.first_only;
   o.targets = {req.policy->targets[req.target].name};
-  o.nft_text = nft_printer();
+  o.nft_text = pipeline::nft_printer();
   out.diff = verifier::diff({"compiled", req.policy, &before}, {"live", req.policy, &after}, o);
 
   if (out.diff.changed(false) || !out.structure.empty()) out.outcome = Proof::Outcome::Differs;

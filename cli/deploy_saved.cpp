@@ -13,8 +13,8 @@
 
 #include "backends/nft_json.h"
 #include "cli/deploy_kernel.h"
-#include "cli/verify_pipeline.h"
 #include "compiler/compiler.h"
+#include "pipeline/verify_pipeline.h"
 #include "verifier/verifier.h"
 
 namespace zp::cli {
@@ -142,7 +142,7 @@ std::string check_against_policy(const History& h, const Provenance& p, const st
   verifier::Options vo;
   if (rlimit) vo.rlimit = rlimit;
   vo.builtin_checks = false;
-  vo.nft_text = nft_printer();
+  vo.nft_text = pipeline::nft_printer();
   verifier::Report rep = verifier::verify(*policy, {copy}, vo);
   for (const auto& v : rep.validations) {
     if (v.status == verifier::Status::Fail && !p.forced)

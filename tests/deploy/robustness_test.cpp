@@ -11,8 +11,8 @@
 #include "cli/deploy_apply.h"
 #include "cli/deploy_kernel.h"
 #include "cli/deploy_lock.h"
-#include "cli/verify_pipeline.h"
 #include "compiler/compiler.h"
+#include "pipeline/verify_pipeline.h"
 #include "tests/deploy/deploy_env.h"
 
 namespace zp::testing {
@@ -32,7 +32,7 @@ TEST(DeployRobustness, ABatchTheKernelRejectsLeavesThePreviousTable) {
     auto policy = load_policy(deploy_policy("gw-v2.yaml"), diags);
     ASSERT_TRUE(policy.has_value());
     std::string error;
-    auto verified = cli::rulesets_for_verify(*policy, {0}, error);
+    auto verified = pipeline::rulesets_for_verify(*policy, {0}, error);
     ASSERT_TRUE(verified.has_value()) << error;
     cli::ApplyPlan plan;
     plan.state_dir = state.path();

@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/secure_file.h"
+#include "pipeline/secure_file.h"
 #include "tests/deploy/deploy_env.h"
 
 namespace zp::testing {
@@ -44,7 +44,7 @@ TEST(SecureFile, WritingReplacesAPlantedSymlinkInsteadOfFollowingIt) {
   const std::string target = d.path() + "/out.json";
   ASSERT_EQ(symlink(v.path.c_str(), target.c_str()), 0);
   std::string error;
-  ASSERT_TRUE(cli::write_file_atomically(target, "new", 0640, error)) << error;
+  ASSERT_TRUE(pipeline::write_file_atomically(target, "new", 0640, error)) << error;
   EXPECT_TRUE(v.intact());
   struct stat st {};
   ASSERT_EQ(lstat(target.c_str(), &st), 0);
@@ -62,14 +62,14 @@ TEST(SecureFile, ReadingRefusesSymlinksFifosDirectoriesAndOversizedFiles) {
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   std::ofstream(big) << std::string(100, 'x');
   std::string error;
-  EXPECT_FALSE(cli::read_regular_file(link, 1000, error));
+  EXPECT_FALSE(pipeline::read_regular_file(link, 1000, error));
   EXPECT_NE(error.find("symbolic link"), std::string::npos) << error;
-  EXPECT_FALSE(cli::read_regular_file(fifo, 1000, error));  // and does not hang
+  EXPECT_FALSE(pipeline::read_regular_file(fifo, 1000, error));  // and does not hang
   EXPECT_NE(error.find("FIFO"), std::string::npos) << error;
-  EXPECT_FALSE(cli::read_regular_file(d.path(), 1000, error));
-  EXPECT_FALSE(cli::read_regular_file(big, 99, error));
+  EXPECT_FALSE(pipeline::read_regular_file(d.path(), 1000, error));
+  EXPECT_FALSE(pipeline::read_regular_file(big, 99, error));
   EXPECT_NE(error.find("more than the limit of 99"), std::string::npos) << error;
-  auto ok = cli::read_regular_file(big, 100, error);
+  auto ok = pipeline::read_regular_file(big, 100, error);
   ASSERT_TRUE(ok) << error;
   EXPECT_EQ(ok->size(), 100u);
 }

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "cli/verify_pipeline.h"
 #include "compiler/compiler.h"
 #include "ir/evaluate.h"
+#include "pipeline/verify_pipeline.h"
 #include "verifier/diff.h"
 
 namespace zp::review {
@@ -30,7 +30,7 @@ inline std::vector<ir::Ruleset> compile(const policy::Policy& p) {
   std::vector<size_t> all;
   for (size_t i = 0; i < p.targets.size(); ++i) all.push_back(i);
   std::string error;
-  auto rs = cli::rulesets_for_verify(p, all, error);
+  auto rs = pipeline::rulesets_for_verify(p, all, error);
   if (!rs) throw std::runtime_error(error);
   return *rs;
 }

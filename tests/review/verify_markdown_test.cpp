@@ -11,7 +11,7 @@ namespace {
 std::string markdown_of(const policy::Policy& p) {
   auto rs = compile(p);
   verifier::Options o;
-  o.nft_text = cli::nft_printer();
+  o.nft_text = pipeline::nft_printer();
   return cli::verify_markdown(verifier::verify(p, rs, o));
 }
 

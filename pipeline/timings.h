@@ -8,7 +8,7 @@
 #include <ostream>
 #include <string_view>
 
-namespace zp::cli {
+namespace zp::pipeline {
 
 void enable_timings();
 bool timings_enabled();
@@ -17,4 +17,4 @@ void phase_done(std::string_view name);
 // The phases so far and the total, when --timings was given.
 void print_timings(std::ostream& out);
 
-}  // namespace zp::cli
+}  // namespace zp::pipeline

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "cli/git_source.h"
+#include "pipeline/git_source.h"
 
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -13,13 +13,13 @@
 
 #include <fmt/core.h>
 
-#include "cli/app.h"
-#include "cli/load.h"
 #include "compiler/compiler.h"
 #include "compiler/source_text.h"
 #include "compiler/yaml_node.h"
+#include "pipeline/exit_codes.h"
+#include "pipeline/load.h"
 
-namespace zp::cli {
+namespace zp::pipeline {
 
 namespace fs = std::filesystem;
 
@@ -231,4 +231,4 @@ RevisionPolicy load_policy_at_revision(const std::string& path, const std::strin
   return out;
 }
 
-}  // namespace zp::cli
+}  // namespace zp::pipeline

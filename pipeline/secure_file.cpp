@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "cli/secure_file.h"
+#include "pipeline/secure_file.h"
 
 #include <fcntl.h>
 #include <sys/random.h>
@@ -14,7 +14,7 @@
 
 #include <fmt/core.h>
 
-namespace zp::cli {
+namespace zp::pipeline {
 
 Fd::~Fd() {
   if (fd_ >= 0) close(fd_);
@@ -313,4 +313,4 @@ Fd open_trusted_dir(const std::string& path, const TrustPolicy& policy, std::str
   return cur;
 }
 
-}  // namespace zp::cli
+}  // namespace zp::pipeline

@@ -8,7 +8,7 @@
 
 #include "compiler/policy.h"
 
-namespace zp::cli {
+namespace zp::pipeline {
 
 struct RevisionPolicy {
   std::optional<policy::Policy> policy;
@@ -20,4 +20,4 @@ struct RevisionPolicy {
 // the same repository path is read at `rev`. Errors and policy diagnostics go to stderr.
 RevisionPolicy load_policy_at_revision(const std::string& path, const std::string& rev);
 
-}  // namespace zp::cli
+}  // namespace zp::pipeline

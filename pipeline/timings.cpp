@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "cli/timings.h"
+#include "pipeline/timings.h"
 
 #include <sys/resource.h>
 
@@ -9,7 +9,7 @@
 
 #include <fmt/core.h>
 
-namespace zp::cli {
+namespace zp::pipeline {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -58,4 +58,4 @@ void print_timings(std::ostream& out) {
                      std::chrono::duration<double>(Clock::now() - r.start).count(), peak_kib() / 1024.0);
 }
 
-}  // namespace zp::cli
+}  // namespace zp::pipeline

@@ -19,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-namespace zp::cli {
+namespace zp::pipeline {
 
 // A file descriptor closed on destruction.
 class Fd {
@@ -79,4 +79,4 @@ struct TrustPolicy {
 // wrong and how to fix it.
 Fd open_trusted_dir(const std::string& path, const TrustPolicy& policy, std::string& error);
 
-}  // namespace zp::cli
+}  // namespace zp::pipeline

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "cli/load.h"
+#include "pipeline/load.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,13 +13,13 @@
 
 #include <fmt/core.h>
 
-#include "cli/app.h"
-#include "cli/secure_file.h"
-#include "cli/timings.h"
 #include "compiler/compiler.h"
 #include "compiler/error_codes.h"
+#include "pipeline/exit_codes.h"
+#include "pipeline/secure_file.h"
+#include "pipeline/timings.h"
 
-namespace zp::cli {
+namespace zp::pipeline {
 
 bool stdout_is_tty() { return isatty(STDOUT_FILENO) == 1; }
 bool stderr_is_tty() { return isatty(STDERR_FILENO) == 1; }
@@ -107,4 +107,4 @@ bool write_output(const std::string& path, const std::string& text) {
   return true;
 }
 
-}  // namespace zp::cli
+}  // namespace zp::pipeline

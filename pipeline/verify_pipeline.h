@@ -11,7 +11,7 @@
 #include "ir/ruleset.h"
 #include "verifier/verifier.h"
 
-namespace zp::cli {
+namespace zp::pipeline {
 
 // The re-read rulesets of `targets` (indices into policy.targets), with the policy origins of
 // each rule joined back by rule id; with `lowered`, the rulesets as lowered too (what `apply`
@@ -39,4 +39,4 @@ std::optional<VerifyInput> load_for_verify(const std::string& path, const std::v
 // Prints IR rules as nft text (for traces).
 verifier::NftTextFn nft_printer();
 
-}  // namespace zp::cli
+}  // namespace zp::pipeline

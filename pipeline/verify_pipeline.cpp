@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "cli/verify_pipeline.h"
+#include "pipeline/verify_pipeline.h"
 
 #include <iostream>
 #include <map>
@@ -8,12 +8,12 @@
 
 #include "backends/nft_json.h"
 #include "backends/nft_text.h"
-#include "cli/app.h"
-#include "cli/load.h"
-#include "cli/timings.h"
 #include "compiler/compiler.h"
+#include "pipeline/exit_codes.h"
+#include "pipeline/load.h"
+#include "pipeline/timings.h"
 
-namespace zp::cli {
+namespace zp::pipeline {
 
 std::optional<std::vector<ir::Ruleset>> rulesets_for_verify(const policy::Policy& p,
                                                             const std::vector<size_t>& targets,
@@ -82,4 +82,4 @@ verifier::NftTextFn nft_printer() {
   };
 }
 
-}  // namespace zp::cli
+}  // namespace zp::pipeline

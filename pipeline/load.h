@@ -9,7 +9,7 @@
 #include "compiler/include_root.h"
 #include "compiler/policy.h"
 
-namespace zp::cli {
+namespace zp::pipeline {
 
 // Whether stdout / stderr are terminals (for colour).
 bool stdout_is_tty();
@@ -39,4 +39,4 @@ std::optional<std::vector<size_t>> select_targets(const policy::Policy& p,
 // with a message on stderr.
 bool write_output(const std::string& path, const std::string& text);
 
-}  // namespace zp::cli
+}  // namespace zp::pipeline
