@@ -7,12 +7,12 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "cli/report_format.h"
 #include "cli/run_limit_options.h"
 #include "pipeline/git_source.h"
 #include "pipeline/load.h"
 #include "pipeline/timings.h"
 #include "pipeline/verify_pipeline.h"
+#include "report/formats.h"
 
 namespace zp::cli {
 
@@ -96,11 +96,11 @@ int run_diff(const DiffCliOptions& o) {
   }
   bool allowed_only = o.fail_on == "allowed";
   std::string text;
-  if (o.format == "json") text = diff_json(rep, allowed_only);
-  else if (o.format == "sarif") text = diff_sarif(rep);
-  else if (o.format == "junit") text = diff_junit(rep);
-  else if (o.format == "markdown") text = diff_markdown(rep);
-  else text = diff_text(rep, (o.output.empty() || o.output == "-") && pipeline::stdout_is_tty());
+  if (o.format == "json") text = report::diff_json(rep, allowed_only);
+  else if (o.format == "sarif") text = report::diff_sarif(rep);
+  else if (o.format == "junit") text = report::diff_junit(rep);
+  else if (o.format == "markdown") text = report::diff_markdown(rep);
+  else text = report::diff_text(rep, (o.output.empty() || o.output == "-") && pipeline::stdout_is_tty());
   if (!pipeline::write_output(o.output, text)) return kExitUsage;
   return exit_after_limits(rep.exit_code(allowed_only));
 }

@@ -7,9 +7,9 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "cli/verify_format.h"
 #include "pipeline/load.h"
 #include "pipeline/verify_pipeline.h"
+#include "report/verify.h"
 #include "verifier/packet_grammar.h"
 
 namespace zp::cli {
@@ -47,11 +47,11 @@ bool explain_line(const policy::Policy& p, size_t ti, const verifier::Explainer&
   if (o.format == "json") {
     nlohmann::json j{{"schema", "zoneproof.explain/1"},
                      {"line", number},
-                     {"packet", packet_json(ex.packet)},
+                     {"packet", report::packet_json(ex.packet)},
                      {"hook", std::string(ir::hook_name(ex.packet.hook))},
                      {"verdict", std::string(verifier::to_string(ex.verdict))},
                      {"sport_assumed", !parsed.spec->sport_given},
-                     {"trace", trace_json(ex.trace)}};
+                     {"trace", report::trace_json(ex.trace)}};
     std::cout << j.dump() << "\n";
   } else {
     std::cout << fmt::format("{} on {}: {}\n", ex.packet.to_string(), p.targets[ti].name,
@@ -60,7 +60,7 @@ bool explain_line(const policy::Policy& p, size_t ti, const verifier::Explainer&
     if (!parsed.spec->sport_given)
       std::cout << fmt::format("  (no source port given: assumed {}, an ephemeral port)\n",
                                verifier::kDefaultSourcePort);
-    std::cout << trace_text(ex.trace, "  ");
+    std::cout << report::trace_text(ex.trace, "  ");
   }
   return true;
 }

@@ -16,10 +16,10 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "cli/report_format.h"
 #include "pipeline/load.h"
 #include "pipeline/secure_file.h"
 #include "pipeline/verify_pipeline.h"
+#include "report/formats.h"
 
 namespace zp::cli {
 
@@ -112,7 +112,7 @@ int run_graph(const GraphOptions& o) {
     std::cerr << "zoneproof: internal error in the matrix: " << e.what() << "\n";
     return kExitFinding;
   }
-  std::string dot = zone_graph_dot(p, m);
+  std::string dot = report::zone_graph_dot(p, m);
   if (!svg) return pipeline::write_output(o.output, dot) ? (m.unknown() ? kExitUnknown : kExitOk) : kExitUsage;
   auto svg_text = render_svg(dot, rc);
   if (!svg_text) {

@@ -7,12 +7,12 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "cli/report_format.h"
 #include "cli/report_lints.h"
 #include "cli/run_limit_options.h"
 #include "pipeline/load.h"
 #include "pipeline/timings.h"
 #include "pipeline/verify_pipeline.h"
+#include "report/formats.h"
 
 namespace zp::cli {
 
@@ -55,11 +55,11 @@ int run_matrix(const MatrixCliOptions& o) {
     return kExitFinding;
   }
   std::string text;
-  if (o.format == "json") text = matrix_json(m, lints.findings);
-  else if (o.format == "sarif") text = matrix_sarif(m, lints.findings);
-  else if (o.format == "junit") text = matrix_junit(m, lints.findings);
-  else if (o.format == "markdown") text = matrix_markdown(m, lints.findings);
-  else text = matrix_text(m, lints.findings, (o.output.empty() || o.output == "-") && pipeline::stdout_is_tty());
+  if (o.format == "json") text = report::matrix_json(m, lints.findings);
+  else if (o.format == "sarif") text = report::matrix_sarif(m, lints.findings);
+  else if (o.format == "junit") text = report::matrix_junit(m, lints.findings);
+  else if (o.format == "markdown") text = report::matrix_markdown(m, lints.findings);
+  else text = report::matrix_text(m, lints.findings, (o.output.empty() || o.output == "-") && pipeline::stdout_is_tty());
   if (!pipeline::write_output(o.output, text)) return kExitUsage;
   if (o.strict && (!lints.findings.empty() || m.highlighted() > 0)) return kExitFinding;
   return exit_after_limits(m.unknown() || lints.undecided > 0 ? kExitUnknown : kExitOk);

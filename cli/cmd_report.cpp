@@ -7,12 +7,12 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "cli/report_format.h"
 #include "cli/report_lints.h"
 #include "pipeline/git_source.h"
 #include "pipeline/load.h"
 #include "pipeline/timings.h"
 #include "pipeline/verify_pipeline.h"
+#include "report/formats.h"
 
 namespace zp::cli {
 
@@ -86,8 +86,8 @@ int run_report(const ReportOptions& o) {
     std::cerr << "zoneproof: internal error in the report: " << e.what() << "\n";
     return kExitFinding;
   }
-  HtmlInputs in{&p, &rep, &m, &lints.findings, diff ? &*diff : nullptr};
-  if (!pipeline::write_output(o.output, report_html(in))) return kExitUsage;
+  report::HtmlInputs in{&p, &rep, &m, &lints.findings, diff ? &*diff : nullptr};
+  if (!pipeline::write_output(o.output, report::report_html(in))) return kExitUsage;
   return rep.exit_code(false);
 }
 

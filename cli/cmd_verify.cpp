@@ -6,13 +6,13 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "cli/report_format.h"
 #include "cli/run_limit_options.h"
-#include "cli/verify_format.h"
 #include "compiler/check_policy.h"
 #include "pipeline/load.h"
 #include "pipeline/timings.h"
 #include "pipeline/verify_pipeline.h"
+#include "report/formats.h"
+#include "report/verify.h"
 
 namespace zp::cli {
 
@@ -31,11 +31,11 @@ struct VerifyOptions {
 };
 
 std::string format_report(const verifier::Report& rep, const VerifyOptions& o, bool strict) {
-  if (o.format == "json") return verify_json(rep, strict);
-  if (o.format == "sarif") return verify_sarif(rep);
-  if (o.format == "junit") return verify_junit(rep);
-  if (o.format == "markdown") return verify_markdown(rep);
-  return verify_text(rep, (o.output.empty() || o.output == "-") && pipeline::stdout_is_tty());
+  if (o.format == "json") return report::verify_json(rep, strict);
+  if (o.format == "sarif") return report::verify_sarif(rep);
+  if (o.format == "junit") return report::verify_junit(rep);
+  if (o.format == "markdown") return report::verify_markdown(rep);
+  return report::verify_text(rep, (o.output.empty() || o.output == "-") && pipeline::stdout_is_tty());
 }
 
 // Without targets nothing is compiled: every intent would fail "on no target" and every rule look

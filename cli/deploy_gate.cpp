@@ -3,7 +3,7 @@
 
 #include <fmt/core.h>
 
-#include "cli/verify_format.h"
+#include "report/verify.h"
 
 namespace zp::cli {
 
@@ -13,7 +13,7 @@ void add_witness(std::string& out, const verifier::Witness& w) {
   out += fmt::format("      packet: {}\n", w.ir.packet.to_string());
   out += fmt::format("      ruleset verdict: {}", verifier::to_string(w.ir.verdict));
   if (w.policy_verdict) out += fmt::format(", policy verdict: {}", verifier::to_string(*w.policy_verdict));
-  out.append("\n").append(trace_text(w.ir.trace, "        "));
+  out.append("\n").append(report::trace_text(w.ir.trace, "        "));
 }
 
 }  // namespace

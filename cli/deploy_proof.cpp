@@ -7,8 +7,8 @@
 #include <fmt/core.h>
 
 #include "backends/nft_text.h"
-#include "cli/verify_format.h"
 #include "pipeline/verify_pipeline.h"
+#include "report/verify.h"
 #include "verifier/regions_print.h"
 
 namespace zp::cli {
@@ -173,9 +173,9 @@ nlohmann::json proof_json(const Proof& p) {
                            {"extra", r.text.extra},
                            {"compiled_verdict", std::string(verifier::to_string(r.before))},
                            {"live_verdict", std::string(verifier::to_string(r.after))},
-                           {"witness", packet_json(r.witness)},
-                           {"compiled_trace", trace_json(r.before_explained.trace)},
-                           {"live_trace", trace_json(r.after_explained.trace)}});
+                           {"witness", report::packet_json(r.witness)},
+                           {"compiled_trace", report::trace_json(r.before_explained.trace)},
+                           {"live_trace", report::trace_json(r.after_explained.trace)}});
       }
   const char* outcome = p.outcome == Proof::Outcome::Equivalent ? "equivalent"
                         : p.outcome == Proof::Outcome::Differs  ? "differs"

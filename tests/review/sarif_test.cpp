@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/report_sarif.h"
+#include "report/sarif.h"
 #include "tests/review/cli_util.h"
 
 namespace zp::review {
@@ -123,9 +123,9 @@ TEST(SarifVerify, IntentsAndPathsHaveZpIds) {
 TEST(SarifCatalog, MatchesDocsErrorsMd) {
   auto anchors = errors_md_anchors();
   std::set<std::string> catalog;
-  for (const auto& id : cli::sarif_rule_ids()) {
+  for (const auto& id : report::sarif_rule_ids()) {
     catalog.insert(id);
-    auto rule = cli::sarif_rule(id);
+    auto rule = report::sarif_rule(id);
     std::string uri = rule.value("helpUri", "");
     EXPECT_TRUE(anchors.count(uri.substr(uri.find('#') + 1))) << id << ": " << uri;
   }
@@ -133,9 +133,9 @@ TEST(SarifCatalog, MatchesDocsErrorsMd) {
   std::regex heading(R"(\n### (ZP[2-4]\d{3}):)");
   for (std::sregex_iterator it(md.begin(), md.end(), heading), end; it != end; ++it)
     EXPECT_TRUE(catalog.count((*it)[1].str())) << (*it)[1] << " is documented but not in the SARIF catalog";
-  EXPECT_EQ(cli::semantic_version("0.1.0 (git 1a2b3c4)"), "0.1.0");
-  EXPECT_EQ(cli::semantic_version("1.22.333-5-gdeadbee"), "1.22.333");
-  EXPECT_EQ(cli::errors_md_anchor("ZP1506: No targets (warning)"), "zp1506-no-targets-warning");
+  EXPECT_EQ(report::semantic_version("0.1.0 (git 1a2b3c4)"), "0.1.0");
+  EXPECT_EQ(report::semantic_version("1.22.333-5-gdeadbee"), "1.22.333");
+  EXPECT_EQ(report::errors_md_anchor("ZP1506: No targets (warning)"), "zp1506-no-targets-warning");
 }
 
 // The schema really is SARIF 2.1.0's, and the validation can fail: a result without a message

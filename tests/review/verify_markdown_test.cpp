@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// `verify --format markdown` (cli/report_markdown_verify.cpp): the pull-request comment for a
+// `verify --format markdown` (report/verify_markdown.cpp): the pull-request comment for a
 // passing policy (golden) and for a failing one (failures with witnesses and traces).
-#include "cli/report_format.h"
+#include "report/formats.h"
 #include "tests/review/cli_util.h"
 #include "tests/review/review_util.h"
 
@@ -12,7 +12,7 @@ std::string markdown_of(const policy::Policy& p) {
   auto rs = compile(p);
   verifier::Options o;
   o.nft_text = pipeline::nft_printer();
-  return cli::verify_markdown(verifier::verify(p, rs, o));
+  return report::verify_markdown(verifier::verify(p, rs, o));
 }
 
 TEST(VerifyMarkdown, PassingPolicy) {

@@ -10,7 +10,7 @@
 
 #include "verifier/matrix.h"
 
-namespace zp::cli {
+namespace zp::report {
 
 struct GraphEdge {
   size_t number = 0;               // 1-based, the label drawn on the edge
@@ -23,4 +23,4 @@ std::vector<GraphEdge> graph_edges(const verifier::Matrix& m);
 // Node fill colour by trust (the legend names them).
 const char* trust_colour(policy::Trust t);
 
-}  // namespace zp::cli
+}  // namespace zp::report

@@ -6,10 +6,10 @@
 
 #include "zoneproof_version.h"
 
-namespace zp::cli {
+namespace zp::report {
 
 inline constexpr const char* kProjectUrl = ZONEPROOF_HOMEPAGE;
 // The documentation as a reader of a SARIF annotation reaches it: the pages of docs/.
 inline constexpr const char* kDocsUrl = ZONEPROOF_HOMEPAGE "/blob/main/docs/";
 
-}  // namespace zp::cli
+}  // namespace zp::report

@@ -3,9 +3,9 @@
 // and the witnesses with the deciding rules in a collapsed section.
 #include <fmt/core.h>
 
-#include "cli/report_format.h"
+#include "report/formats.h"
 
-namespace zp::cli {
+namespace zp::report {
 
 namespace {
 const char* kind_words(verifier::ChangeKind k) {
@@ -61,4 +61,4 @@ std::string diff_markdown(const verifier::DiffReport& r) {
   return out;
 }
 
-}  // namespace zp::cli
+}  // namespace zp::report

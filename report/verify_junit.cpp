@@ -2,10 +2,10 @@
 // `verify --format junit`: one test case per intent and per translation-validated hook.
 #include <fmt/core.h>
 
-#include "cli/report_format.h"
-#include "cli/verify_format.h"
+#include "report/formats.h"
+#include "report/verify.h"
 
-namespace zp::cli {
+namespace zp::report {
 
 namespace {
 std::string details(const verifier::IntentResult& i) {
@@ -72,4 +72,4 @@ std::string verify_junit(const verifier::Report& r) {
       xml_escape(r.policy_file), tests, failures, skipped, r.stats.seconds, cases);
 }
 
-}  // namespace zp::cli
+}  // namespace zp::report

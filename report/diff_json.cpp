@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // `diff --format json` ("schema": "zoneproof.diff/1", docs/reports.md).
-#include "cli/report_format.h"
-#include "cli/verify_format.h"
+#include "report/formats.h"
+#include "report/verify.h"
 
-namespace zp::cli {
+namespace zp::report {
 
 namespace {
 
@@ -78,4 +78,4 @@ std::string diff_json(const verifier::DiffReport& r, bool allowed_only) {
   return j.dump(2) + "\n";
 }
 
-}  // namespace zp::cli
+}  // namespace zp::report

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // `matrix --format json` ("schema": "zoneproof.matrix/1", docs/reports.md).
-#include "cli/report_format.h"
-#include "cli/verify_format.h"
+#include "report/formats.h"
+#include "report/verify.h"
 
-namespace zp::cli {
+namespace zp::report {
 
 namespace {
 
@@ -63,4 +63,4 @@ std::string matrix_json(const verifier::Matrix& m, const std::vector<verifier::F
   return j.dump(2) + "\n";
 }
 
-}  // namespace zp::cli
+}  // namespace zp::report

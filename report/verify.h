@@ -10,7 +10,7 @@
 #include "ir/packet.h"
 #include "verifier/verifier.h"
 
-namespace zp::cli {
+namespace zp::report {
 
 std::string verify_text(const verifier::Report& r, bool color);
 std::string verify_json(const verifier::Report& r, bool strict);
@@ -30,4 +30,4 @@ inline constexpr const char* kProofScope =
     "proofs cover zoneproof's own table only: another table on the same hook can still drop a "
     "packet zoneproof accepts";
 
-}  // namespace zp::cli
+}  // namespace zp::report

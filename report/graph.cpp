@@ -7,10 +7,10 @@
 
 #include <fmt/core.h>
 
-#include "cli/report_format.h"
-#include "cli/report_graph.h"
+#include "report/formats.h"
+#include "report/graph.h"
 
-namespace zp::cli {
+namespace zp::report {
 
 std::vector<GraphEdge> graph_edges(const verifier::Matrix& m) {
   std::vector<GraphEdge> out;
@@ -104,4 +104,4 @@ std::string zone_graph_dot(const policy::Policy& p, const verifier::Matrix& m) {
   return out + "}\n";
 }
 
-}  // namespace zp::cli
+}  // namespace zp::report

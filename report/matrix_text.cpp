@@ -3,11 +3,11 @@
 // untrusted → restricted pairs marked with '!'.
 #include <fmt/core.h>
 
-#include "cli/report_format.h"
-#include "cli/verify_format.h"
 #include "compiler/terminal_paint.h"
+#include "report/formats.h"
+#include "report/verify.h"
 
-namespace zp::cli {
+namespace zp::report {
 
 namespace {
 }  // namespace
@@ -46,4 +46,4 @@ std::string matrix_text(const verifier::Matrix& m, const std::vector<verifier::F
   return out;
 }
 
-}  // namespace zp::cli
+}  // namespace zp::report

@@ -3,9 +3,9 @@
 // pull-request comment; untrusted → restricted cells in bold with a warning sign.
 #include <fmt/core.h>
 
-#include "cli/report_format.h"
+#include "report/formats.h"
 
-namespace zp::cli {
+namespace zp::report {
 
 std::string matrix_markdown(const verifier::Matrix& m, const std::vector<verifier::Finding>& lints) {
   std::string out = fmt::format("### zoneproof matrix: `{}`\n\nConnection-opening traffic each compiled ruleset accepts.\n", m.policy_file);
@@ -53,4 +53,4 @@ std::string matrix_markdown(const verifier::Matrix& m, const std::vector<verifie
   return out;
 }
 
-}  // namespace zp::cli
+}  // namespace zp::report

@@ -3,10 +3,10 @@
 // the rule that accepts their witness, incomplete cells, and the lints.
 #include <fmt/core.h>
 
-#include "cli/report_format.h"
-#include "cli/report_sarif.h"
+#include "report/formats.h"
+#include "report/sarif.h"
 
-namespace zp::cli {
+namespace zp::report {
 
 namespace {
 ir::SourceLoc cell_location(const verifier::Matrix& m, const verifier::MatrixCell& c) {
@@ -38,4 +38,4 @@ std::string matrix_sarif(const verifier::Matrix& m, const std::vector<verifier::
   return sarif_log(ids, results);
 }
 
-}  // namespace zp::cli
+}  // namespace zp::report

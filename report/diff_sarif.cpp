@@ -3,10 +3,10 @@
 // change (the rule that now allows or blocks it), so code scanning annotates the pull request.
 #include <fmt/core.h>
 
-#include "cli/report_format.h"
-#include "cli/report_sarif.h"
+#include "report/formats.h"
+#include "report/sarif.h"
 
-namespace zp::cli {
+namespace zp::report {
 
 namespace {
 
@@ -60,4 +60,4 @@ std::string diff_sarif(const verifier::DiffReport& r) {
   return sarif_log({"ZP4001", "ZP4002", "ZP4003", "ZP4004", "ZP4005", "ZP4006"}, results);
 }
 
-}  // namespace zp::cli
+}  // namespace zp::report

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "cli/report_html_assets.h"
+#include "report/html_assets.h"
 
-namespace zp::cli::html {
+namespace zp::report::html {
 
 const char* const kStyle = R"CSS(
 :root { --fg: #1d2327; --muted: #5f6b73; --line: #d9dee2; --pass: #2a9d8f; --fail: #d62828; --warn: #e9a23b; }
@@ -104,4 +104,4 @@ const char* const kScript = R"JS(
 })();
 )JS";
 
-}  // namespace zp::cli::html
+}  // namespace zp::report::html

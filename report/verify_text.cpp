@@ -2,10 +2,10 @@
 // `verify` in human text (coloured on a TTY).
 #include <fmt/core.h>
 
-#include "cli/verify_format.h"
 #include "compiler/terminal_paint.h"
+#include "report/verify.h"
 
-namespace zp::cli {
+namespace zp::report {
 
 namespace {
 std::string status_word(verifier::Status s, const Paint& paint) {
@@ -106,4 +106,4 @@ std::string verify_text(const verifier::Report& r, bool color) {
   return out;
 }
 
-}  // namespace zp::cli
+}  // namespace zp::report

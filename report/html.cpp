@@ -4,11 +4,11 @@
 // and the diff against a base. No network: inline CSS and JS, and a policy that forbids loads.
 #include <fmt/core.h>
 
-#include "cli/report_format.h"
-#include "cli/report_html_assets.h"
-#include "cli/verify_format.h"
+#include "report/formats.h"
+#include "report/html_assets.h"
+#include "report/verify.h"
 
-namespace zp::cli {
+namespace zp::report {
 
 namespace {
 
@@ -194,4 +194,4 @@ std::string report_html(const HtmlInputs& in) {
   return out;
 }
 
-}  // namespace zp::cli
+}  // namespace zp::report

@@ -3,10 +3,10 @@
 // the failures with their witness packets and traces, and the warnings.
 #include <fmt/core.h>
 
-#include "cli/report_format.h"
-#include "cli/verify_format.h"
+#include "report/formats.h"
+#include "report/verify.h"
 
-namespace zp::cli {
+namespace zp::report {
 
 namespace {
 
@@ -100,4 +100,4 @@ std::string verify_markdown(const verifier::Report& r) {
   return out;
 }
 
-}  // namespace zp::cli
+}  // namespace zp::report

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // `verify --format sarif`: each result located at a policy line (code scanning), with the same ZP
-// rule ids and catalog as every other command (cli/report_sarif.h): ZP2001-ZP2006 for intents,
+// rule ids and catalog as every other command (report/sarif.h): ZP2001-ZP2006 for intents,
 // paths and translation validation, ZP30xx for the built-in checks.
 #include <fmt/core.h>
 
-#include "cli/report_sarif.h"
-#include "cli/verify_format.h"
+#include "report/sarif.h"
+#include "report/verify.h"
 
-namespace zp::cli {
+namespace zp::report {
 
 namespace {
 std::string witness_summary(const verifier::Witness& w) {
@@ -57,4 +57,4 @@ std::string verify_sarif(const verifier::Report& r) {
                    results);
 }
 
-}  // namespace zp::cli
+}  // namespace zp::report

@@ -3,9 +3,9 @@
 // findings as JSON.
 #include <fmt/core.h>
 
-#include "cli/report_format.h"
+#include "report/formats.h"
 
-namespace zp::cli {
+namespace zp::report {
 
 std::string xml_escape(const std::string& s) {
   std::string out;
@@ -80,4 +80,4 @@ nlohmann::json findings_json(const std::vector<verifier::Finding>& fs) {
   return out;
 }
 
-}  // namespace zp::cli
+}  // namespace zp::report

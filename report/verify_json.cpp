@@ -2,9 +2,9 @@
 // `verify --format json` ("schema": "zoneproof.verify/1") and the JSON of packets and traces.
 #include <fmt/core.h>
 
-#include "cli/verify_format.h"
+#include "report/verify.h"
 
-namespace zp::cli {
+namespace zp::report {
 
 namespace {
 std::string ct_name(uint32_t s) {
@@ -134,4 +134,4 @@ std::string verify_json(const verifier::Report& r, bool strict) {
   return j.dump(2) + "\n";
 }
 
-}  // namespace zp::cli
+}  // namespace zp::report

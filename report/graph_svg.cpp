@@ -10,10 +10,10 @@
 
 #include <fmt/core.h>
 
-#include "cli/report_format.h"
-#include "cli/report_graph.h"
+#include "report/formats.h"
+#include "report/graph.h"
 
-namespace zp::cli {
+namespace zp::report {
 
 namespace {
 
@@ -165,4 +165,4 @@ std::string zone_graph_edge_table(const verifier::Matrix& m) {
   return out + "</table>\n";
 }
 
-}  // namespace zp::cli
+}  // namespace zp::report

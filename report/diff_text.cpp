@@ -6,10 +6,10 @@
 
 #include <fmt/core.h>
 
-#include "cli/report_format.h"
 #include "compiler/terminal_paint.h"
+#include "report/formats.h"
 
-namespace zp::cli {
+namespace zp::report {
 
 namespace {
 const char* kind_words(verifier::ChangeKind k) {
@@ -145,4 +145,4 @@ std::string diff_text(const verifier::DiffReport& r, bool color) {
   return out;
 }
 
-}  // namespace zp::cli
+}  // namespace zp::report

@@ -3,9 +3,9 @@
 // restricted one) and one per lint warning.
 #include <fmt/core.h>
 
-#include "cli/report_format.h"
+#include "report/formats.h"
 
-namespace zp::cli {
+namespace zp::report {
 
 std::string matrix_junit(const verifier::Matrix& m, const std::vector<verifier::Finding>& lints) {
   size_t tests = 0, failures = 0, skipped = 0;
@@ -44,4 +44,4 @@ std::string matrix_junit(const verifier::Matrix& m, const std::vector<verifier::
       xml_escape(m.policy_file), tests, failures, skipped, m.seconds, cases);
 }
 
-}  // namespace zp::cli
+}  // namespace zp::report

@@ -12,7 +12,7 @@
 #include "verifier/matrix.h"
 #include "verifier/verifier.h"
 
-namespace zp::cli {
+namespace zp::report {
 
 // --- diff ------------------------------------------------------------------------------------------
 std::string diff_text(const verifier::DiffReport& r, bool color);
@@ -73,4 +73,4 @@ std::string markdown_escape(const std::string& s);
 nlohmann::json sarif_location(const ir::SourceLoc& loc);
 nlohmann::json findings_json(const std::vector<verifier::Finding>& fs);
 
-}  // namespace zp::cli
+}  // namespace zp::report

@@ -12,7 +12,7 @@
 #include "ir/ruleset.h"
 #include "verifier/verifier.h"
 
-namespace zp::cli {
+namespace zp::report {
 
 // The reportingDescriptor of a rule id (ZP2001, ZP3101, ZP4001, ...), with its help text.
 nlohmann::json sarif_rule(const std::string& id);
@@ -31,4 +31,4 @@ std::string errors_md_anchor(const std::string& heading);
 // "0.1.0" from ZONEPROOF_VERSION (which may carry a commit): SARIF's semanticVersion.
 std::string semantic_version(const std::string& version);
 
-}  // namespace zp::cli
+}  // namespace zp::report

@@ -2,18 +2,18 @@
 // The SARIF 2.1.0 builder shared by `verify`, `diff`, `matrix` and the lints: the rule catalog
 // (ids, short and full descriptions, help text, a link to the rule's section of docs/errors.md)
 // and the log object naming the tool, its version and home.
-#include "cli/report_sarif.h"
+#include "report/sarif.h"
 
 #include <algorithm>
 #include <cctype>
 
 #include <fmt/core.h>
 
-#include "cli/project_info.h"
-#include "cli/report_format.h"
+#include "report/formats.h"
+#include "report/project_info.h"
 #include "zoneproof_version.h"
 
-namespace zp::cli {
+namespace zp::report {
 
 namespace {
 
@@ -197,4 +197,4 @@ std::vector<std::string> sarif_rule_ids() {
   return out;
 }
 
-}  // namespace zp::cli
+}  // namespace zp::report

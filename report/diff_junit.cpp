@@ -3,9 +3,9 @@
 // case fails when its behaviour changed, listing every change.
 #include <fmt/core.h>
 
-#include "cli/report_format.h"
+#include "report/formats.h"
 
-namespace zp::cli {
+namespace zp::report {
 
 std::string diff_junit(const verifier::DiffReport& r) {
   size_t tests = 0, failures = 0, skipped = 0;
@@ -52,4 +52,4 @@ std::string diff_junit(const verifier::DiffReport& r) {
       xml_escape(r.before), xml_escape(r.after), tests, failures, skipped, r.seconds, cases);
 }
 
-}  // namespace zp::cli
+}  // namespace zp::report
