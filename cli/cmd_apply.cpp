@@ -12,12 +12,13 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "cli/deploy_apply.h"
-#include "cli/deploy_gate.h"
-#include "cli/deploy_kernel.h"
-#include "cli/deploy_ops.h"
 #include "cli/deploy_options.h"
 #include "compiler/compiler.h"
+#include "deploy/apply.h"
+#include "deploy/gate.h"
+#include "deploy/kernel.h"
+#include "deploy/ops.h"
+#include "deploy/session.h"
 #include "pipeline/load.h"
 #include "pipeline/verify_pipeline.h"
 
@@ -38,7 +39,7 @@ struct ApplyOptions {
 };
 
 // Returns an exit code when the gate refuses, nullopt when apply may go on.
-std::optional<int> gate(const GateResult& g, const ApplyOptions& o) {
+std::optional<int> gate(const deploy::GateResult& g, const ApplyOptions& o) {
   if (!g.details.empty()) std::cerr << "zoneproof: verification of target " << o.target << ":\n" << g.details;
   if (!g.manage_covered)
     std::cerr << fmt::format("zoneproof: warning: no `manage` intent covers target {}: the lock-out "
@@ -69,11 +70,11 @@ std::optional<int> gate(const GateResult& g, const ApplyOptions& o) {
 }
 
 int dry_run(const ir::Ruleset& rs) {
-  if (!has_net_admin()) {
-    std::cerr << "zoneproof: " << privilege_message("apply") << "\n";
+  if (!deploy::has_net_admin()) {
+    std::cerr << "zoneproof: " << deploy::privilege_message("apply") << "\n";
     return kExitUsage;
   }
-  KernelChange k = load_table(rs, std::nullopt, true);
+  deploy::KernelChange k = deploy::load_table(rs, std::nullopt, true);
   for (const auto& e : k.errors) std::cerr << "zoneproof: " << e << "\n";
   if (!k.ok) return k.permission_denied ? kExitUsage : kExitFinding;
   std::cout << fmt::format("dry run: the kernel accepts the batch for table inet {} ({} rules, {} set "
@@ -102,25 +103,25 @@ int run_apply(const ApplyOptions& o) {
     return kExitFinding;
   }
   const double verify_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (auto refused = gate(judge_target(rep, p.targets[ti].name), o)) return *refused;
+  if (auto refused = gate(deploy::judge_target(rep, p.targets[ti].name), o)) return *refused;
 
-  ApplyPlan plan;
+  deploy::ApplyPlan plan;
   plan.load = std::move(input->lowered.front());  // lowered once: what was verified came from it
   plan.verified = std::move(rulesets.front());
   if (!o.table.empty()) plan.load.table.name = plan.verified.table.name = o.table;
   if (o.dry_run) return dry_run(plan.load);
-  plan.state_dir = absolute_path(o.paths.state_dir);
+  plan.state_dir = deploy::absolute_path(o.paths.state_dir);
   plan.lock_timeout = o.paths.lock_timeout;
   plan.policy = &p;
   plan.target = ti;
-  plan.policy_path = absolute_path(o.policy);
+  plan.policy_path = deploy::absolute_path(o.policy);
   plan.forced = o.force;
   plan.lockout_allowed = o.allow_lockout;
   plan.replace_unreadable = o.force;
   if (o.confirm > 0) plan.confirm_seconds = o.confirm;
   plan.rlimit = o.rlimit;
   plan.verify_seconds = verify_seconds;
-  return deploy_apply(plan, std::cout, std::cerr);
+  return deploy::deploy_apply(plan, std::cout, std::cerr);
 }
 
 }  // namespace

@@ -13,11 +13,12 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "cli/deploy_history.h"
-#include "cli/deploy_lock.h"
-#include "cli/deploy_ops.h"
 #include "cli/deploy_options.h"
-#include "cli/deploy_timer.h"
+#include "deploy/history.h"
+#include "deploy/lock.h"
+#include "deploy/ops.h"
+#include "deploy/session.h"
+#include "deploy/timer.h"
 
 namespace zp::cli {
 
@@ -31,78 +32,78 @@ bool is_dir(const std::string& path) {
 }
 
 int run_confirm(const DeployPaths& paths) {
-  const std::string dir = absolute_path(paths.state_dir);
+  const std::string dir = deploy::absolute_path(paths.state_dir);
   if (is_dir(dir) && access(dir.c_str(), R_OK | W_OK | X_OK) != 0) {
     std::cerr << fmt::format("zoneproof: cannot use the state directory {}: {} (zoneproof confirm "
                              "needs root)\n", dir, std::strerror(errno));
     return kExitUsage;
   }
-  if (!is_dir(dir) || !load_pending(dir)) {
+  if (!is_dir(dir) || !deploy::load_pending(dir)) {
     std::cout << kNothingPending;
     return kExitOk;
   }
-  StateLock lock(dir, paths.lock_timeout);
+  deploy::StateLock lock(dir, paths.lock_timeout);
   if (!lock.ok()) {
     std::cerr << "zoneproof: " << lock.error() << "\n";
     return kExitUsage;
   }
-  auto p = load_pending(dir);  // again, under the lock: the timer may have acted meanwhile
+  auto p = deploy::load_pending(dir);  // again, under the lock: the timer may have acted meanwhile
   if (!p) {
     std::cout << kNothingPending;
     return kExitOk;
   }
-  History h(dir);
-  std::vector<HistoryEntry> entries;
+  deploy::History h(dir);
+  std::vector<deploy::HistoryEntry> entries;
   std::string error;
   if (!h.load(entries, error)) {
     std::cerr << "zoneproof: " << error << "\n";
     return kExitUsage;
   }
-  HistoryEntry* e = find_entry(entries, p->seq);
+  deploy::HistoryEntry* e = deploy::find_entry(entries, p->seq);
   if (!e) {
-    remove_pending(dir);
+    deploy::remove_pending(dir);
     std::cerr << fmt::format("zoneproof: the pending apply #{} is gone from the history; nothing "
                              "to confirm\n", p->seq);
     return kExitUsage;
   }
-  if (e->status == EntryStatus::Applying) {
+  if (e->status == deploy::EntryStatus::Applying) {
     // Its apply died before it proved and recorded the table: an unproved change is never kept.
     std::cerr << fmt::format("zoneproof: apply #{} did not finish (its process died): not confirming "
                              "it\n", p->seq);
-    int rc = settle_stuck(h, *e, std::cout, std::cerr);
+    int rc = deploy::settle_stuck(h, *e, std::cout, std::cerr);
     if (rc != kExitOk) return rc;
-    remove_pending(dir);
-    stop_rollback_timer(p->timer_pid, p->seq);
+    deploy::remove_pending(dir);
+    deploy::stop_rollback_timer(p->timer_pid, p->seq);
     return kExitFinding;
   }
-  if (e->status != EntryStatus::Pending) {
+  if (e->status != deploy::EntryStatus::Pending) {
     // Left over from a command that died after settling the entry: nothing waits any more.
-    remove_pending(dir);
-    stop_rollback_timer(p->timer_pid, p->seq);
+    deploy::remove_pending(dir);
+    deploy::stop_rollback_timer(p->timer_pid, p->seq);
     std::cout << fmt::format("nothing to confirm: #{} is {}\n", e->seq, to_string(e->status));
-    return e->status == EntryStatus::Confirmed ? kExitOk : kExitFinding;
+    return e->status == deploy::EntryStatus::Confirmed ? kExitOk : kExitFinding;
   }
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
   if (now >= p->deadline) {
     // Too late: do what the timer is about to do, so the outcome does not depend on who wins.
     std::cerr << fmt::format("zoneproof: too late: #{} had to be confirmed before {}\n", p->seq,
-                             utc_time(p->deadline));
-    int rc = undo_entry(h, *e, fmt::format("not confirmed before {}", utc_time(p->deadline)),
+                             deploy::utc_time(p->deadline));
+    int rc = deploy::undo_entry(h, *e, fmt::format("not confirmed before {}", deploy::utc_time(p->deadline)),
                         std::cout, std::cerr);
     if (rc != kExitOk) return rc;
-    remove_pending(dir);
-    stop_rollback_timer(p->timer_pid, p->seq);
+    deploy::remove_pending(dir);
+    deploy::stop_rollback_timer(p->timer_pid, p->seq);
     return kExitFinding;
   }
-  e->status = EntryStatus::Confirmed;
-  e->note = fmt::format("confirmed at {}", utc_time(now));
+  e->status = deploy::EntryStatus::Confirmed;
+  e->note = fmt::format("confirmed at {}", deploy::utc_time(now));
   if (!h.save(*e, error)) {
     std::cerr << "zoneproof: " << error << "\n";
     return kExitUsage;
   }
-  remove_pending(dir);
-  const bool stopped = stop_rollback_timer(p->timer_pid, p->seq);
-  std::cout << fmt::format("confirmed {}\n", entry_summary(*e));
+  deploy::remove_pending(dir);
+  const bool stopped = deploy::stop_rollback_timer(p->timer_pid, p->seq);
+  std::cout << fmt::format("confirmed {}\n", deploy::entry_summary(*e));
   std::cout << fmt::format("  it stays in force and is what `zoneproof restore` loads at boot; {}\n",
                            stopped ? fmt::format("rollback timer (pid {}) stopped", p->timer_pid)
                                    : std::string("the rollback timer had already exited"));
@@ -128,7 +129,7 @@ void add_confirm_command(CLI::App& app, int& exit_code) {
   auto t = std::make_shared<TimerOptions>();
   timer->add_option("--state-dir", t->state_dir)->required();
   timer->add_option("--seq", t->seq)->required();
-  timer->callback([t, &exit_code] { exit_code = run_rollback_timer(t->state_dir, t->seq); });
+  timer->callback([t, &exit_code] { exit_code = deploy::run_rollback_timer(t->state_dir, t->seq); });
 }
 
 }  // namespace zp::cli

@@ -9,10 +9,10 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "cli/deploy_kernel.h"
-#include "cli/deploy_ops.h"
 #include "cli/deploy_options.h"
-#include "cli/deploy_proof.h"
+#include "deploy/kernel.h"
+#include "deploy/ops.h"
+#include "deploy/proof.h"
 #include "pipeline/load.h"
 #include "pipeline/verify_pipeline.h"
 
@@ -33,7 +33,7 @@ struct DriftResult {
   int exit_code = kExitOk;
   std::string status;               // "none", "drift", "unknown"
   std::vector<std::string> reasons;  // why, when the table is missing or unreadable
-  std::optional<Proof> proof;
+  std::optional<deploy::Proof> proof;
 };
 
 void print(const DriftOptions& o, const std::string& table, const DriftResult& r) {
@@ -41,7 +41,7 @@ void print(const DriftOptions& o, const std::string& table, const DriftResult& r
     nlohmann::json j{{"schema", "zoneproof.drift/1"}, {"status", r.status},  {"exit_code", r.exit_code},
                      {"policy", o.policy},            {"target", o.target},  {"table", table},
                      {"reasons", r.reasons}};
-    if (r.proof) j["proof"] = proof_json(*r.proof);
+    if (r.proof) j["proof"] = deploy::proof_json(*r.proof);
     std::cout << j.dump(2) << "\n";
     return;
   }
@@ -49,7 +49,7 @@ void print(const DriftOptions& o, const std::string& table, const DriftResult& r
     std::cout << fmt::format("no drift: table inet {} is equivalent to {} --target {} on every hook, "
                              "for every packet ({} queries, {:.2f} s)\n",
                              table, o.policy, o.target, r.proof->diff.queries, r.proof->seconds);
-    std::cout << proof_text(*r.proof, "  ");
+    std::cout << deploy::proof_text(*r.proof, "  ");
     return;
   }
   std::cout << fmt::format("{}: table inet {} {} {} --target {}\n",
@@ -58,7 +58,7 @@ void print(const DriftOptions& o, const std::string& table, const DriftResult& r
                            o.policy, o.target);
   for (const auto& reason : r.reasons) std::cout << "  " << reason << "\n";
   if (!r.proof) return;
-  std::cout << proof_text(*r.proof, "  ");
+  std::cout << deploy::proof_text(*r.proof, "  ");
   size_t regions = 0;
   for (const auto& t : r.proof->diff.targets)
     for (const auto& h : t.hooks) regions += h.regions.size();
@@ -75,13 +75,13 @@ int run_drift(const DriftOptions& o) {
   ir::Ruleset& expected = input->rulesets.front();
   if (!o.table.empty()) expected.table.name = o.table;
   const std::string table = expected.table.name;
-  if (!has_net_admin()) {
-    std::cerr << "zoneproof: " << privilege_message("drift") << "\n";
+  if (!deploy::has_net_admin()) {
+    std::cerr << "zoneproof: " << deploy::privilege_message("drift") << "\n";
     return kExitUsage;
   }
-  const LiveTable live = read_live(table);
+  const deploy::LiveTable live = deploy::read_live(table);
   if (live.permission_denied) {
-    std::cerr << "zoneproof: " << privilege_message("drift") << "\n";
+    std::cerr << "zoneproof: " << deploy::privilege_message("drift") << "\n";
     return kExitUsage;
   }
   DriftResult r;
@@ -96,13 +96,13 @@ int run_drift(const DriftOptions& o) {
     r.reasons.push_back("the live table holds what zoneproof never loads:");
     for (const auto& e : live.errors) r.reasons.push_back("  " + e);
   } else {
-    ProofRequest req{&p, ti, &expected, o.rlimit, o.max_regions, false};
-    r.proof = prove_same(req, *live.ruleset);
+    deploy::ProofRequest req{&p, ti, &expected, o.rlimit, o.max_regions, false};
+    r.proof = deploy::prove_same(req, *live.ruleset);
   }
-  if (!r.reasons.empty() || r.proof->outcome == Proof::Outcome::Differs) {
+  if (!r.reasons.empty() || r.proof->outcome == deploy::Proof::Outcome::Differs) {
     r.status = "drift";
     r.exit_code = kExitFinding;
-  } else if (r.proof->outcome == Proof::Outcome::Unknown) {
+  } else if (r.proof->outcome == deploy::Proof::Outcome::Unknown) {
     r.status = "unknown";
     r.exit_code = kExitUnknown;
   } else {

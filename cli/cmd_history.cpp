@@ -8,10 +8,10 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "cli/deploy_history.h"
-#include "cli/deploy_ops.h"
 #include "cli/deploy_options.h"
-#include "cli/deploy_session.h"
+#include "deploy/history.h"
+#include "deploy/ops.h"
+#include "deploy/session.h"
 
 namespace zp::cli {
 
@@ -23,28 +23,28 @@ struct HistoryOptions {
 };
 
 int run_history(const HistoryOptions& o) {
-  const std::string dir = absolute_path(o.paths.state_dir);
-  History h(dir);
-  std::vector<HistoryEntry> entries;
+  const std::string dir = deploy::absolute_path(o.paths.state_dir);
+  deploy::History h(dir);
+  std::vector<deploy::HistoryEntry> entries;
   std::string error;
   std::vector<std::string> damaged;
   if (!h.load(entries, error, &damaged)) {
     std::cerr << "zoneproof: " << error << "\n";
     return kExitUsage;
   }
-  report_skipped(damaged, std::cerr);
-  auto pending = load_pending(dir);
+  deploy::report_skipped(damaged, std::cerr);
+  auto pending = deploy::load_pending(dir);
   if (o.format == "json") {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& e : entries) {
-      auto j = entry_json(e);
+      auto j = deploy::entry_json(e);
       j.erase("previous");  // the rulesets themselves stay in the files
       j.erase("applied");
       list.push_back(j);
     }
     nlohmann::json out{{"schema", "zoneproof.history-list/1"}, {"state_dir", dir}, {"entries", list}, {"damaged", damaged},
                        {"pending", pending ? nlohmann::json{{"seq", pending->seq},
-                                                            {"deadline", utc_time(pending->deadline)},
+                                                            {"deadline", deploy::utc_time(pending->deadline)},
                                                             {"timer_pid", pending->timer_pid}}
                                            : nlohmann::json()}};
     std::cout << out.dump(2) << "\n";
@@ -52,19 +52,19 @@ int run_history(const HistoryOptions& o) {
   }
   if (entries.empty()) std::cout << fmt::format("no history in {}\n", dir);
   for (const auto& e : entries) {
-    std::cout << entry_summary(e) << "\n";
+    std::cout << deploy::entry_summary(e) << "\n";
     if (!e.note.empty()) std::cout << "    " << e.note << "\n";
   }
   if (pending)
     std::cout << fmt::format("pending: #{} must be confirmed before {} (rollback timer pid {})\n",
-                             pending->seq, utc_time(pending->deadline), pending->timer_pid);
-  HistoryEntry* r = rollback_target(entries);
-  if (r && r->status == EntryStatus::Applying)
+                             pending->seq, deploy::utc_time(pending->deadline), pending->timer_pid);
+  deploy::HistoryEntry* r = deploy::rollback_target(entries);
+  if (r && r->status == deploy::EntryStatus::Applying)
     std::cout << fmt::format("#{} has not finished: if its {} is no longer running, the next deploy "
                              "command (or its rollback timer) puts back the table from before it\n",
                              r->seq, r->action);
   if (r) std::cout << fmt::format("rollback would undo #{}; ", r->seq);
-  HistoryEntry* c = newest_confirmed(entries);
+  deploy::HistoryEntry* c = deploy::newest_confirmed(entries);
   std::cout << (c ? fmt::format("restore would load #{}\n", c->seq) : std::string("restore has nothing to load\n"));
   return kExitOk;
 }

@@ -8,10 +8,10 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "cli/deploy_kernel.h"
-#include "cli/deploy_ops.h"
 #include "cli/deploy_options.h"
-#include "cli/deploy_session.h"
+#include "deploy/kernel.h"
+#include "deploy/ops.h"
+#include "deploy/session.h"
 
 namespace zp::cli {
 
@@ -24,7 +24,7 @@ struct RemoveOptions {
 
 // Whether the table is zoneproof's: named in the history, the default name, or holding a rule
 // that carries a zoneproof rule id.
-bool is_ours(const std::string& table, const LiveTable& live, const std::vector<HistoryEntry>& entries) {
+bool is_ours(const std::string& table, const deploy::LiveTable& live, const std::vector<deploy::HistoryEntry>& entries) {
   if (table == "zoneproof") return true;
   for (const auto& e : entries)
     if (e.table == table) return true;
@@ -37,17 +37,17 @@ bool is_ours(const std::string& table, const LiveTable& live, const std::vector<
 
 int run_remove(const RemoveOptions& o) {
   int rc = kExitOk;
-  auto s = open_session(o.paths.state_dir, o.paths.lock_timeout, "remove", rc);
+  auto s = deploy::open_session(o.paths.state_dir, o.paths.lock_timeout, "remove", rc);
   if (!s) return rc;
-  if (auto refusal = pending_refusal(s->dir)) {
+  if (auto refusal = deploy::pending_refusal(s->dir)) {
     std::cerr << "zoneproof: " << *refusal << "\n";
     return kExitUsage;
   }
-  const HistoryEntry* last = rollback_target(s->entries);
+  const deploy::HistoryEntry* last = rollback_target(s->entries);
   const std::string table = !o.table.empty() ? o.table : last ? last->table : "zoneproof";
-  const LiveTable live = read_live(table);
+  const deploy::LiveTable live = deploy::read_live(table);
   if (live.permission_denied) {
-    std::cerr << "zoneproof: " << privilege_message("remove") << "\n";
+    std::cerr << "zoneproof: " << deploy::privilege_message("remove") << "\n";
     return kExitUsage;
   }
   if (!live.found) {
@@ -61,26 +61,26 @@ int run_remove(const RemoveOptions& o) {
                              "history and no rule carries a zoneproof id); not removing it\n", table);
     return kExitFinding;
   }
-  HistoryEntry e;
+  deploy::HistoryEntry e;
   e.seq = s->history.next_seq();
   e.action = "remove";
   e.time = static_cast<int64_t>(std::time(nullptr));
   e.table = table;
-  record_previous(live, e);
+  deploy::record_previous(live, e);
   s->history.link_previous(e, s->entries);
   std::string error;
   if (!s->history.save(e, error)) {
     std::cerr << "zoneproof: " << error << "\n";
     return kExitUsage;
   }
-  KernelChange k = delete_table(table, live.generation);
+  deploy::KernelChange k = deploy::delete_table(table, live.generation);
   for (const auto& m : k.errors) std::cerr << "zoneproof: " << m << "\n";
-  e.status = k.ok ? EntryStatus::Confirmed : EntryStatus::Failed;
+  e.status = k.ok ? deploy::EntryStatus::Confirmed : deploy::EntryStatus::Failed;
   if (!s->history.save(e, error)) std::cerr << "zoneproof: " << error << "\n";
   if (!k.ok) return k.permission_denied ? kExitUsage : kExitFinding;
-  s->history.prune(kHistoryKeep);
+  s->history.prune(deploy::kHistoryKeep);
   std::cout << fmt::format("removed table inet {} ({})\n", table,
-                           e.previous_state == PreviousState::Saved
+                           e.previous_state == deploy::PreviousState::Saved
                                ? fmt::format("saved as #{}: `zoneproof rollback` brings it back", e.seq)
                                : std::string("it held rules zoneproof cannot read, so it was not saved"));
   return kExitOk;

@@ -9,11 +9,11 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "cli/deploy_ops.h"
 #include "cli/deploy_options.h"
-#include "cli/deploy_saved.h"
-#include "cli/deploy_session.h"
-#include "cli/deploy_timer.h"
+#include "deploy/ops.h"
+#include "deploy/saved.h"
+#include "deploy/session.h"
+#include "deploy/timer.h"
 
 namespace zp::cli {
 
@@ -21,39 +21,39 @@ namespace {
 
 int run_restore(const DeployPaths& paths) {
   int rc = kExitOk;
-  auto s = open_session(paths.state_dir, paths.lock_timeout, "restore", rc);
+  auto s = deploy::open_session(paths.state_dir, paths.lock_timeout, "restore", rc);
   if (!s) return rc;
   std::string error;
-  if (auto p = load_pending(s->dir)) {
-    if (HistoryEntry* e = find_entry(s->entries, p->seq)) {
-      e->status = EntryStatus::RolledBack;
+  if (auto p = deploy::load_pending(s->dir)) {
+    if (deploy::HistoryEntry* e = deploy::find_entry(s->entries, p->seq)) {
+      e->status = deploy::EntryStatus::RolledBack;
       e->note = "not confirmed before the restart";
       if (!s->history.save(*e, error)) std::cerr << "zoneproof: " << error << "\n";
     }
-    stop_rollback_timer(p->timer_pid, p->seq);
-    remove_pending(s->dir);
+    deploy::stop_rollback_timer(p->timer_pid, p->seq);
+    deploy::remove_pending(s->dir);
     std::cout << fmt::format("#{} was never confirmed: not restoring it\n", p->seq);
   }
   // The newest confirmed entry whose ruleset passes the checks of deploy_saved.h; a damaged
   // one is reported and skipped, so one bad file never leaves the machine without its table.
   bool skipped_any = false;
   for (auto it = s->entries.rbegin(); it != s->entries.rend(); ++it) {
-    HistoryEntry& c = *it;
-    if (c.status != EntryStatus::Confirmed) continue;
+    deploy::HistoryEntry& c = *it;
+    if (c.status != deploy::EntryStatus::Confirmed) continue;
     if (c.action == "remove") {
       std::cout << fmt::format("the last confirmed change is #{}: table inet {} removed\n", c.seq, c.table);
-      rc = install_saved(c.table, std::nullopt, "restore", std::cout, std::cerr);
+      rc = deploy::install_saved(c.table, std::nullopt, "restore", std::cout, std::cerr);
       return rc == kExitOk && skipped_any ? kExitFinding : rc;
     }
-    auto doc = checked_saved_table(s->history, c, SavedRole::Applied, std::cerr);
+    auto doc = deploy::checked_saved_table(s->history, c, deploy::SavedRole::Applied, std::cerr);
     if (!doc) {
       skipped_any = true;
       continue;
     }
     if (skipped_any)
       std::cerr << fmt::format("zoneproof: warning: restoring an older confirmed ruleset, #{}, instead\n", c.seq);
-    std::cout << fmt::format("restoring {}\n", entry_summary(c));
-    rc = install_saved(c.table, doc, "restore", std::cout, std::cerr);
+    std::cout << fmt::format("restoring {}\n", deploy::entry_summary(c));
+    rc = deploy::install_saved(c.table, doc, "restore", std::cout, std::cerr);
     return rc == kExitOk && skipped_any ? kExitFinding : rc;
   }
   if (skipped_any) {

@@ -7,10 +7,10 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "cli/deploy_ops.h"
 #include "cli/deploy_options.h"
-#include "cli/deploy_session.h"
-#include "cli/deploy_timer.h"
+#include "deploy/ops.h"
+#include "deploy/session.h"
+#include "deploy/timer.h"
 
 namespace zp::cli {
 
@@ -23,35 +23,35 @@ struct RollbackOptions {
 
 int run_rollback(const RollbackOptions& o) {
   int rc = kExitOk;
-  auto s = open_session(o.paths.state_dir, o.paths.lock_timeout, "rollback", rc);
+  auto s = deploy::open_session(o.paths.state_dir, o.paths.lock_timeout, "rollback", rc);
   if (!s) return rc;
   // A change whose command died was the newest one (what `history` names): settling it on
   // opening put the table from before it back, which is this rollback's whole work.
   if (!s->settled.empty()) {
     for (uint64_t seq : s->settled)
-      if (HistoryEntry* e = find_entry(s->entries, seq))
+      if (deploy::HistoryEntry* e = deploy::find_entry(s->entries, seq))
         std::cout << fmt::format("{} {}\n    {}\n",
-                                 e->status == EntryStatus::RolledBack ? "rolled back" : "nothing to undo:",
-                                 entry_summary(*e), e->note);
+                                 e->status == deploy::EntryStatus::RolledBack ? "rolled back" : "nothing to undo:",
+                                 deploy::entry_summary(*e), e->note);
     return kExitOk;
   }
-  HistoryEntry* e = rollback_target(s->entries);
+  deploy::HistoryEntry* e = deploy::rollback_target(s->entries);
   if (!e) {
     std::string table = !o.table.empty()        ? o.table
                         : s->entries.empty()    ? std::string("zoneproof")
                                                 : s->entries.back().table;
     std::cout << fmt::format("no saved ruleset to go back to in {}: removing zoneproof's table "
                              "inet {}\n", s->dir, table);
-    return install_saved(table, std::nullopt, "rollback", std::cout, std::cerr);
+    return deploy::install_saved(table, std::nullopt, "rollback", std::cout, std::cerr);
   }
-  auto pending = load_pending(s->dir);
-  rc = undo_entry(s->history, *e, "zoneproof rollback", std::cout, std::cerr);
+  auto pending = deploy::load_pending(s->dir);
+  rc = deploy::undo_entry(s->history, *e, "zoneproof rollback", std::cout, std::cerr);
   if (rc == kExitOk && pending && pending->seq == e->seq) {
-    remove_pending(s->dir);
-    if (stop_rollback_timer(pending->timer_pid, pending->seq))
+    deploy::remove_pending(s->dir);
+    if (deploy::stop_rollback_timer(pending->timer_pid, pending->seq))
       std::cout << fmt::format("stopped the rollback timer (pid {})\n", pending->timer_pid);
   }
-  if (rc == kExitOk) std::cout << fmt::format("rolled back {}\n", entry_summary(*e));
+  if (rc == kExitOk) std::cout << fmt::format("rolled back {}\n", deploy::entry_summary(*e));
   return rc;
 }
 

@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "cli/deploy_options.h"
 
-#include <unistd.h>
-
 #include <cctype>
-#include <climits>
 
 namespace zp::cli {
 
@@ -17,15 +14,6 @@ void add_deploy_paths(CLI::App& cmd, DeployPaths& paths, bool takes_lock) {
                  "Seconds to wait for another zoneproof deploy command to finish")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 86400.0));
-}
-
-std::string absolute_path(const std::string& path) {
-  if (path.empty() || path.front() == '/') return path;
-  char buf[PATH_MAX];
-  if (!getcwd(buf, sizeof buf)) return path;
-  std::string cwd = buf;
-  std::string rel = path.rfind("./", 0) == 0 ? path.substr(2) : path;
-  return cwd == "/" ? "/" + rel : cwd + "/" + rel;
 }
 
 void add_table_option(CLI::App& cmd, std::string& table, const std::string& help) {

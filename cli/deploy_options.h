@@ -19,9 +19,6 @@ struct DeployPaths {
 // Adds --state-dir, and --lock-timeout for the commands that take the state directory's lock.
 void add_deploy_paths(CLI::App& cmd, DeployPaths& paths, bool takes_lock = true);
 
-// `path` made absolute against the current directory (the rollback timer runs in /).
-std::string absolute_path(const std::string& path);
-
 // An nft table name zoneproof accepts on the command line: a letter, then letters, digits or
 // '_', at most 32 characters.
 bool valid_table_name(const std::string& name);

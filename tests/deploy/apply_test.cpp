@@ -10,7 +10,7 @@
 namespace zp::testing {
 namespace {
 
-using cli::EntryStatus;
+using deploy::EntryStatus;
 
 TEST(DeployApply, LoadsTheTableProvesItAndRecordsTheHistory) {
   TempDir state;
@@ -23,11 +23,11 @@ TEST(DeployApply, LoadsTheTableProvesItAndRecordsTheHistory) {
     auto h = history_of(state.path());
     ASSERT_EQ(h.size(), 1u);
     EXPECT_EQ(h[0].status, EntryStatus::Confirmed);
-    EXPECT_EQ(h[0].previous_state, cli::PreviousState::None);
+    EXPECT_EQ(h[0].previous_state, deploy::PreviousState::None);
     EXPECT_EQ(h[0].target, "gw");
     EXPECT_EQ(h[0].policy, deploy_policy("gw-v1.yaml"));
     ASSERT_TRUE(h[0].applied.has_value());
-    EXPECT_EQ(h[0].hash, cli::content_hash(*h[0].applied));
+    EXPECT_EQ(h[0].hash, deploy::content_hash(*h[0].applied));
     EXPECT_GT(h[0].rules, 0u);
     auto d = zoneproof("drift " + deploy_policy("gw-v1.yaml") + " --target gw");
     EXPECT_EQ(d.status, 0) << d.output;
@@ -54,7 +54,7 @@ TEST(DeployApply, ReplaceThenRollbackRestoresEachPreviousTable) {
     ASSERT_EQ(r.status, 0) << r.output;
     const std::string v2 = table_listing();
     EXPECT_NE(v1, v2);
-    EXPECT_EQ(history_of(state.path()).back().previous_state, cli::PreviousState::Saved);
+    EXPECT_EQ(history_of(state.path()).back().previous_state, deploy::PreviousState::Saved);
 
     r = zp_state("rollback", "", state.path());
     EXPECT_EQ(r.status, 0) << r.output;
@@ -129,7 +129,7 @@ TEST(DeployApply, AnUnreadableLiveTableIsReplacedOnlyWithForce) {
     EXPECT_EQ(r.status, 0) << r.output;
     auto h = history_of(state.path());
     ASSERT_EQ(h.size(), 1u);
-    EXPECT_EQ(h[0].previous_state, cli::PreviousState::Unreadable);
+    EXPECT_EQ(h[0].previous_state, deploy::PreviousState::Unreadable);
     EXPECT_FALSE(h[0].previous_errors.empty());
     r = zp_state("rollback", "", state.path());
     EXPECT_EQ(r.status, 0) << r.output;
@@ -212,14 +212,14 @@ TEST(DeployApply, HistoryIsBoundedAndRollbackStillWorks) {
   TempDir state;
   in_fresh_netns([&] {
     std::string previous;
-    for (size_t i = 0; i < cli::kHistoryKeep + 2; ++i) {
+    for (size_t i = 0; i < deploy::kHistoryKeep + 2; ++i) {
       previous = table_listing();
       ASSERT_EQ(zp_apply(i % 2 ? "gw-v2.yaml" : "gw-v1.yaml", state.path()).status, 0);
     }
     auto h = history_of(state.path());
-    ASSERT_EQ(h.size(), cli::kHistoryKeep);
+    ASSERT_EQ(h.size(), deploy::kHistoryKeep);
     EXPECT_EQ(h.front().seq, 3u);
-    EXPECT_EQ(h.back().seq, cli::kHistoryKeep + 2);
+    EXPECT_EQ(h.back().seq, deploy::kHistoryKeep + 2);
     auto r = zp_state("rollback", "", state.path());
     EXPECT_EQ(r.status, 0) << r.output;
     EXPECT_EQ(table_listing(), previous);

@@ -10,7 +10,7 @@
 namespace zp::testing {
 namespace {
 
-using cli::EntryStatus;
+using deploy::EntryStatus;
 
 TEST(DeployConfirm, TimeoutRestoresThePreviousTableEvenAfterTheSessionHangsUp) {
   TempDir state;
@@ -23,7 +23,7 @@ TEST(DeployConfirm, TimeoutRestoresThePreviousTableEvenAfterTheSessionHangsUp) {
     ASSERT_NE(r.output.find("rollback timer pid"), std::string::npos) << r.output;
     const std::string v2 = table_listing();
     EXPECT_NE(v2, v1);
-    auto pending = cli::load_pending(state.path());
+    auto pending = deploy::load_pending(state.path());
     ASSERT_TRUE(pending.has_value());
     EXPECT_EQ(pending->seq, 2u);
     // Detached: its own session, not a child of this process.
@@ -32,7 +32,7 @@ TEST(DeployConfirm, TimeoutRestoresThePreviousTableEvenAfterTheSessionHangsUp) {
     EXPECT_NE(proc_stat_field(pending->timer_pid, 4), static_cast<long>(getpid()));
 
     EXPECT_TRUE(eventually(10, [&] { return table_listing() == v1; })) << table_listing();
-    EXPECT_TRUE(eventually(5, [&] { return !cli::load_pending(state.path()); }));
+    EXPECT_TRUE(eventually(5, [&] { return !deploy::load_pending(state.path()); }));
     auto h = history_of(state.path());
     ASSERT_EQ(h.size(), 2u);
     EXPECT_EQ(h[1].status, EntryStatus::RolledBack);
@@ -60,7 +60,7 @@ TEST(DeployConfirm, ConfirmInTimeKeepsTheNewTableAndStopsTheTimer) {
     ASSERT_EQ(zp_apply("gw-v1.yaml", state.path()).status, 0);
     ASSERT_EQ(zp_apply("gw-v2.yaml", state.path(), "--confirm 30").status, 0);
     const std::string v2 = table_listing();
-    auto pending = cli::load_pending(state.path());
+    auto pending = deploy::load_pending(state.path());
     ASSERT_TRUE(pending.has_value());
     // Another apply must wait for the decision.
     auto blocked = zp_apply("gw-v1.yaml", state.path());
@@ -72,7 +72,7 @@ TEST(DeployConfirm, ConfirmInTimeKeepsTheNewTableAndStopsTheTimer) {
     EXPECT_NE(c.output.find("confirmed #2"), std::string::npos) << c.output;
     EXPECT_NE(c.output.find("stopped"), std::string::npos) << c.output;
     EXPECT_TRUE(eventually(5, [&] { return !process_alive(pending->timer_pid); }));
-    EXPECT_FALSE(cli::load_pending(state.path()).has_value());
+    EXPECT_FALSE(deploy::load_pending(state.path()).has_value());
     EXPECT_EQ(history_of(state.path()).back().status, EntryStatus::Confirmed);
     EXPECT_EQ(table_listing(), v2);
     c = zp_state("confirm", "", state.path());
@@ -89,7 +89,7 @@ TEST(DeployConfirm, ALateConfirmRollsBackInsteadOfConfirming) {
     ASSERT_EQ(zp_apply("gw-v1.yaml", state.path()).status, 0);
     const std::string v1 = table_listing();
     ASSERT_EQ(zp_apply("gw-v2.yaml", state.path(), "--confirm 1").status, 0);
-    auto pending = cli::load_pending(state.path());
+    auto pending = deploy::load_pending(state.path());
     ASSERT_TRUE(pending.has_value());
     ASSERT_EQ(kill(pending->timer_pid, SIGKILL), 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(3200));
@@ -98,7 +98,7 @@ TEST(DeployConfirm, ALateConfirmRollsBackInsteadOfConfirming) {
     EXPECT_NE(c.output.find("too late"), std::string::npos) << c.output;
     EXPECT_EQ(table_listing(), v1);
     EXPECT_EQ(history_of(state.path()).back().status, EntryStatus::RolledBack);
-    EXPECT_FALSE(cli::load_pending(state.path()).has_value());
+    EXPECT_FALSE(deploy::load_pending(state.path()).has_value());
   });
 }
 
@@ -115,12 +115,12 @@ TEST(DeployConfirm, RollbackOfAPendingApplyStopsItsTimer) {
     ASSERT_EQ(zp_apply("gw-v1.yaml", state.path()).status, 0);
     const std::string v1 = table_listing();
     ASSERT_EQ(zp_apply("gw-v2.yaml", state.path(), "--confirm 30").status, 0);
-    auto pending = cli::load_pending(state.path());
+    auto pending = deploy::load_pending(state.path());
     ASSERT_TRUE(pending.has_value());
     auto r = zp_state("rollback", "", state.path());
     EXPECT_EQ(r.status, 0) << r.output;
     EXPECT_EQ(table_listing(), v1);
-    EXPECT_FALSE(cli::load_pending(state.path()).has_value());
+    EXPECT_FALSE(deploy::load_pending(state.path()).has_value());
     EXPECT_TRUE(eventually(5, [&] { return !process_alive(pending->timer_pid); }));
   });
 }
@@ -141,7 +141,7 @@ TEST(DeployConfirm, RestoreLoadsTheLastConfirmedRulesetNotThePendingOne) {
     EXPECT_EQ(table_listing(), v1);
     auto h = history_of(state.path());
     EXPECT_EQ(h[1].status, EntryStatus::RolledBack);
-    EXPECT_FALSE(cli::load_pending(state.path()).has_value());
+    EXPECT_FALSE(deploy::load_pending(state.path()).has_value());
 
     // A confirmed remove is restored as "no table".
     ASSERT_EQ(zp_state("remove", "", state.path()).status, 0);

@@ -19,7 +19,7 @@
 
 #include <gtest/gtest.h>
 
-#include "cli/deploy_history.h"
+#include "deploy/history.h"
 #include "tests/backends/netlink_netns.h"
 #include "tests/cli/cli_run.h"
 
@@ -63,11 +63,11 @@ inline std::string table_listing(const std::string& table = "zoneproof") {
 }
 
 // The entries with their rulesets read in (History::load leaves them on disk).
-inline std::vector<cli::HistoryEntry> history_of(const std::string& dir) {
-  std::vector<cli::HistoryEntry> out;
+inline std::vector<deploy::HistoryEntry> history_of(const std::string& dir) {
+  std::vector<deploy::HistoryEntry> out;
   std::vector<std::string> skipped;
   std::string error;
-  cli::History h(dir);
+  deploy::History h(dir);
   EXPECT_TRUE(h.load(out, error, &skipped)) << error;
   EXPECT_TRUE(skipped.empty()) << skipped.front();
   for (auto& e : out) EXPECT_TRUE(h.load_rulesets(e, error)) << error;

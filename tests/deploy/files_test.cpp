@@ -4,29 +4,29 @@
 
 #include <gtest/gtest.h>
 
-#include "cli/deploy_history.h"
+#include "deploy/history.h"
 #include "tests/deploy/deploy_env.h"
 
 namespace zp::testing {
 namespace {
 
 TEST(DeployFiles, HistoryEntriesRoundTripThroughJson) {
-  cli::HistoryEntry e;
+  deploy::HistoryEntry e;
   e.seq = 7;
   e.time = 1714557600;
   e.policy = "/etc/zoneproof/policy.yaml";
   e.target = "gw";
-  e.status = cli::EntryStatus::Pending;
-  e.previous_state = cli::PreviousState::Saved;
+  e.status = deploy::EntryStatus::Pending;
+  e.previous_state = deploy::PreviousState::Saved;
   e.previous = nlohmann::json{{"nftables", nlohmann::json::array()}};
   e.applied = nlohmann::json{{"nftables", nlohmann::json::array({{{"table", {{"name", "zoneproof"}}}}})}};
-  e.hash = cli::content_hash(*e.applied);
+  e.hash = deploy::content_hash(*e.applied);
   e.confirm_deadline = 1714557660;
-  auto j = cli::entry_json(e);
+  auto j = deploy::entry_json(e);
   EXPECT_EQ(j["time"], "2024-05-01T10:00:00Z");
   EXPECT_EQ(j["status"], "pending");
-  auto back = cli::entry_from_json(j);
-  EXPECT_EQ(cli::entry_json(back), j);
+  auto back = deploy::entry_from_json(j);
+  EXPECT_EQ(deploy::entry_json(back), j);
 }
 
 // A damaged entry is skipped and named; it never hides the others.
@@ -34,10 +34,10 @@ TEST(DeployFiles, ADamagedEntryIsReportedByFileNameAndSkipped) {
   TempDir state;
   ASSERT_EQ(run_shell("mkdir -m 700 -p " + state.path() + "/history && echo '{\"schema\": 1}' > " + state.path() +
                       "/history/00000001.json").status, 0);
-  std::vector<cli::HistoryEntry> out;
+  std::vector<deploy::HistoryEntry> out;
   std::vector<std::string> skipped;
   std::string error;
-  EXPECT_TRUE(cli::History(state.path()).load(out, error, &skipped)) << error;
+  EXPECT_TRUE(deploy::History(state.path()).load(out, error, &skipped)) << error;
   EXPECT_TRUE(out.empty());
   ASSERT_EQ(skipped.size(), 1u);
   EXPECT_NE(skipped[0].find(state.path() + "/history/00000001.json: not a zoneproof history entry"), std::string::npos)

@@ -8,17 +8,17 @@
 #include <gtest/gtest.h>
 
 #include "backends/nft_json.h"
-#include "cli/deploy_apply.h"
-#include "cli/deploy_kernel.h"
-#include "cli/deploy_lock.h"
 #include "compiler/compiler.h"
+#include "deploy/apply.h"
+#include "deploy/kernel.h"
+#include "deploy/lock.h"
 #include "pipeline/verify_pipeline.h"
 #include "tests/deploy/deploy_env.h"
 
 namespace zp::testing {
 namespace {
 
-using cli::EntryStatus;
+using deploy::EntryStatus;
 
 // The deploy code path itself with a ruleset the kernel refuses (reject is not allowed in a
 // postrouting chain): the previous table stays, and the history marks the attempt failed.
@@ -34,7 +34,7 @@ TEST(DeployRobustness, ABatchTheKernelRejectsLeavesThePreviousTable) {
     std::string error;
     auto verified = pipeline::rulesets_for_verify(*policy, {0}, error);
     ASSERT_TRUE(verified.has_value()) << error;
-    cli::ApplyPlan plan;
+    deploy::ApplyPlan plan;
     plan.state_dir = state.path();
     plan.policy = &*policy;
     plan.target = 0;
@@ -50,7 +50,7 @@ TEST(DeployRobustness, ABatchTheKernelRejectsLeavesThePreviousTable) {
     plan.load.table.chains.push_back(post);
     plan.verified = verified->front();
     std::ostringstream out, err;
-    EXPECT_EQ(cli::deploy_apply(plan, out, err), 1) << out.str() << err.str();
+    EXPECT_EQ(deploy::deploy_apply(plan, out, err), 1) << out.str() << err.str();
     EXPECT_NE(err.str().find("kernel rejected rule zp:9999 in chain zp_bad_post"), std::string::npos) << err.str();
     EXPECT_NE(err.str().find("nothing was changed"), std::string::npos) << err.str();
     EXPECT_EQ(table_listing(), v1);
@@ -115,12 +115,12 @@ TEST(DeployRobustness, ConcurrentAppliesAreSerialized) {
     EXPECT_EQ(wait_exit_code(b), 0);
     auto h = history_of(state.path());
     ASSERT_EQ(h.size(), 2u);
-    EXPECT_EQ(h[0].previous_state, cli::PreviousState::None);
-    ASSERT_EQ(h[1].previous_state, cli::PreviousState::Saved);
+    EXPECT_EQ(h[0].previous_state, deploy::PreviousState::None);
+    ASSERT_EQ(h[1].previous_state, deploy::PreviousState::Saved);
     // The second saved what the first loaded (as read back from the kernel).
     std::string error;
-    auto first_loaded = cli::ruleset_from_history(*h[0].applied, error);
-    auto second_saw = cli::ruleset_from_history(*h[1].previous, error);
+    auto first_loaded = deploy::ruleset_from_history(*h[0].applied, error);
+    auto second_saw = deploy::ruleset_from_history(*h[1].previous, error);
     ASSERT_TRUE(first_loaded && second_saw) << error;
     EXPECT_EQ(backends::normalize_for_compare(*first_loaded), backends::normalize_for_compare(*second_saw));
     // And the kernel holds what the second loaded.
@@ -134,7 +134,7 @@ TEST(DeployRobustness, AnApplyThatCannotGetTheLockInTimeFailsClearly) {
   in_fresh_netns([&] {
     ASSERT_EQ(zp_apply("gw-v1.yaml", state.path()).status, 0);
     const std::string v1 = table_listing();
-    cli::StateLock held(state.path(), 0);
+    deploy::StateLock held(state.path(), 0);
     ASSERT_TRUE(held.ok()) << held.error();
     auto r = zp_apply("gw-v2.yaml", state.path(), "--lock-timeout 0.5");
     EXPECT_EQ(r.status, 2) << r.output;

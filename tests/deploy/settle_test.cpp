@@ -10,13 +10,13 @@
 
 #include "backends/netlink.h"
 #include "backends/nft_json.h"
-#include "cli/deploy_kernel.h"
+#include "deploy/kernel.h"
 #include "tests/deploy/deploy_env.h"
 
 namespace zp::testing {
 namespace {
 
-using cli::EntryStatus;
+using deploy::EntryStatus;
 
 // Rewrites entry `seq` of `dir` as still applying.
 void mark_applying(const std::string& dir, uint64_t seq) {
@@ -25,7 +25,7 @@ void mark_applying(const std::string& dir, uint64_t seq) {
     e.status = EntryStatus::Applying;
     e.note.clear();
     std::string error;
-    ASSERT_TRUE(cli::History(dir).save(e, error)) << error;
+    ASSERT_TRUE(deploy::History(dir).save(e, error)) << error;
     return;
   }
   FAIL() << "no entry #" << seq;
@@ -80,8 +80,8 @@ TEST(DeploySettle, APlainApplyThatDiedAfterItsCommitIsUndoneByTheNextCommand) {
     // What remove saved is gw-v1 again: the settle came first.
     ASSERT_TRUE(entries[2].previous && entries[0].applied);
     std::string error;
-    auto removed = cli::ruleset_from_history(*entries[2].previous, error);
-    auto v1 = cli::ruleset_from_history(*entries[0].applied, error);
+    auto removed = deploy::ruleset_from_history(*entries[2].previous, error);
+    auto v1 = deploy::ruleset_from_history(*entries[0].applied, error);
     ASSERT_TRUE(removed && v1) << error;
     removed->target.clear();
     v1->target.clear();
@@ -122,7 +122,7 @@ TEST(DeploySettle, ConfirmRefusesAnApplyThatDidNotFinish) {
     ASSERT_EQ(zp_apply("gw-v1.yaml", state.path()).status, 0);
     const std::string v1 = table_listing();
     ASSERT_EQ(zp_apply("gw-v2.yaml", state.path(), "--confirm 60").status, 0);
-    auto pending = cli::load_pending(state.path());
+    auto pending = deploy::load_pending(state.path());
     ASSERT_TRUE(pending.has_value());
     // Once the timer has had its first look (it would settle the entry itself otherwise).
     ASSERT_TRUE(eventually(5, [&] { return read_file(state.path() + "/timer.log").find("waiting until") != std::string::npos; }));
@@ -132,7 +132,7 @@ TEST(DeploySettle, ConfirmRefusesAnApplyThatDidNotFinish) {
     EXPECT_EQ(c.status, 1) << c.output;
     EXPECT_NE(c.output.find("apply #2 did not finish"), std::string::npos) << c.output;
     EXPECT_EQ(table_listing(), v1);
-    EXPECT_FALSE(cli::load_pending(state.path()).has_value());
+    EXPECT_FALSE(deploy::load_pending(state.path()).has_value());
     EXPECT_TRUE(eventually(5, [&] { return !process_alive(pending->timer_pid); }));
     EXPECT_EQ(history_of(state.path()).back().status, EntryStatus::RolledBack);
   });
@@ -152,7 +152,7 @@ TEST(DeploySettle, TheRollbackTimerIsArmedBeforeTheCommit) {
     while (!committed) {
       if (backends::ruleset_generation() != generation) {
         committed = true;
-        armed_at_commit = cli::load_pending(state.path()).has_value();
+        armed_at_commit = deploy::load_pending(state.path()).has_value();
       }
       int status = 0;
       if (waitpid(pid, &status, WNOHANG) == pid) break;
@@ -161,7 +161,7 @@ TEST(DeploySettle, TheRollbackTimerIsArmedBeforeTheCommit) {
     EXPECT_TRUE(committed);
     EXPECT_TRUE(armed_at_commit) << "the kernel held the new table before a rollback was armed";
     if (committed) wait_exit_code(pid);
-    auto p = cli::load_pending(state.path());
+    auto p = deploy::load_pending(state.path());
     ASSERT_TRUE(p.has_value());
     EXPECT_EQ(history_of(state.path()).back().confirm_deadline, p->deadline);
     EXPECT_TRUE(process_alive(p->timer_pid));

@@ -33,15 +33,15 @@
 
 #include "backends/netlink.h"
 #include "backends/nft_json.h"
-#include "cli/deploy_history.h"
-#include "cli/deploy_kernel.h"
+#include "deploy/history.h"
+#include "deploy/kernel.h"
 #include "tests/deploy/deploy_env.h"
 
 namespace zp::testing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using cli::EntryStatus;
+using deploy::EntryStatus;
 
 constexpr int kConfirmSeconds = 3;
 // What the timer may need beyond the window: starting (the binary loads libz3), taking the lock,
@@ -96,7 +96,7 @@ pid_t spawn_in_session(const std::vector<std::string>& args, const std::string& 
 }
 
 std::optional<ir::Ruleset> live_table() {
-  auto live = cli::read_live("zoneproof");
+  auto live = deploy::read_live("zoneproof");
   if (!live.ruleset) return std::nullopt;
   return backends::normalize_for_compare(*live.ruleset);
 }
@@ -134,10 +134,10 @@ struct Worker {
   double slowest_restore = 0;
   bool verbose = env_int("ZP_SIGNAL_VERBOSE", 0) != 0;
 
-  std::vector<cli::HistoryEntry> entries() {
-    std::vector<cli::HistoryEntry> out;
+  std::vector<deploy::HistoryEntry> entries() {
+    std::vector<deploy::HistoryEntry> out;
     std::string error;
-    if (!cli::History(state).load(out, error)) report += "  cannot load the history: " + error + "\n";
+    if (!deploy::History(state).load(out, error)) report += "  cannot load the history: " + error + "\n";
     return out;
   }
 
@@ -175,7 +175,7 @@ struct Worker {
 
   // Puts gw-v1 back after a failed trial, so the next trial starts from it again.
   void recover() {
-    if (auto p = cli::load_pending(state)) kill(p->timer_pid, SIGKILL);
+    if (auto p = deploy::load_pending(state)) kill(p->timer_pid, SIGKILL);
     for (int pid : timers_of(state)) kill(pid, SIGKILL);
     std::remove((state + "/pending.json").c_str());
     auto r = zoneproof("apply " + v1_policy + " --target gw --state-dir " + state);
@@ -185,10 +185,10 @@ struct Worker {
   std::string settled_problem(uint64_t last_seq) {
     std::string why;
     if (live_table() != v1) why += " the table is not gw-v1;";
-    if (cli::load_pending(state)) why += " pending.json remains;";
+    if (deploy::load_pending(state)) why += " pending.json remains;";
     for (const auto& e : entries())
       if (e.seq > last_seq && (e.status == EntryStatus::Applying || e.status == EntryStatus::Pending))
-        why += fmt::format(" #{} is {};", e.seq, cli::to_string(e.status));
+        why += fmt::format(" #{} is {};", e.seq, deploy::to_string(e.status));
     if (!timers_of(state).empty()) why += " a rollback timer still runs;";
     return why;
   }
@@ -238,7 +238,7 @@ struct Worker {
       report += later.empty() ? fmt::format("    it settled {:.1f} s after the apply ended\n", since(died))
                               : fmt::format("    still not settled {:.0f} s after:{}\n", since(died), later);
       for (const auto& e : entries())
-        if (e.seq > last_seq) report += "    " + cli::entry_summary(e) + "  " + e.note + "\n";
+        if (e.seq > last_seq) report += "    " + deploy::entry_summary(e) + "  " + e.note + "\n";
       for (int timer : timers_of(state))
         report += fmt::format("    timer {} waits in {}\n", timer, read_file(fmt::format("/proc/{}/wchan", timer)));
       std::string timer_log = read_file(state + "/timer.log");
@@ -249,7 +249,7 @@ struct Worker {
     slowest_restore = std::max(slowest_restore, restored.value_or(0));
     // What the history says happened.
     auto after = entries();
-    std::vector<cli::HistoryEntry> added;
+    std::vector<deploy::HistoryEntry> added;
     for (const auto& e : after)
       if (e.seq > last_seq) added.push_back(e);
     std::string outcome, expected_note;
@@ -268,7 +268,7 @@ struct Worker {
       outcome = "stopped after the commit: rolled back";
       expected_note = "stopped before it finished";
     } else {
-      report += fmt::format("FAILED {}: #{} ended {}\n", what, added[0].seq, cli::to_string(added[0].status));
+      report += fmt::format("FAILED {}: #{} ended {}\n", what, added[0].seq, deploy::to_string(added[0].status));
       return;
     }
     if (!expected_note.empty() && added[0].note.find(expected_note) == std::string::npos) {

@@ -173,7 +173,7 @@ TEST(StateDir, PlantedSymlinksForTemporaryHistoryPendingAndTimerLogFilesAreNever
     ASSERT_EQ(zp_apply("gw-v1.yaml", state.path()).status, 0);
     auto r = zp_apply("gw-v2.yaml", state.path(), "--confirm 1");
     EXPECT_EQ(r.status, 0) << r.output;
-    EXPECT_TRUE(eventually(10, [&] { return !cli::load_pending(state.path()); }));
+    EXPECT_TRUE(eventually(10, [&] { return !deploy::load_pending(state.path()); }));
   });
   EXPECT_TRUE(v.intact()) << read_file(v.path);
   // An entry that is a symlink is not read either: it is reported and skipped.
@@ -221,7 +221,7 @@ TEST(SavedTables, AnEditedRulesetIsRefusedAndRestoreFallsBackToAnOlderConfirmedO
     // Forged consistently (the entry names the forged file's hash): it is not what the
     // policy stored beside it compiles to.
     auto forged = accept_all("zoneproof");
-    const std::string hash = cli::content_hash(forged);
+    const std::string hash = deploy::content_hash(forged);
     std::ofstream(state.path() + "/rulesets/" + hex_of(hash) + ".json") << forged.dump();
     auto j = nlohmann::json::parse(read_file(entry_file(state.path(), 2)));
     j["hash"] = hash;
@@ -343,7 +343,7 @@ TEST(HistoryStore, EntriesOfThePreviousReleaseAreReadThenMigratedOnce) {
     // Rewrite both entries as the previous release wrote them: rulesets inline, no store.
     auto h = history_of(state.path());
     for (const auto& e : h) {
-      auto j = cli::entry_json(e);
+      auto j = deploy::entry_json(e);
       j["schema"] = "zoneproof.history/1";
       for (const char* k : {"previous_hash", "previous_seq", "policy_sources", "previous_target",
                             "previous_forced", "previous_policy_sources", "migrated"})

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "cli/deploy_ops.h"
+#include "deploy/ops.h"
 
 #include <ctime>
 
 #include <fmt/core.h>
 
 #include "backends/nft_json.h"
-#include "cli/app.h"
-#include "cli/deploy_kernel.h"
-#include "cli/deploy_timer.h"
-#include "cli/deploy_saved.h"
+#include "deploy/kernel.h"
+#include "deploy/saved.h"
+#include "deploy/timer.h"
+#include "pipeline/exit_codes.h"
 
-namespace zp::cli {
+namespace zp::deploy {
 
 std::string privilege_message(const std::string& command) {
   return fmt::format("zoneproof {} {}", command, kNeedsPrivilege);
@@ -202,4 +202,4 @@ void record_previous(const LiveTable& live, HistoryEntry& e) {
   e.previous_state = PreviousState::Unreadable;
 }
 
-}  // namespace zp::cli
+}  // namespace zp::deploy

@@ -14,7 +14,7 @@
 #include "backends/netlink.h"
 #include "ir/ruleset.h"
 
-namespace zp::cli {
+namespace zp::deploy {
 
 inline constexpr const char* kNeedsPrivilege = "needs root or CAP_NET_ADMIN";
 
@@ -52,4 +52,4 @@ std::optional<ir::Ruleset> ruleset_from_history(const nlohmann::json& doc, std::
 size_t count_rules(const ir::Ruleset& rs);
 size_t count_elements(const ir::Ruleset& rs);
 
-}  // namespace zp::cli
+}  // namespace zp::deploy

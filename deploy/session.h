@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "cli/deploy_history.h"
-#include "cli/deploy_lock.h"
+#include "deploy/history.h"
+#include "deploy/lock.h"
 
-namespace zp::cli {
+namespace zp::deploy {
 
 struct DeploySession {
   std::string dir;  // absolute
@@ -27,10 +27,13 @@ struct DeploySession {
 std::optional<DeploySession> open_session(const std::string& state_dir, double lock_timeout,
                                           const std::string& command, int& exit_code);
 
+// `path` made absolute against the current directory (the rollback timer runs in /).
+std::string absolute_path(const std::string& path);
+
 // Warns about each history entry that could not be read (History::load's `skipped`).
 void report_skipped(const std::vector<std::string>& skipped, std::ostream& err);
 
 // The refusal printed when an apply is waiting for confirmation; nullopt when none is.
 std::optional<std::string> pending_refusal(const std::string& dir);
 
-}  // namespace zp::cli
+}  // namespace zp::deploy

@@ -30,7 +30,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace zp::cli {
+namespace zp::deploy {
 
 enum class EntryStatus : uint8_t {
   Applying,     // written before the kernel is touched; replaced when the apply ends
@@ -157,4 +157,4 @@ void remove_pending(const std::string& state_dir);
 // following a symlink. False with `error`.
 bool write_atomically(const std::string& path, const std::string& text, std::string& error);
 
-}  // namespace zp::cli
+}  // namespace zp::deploy

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "cli/deploy_saved.h"
+#include "deploy/saved.h"
 
 #include <ftw.h>
 #include <sys/stat.h>
@@ -12,12 +12,12 @@
 #include <fmt/core.h>
 
 #include "backends/nft_json.h"
-#include "cli/deploy_kernel.h"
 #include "compiler/compiler.h"
+#include "deploy/kernel.h"
 #include "pipeline/verify_pipeline.h"
 #include "verifier/verifier.h"
 
-namespace zp::cli {
+namespace zp::deploy {
 
 namespace {
 
@@ -202,4 +202,4 @@ std::optional<nlohmann::json> checked_saved_table(const History& h, const Histor
   return doc;
 }
 
-}  // namespace zp::cli
+}  // namespace zp::deploy

@@ -13,7 +13,7 @@
 #include "compiler/policy.h"
 #include "ir/ruleset.h"
 
-namespace zp::cli {
+namespace zp::deploy {
 
 struct ApplyPlan {
   std::string state_dir;  // absolute
@@ -36,4 +36,4 @@ struct ApplyPlan {
 // Returns the exit code; figures go to `out`, problems to `err`.
 int deploy_apply(const ApplyPlan& plan, std::ostream& out, std::ostream& err);
 
-}  // namespace zp::cli
+}  // namespace zp::deploy

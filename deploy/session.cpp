@@ -1,16 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "cli/deploy_session.h"
+#include "deploy/session.h"
 
+#include <unistd.h>
+
+#include <climits>
 #include <iostream>
 
 #include <fmt/core.h>
 
-#include "cli/app.h"
-#include "cli/deploy_kernel.h"
-#include "cli/deploy_ops.h"
-#include "cli/deploy_options.h"
+#include "deploy/kernel.h"
+#include "deploy/ops.h"
+#include "pipeline/exit_codes.h"
 
-namespace zp::cli {
+namespace zp::deploy {
+
+std::string absolute_path(const std::string& path) {
+  if (path.empty() || path.front() == '/') return path;
+  char buf[PATH_MAX];
+  if (!getcwd(buf, sizeof buf)) return path;
+  std::string cwd = buf;
+  std::string rel = path.rfind("./", 0) == 0 ? path.substr(2) : path;
+  return cwd == "/" ? "/" + rel : cwd + "/" + rel;
+}
 
 std::optional<DeploySession> open_session(const std::string& state_dir, double lock_timeout,
                                           const std::string& command, int& exit_code) {
@@ -58,4 +69,4 @@ std::optional<std::string> pending_refusal(const std::string& dir) {
                      p->seq, utc_time(p->deadline));
 }
 
-}  // namespace zp::cli
+}  // namespace zp::deploy

@@ -10,7 +10,7 @@
 
 #include "verifier/verifier.h"
 
-namespace zp::cli {
+namespace zp::deploy {
 
 struct GateResult {
   std::vector<std::string> failures;  // failed intents and translation mismatches on the target
@@ -22,4 +22,4 @@ struct GateResult {
 
 GateResult judge_target(const verifier::Report& report, const std::string& target);
 
-}  // namespace zp::cli
+}  // namespace zp::deploy

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "cli/deploy_kernel.h"
+#include "deploy/kernel.h"
 
 #include <linux/capability.h>
 #include <sys/syscall.h>
@@ -9,7 +9,7 @@
 
 #include "backends/nft_json.h"
 
-namespace zp::cli {
+namespace zp::deploy {
 
 bool has_net_admin() {
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
@@ -105,4 +105,4 @@ size_t count_elements(const ir::Ruleset& rs) {
   return n;
 }
 
-}  // namespace zp::cli
+}  // namespace zp::deploy

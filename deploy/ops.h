@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "cli/deploy_history.h"
-#include "cli/deploy_kernel.h"
+#include "deploy/history.h"
+#include "deploy/kernel.h"
 #include "ir/ruleset.h"
 
-namespace zp::cli {
+namespace zp::deploy {
 
 // Records a table found in the kernel as the one entry `e` replaces: saved as nft JSON when
 // zoneproof could read every rule of it ("saved"), else "unreadable" with the reasons in
@@ -59,4 +59,4 @@ HistoryEntry* find_entry(std::vector<HistoryEntry>& entries, uint64_t seq);
 // The message for a missing privilege, e.g. "zoneproof apply needs root or CAP_NET_ADMIN".
 std::string privilege_message(const std::string& command);
 
-}  // namespace zp::cli
+}  // namespace zp::deploy

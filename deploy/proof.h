@@ -21,7 +21,7 @@
 #include "ir/ruleset.h"
 #include "verifier/diff.h"
 
-namespace zp::cli {
+namespace zp::deploy {
 
 struct ProofRequest {
   const policy::Policy* policy = nullptr;
@@ -50,4 +50,4 @@ Proof prove_same(const ProofRequest& req, ir::Ruleset live);
 std::string proof_text(const Proof& p, const std::string& indent);
 nlohmann::json proof_json(const Proof& p);
 
-}  // namespace zp::cli
+}  // namespace zp::deploy

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "cli/deploy_timer.h"
+#include "deploy/timer.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -20,12 +20,12 @@
 
 #include <fmt/core.h>
 
-#include "cli/app.h"
-#include "cli/deploy_history.h"
-#include "cli/deploy_lock.h"
-#include "cli/deploy_ops.h"
+#include "deploy/history.h"
+#include "deploy/lock.h"
+#include "deploy/ops.h"
+#include "pipeline/exit_codes.h"
 
-namespace zp::cli {
+namespace zp::deploy {
 
 namespace {
 
@@ -227,4 +227,4 @@ bool stop_rollback_timer(int pid, uint64_t seq) {
   return is_timer && kill(pid, SIGTERM) == 0;
 }
 
-}  // namespace zp::cli
+}  // namespace zp::deploy

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "cli/deploy_proof.h"
+#include "deploy/proof.h"
 
 #include <chrono>
 #include <map>
@@ -11,7 +11,7 @@
 #include "report/verify.h"
 #include "verifier/regions_print.h"
 
-namespace zp::cli {
+namespace zp::deploy {
 
 namespace {
 
@@ -188,4 +188,4 @@ nlohmann::json proof_json(const Proof& p) {
           {"seconds", p.seconds}};
 }
 
-}  // namespace zp::cli
+}  // namespace zp::deploy

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "cli/deploy_lock.h"
+#include "deploy/lock.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -17,7 +17,7 @@
 
 #include "pipeline/secure_file.h"
 
-namespace zp::cli {
+namespace zp::deploy {
 
 namespace {
 
@@ -93,4 +93,4 @@ StateLock::~StateLock() {
   if (fd_ >= 0) close(fd_);  // closing releases the flock
 }
 
-}  // namespace zp::cli
+}  // namespace zp::deploy

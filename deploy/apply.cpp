@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "cli/deploy_apply.h"
+#include "deploy/apply.h"
 
 #include <ctime>
 
 #include <fmt/core.h>
 
 #include "backends/nft_json.h"
-#include "cli/app.h"
-#include "cli/deploy_history.h"
-#include "cli/deploy_kernel.h"
-#include "cli/deploy_ops.h"
-#include "cli/deploy_proof.h"
-#include "cli/deploy_session.h"
-#include "cli/deploy_timer.h"
+#include "deploy/history.h"
+#include "deploy/kernel.h"
+#include "deploy/ops.h"
+#include "deploy/proof.h"
+#include "deploy/session.h"
+#include "deploy/timer.h"
+#include "pipeline/exit_codes.h"
 
-namespace zp::cli {
+namespace zp::deploy {
 
 namespace {
 
@@ -213,4 +213,4 @@ int deploy_apply(const ApplyPlan& plan, std::ostream& out, std::ostream& err) {
   return proof.outcome == Proof::Outcome::Unknown ? kExitUnknown : kExitOk;
 }
 
-}  // namespace zp::cli
+}  // namespace zp::deploy

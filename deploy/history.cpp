@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "cli/deploy_history.h"
+#include "deploy/history.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -19,7 +19,7 @@
 #include "backends/nft_json.h"
 #include "pipeline/secure_file.h"
 
-namespace zp::cli {
+namespace zp::deploy {
 
 namespace {
 
@@ -498,4 +498,4 @@ void remove_pending(const std::string& state_dir) {
   if (dir) unlinkat(dir.get(), "pending.json", 0);
 }
 
-}  // namespace zp::cli
+}  // namespace zp::deploy

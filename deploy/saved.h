@@ -27,9 +27,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/deploy_history.h"
+#include "deploy/history.h"
 
-namespace zp::cli {
+namespace zp::deploy {
 
 enum class SavedRole : uint8_t { Applied, Previous };
 
@@ -39,4 +39,4 @@ enum class SavedRole : uint8_t { Applied, Previous };
 std::optional<nlohmann::json> checked_saved_table(const History& h, const HistoryEntry& e, SavedRole role,
                                                   std::ostream& err, uint64_t rlimit = 0);
 
-}  // namespace zp::cli
+}  // namespace zp::deploy

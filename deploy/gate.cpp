@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "cli/deploy_gate.h"
+#include "deploy/gate.h"
 
 #include <fmt/core.h>
 
 #include "report/verify.h"
 
-namespace zp::cli {
+namespace zp::deploy {
 
 namespace {
 
@@ -49,4 +49,4 @@ GateResult judge_target(const verifier::Report& report, const std::string& targe
   return g;
 }
 
-}  // namespace zp::cli
+}  // namespace zp::deploy

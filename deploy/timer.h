@@ -18,7 +18,7 @@
 #include <cstdint>
 #include <string>
 
-namespace zp::cli {
+namespace zp::deploy {
 
 // Starts the timer for history entry `seq`. Returns its pid, or -1 with `error` set.
 // `state_dir` must be absolute (the timer runs in /).
@@ -31,4 +31,4 @@ int run_rollback_timer(const std::string& state_dir, uint64_t seq);
 // left alone). Returns whether a process was signalled.
 bool stop_rollback_timer(int pid, uint64_t seq);
 
-}  // namespace zp::cli
+}  // namespace zp::deploy

@@ -7,7 +7,7 @@
 
 #include <string>
 
-namespace zp::cli {
+namespace zp::deploy {
 
 class StateLock {
  public:
@@ -33,4 +33,4 @@ class StateLock {
 // what went wrong. StateLock checks the same before it opens STATE/lock.
 std::string ensure_state_dir(const std::string& state_dir);
 
-}  // namespace zp::cli
+}  // namespace zp::deploy
