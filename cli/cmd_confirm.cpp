@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // `zoneproof confirm [--state-dir DIR]`: keeps the apply waiting for confirmation, and the hidden
-// `zoneproof rollback-timer` that `apply --confirm` starts detached (cli/deploy_timer.h).
+// `zoneproof rollback-timer` that `apply --confirm` starts detached (deploy/timer.h).
 #include <sys/stat.h>
 #include <unistd.h>
 

@@ -7,12 +7,12 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "cli/report_lints.h"
 #include "cli/run_limit_options.h"
 #include "pipeline/load.h"
 #include "pipeline/timings.h"
 #include "pipeline/verify_pipeline.h"
 #include "report/formats.h"
+#include "verifier/regions/lint_run.h"
 
 namespace zp::cli {
 
@@ -40,13 +40,13 @@ int run_matrix(const MatrixCliOptions& o) {
   mo.rlimit = o.rlimit;
   mo.nft_text = pipeline::nft_printer();
   verifier::Matrix m;
-  LintRun lints;
+  verifier::LintRun lints;
   apply_run_limits(o.limits);
   try {
     m = verifier::reachability_matrix(p, rulesets, mo);
     pipeline::phase_done("matrix (Z3)");
     if (o.lints || o.coverage) {
-      lints = run_lints(p, o.rlimit, o.coverage);
+      lints = verifier::run_lints(p, o.rlimit, o.coverage);
       pipeline::phase_done("lints (Z3)");
     }
   } catch (const std::exception& e) {

@@ -7,12 +7,12 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "cli/report_lints.h"
 #include "pipeline/git_source.h"
 #include "pipeline/load.h"
 #include "pipeline/timings.h"
 #include "pipeline/verify_pipeline.h"
 #include "report/formats.h"
+#include "verifier/regions/lint_run.h"
 
 namespace zp::cli {
 
@@ -65,7 +65,7 @@ int run_report(const ReportOptions& o) {
   mo.nft_text = pipeline::nft_printer();
   verifier::Report rep;
   verifier::Matrix m;
-  LintRun lints;
+  verifier::LintRun lints;
   std::optional<verifier::DiffReport> diff;
   try {
     rep = verifier::verify(p, rulesets, vo);
@@ -73,7 +73,7 @@ int run_report(const ReportOptions& o) {
     m = verifier::reachability_matrix(p, rulesets, mo);
     pipeline::phase_done("matrix (Z3)");
     if (!o.no_lints) {
-      lints = run_lints(p, o.rlimit, o.coverage);
+      lints = verifier::run_lints(p, o.rlimit, o.coverage);
       pipeline::phase_done("lints (Z3)");
     }
     if (!o.base.empty()) {

@@ -2,7 +2,7 @@
 // `zoneproof restore [--state-dir DIR]`: loads the newest confirmed ruleset of the history again
 // (the boot unit packaging/zoneproof-restore.service runs it). An apply still waiting for
 // confirmation is dropped: nobody confirmed it before the restart. Only the index and the one
-// ruleset it loads are read; that ruleset is checked again before it is loaded (deploy_saved.h).
+// ruleset it loads are read; that ruleset is checked again before it is loaded (deploy/saved.h).
 #include <iostream>
 
 #include <fmt/core.h>
@@ -34,7 +34,7 @@ int run_restore(const DeployPaths& paths) {
     deploy::remove_pending(s->dir);
     std::cout << fmt::format("#{} was never confirmed: not restoring it\n", p->seq);
   }
-  // The newest confirmed entry whose ruleset passes the checks of deploy_saved.h; a damaged
+  // The newest confirmed entry whose ruleset passes the checks of deploy/saved.h; a damaged
   // one is reported and skipped, so one bad file never leaves the machine without its table.
   bool skipped_any = false;
   for (auto it = s->entries.rbegin(); it != s->entries.rend(); ++it) {

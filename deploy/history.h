@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The deploy history under the state directory (docs/deploy.md):
 //
-//   STATE/lock                  the flock every deploy command holds (deploy_lock.h)
+//   STATE/lock                  the flock every deploy command holds (deploy/lock.h)
 //   STATE/history/NNNNNNNN.json one small file per apply or remove, numbered in order: the index
 //                               every command reads (no rulesets in it)
 //   STATE/rulesets/HEX.json     each ruleset once, as compact nft JSON, named by its content hash

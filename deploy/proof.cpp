@@ -9,7 +9,7 @@
 #include "backends/nft_text.h"
 #include "pipeline/verify_pipeline.h"
 #include "report/verify.h"
-#include "verifier/regions_print.h"
+#include "verifier/regions/print.h"
 
 namespace zp::deploy {
 

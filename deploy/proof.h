@@ -19,7 +19,7 @@
 
 #include "compiler/policy.h"
 #include "ir/ruleset.h"
-#include "verifier/diff.h"
+#include "verifier/regions/diff.h"
 
 namespace zp::deploy {
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // What a saved ruleset must pass before rollback, the confirm timer or restore loads it into the
 // kernel. The history is a set of files; root-only permissions on the state directory are what
-// keep them honest (deploy_lock.h refuses any other directory), and these checks catch what
+// keep them honest (deploy/lock.h refuses any other directory), and these checks catch what
 // permissions cannot: a truncated or damaged file, an entry edited by hand, a bug.
 //
 //  1. integrity: the file's content matches the hash the entry names;

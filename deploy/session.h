@@ -19,7 +19,7 @@ struct DeploySession {
   std::unique_ptr<StateLock> lock;
   History history{""};
   std::vector<HistoryEntry> entries;  // oldest first
-  std::vector<uint64_t> settled;      // entries of dead commands settled on opening (deploy_ops.h)
+  std::vector<uint64_t> settled;      // entries of dead commands settled on opening (deploy/ops.h)
 };
 
 // nullopt with `exit_code` set (and the reason printed on stderr) when the command cannot go on.

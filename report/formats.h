@@ -8,8 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "verifier/diff.h"
-#include "verifier/matrix.h"
+#include "verifier/regions/diff.h"
+#include "verifier/regions/matrix.h"
 #include "verifier/verifier.h"
 
 namespace zp::report {

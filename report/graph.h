@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "verifier/matrix.h"
+#include "verifier/regions/matrix.h"
 
 namespace zp::report {
 

@@ -7,7 +7,7 @@
 
 #include <fmt/core.h>
 
-#include "verifier/query_box.h"
+#include "verifier/engine/query_box.h"
 
 namespace zp::verifier {
 namespace {

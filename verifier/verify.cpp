@@ -4,10 +4,10 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "verifier/checks.h"
-#include "verifier/checks_run.h"
-#include "verifier/naive.h"
-#include "verifier/translation.h"
+#include "verifier/encode/naive.h"
+#include "verifier/intents/checks.h"
+#include "verifier/intents/checks_run.h"
+#include "verifier/translation/translation.h"
 
 namespace zp::verifier {
 namespace {

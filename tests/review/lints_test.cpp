@@ -3,9 +3,9 @@
 // of them, none where they do not apply, and --strict turning them into a failure.
 #include <nlohmann/json.hpp>
 
-#include "cli/report_lints.h"
 #include "tests/review/cli_util.h"
 #include "tests/review/review_util.h"
+#include "verifier/regions/lint_run.h"
 
 namespace zp::review {
 namespace {
@@ -18,7 +18,7 @@ std::set<std::pair<std::string, int>> codes_and_lines(const std::vector<verifier
 
 TEST(Lints, EachLintAtItsLine) {
   policy::Policy p = load("tests/review/policies/lints.yaml");
-  auto run = cli::run_lints(p, verifier::kDefaultRlimit, true);
+  auto run = verifier::run_lints(p, verifier::kDefaultRlimit, true);
   EXPECT_EQ(run.undecided, 0u);
   std::set<std::pair<std::string, int>> want{
       {"ZP3102", 7},   // unused zone lab
@@ -34,7 +34,7 @@ TEST(Lints, RedundancyIsProvedNotGuessed) {
   // In three-tier only no-smtp-out is redundant (the default drops smtp anyway); the allow rules
   // each open something, even overlapping ones.
   policy::Policy p = load("examples/three-tier.yaml");
-  auto run = cli::run_lints(p, verifier::kDefaultRlimit, true);
+  auto run = verifier::run_lints(p, verifier::kDefaultRlimit, true);
   std::vector<std::string> redundant;
   for (const auto& f : run.findings)
     if (f.code == "ZP3101") redundant.push_back(f.message.substr(0, f.message.find(" is redundant")));

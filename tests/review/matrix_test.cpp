@@ -6,9 +6,9 @@
 
 #include "tests/review/cli_util.h"
 #include "tests/review/review_util.h"
-#include "verifier/matrix.h"
-#include "verifier/query_box.h"
-#include "verifier/regions_zones.h"
+#include "verifier/engine/query_box.h"
+#include "verifier/regions/matrix.h"
+#include "verifier/regions/zones.h"
 
 namespace zp::review {
 namespace {

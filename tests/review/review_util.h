@@ -12,7 +12,7 @@
 #include "compiler/compiler.h"
 #include "ir/evaluate.h"
 #include "pipeline/verify_pipeline.h"
-#include "verifier/diff.h"
+#include "verifier/regions/diff.h"
 
 namespace zp::review {
 

@@ -6,7 +6,7 @@
 #include <bitset>
 #include <random>
 
-#include "verifier/header_space.h"
+#include "verifier/engine/header_space.h"
 
 namespace zp::verifier {
 namespace {

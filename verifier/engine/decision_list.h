@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The rules a packet of a header-space box can meet at one hook, flattened: partial evaluation
+// of the ruleset over the box. Verdict-map lookups, jumps, gotos and returns that the box
+// decides are followed; matches that hold for every packet of the box are dropped and rules that
+// hold for none are skipped. What is left is a first-match list of steps whose remaining matches
+// depend only on fields the box leaves open (protocol, ports, conntrack state, interfaces...),
+// ending with an unconditional step (a rule, or the base chain's policy).
+//
+// When the box does not decide the control flow (a lookup or jump that depends on the packet,
+// several base chains on the hook), the list is `complex` and the caller encodes the ruleset
+// itself, sliced by the box, instead.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <tuple>
+#include <optional>
+#include <vector>
+
+#include "ir/packet.h"
+#include "verifier/engine/prepared.h"
+
+namespace zp::verifier {
+
+inline constexpr uint32_t kChainPolicyStep = 0xffffffffu;
+
+struct Step {
+  uint32_t chain = 0;
+  uint32_t rule = kChainPolicyStep;  // index in the chain; kChainPolicyStep: the chain's policy
+  uint32_t symbolic = 0;             // bit i: match i of the rule is left open; 0: always applies
+  uint8_t out = 0;                   // enc::kOutAccept / kOutDrop / kOutReject
+};
+
+struct DecisionList {
+  std::vector<Step> steps;
+  bool complex = false;
+};
+
+// Where a walk stopped, to be resumed with a narrower box (see Walker::prefix).
+struct WalkState {
+  struct Frame {
+    uint32_t chain;
+    uint32_t next;
+  };
+  std::vector<Frame> stack;  // return points of pending jumps
+  uint32_t chain = 0;
+  uint32_t next = 0;
+  uint32_t base = 0;
+  size_t budget = 0;
+};
+
+struct Prefix {
+  DecisionList list;
+  WalkState state;
+  bool finished = false;  // the list is complete (or complex)
+};
+
+class Walker {
+ public:
+  Walker(const PreparedRuleset& prep, ir::Hook hook) : prep_(prep), hook_(hook) {}
+
+  DecisionList walk(const Box& box) const;
+  // Walks until the first rule that reads one of `stop_fields` (bits of field_bit()). The
+  // steps before it depend on no such field, so they hold for every narrowing of `box` in
+  // those fields only, and resume() continues from there with the narrower box.
+  Prefix prefix(const Box& box, uint32_t stop_fields) const;
+  DecisionList resume(const Prefix& p, const Box& box) const;
+  // The steps resume() adds after the prefix's own (none when the prefix is finished).
+  DecisionList continuation(const Prefix& p, const Box& box) const;
+
+ private:
+  bool run(DecisionList& list, WalkState& st, const Box& box, uint32_t stop_fields) const;
+  BoxLookup lookup(size_t map, const Box& box) const;
+
+  const PreparedRuleset& prep_;
+  ir::Hook hook_;
+  // Lookups in a long list of a box's, by map, list and whether the key exists: a side's list
+  // (the interfaces of no zone, in the cell of every address zone) is met in many cells, and
+  // searching it costs as much as there are zones. Holding the list keeps its address its own.
+  struct Remembered {
+    Box::Ranges list;
+    BoxLookup result;
+  };
+  mutable std::map<std::tuple<size_t, const void*, Tri>, Remembered> lookups_;
+};
+
+// The verdict of a decision list for a packet of its box (rate limits taken as within rate),
+// and the index of the deciding step.
+uint8_t evaluate_list(const PreparedRuleset& prep, const DecisionList& list, const ir::Packet& p,
+                      size_t* deciding = nullptr);
+
+}  // namespace zp::verifier

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The intents (reach, isolate/deny, only, manage) per target and hook. An intent's class at a
+// hook is a union of cells (hook_engine.h); each cell is asked one question — is there a packet
+// of the class in the cell whose verdict violates the intent? — first with a few concrete
+// candidates (a violation found that way is confirmed by Z3 before it is reported), then with Z3
+// over the cell. A pass is the Z3 proof of every cell.
+//
+// A reach (and manage) is about the packets that can legitimately arrive: a gateway's
+// anti-spoofing drops a packet whose source address belongs behind another interface
+// (docs/semantics.md), and such a packet is no counterexample to "lan reaches the web". When
+// anti-spoofing drops every packet of the class, the intent fails with such a packet and says so.
+#include <algorithm>
+
+#include <fmt/core.h>
+
+#include "verifier/engine/candidates.h"
+#include "verifier/engine/query_box.h"
+#include "verifier/intents/checks_run.h"
+
+namespace zp::verifier {
+
+using policy::Assertion;
+using policy::Endpoint;
+
+Engines::Engines(const VerifyContext& vc, Stats& stats) : vc_(vc), stats_(stats) {}
+
+Engines::~Engines() { engines_.clear(); }
+
+HookEngine& Engines::get(size_t target, ir::Hook hook) {
+  auto& slot = engines_[{target, hook}];
+  if (!slot) slot = std::make_unique<HookEngine>(vc_, target, hook, stats_, ctx_.get());
+  return *slot;
+}
+
+namespace {
+
+struct HookOutcome {
+  bool applicable = false;
+  Status status = Status::Pass;
+  std::optional<Witness> witness;
+  bool limits = false;
+  std::string message;
+};
+
+class IntentHook {
+ public:
+  IntentHook(HookEngine& e, const Assertion& a)
+      : e_(e), a_(a), only_(a.kind == Assertion::Kind::Only),
+        reach_(a.kind == Assertion::Kind::Reach || a.kind == Assertion::Kind::Manage) {}
+
+  HookOutcome run() {
+    HookOutcome out;
+    std::vector<unsigned> src, dst;
+    for (unsigned s : e_.model().src_classes())
+      if (only_ || e_.model().endpoints_match(a_.from, s, true)) src.push_back(s);
+    for (unsigned d : e_.model().dst_classes())
+      if (e_.model().endpoints_match(a_.to, d, false)) dst.push_back(d);
+    std::vector<Cell> cells;
+    for (int family : {4, 6}) {
+      if (a_.family != 0 && a_.family != family) continue;
+      if (!own_addresses(family)) continue;
+      for (const auto& s : e_.sides(true, family, &src))
+        for (const auto& d : e_.sides(false, family, &dst)) {
+          Cell c{family, s, d};
+          if (!trivially_safe(c)) cells.push_back(c);
+        }
+    }
+    if (cells.empty()) return out;
+    for (const auto& c : cells) out.limits = out.limits || limited(c);
+    for (const auto& c : cells)
+      if (try_candidates(c, out)) return out;
+    bool unknown = false;
+    for (const auto& c : cells) {
+      HookEngine::Term ir = e_.ir_verdict(c);
+      std::optional<z3::model> m;
+      auto r = e_.check(e_.domain(c, ir.addresses) && klass(c, ir.addresses) && violation(c, ir.e), &m);
+      if (r == z3::sat) {
+        fail(e_.packet_of(*m, c, ir.addresses), e_.limit_values(*m), out);
+        return out;
+      }
+      unknown = unknown || r == z3::unknown;
+    }
+    out.status = unknown ? Status::Unknown : Status::Pass;
+    // Proved; but only where the class holds a packet at all.
+    bool any_unknown = false;
+    for (const auto& c : cells) {
+      auto r = e_.check(e_.domain(c, false) && klass(c, false));
+      if (r == z3::sat) {
+        out.applicable = true;
+        return out;
+      }
+      any_unknown = any_unknown || r == z3::unknown;
+    }
+    out.applicable = any_unknown;
+    if (any_unknown) out.status = Status::Unknown;
+    else if (legit_only()) all_spoofed(cells, out);
+    return out;
+  }
+
+ private:
+  // The target's own addresses of a family on its side (input: destination, output: source);
+  // a target with no addresses given is every address.
+  bool own_addresses(int family) const {
+    if (!own_side()) return true;
+    const auto& addrs = e_.target().addresses;
+    return addrs.empty() || std::any_of(addrs.begin(), addrs.end(), [&](const auto& x) { return x.family == family; });
+  }
+  bool own_side() const {
+    return !e_.target().addresses.empty() && (e_.hook() == ir::Hook::Input || e_.hook() == ir::Hook::Output);
+  }
+
+  // Reach is judged over packets that anti-spoofing lets in.
+  bool legit_only() const { return reach_ && !with_spoofed_ && e_.model().has_anti_spoofing(); }
+
+  // The class holds packets, but anti-spoofing drops them all: the intent cannot hold there.
+  void all_spoofed(const std::vector<Cell>& cells, HookOutcome& out) {
+    with_spoofed_ = true;
+    for (const auto& c : cells) {
+      std::optional<z3::model> m;
+      bool addresses = e_.spoofing_reads_addresses(c.src, c.family);
+      auto r = e_.check(e_.domain(c, addresses) && klass(c, addresses), &m);
+      if (r == z3::unknown) out.status = Status::Unknown;
+      if (r != z3::sat) continue;
+      fail(e_.packet_of(*m, c, addresses), e_.limit_values(*m), out);
+      out.message = fmt::format("anti-spoofing on {} drops every packet of this class: no source address can "
+                                "legitimately arrive where the source zone is (see `zoneproof check`, ZP1507)",
+                                e_.target().name);
+      break;
+    }
+    with_spoofed_ = false;
+  }
+
+  // `only` from a permitted source without services: nothing there can violate it.
+  bool trivially_safe(const Cell& c) const {
+    return only_ && a_.services.empty() && e_.model().endpoints_match(a_.from, c.src.cls, true);
+  }
+
+  bool limited(const Cell& c) {
+    const DecisionList& dl = e_.decisions(c);
+    if (dl.complex) return true;
+    for (const Step& s : dl.steps) {
+      if (s.rule == kChainPolicyStep) continue;
+      const auto& r = e_.prepared()->table().chains[s.chain].rules[s.rule];
+      for (size_t i = 0; i < r.matches.size(); ++i)
+        if ((s.symbolic & (1u << i)) && std::holds_alternative<ir::LimitMatch>(r.matches[i])) return true;
+    }
+    return false;
+  }
+
+  // Packets of the class in the cell: connection-opening, not loopback, not the essentials, of
+  // the class's services, on the interfaces the gateway binds to the zones involved, to (from)
+  // the target's own addresses at input (output).
+  z3::expr klass(const Cell& c, bool addresses) {
+    const enc::SymPacket& p = e_.packet();
+    z3::expr k = e_.opening();
+    if (!only_ && !a_.services.empty()) k = k && e_.policy_encoder().services_match(a_.services);
+    if (!only_) k = k && bound(c.src, a_.from, true);
+    k = k && bound(c.dst, a_.to, false);
+    if (legit_only()) k = k && !e_.spoofed(c.src, c.family);
+    if (addresses && own_side()) {
+      const z3::expr& addr = e_.hook() == ir::Hook::Input ? p.daddr : p.saddr;
+      std::vector<Range> mine;
+      for (const auto& x : e_.target().addresses)
+        if (x.family == c.family) mine.push_back(x.range);
+      k = k && (c.family == 4 ? enc::in_ranges(addr.extract(31, 0), 32, mine) : enc::in_ranges(addr, 128, mine));
+    }
+    return k;
+  }
+
+  // A zone bound to gateway interfaces sends (receives) its packets on them.
+  // The interfaces a side's packets may use: nullopt for any.
+  std::optional<std::vector<u128>> allowed(const CellSide& s, const std::vector<Endpoint>& eps, bool source) const {
+    bool iface_side = source ? e_.hook() != ir::Hook::Output : e_.hook() != ir::Hook::Input;
+    std::vector<u128> out;
+    for (const auto& ep : eps) {
+      if (!e_.model().endpoint_matches(ep, s.cls, source)) continue;
+      auto names = ep.kind == Endpoint::Kind::Zone && iface_side ? bound_interfaces(e_.target(), ep.index)
+                                                                 : std::vector<std::string>{};
+      if (names.empty()) return std::nullopt;
+      for (const auto& n : names) out.push_back(*ifname_value(n));
+    }
+    return out;
+  }
+
+  z3::expr bound(const CellSide& s, const std::vector<Endpoint>& eps, bool source) {
+    z3::context& cx = e_.ctx();
+    auto names = allowed(s, eps, source);
+    if (!names) return cx.bool_val(true);
+    std::vector<z3::expr> alts;
+    for (u128 n : *names) alts.push_back((source ? e_.packet().iif : e_.packet().oif) == enc::bv(cx, n, 128));
+    return enc::mk_or(cx, alts);
+  }
+
+  bool bound_holds(const Cell& c, const ir::Packet& p) const {
+    auto ok = [&](const std::optional<std::vector<u128>>& names, const std::string& name) {
+      return !names || std::find(names->begin(), names->end(), ifname_value(name).value_or(0)) != names->end();
+    };
+    return (only_ || ok(allowed(c.src, a_.from, true), p.iif)) && ok(allowed(c.dst, a_.to, false), p.oif);
+  }
+
+  bool permitted_class(const Cell& c) const { return e_.model().endpoints_match(a_.from, c.src.cls, true); }
+
+  z3::expr violation(const Cell& c, const z3::expr& verdict) {
+    z3::context& cx = e_.ctx();
+    z3::expr accepted = verdict == cx.bv_val(enc::kOutAccept, 2);
+    if (reach_) return !accepted;
+    if (!only_) return accepted;
+    if (!permitted_class(c)) return accepted;
+    return accepted && !e_.policy_encoder().services_match(a_.services);
+  }
+
+  bool violates(const Cell& c, const ir::Packet& p, uint8_t out) const {
+    bool accepted = out == enc::kOutAccept;
+    if (reach_) return !accepted;
+    if (!only_) return accepted;
+    return accepted && !(permitted_class(c) && (a_.services.empty() || services_match(a_.services, p)));
+  }
+
+  bool in_class(const ir::Packet& p) const {
+    if (p.iif == "lo" || p.oif == "lo" || e_.model().essential(p)) return false;
+    if (legit_only() && e_.model().spoofed(e_.context().zones.address_class(p.family, p.saddr), p.family,
+                                           ifname_value(p.iif).value_or(0)))
+      return false;
+    return only_ || a_.services.empty() || services_match(a_.services, p);
+  }
+
+  bool try_candidates(const Cell& c, HookOutcome& out) {
+    const DecisionList& dl = e_.decisions(c);
+    if (dl.complex) return false;
+    CandidateSpec spec{only_ ? nullptr : &a_.services, !reach_, reach_};
+    std::optional<z3::expr> violated;  // the cell's violation formula, built for the first suspect only
+    for (const ir::Packet& p : candidates(e_, c, spec)) {
+      if (!in_class(p) || !bound_holds(c, p) || !violates(c, p, evaluate_list(*e_.prepared(), dl, p))) continue;
+      if (!violated) violated = e_.domain(c, true) && klass(c, true) && violation(c, e_.ir_verdict(c).e);
+      // Z3 has the last word: the packet's own model satisfies the cell's violation formula.
+      z3::model m = enc::packet_model(e_.packet(), p, &e_.limits());
+      if (!m.eval(*violated, true).is_true()) continue;
+      fail(p, e_.limit_values(m), out);
+      return true;
+    }
+    return false;
+  }
+
+  void fail(const ir::Packet& p, const std::map<std::string, bool>& limits, HookOutcome& out) {
+    out.applicable = true;
+    out.status = Status::Fail;
+    out.witness = e_.witness(p, limits, false);
+  }
+
+  HookEngine& e_;
+  const Assertion& a_;
+  bool only_, reach_;
+  bool with_spoofed_ = false;
+};
+
+TargetCheck check_target(Engines& engines, size_t ti, const Assertion& a) {
+  const auto& vc = engines.context();
+  TargetCheck tc;
+  tc.target = vc.policy.targets[ti].name;
+  bool unknown = false;
+  for (ir::Hook h : vc.policy.targets[ti].hooks()) {
+    HookOutcome ho = IntentHook(engines.get(ti, h), a).run();
+    if (!ho.applicable) continue;
+    tc.hooks.push_back(h);
+    tc.limits_involved = tc.limits_involved || ho.limits;
+    unknown = unknown || ho.status == Status::Unknown;
+    if (ho.status == Status::Fail && tc.status != Status::Fail) {
+      tc.status = Status::Fail;
+      tc.witness = ho.witness;
+      tc.message = ho.message;
+    }
+  }
+  if (tc.hooks.empty()) {
+    tc.status = Status::NotApplicable;
+    tc.message = fmt::format("not applicable on target {}: no such traffic there", tc.target);
+  } else if (tc.status != Status::Fail && unknown) {
+    tc.status = Status::Unknown;
+    tc.message = "the solver reached its resource limit";
+  }
+  if (tc.limits_involved)
+    tc.message += std::string(tc.message.empty() ? "" : "; ") +
+                  "a rate-limited rule can decide these packets (treated as either outcome)";
+  return tc;
+}
+
+}  // namespace
+
+IntentResult check_intent(Engines& engines, const Assertion& a) {
+  const auto& vc = engines.context();
+  IntentResult r{a.name, a.kind, a.loc, Status::NotApplicable, {}, {}, {}};
+  std::vector<size_t> targets = a.target_indices;
+  if (targets.empty())
+    for (size_t i = 0; i < vc.policy.targets.size(); ++i) targets.push_back(i);
+  bool pass = false, unknown = false, fail = false;
+  for (size_t ti : targets) {
+    if (!vc.prepared[ti]) continue;
+    r.targets.push_back(check_target(engines, ti, a));
+    fail = fail || r.targets.back().status == Status::Fail;
+    unknown = unknown || r.targets.back().status == Status::Unknown;
+    pass = pass || r.targets.back().status == Status::Pass;
+  }
+  r.paths = check_paths(engines, a);
+  for (const auto& p : r.paths) {
+    fail = fail || p.status == Status::Fail;
+    unknown = unknown || p.status == Status::Unknown;
+    pass = pass || p.status == Status::Pass;
+  }
+  r.status = fail ? Status::Fail : unknown ? Status::Unknown : pass ? Status::Pass : Status::NotApplicable;
+  if (r.status == Status::NotApplicable)
+    r.message = "applicable on no target: no target sees packets of this class";
+  return r;
+}
+
+}  // namespace zp::verifier

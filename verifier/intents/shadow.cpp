@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// ZP3003 shadowed-rule: a policy rule that never decides a packet on any target — every packet
+// it matches is decided by a rule of higher precedence (reject > deny > allow), or it matches
+// none. The check is about the policy's semantics (docs/semantics.md), so it is judged on the
+// policy, cell by cell at each hook of each target:
+//
+//  * most rules decide the very first packet built from their own services in one of their
+//    cells (no rival of higher precedence applies to it, it is a new connection, not an
+//    essential, not spoofed): such a concrete packet settles "not shadowed" without a solver;
+//  * for the rest, one Z3 query per target and hook asks for any packet the rule decides, over
+//    every cell it applies to (cells with the same rivals share one disjunct). Unsat on every
+//    hook of every target is the proof that the rule is shadowed.
+#include <algorithm>
+#include <set>
+
+#include <fmt/core.h>
+
+#include "verifier/engine/candidates.h"
+#include "verifier/intents/checks.h"
+#include "verifier/intents/checks_run.h"
+
+namespace zp::verifier {
+namespace {
+
+constexpr size_t kConcreteCells = 6;
+
+// The classes an endpoint list matches on one side at the engine's hook.
+std::vector<unsigned> classes(const HookEngine& e, const std::vector<policy::Endpoint>& eps, bool source) {
+  std::vector<unsigned> out;
+  for (unsigned cls : source ? e.model().src_classes() : e.model().dst_classes())
+    if (e.model().endpoints_match(eps, cls, source)) out.push_back(cls);
+  return out;
+}
+
+std::vector<uint32_t> rivals(const HookEngine& e, uint32_t rule, const Cell& c) {
+  const auto& pol = e.context().policy;
+  std::vector<uint32_t> out;
+  for (uint32_t r : e.model().rules_for(c.src.cls, c.dst.cls))
+    if (r != rule && policy::precedence(pol.rules[r].action) < policy::precedence(pol.rules[rule].action))
+      out.push_back(r);
+  return out;
+}
+
+class RuleShadow {
+ public:
+  RuleShadow(Engines& en, uint32_t rule) : en_(en), rule_(rule), r_(en.context().policy.rules[rule]) {}
+
+  // Pass: the rule decides some packet; Fail: it decides none (shadowed); Unknown.
+  Status run() {
+    const auto& pol = en_.context().policy;
+    std::vector<std::pair<size_t, ir::Hook>> hooks;
+    for (size_t t = 0; t < pol.targets.size(); ++t)
+      for (ir::Hook h : pol.targets[t].hooks()) hooks.emplace_back(t, h);
+    size_t tried = 0;
+    for (const auto& [t, h] : hooks)
+      if (concrete(en_.get(t, h), tried)) return Status::Pass;
+    bool unknown = false;
+    for (const auto& [t, h] : hooks) {
+      auto r = solve(en_.get(t, h));
+      if (r == z3::sat) return Status::Pass;
+      unknown = unknown || r == z3::unknown;
+    }
+    return unknown ? Status::Unknown : Status::Fail;
+  }
+
+ private:
+  std::vector<Cell> cells(HookEngine& e) {
+    std::vector<Cell> out;
+    auto src = classes(e, r_.from, true), dst = classes(e, r_.to, false);
+    if (src.empty() || dst.empty()) return out;
+    for (int family : {4, 6})
+      for (const auto& s : e.sides(true, family, &src))
+        for (const auto& d : e.sides(false, family, &dst)) out.push_back({family, s, d});
+    return out;
+  }
+
+  bool decides(HookEngine& e, const Cell& c, const std::vector<uint32_t>& rivals, const ir::Packet& p) const {
+    const auto& pol = e.context().policy;
+    if (!services_match(r_.services, p) || e.model().essential(p)) return false;
+    if (c.src.kind == CellSide::Address && e.model().spoofed(c.src.cls, c.family, ifname_value(p.iif).value_or(0))) return false;
+    if (c.src.kind == CellSide::Interface && e.model().has_anti_spoofing()) return false;  // leave it to Z3
+    for (uint32_t j : rivals)
+      if (services_match(pol.rules[j].services, p)) return false;
+    return true;
+  }
+
+  bool concrete(HookEngine& e, size_t& tried) {
+    for (const Cell& c : cells(e)) {
+      if (tried++ >= kConcreteCells) return false;
+      auto rv = rivals(e, rule_, c);
+      CandidateSpec spec{&r_.services, false, false};
+      for (const ir::Packet& p : candidates(e, c, spec))
+        if (decides(e, c, rv, p)) return true;
+    }
+    return false;
+  }
+
+  z3::check_result solve(HookEngine& e) {
+    z3::context& cx = e.ctx();
+    const auto& p = e.packet();
+    std::set<std::vector<uint64_t>> seen;
+    std::vector<z3::expr> alts;
+    for (const Cell& c : cells(e)) {
+      auto rv = rivals(e, rule_, c);
+      std::vector<uint64_t> key{uint64_t(c.family), c.src.kind, c.dst.kind};
+      if (c.src.kind != CellSide::Address) key.push_back(c.src.cls);
+      if (c.dst.kind == CellSide::Interface) key.push_back(uint64_t{c.dst.cls} << 32);
+      key.push_back(~uint64_t{0});
+      if (c.src.kind == CellSide::Address)
+        for (u128 i : e.model().spoof_interfaces(c.src.cls, c.family)) key.push_back(static_cast<uint64_t>(i ^ (i >> 64)));
+      key.push_back(~uint64_t{0});
+      key.insert(key.end(), rv.begin(), rv.end());
+      if (!seen.insert(key).second) continue;
+      std::vector<z3::expr> rival_terms;
+      for (uint32_t j : rv) rival_terms.push_back(e.rule_services(j));
+      // Applies, no rival does, and anti-spoofing does not drop it first (conntrack and the
+      // essentials are ruled out below). An interface zone's packets can have any address:
+      // their anti-spoofing is decided by the address.
+      z3::expr own = e.rule_services(rule_) && !enc::mk_or(cx, rival_terms);
+      bool by_address = e.spoofing_reads_addresses(c.src, c.family);
+      // Interfaces: a packet of an address cell can always come in on a name no zone lists and
+      // no gateway binds (the universe's fresh one), which is never spoofed; nothing else here
+      // reads the interface, so it is left out. Interface cells keep it.
+      if (c.src.kind != CellSide::Interface && c.dst.kind != CellSide::Interface)
+        alts.push_back((c.family == 6 ? e.packet().v6 : !e.packet().v6) && own);
+      else
+        alts.push_back(e.domain(c, by_address) && own && !e.spoofed(c.src, c.family));
+    }
+    if (alts.empty()) return z3::unsat;
+    z3::expr pre = p.ct == cx.bv_val(ir::kCtNew, 8) && !e.essential();
+    return e.check(pre && enc::mk_or(cx, alts));
+  }
+
+  Engines& en_;
+  uint32_t rule_;
+  const policy::Rule& r_;
+};
+
+}  // namespace
+
+void shadow_check(Engines& engines, std::vector<Finding>& out) {
+  const auto& pol = engines.context().policy;
+  for (uint32_t i = 0; i < pol.rules.size(); ++i) {
+    if (RuleShadow(engines, i).run() != Status::Fail) continue;
+    out.push_back({kFindingShadowed, "shadowed-rule", pol.rules[i].loc,
+                   fmt::format("rule '{}' never decides a packet on any target: every packet it "
+                               "matches is decided by a rule of higher precedence, or it matches "
+                               "none",
+                               pol.rules[i].name),
+                   {}, std::nullopt});
+  }
+}
+
+}  // namespace zp::verifier

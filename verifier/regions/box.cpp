@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "verifier/regions/box.h"
+
+#include <map>
+
+#include "verifier/engine/header_space.h"
+
+namespace zp::verifier {
+
+std::string_view dim_name(Dim d) {
+  switch (d) {
+    case Dim::L4proto: return "l4proto";
+    case Dim::Dport: return "dport";
+    case Dim::Sport: return "sport";
+    case Dim::IcmpType: return "icmp_type";
+    case Dim::IcmpCode: return "icmp_code";
+    case Dim::Ct: return "ct";
+    case Dim::Mark: return "mark";
+    case Dim::Iif: return "iif";
+    case Dim::Oif: return "oif";
+    case Dim::Daddr: return "daddr";
+    case Dim::Saddr: return "saddr";
+  }
+  return "?";
+}
+
+int dim_bits(Dim d, int family) {
+  switch (d) {
+    case Dim::L4proto: case Dim::IcmpType: case Dim::IcmpCode: case Dim::Ct: return 8;
+    case Dim::Dport: case Dim::Sport: return 16;
+    case Dim::Mark: return 32;
+    case Dim::Iif: case Dim::Oif: return 128;
+    case Dim::Daddr: case Dim::Saddr: return family == 6 ? 128 : 32;
+  }
+  return 0;
+}
+
+std::vector<Range> dim_full(Dim d, int family) {
+  int bits = dim_bits(d, family);
+  return {{0, bits == 128 ? ~u128{0} : (u128{1} << bits) - 1}};
+}
+
+uint8_t icmp_proto(int family) { return family == 6 ? kProtoIcmpv6 : kProtoIcmp; }
+
+namespace {
+bool in(const std::vector<Range>& rs, u128 v) {
+  for (const auto& r : rs)
+    if (r.lo <= v && v <= r.hi) return true;
+  return false;
+}
+
+bool packet_is_icmp(const ir::Packet& p) { return p.l4proto == icmp_proto(p.family); }
+}  // namespace
+
+bool Region::has_icmp() const { return in(at(Dim::L4proto), icmp_proto(family)); }
+
+bool Region::has_non_icmp() const {
+  u128 icmp = icmp_proto(family);
+  for (const auto& r : at(Dim::L4proto))
+    if (r.lo != icmp || r.hi != icmp) return true;
+  return false;
+}
+
+bool Region::dim_applies(Dim d) const {
+  if (d == Dim::Sport) return has_non_icmp();
+  if (d == Dim::IcmpType || d == Dim::IcmpCode) return has_icmp();
+  return true;
+}
+
+u128 packet_value(const ir::Packet& p, Dim d) {
+  auto iface = [](const std::string& n) -> u128 {
+    if (n.empty()) return 0;
+    auto v = ifname_value(n);
+    return v ? *v : 0;
+  };
+  switch (d) {
+    case Dim::L4proto: return p.l4proto;
+    case Dim::Dport: return p.dport;
+    case Dim::Sport: return p.sport;
+    case Dim::IcmpType: return p.icmp_type;
+    case Dim::IcmpCode: return p.icmp_code;
+    case Dim::Ct: return p.ct_state;
+    case Dim::Mark: return p.mark;
+    case Dim::Iif: return iface(p.iif);
+    case Dim::Oif: return iface(p.oif);
+    case Dim::Daddr: return p.daddr;
+    case Dim::Saddr: return p.saddr;
+  }
+  return 0;
+}
+
+bool Region::contains(const ir::Packet& p) const {
+  if (p.family != family || p.hook != hook) return false;
+  bool icmp = packet_is_icmp(p);
+  for (Dim d : kAllDims) {
+    if (d == Dim::Sport && icmp) continue;
+    if ((d == Dim::IcmpType || d == Dim::IcmpCode) && !icmp) continue;
+    if (!in(at(d), packet_value(p, d))) return false;
+  }
+  return true;
+}
+
+bool intersects(const Region& a, const Region& b) {
+  if (a.family != b.family || a.hook != b.hook) return false;
+  for (Dim d : kAllDims) {
+    if (d == Dim::Sport || d == Dim::IcmpType || d == Dim::IcmpCode) continue;
+    if (!overlaps(a.at(d), b.at(d))) return false;
+  }
+  auto protos = intersect(a.at(Dim::L4proto), b.at(Dim::L4proto));
+  u128 icmp = icmp_proto(a.family);
+  bool icmp_common = in(protos, icmp);
+  bool other_common = !subtract(protos, {{icmp, icmp}}).empty();
+  bool icmp_meet = icmp_common && overlaps(a.at(Dim::IcmpType), b.at(Dim::IcmpType)) &&
+                   overlaps(a.at(Dim::IcmpCode), b.at(Dim::IcmpCode));
+  bool other_meet = other_common && overlaps(a.at(Dim::Sport), b.at(Dim::Sport));
+  return icmp_meet || other_meet;
+}
+
+namespace {
+
+// Every dimension but `skip`, as text, with the label: regions with equal keys differ in `skip`
+// only.
+std::string key_without(const LabeledRegion& r, Dim skip) {
+  std::string k = std::to_string(r.label) + "|" + std::to_string(r.box.family) + "|" +
+                  std::to_string(static_cast<int>(r.box.hook));
+  for (Dim d : kAllDims) {
+    k += '|';
+    if (d == skip) continue;
+    for (const auto& x : r.box.at(d)) k += u128_to_string(x.lo) + "-" + u128_to_string(x.hi) + ",";
+  }
+  return k;
+}
+
+// A dimension that constrains no packet of the region is set to everything, so that two
+// regions that differ only there compare equal.
+void canonicalize(Region& r) {
+  for (Dim d : {Dim::Sport, Dim::IcmpType, Dim::IcmpCode})
+    if (!r.dim_applies(d)) r.at(d) = dim_full(d, r.family);
+}
+
+}  // namespace
+
+std::vector<LabeledRegion> merge_greedy(std::vector<LabeledRegion> in) {
+  for (auto& r : in) canonicalize(r.box);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (Dim d : kAllDims) {
+      std::map<std::string, size_t> first;
+      std::vector<LabeledRegion> out;
+      for (auto& r : in) {
+        auto [it, fresh] = first.emplace(key_without(r, d), out.size());
+        if (fresh) {
+          out.push_back(std::move(r));
+          continue;
+        }
+        auto& into = out[it->second];
+        auto merged = into.box.at(d);
+        merged.insert(merged.end(), r.box.at(d).begin(), r.box.at(d).end());
+        into.box.at(d) = normalize(std::move(merged));
+        into.representative = std::min(into.representative, r.representative);
+        changed = true;
+      }
+      in = std::move(out);
+    }
+  }
+  return in;
+}
+
+}  // namespace zp::verifier

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The semantic diff of two policy versions: for every target (matched by name) and hook, every
+// packet whose verdict differs between the two compiled rulesets, as disjoint header-space
+// regions with a witness packet and the rules that decide it on each side. Z3 stays behind
+// this header.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "compiler/policy.h"
+#include "ir/ruleset.h"
+#include "verifier/regions/box.h"
+#include "verifier/regions/cells.h"
+#include "verifier/regions/print.h"
+#include "verifier/verifier.h"
+
+namespace zp::verifier {
+
+// newly allowed: now accepted (drop -> accept, reject -> accept); newly blocked: no longer
+// accepted (accept -> drop, accept -> reject); refusal changed: drop <-> reject.
+enum class ChangeKind : uint8_t { NewlyAllowed, NewlyBlocked, RefusalChanged };
+std::string_view to_string(ChangeKind k);  // "newly-allowed", "newly-blocked", "refusal-changed"
+ChangeKind change_kind(Verdict before, Verdict after);
+
+struct DiffRegion {
+  Region box;
+  RegionText text;  // named with the after side's zones (the before side's for a removed target)
+  Verdict before = Verdict::Drop;
+  Verdict after = Verdict::Accept;
+  ChangeKind kind = ChangeKind::NewlyAllowed;
+  ir::Packet witness;
+  Explanation before_explained;  // the witness through each side's ruleset (rules and origins)
+  Explanation after_explained;
+};
+
+struct HookDiff {
+  ir::Hook hook = ir::Hook::Forward;
+  Status status = Status::Pass;  // Pass: every difference is listed; Unknown: some may be missing
+  bool truncated = false;        // stopped at DiffOptions::max_regions
+  std::vector<DiffRegion> regions;
+};
+
+struct TargetDiff {
+  enum class Presence : uint8_t { Both, Added, Removed };
+  std::string target;
+  Presence presence = Presence::Both;
+  ir::SourceLoc loc;  // the target's definition on the after side (before side when removed)
+  IfaceNames ifaces;  // the interface names the regions speak of
+  std::vector<HookDiff> hooks;
+};
+
+struct DiffSide {
+  std::string label;  // a file name, or REV:path
+  const policy::Policy* policy = nullptr;
+  const std::vector<ir::Ruleset>* rulesets = nullptr;  // matched to targets by Ruleset::target
+};
+
+struct DiffOptions {
+  uint64_t rlimit = kDefaultRlimit;
+  size_t max_regions = 5000;  // per target, hook and family, before merging
+  bool first_only = false;    // stop at the first difference (equivalence checks)
+  bool explain = true;        // explain each witness on both sides
+  std::vector<std::string> targets;  // only these (all when empty)
+  NftTextFn nft_text;
+};
+
+struct DiffReport {
+  std::string before, after;
+  std::vector<TargetDiff> targets;
+  size_t queries = 0;
+  double seconds = 0;
+
+  size_t count(ChangeKind k) const;
+  bool changed(bool allowed_only) const;  // added/removed targets count as changes
+  bool unknown() const;
+  // 1 when behaviour changed (newly allowed traffic only with allowed_only), else 3 when some
+  // question was undecided, else 0.
+  int exit_code(bool allowed_only) const;
+};
+
+DiffReport diff(const DiffSide& before, const DiffSide& after, const DiffOptions& options);
+
+}  // namespace zp::verifier

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Region enumeration (see enumerate.h): find a packet, grow it to a maximal box, block, repeat.
+#include "verifier/regions/enumerate.h"
+
+#include <algorithm>
+
+#include "verifier/engine/query_box.h"
+#include "verifier/regions/zones.h"
+
+namespace zp::verifier::regions {
+
+namespace {
+
+z3::expr dim_expr(const enc::SymPacket& p, Dim d, int family) {
+  switch (d) {
+    case Dim::L4proto: return p.l4proto;
+    case Dim::Dport: return p.dport;
+    case Dim::Sport: return p.sport;
+    case Dim::IcmpType: return p.icmp_type;
+    case Dim::IcmpCode: return p.icmp_code;
+    case Dim::Ct: return p.ct;
+    case Dim::Mark: return p.mark;
+    case Dim::Iif: return p.iif;
+    case Dim::Oif: return p.oif;
+    case Dim::Daddr: return family == 6 ? p.daddr : p.daddr.extract(31, 0);
+    case Dim::Saddr: return family == 6 ? p.saddr : p.saddr.extract(31, 0);
+  }
+  return p.l4proto;
+}
+
+bool is_full(const Region& r, Dim d) { return r.at(d) == dim_full(d, r.family); }
+
+// The largest i < n with ok(i), or -1; ok must be monotone (ok(i) implies ok(j) for j < i).
+// Doubling steps, then bisection: about 2 log2(n) calls.
+template <typename F>
+long largest_ok(size_t n, F ok) {
+  // Most dimensions end up whole: try the far end first.
+  if (n > 1 && ok(n - 1)) return static_cast<long>(n - 1);
+  long good = -1, bad = static_cast<long>(n > 1 ? n - 1 : n);
+  long step = 1;
+  while (good + 1 < bad) {
+    long cand = step > 0 ? std::min<long>(bad - 1, good + step) : good + (bad - good) / 2;
+    if (ok(static_cast<size_t>(cand))) {
+      good = cand;
+      if (step > 0) step *= 2;
+    } else {
+      bad = cand;
+      step = 0;  // bisect from here on
+    }
+  }
+  return good;
+}
+
+class Grower {
+ public:
+  Grower(const SearchSpec& spec, z3::solver& checker, const z3::expr& label,
+         const std::vector<Found>& found, size_t& queries)
+      : spec_(spec), cells_(*spec.cells), checker_(checker), label_(label), found_(found),
+        queries_(queries) {}
+
+  Region grow(const std::array<u128, kDimCount>& v, unsigned want) {
+    want_ = want;
+    Region cell{spec_.family, spec_.hook, {}}, point{spec_.family, spec_.hook, {}};
+    for (Dim d : kAllDims) {
+      size_t i = static_cast<size_t>(d);
+      cell.dims[i] = {cells_.at(d)[cells_.index_of(d, v[i])]};
+      point.dims[i] = {{v[i], v[i]}};
+    }
+    // The cells are cut at every constant of the rulesets, so the cell box is normally uniform;
+    // if it is not (a constant the cells do not know), grow from the single packet instead.
+    Region r = ok(cell) ? cell : point;
+    for (Dim d : kAllDims) {
+      if (cells_.is_discrete(d)) widen_discrete(r, d);
+      else widen_range(r, d);
+    }
+    for (Dim d : kAllDims)
+      if (cells_.is_discrete(d) && covers(r.at(d), cells_.at(d))) r.at(d) = dim_full(d, r.family);
+    return r;
+  }
+
+ private:
+  bool ok(const Region& cand) {
+    for (const auto& f : found_)
+      if (intersects(f.box, cand)) return false;
+    checker_.push();
+    checker_.add(in_region(*spec_.packet, cand));
+    checker_.add(label_ != checker_.ctx().bv_val(want_, label_.get_sort().bv_size()));
+    ++queries_;
+    auto res = enc::solve(checker_);
+    checker_.pop();
+    return res == z3::unsat;
+  }
+
+  void widen_discrete(Region& r, Dim d) {
+    for (const auto& c : cells_.at(d)) {
+      if (overlaps(r.at(d), {c})) continue;
+      Region cand = r;
+      cand.at(d).push_back(c);
+      cand.at(d) = normalize(std::move(cand.at(d)));
+      if (ok(cand)) r = std::move(cand);
+    }
+  }
+
+  void widen_range(Region& r, Dim d) {
+    Range cur = r.at(d).front();
+    std::vector<u128> up, down;
+    for (const auto& c : cells_.at(d)) {
+      if (c.hi > cur.hi) up.push_back(c.hi);
+      if (c.lo < cur.lo) down.push_back(c.lo);
+    }
+    std::reverse(down.begin(), down.end());
+    auto with = [&](Range x) {
+      Region cand = r;
+      cand.at(d) = {x};
+      return cand;
+    };
+    long u = largest_ok(up.size(), [&](size_t i) { return ok(with({cur.lo, up[i]})); });
+    if (u >= 0) cur.hi = up[static_cast<size_t>(u)];
+    long dn = largest_ok(down.size(), [&](size_t i) { return ok(with({down[i], cur.hi})); });
+    if (dn >= 0) cur.lo = down[static_cast<size_t>(dn)];
+    r.at(d) = {cur};
+    if ((d != Dim::Saddr && d != Dim::Daddr) || !spec_.address_groups) return;
+    for (const auto& g : *spec_.address_groups) {
+      if (!overlaps(r.at(d), g) || covers(r.at(d), g)) continue;
+      Region cand = r;
+      auto merged = r.at(d);
+      merged.insert(merged.end(), g.begin(), g.end());
+      cand.at(d) = normalize(std::move(merged));
+      if (ok(cand)) r = std::move(cand);
+    }
+  }
+
+  const SearchSpec& spec_;
+  const Cells& cells_;
+  z3::solver& checker_;
+  const z3::expr& label_;
+  const std::vector<Found>& found_;
+  size_t& queries_;
+  unsigned want_ = 0;
+};
+
+}  // namespace
+
+z3::expr in_region(const enc::SymPacket& p, const Region& r) {
+  z3::context& c = p.v6.ctx();
+  std::vector<z3::expr> parts{r.family == 6 ? p.v6 : !p.v6};
+  z3::expr icmp = p.l4proto == c.bv_val(icmp_proto(r.family), 8);
+  for (Dim d : kAllDims) {
+    if (is_full(r, d)) continue;
+    z3::expr in = enc::in_ranges(dim_expr(p, d, r.family), dim_bits(d, r.family), r.at(d));
+    if (d == Dim::Sport) in = z3::implies(!icmp, in);
+    if (d == Dim::IcmpType || d == Dim::IcmpCode) in = z3::implies(icmp, in);
+    parts.push_back(in);
+  }
+  return enc::mk_and(c, parts);
+}
+
+z3::expr iface_names_domain(const enc::SymPacket& p, const IfaceNames& names) {
+  z3::context& c = p.v6.ctx();
+  if (!names.closed) return c.bool_val(true);
+  auto dom = [&](const z3::expr& x) {
+    std::vector<z3::expr> alts{x == 0, x == enc::bv(c, *ifname_value(names.other), 128)};
+    for (const auto& n : names.names) alts.push_back(x == enc::bv(c, *ifname_value(n), 128));
+    return enc::mk_or(c, alts);
+  };
+  return dom(p.iif) && dom(p.oif);
+}
+
+z3::expr limits_within(z3::context& c, const enc::LimitVars& lv) {
+  std::vector<z3::expr> all;
+  for (const auto& [k, v] : lv.all()) all.push_back(v);
+  return enc::mk_and(c, all);
+}
+
+std::vector<std::vector<Range>> zone_groups(const std::vector<const policy::Policy*>& policies, int family) {
+  std::vector<std::vector<Range>> out;
+  auto add = [&](std::vector<Range> g) {
+    if (!g.empty() && std::find(out.begin(), out.end(), g) == out.end()) out.push_back(std::move(g));
+  };
+  for (const auto* p : policies) {
+    ZoneAddresses za = zone_addresses(*p);
+    for (size_t z = 0; z < p->zones.size(); ++z) add(za.of(z, family));
+    add(za.none(family));
+    for (const auto& t : p->targets) add(target_addresses(t, family));
+  }
+  return out;
+}
+
+namespace {
+
+// A packet of the region with the wanted label, as readable as the preferences allow.
+ir::Packet pick_witness(z3::solver& checker, const SearchSpec& spec, const Region& box, const z3::expr& label,
+                        unsigned want, const ir::Packet& fallback, size_t& queries) {
+  if (!spec.preferences || spec.preferences->empty()) return fallback;
+  z3::context& c = checker.ctx();
+  checker.push();
+  unsigned scopes = 1;
+  checker.add(in_region(*spec.packet, box) && label == c.bv_val(want, label.get_sort().bv_size()));
+  // Usually every wish can be met at once: one query.
+  checker.push();
+  checker.add(enc::mk_and(c, *spec.preferences));
+  ++queries;
+  if (enc::solve(checker) == z3::sat) {
+    // Addresses from the documentation ranges where the region has them (203.0.113.0/24,
+    // 198.51.100.0/24, 2001:db8::/32) read as examples, not as someone's real host.
+    for (const z3::expr* a : {&spec.packet->saddr, &spec.packet->daddr}) {
+      z3::expr doc = spec.family == 6
+                         ? a->extract(127, 96) == c.bv_val(0x20010db8u, 32)
+                         : (a->extract(31, 8) == c.bv_val(0xcb0071u, 24) || a->extract(31, 8) == c.bv_val(0xc63364u, 24));
+      checker.push();
+      checker.add(doc);
+      ++queries;
+      if (enc::solve(checker) == z3::sat) ++scopes;
+      else checker.pop();
+    }
+    ++queries;
+    ir::Packet out = enc::solve(checker) == z3::sat ? enc::read_packet(*spec.packet, checker.get_model()) : fallback;
+    checker.pop(scopes + 1);
+    return out;
+  }
+  checker.pop();
+  for (const auto& pref : *spec.preferences) {
+    checker.push();
+    checker.add(pref);
+    ++queries;
+    if (enc::solve(checker) == z3::sat) ++scopes;
+    else checker.pop();
+  }
+  ++queries;
+  ir::Packet out = enc::solve(checker) == z3::sat ? enc::read_packet(*spec.packet, checker.get_model()) : fallback;
+  checker.pop(scopes);
+  return out;
+}
+
+}  // namespace
+
+std::vector<z3::expr> readable_packet(const enc::SymPacket& p, const IfaceNames& names, int family) {
+  z3::context& c = p.v6.ctx();
+  std::vector<z3::expr> out{p.ct == c.bv_val(ir::kCtNew, 8)};
+  std::vector<z3::expr> odd_ifaces;
+  for (const char* n : {"lo"}) odd_ifaces.push_back(enc::bv(c, *ifname_value(n), 128));
+  if (names.closed) odd_ifaces.push_back(enc::bv(c, *ifname_value(names.other), 128));
+  for (const auto& x : odd_ifaces) {
+    out.push_back(p.iif != x);
+    out.push_back(p.oif != x);
+  }
+  z3::expr icmp = p.l4proto == c.bv_val(icmp_proto(family), 8);
+  out.push_back(icmp || (z3::uge(p.sport, c.bv_val(32768, 16)) && z3::ule(p.sport, c.bv_val(60999, 16))));
+  out.push_back(!icmp || p.icmp_code == 0);
+  for (const z3::expr* a : {&p.saddr, &p.daddr}) {
+    z3::expr low = a->extract(7, 0);
+    out.push_back(low != 0 && low != 255);
+  }
+  out.push_back(p.mark == 0);
+  return out;
+}
+
+std::vector<z3::expr> routed_packet(enc::PolicyEncoder& pe, const enc::SymPacket& p, const policy::Policy& pol,
+                                    size_t target) {
+  z3::context& c = p.v6.ctx();
+  const auto& t = pol.targets[target];
+  std::vector<z3::expr> out;
+  // Traffic to (from) the target itself carries one of its addresses.
+  if (!t.addresses.empty() && (p.hook == ir::Hook::Input || p.hook == ir::Hook::Output)) {
+    const z3::expr& a = p.hook == ir::Hook::Input ? p.daddr : p.saddr;
+    out.push_back(z3::ite(p.v6, enc::in_ranges(a, 128, target_addresses(t, 6)),
+                          enc::in_ranges(a.extract(31, 0), 32, target_addresses(t, 4))));
+  }
+  if (t.kind != policy::Target::Kind::Gateway) return out;
+  auto side = [&](const z3::expr& cls, const z3::expr& iface) {
+    std::vector<z3::expr> alts;
+    for (size_t z = 0; z < pol.zones.size(); ++z) {
+      std::vector<z3::expr> ifs;
+      for (const auto& n : bound_interfaces(t, z)) ifs.push_back(iface == enc::bv(c, *ifname_value(n), 128));
+      if (!ifs.empty())
+        alts.push_back(cls == c.bv_val(static_cast<unsigned>(z), enc::PolicyEncoder::kClassBits) && enc::mk_or(c, ifs));
+    }
+    return enc::mk_or(c, alts);
+  };
+  if (p.hook != ir::Hook::Input) out.push_back(side(pe.dst_class(), p.oif));
+  if (p.hook != ir::Hook::Output) out.push_back(side(pe.src_class(), p.iif));
+  return out;
+}
+
+SearchResult enumerate(const SearchSpec& spec, const z3::expr& domain, const z3::expr& label,
+                       const z3::expr& interesting) {
+  z3::context& c = domain.ctx();
+  const auto& p = *spec.packet;
+  SearchResult out;
+  z3::solver finder(c), checker(c);
+  enc::configure(finder, spec.rlimit);
+  enc::configure(checker, spec.rlimit);
+  finder.add(domain && interesting);
+  checker.add(domain);
+  Grower grower(spec, checker, label, out.regions, out.queries);
+  for (;;) {
+    if (spec.max_regions && out.regions.size() >= spec.max_regions) {
+      out.truncated = true;
+      break;
+    }
+    ++out.queries;
+    auto res = enc::solve(finder);
+    if (res == z3::unknown) out.unknown = true;
+    if (res != z3::sat) break;
+    z3::model m = finder.get_model();
+    std::array<u128, kDimCount> v{};
+    for (Dim d : kAllDims) v[static_cast<size_t>(d)] = enc::model_value(m, dim_expr(p, d, spec.family));
+    auto want = static_cast<unsigned>(enc::model_value(m, label));
+    Found f{grower.grow(v, want), want, enc::read_packet(p, m)};
+    finder.add(!in_region(p, f.box));
+    out.regions.push_back(std::move(f));
+    if (spec.first_only) break;
+  }
+  // Merge, then pick a readable witness in each merged region.
+  std::vector<LabeledRegion> labeled;
+  for (size_t i = 0; i < out.regions.size(); ++i) labeled.push_back({out.regions[i].box, out.regions[i].label, i});
+  std::vector<Found> merged;
+  for (auto& lr : merge_regions(std::move(labeled))) {
+    // Interfaces and conntrack states: only the values the cells name, or all of them.
+    for (Dim d : kAllDims) {
+      if (!spec.cells->is_discrete(d)) continue;
+      if (covers(lr.box.at(d), spec.cells->at(d))) lr.box.at(d) = dim_full(d, spec.family);
+      else lr.box.at(d) = intersect(lr.box.at(d), normalize(spec.cells->at(d)));
+    }
+    const ir::Packet& fallback = out.regions[lr.representative].witness;
+    ir::Packet w = pick_witness(checker, spec, lr.box, label, lr.label, fallback, out.queries);
+    merged.push_back({std::move(lr.box), lr.label, std::move(w)});
+  }
+  out.regions = std::move(merged);
+  return out;
+}
+
+}  // namespace zp::verifier::regions

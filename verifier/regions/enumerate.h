@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Internal to the verifier: enumerating header space as disjoint regions with Z3. Included only
+// by the translation units that build region questions (the diff and the matrix).
+//
+// The loop, for a labelled packet space (a label is a term over the symbolic packet, e.g. the
+// pair of verdicts two rulesets give):
+//   1. find a packet of the domain where `interesting` holds and that lies in no region yet;
+//   2. grow it into a region: start from the elementary cells holding the packet, then widen
+//      each dimension, cell by cell up to the match constants of the rulesets, as long as Z3
+//      proves that every packet of the widened box has the witness's label and the box meets no
+//      region found before;
+//   3. block the region and repeat until Z3 answers unsat (complete) or unknown (incomplete).
+#pragma once
+
+#include <vector>
+
+#include "verifier/encode/z3_encoding.h"
+#include "verifier/regions/box.h"
+#include "verifier/regions/cells.h"
+
+namespace zp::verifier::regions {
+
+// The packet lies in the region (ICMP fields for ICMP packets, source port for the others).
+z3::expr in_region(const enc::SymPacket& p, const Region& r);
+// Interface names are among `names` (or none): the solver's universe of interfaces.
+z3::expr iface_names_domain(const enc::SymPacket& p, const IfaceNames& names);
+// Every rate limit is within its rate (as `explain` assumes).
+z3::expr limits_within(z3::context& c, const enc::LimitVars& lv);
+
+struct Found {
+  Region box;
+  unsigned label = 0;
+  ir::Packet witness;
+};
+
+struct SearchResult {
+  std::vector<Found> regions;
+  bool unknown = false;    // a search query hit the resource limit: regions may be missing
+  bool truncated = false;  // stopped at max_regions: regions are missing
+  size_t queries = 0;
+};
+
+struct SearchSpec {
+  const enc::SymPacket* packet = nullptr;
+  int family = 4;
+  ir::Hook hook = ir::Hook::Forward;
+  const Cells* cells = nullptr;
+  uint64_t rlimit = 0;
+  size_t max_regions = 0;
+  // Stop at the first region (a yes/no question: is there any interesting packet?).
+  bool first_only = false;
+  // Soft wishes for the witness of each region, in order of importance (a readable packet:
+  // conntrack new, real interfaces, an ephemeral source port); each is kept when satisfiable.
+  const std::vector<z3::expr>* preferences = nullptr;
+  // Address sets that tend to share verdicts (the zones' classified addresses, of this family):
+  // after growing an address range cell by cell, the search tries to take in the whole set it
+  // touches in one step, so a zone cut into pieces by the zones nested in it becomes one region.
+  const std::vector<std::vector<Range>>* address_groups = nullptr;
+};
+
+// The classified address sets of every zone of the policies (and "no zone"), and the targets'
+// own addresses, for one family: the SearchSpec::address_groups of questions about them.
+std::vector<std::vector<Range>> zone_groups(const std::vector<const policy::Policy*>& policies, int family);
+
+// Wishes for a readable witness: ct new, named interfaces other than lo, an ephemeral source
+// port, host addresses (not the first or last of a /24 or a /64's first).
+std::vector<z3::expr> readable_packet(const enc::SymPacket& p, const IfaceNames& names, int family);
+// The packet as the topology carries it: to (from) one of the target's own addresses at input
+// (output); on a gateway, leaving by an interface bound to the zone its destination is in and
+// arriving on one bound to the zone of its source (what routing would do).
+std::vector<z3::expr> routed_packet(enc::PolicyEncoder& pe, const enc::SymPacket& p,
+                                    const policy::Policy& pol, size_t target);
+
+// `domain` holds for every packet asked about (well-formed, family, interface universe, ...);
+// `label` is a bit-vector term, constant on each region; `interesting` depends on the label only.
+// The regions returned are merged (merge_regions) and each has a witness inside it.
+SearchResult enumerate(const SearchSpec& spec, const z3::expr& domain, const z3::expr& label,
+                       const z3::expr& interesting);
+
+}  // namespace zp::verifier::regions

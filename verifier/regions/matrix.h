@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The reachability matrix of a policy: for each target, hook and pair of endpoints (zones, the
+// target itself, addresses in no zone), the connection-opening traffic the compiled ruleset
+// accepts, as compact header-space regions ("internet → dmz: tcp 80,443"). Computed with Z3
+// from the ruleset, over the same packet classes as intents (docs/verification.md).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "compiler/policy.h"
+#include "ir/ruleset.h"
+#include "verifier/regions/box.h"
+#include "verifier/regions/cells.h"
+#include "verifier/regions/print.h"
+#include "verifier/verifier.h"
+
+namespace zp::verifier {
+
+struct MatrixEndpoint {
+  enum class Kind : uint8_t { Zone, Self, NoZone };
+  Kind kind = Kind::Zone;
+  std::string name;  // the zone's or the target's name, or "(no zone)"
+  size_t index = 0;  // zone index (Zone) or target index (Self)
+  policy::Trust trust = policy::Trust::None;  // a host itself: its zone's trust
+  friend bool operator==(const MatrixEndpoint&, const MatrixEndpoint&) = default;
+};
+
+struct MatrixRegion {
+  Region box;
+  std::string service;      // "tcp 80,443"
+  std::string from_detail;  // addresses when not the whole source endpoint, else empty
+  std::string to_detail;
+  std::string extra;        // interfaces, conntrack states, marks when they matter
+  ir::Packet witness;
+  Explanation explained;    // the witness through the ruleset (the rules that accept it)
+};
+
+struct MatrixCell {
+  std::string target;
+  ir::Hook hook = ir::Hook::Forward;
+  MatrixEndpoint from, to;
+  bool highlight = false;  // an untrusted source reaches a restricted destination
+  Status status = Status::Pass;  // Unknown: some regions may be missing
+  bool truncated = false;
+  std::vector<MatrixRegion> regions;  // never empty unless status is Unknown
+  // "tcp 80,443; icmp echo-request": the regions' services, IPv4 and IPv6 folded together (a
+  // family is named when only one of the two the endpoints have is reached).
+  std::string summary;
+};
+
+struct Matrix {
+  std::string policy_file;
+  std::vector<std::string> targets;
+  std::vector<MatrixEndpoint> endpoints;  // zones in policy order, then targets, then (no zone)
+  std::vector<MatrixCell> cells;          // only pairs with accepted traffic (or undecided)
+  IfaceNames ifaces;
+  size_t queries = 0;
+  double seconds = 0;
+  bool unknown() const;
+  size_t highlighted() const;
+};
+
+struct MatrixOptions {
+  uint64_t rlimit = kDefaultRlimit;
+  size_t max_regions = 1000;  // per cell and family
+  bool explain = true;
+  NftTextFn nft_text;
+};
+
+// `rulesets` holds the rulesets of the targets to tabulate (matched by Ruleset::target).
+Matrix reachability_matrix(const policy::Policy& p, const std::vector<ir::Ruleset>& rulesets,
+                           const MatrixOptions& o);
+
+// --- packet-class questions for the lints (matrix_z3.cpp) --------------------------------------
+
+// Whether intent `a` can constrain anything on any target it applies to: its class holds a
+// packet (for `only`: a packet from a source it does not permit). Unknown when undecided.
+Status intent_constrains(const policy::Policy& p, size_t assertion, const Options& o);
+// Whether some packet a policy rule applies to lies in the class of some intent.
+Status rule_covered(const policy::Policy& p, size_t rule, const Options& o);
+
+}  // namespace zp::verifier

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The reachability matrix (matrix.h) and the packet-class questions of the lints. Classes follow
+// the intents' (docs/verification.md): connection-opening packets, not loopback, not the
+// essentials, the target's own addresses at input/output, and on a gateway a bound zone's
+// packets arriving on (leaving by) its bound interfaces.
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include <fmt/core.h>
+
+#include "verifier/engine/query_box.h"
+#include "verifier/regions/enumerate.h"
+#include "verifier/regions/matrix.h"
+#include "verifier/regions/matrix_summary.h"
+#include "verifier/run_limits.h"
+
+namespace zp::verifier {
+
+namespace {
+
+using policy::Endpoint;
+
+z3::expr own_address(const enc::SymPacket& p, const policy::Target& t) {
+  z3::context& c = p.v6.ctx();
+  if (t.addresses.empty() || (p.hook != ir::Hook::Input && p.hook != ir::Hook::Output)) return c.bool_val(true);
+  const z3::expr& a = p.hook == ir::Hook::Input ? p.daddr : p.saddr;
+  return z3::ite(p.v6, enc::in_ranges(a, 128, target_addresses(t, 6)),
+                 enc::in_ranges(a.extract(31, 0), 32, target_addresses(t, 4)));
+}
+
+// Connection-opening packets outside loopback and the essentials, of a family (0: both).
+z3::expr base_class(enc::PolicyEncoder& pe, const enc::SymPacket& p, const policy::Target& t, int family) {
+  z3::context& c = p.v6.ctx();
+  z3::expr lo = enc::bv(c, *ifname_value("lo"), 128);
+  z3::expr cls = p.ct == c.bv_val(ir::kCtNew, 8) && p.iif != lo && p.oif != lo && !pe.essential() &&
+                 own_address(p, t);
+  if (family == 4) cls = cls && !p.v6;
+  if (family == 6) cls = cls && p.v6;
+  return cls;
+}
+
+// A zone endpoint on a gateway: its packets arrive on (leave by) an interface bound to it.
+z3::expr bound_side(const enc::SymPacket& p, const policy::Target& t, size_t zone, bool source) {
+  z3::context& c = p.v6.ctx();
+  bool iface_side = source ? p.hook != ir::Hook::Output : p.hook != ir::Hook::Input;
+  if (!iface_side) return c.bool_val(true);
+  std::vector<z3::expr> ifs;
+  for (const auto& n : bound_interfaces(t, zone))
+    ifs.push_back((source ? p.iif : p.oif) == enc::bv(c, *ifname_value(n), 128));
+  return ifs.empty() ? c.bool_val(true) : enc::mk_or(c, ifs);
+}
+
+z3::expr endpoints_side(enc::PolicyEncoder& pe, const enc::SymPacket& p, const policy::Target& t,
+                        const std::vector<Endpoint>& eps, bool source) {
+  std::vector<z3::expr> alts;
+  for (const auto& e : eps) {
+    z3::expr m = pe.endpoint_matches(e, source);
+    if (e.kind == Endpoint::Kind::Zone) m = m && bound_side(p, t, e.index, source);
+    alts.push_back(m);
+  }
+  return enc::mk_or(p.v6.ctx(), alts);
+}
+
+z3::expr matrix_side(enc::PolicyEncoder& pe, const enc::SymPacket& p, const policy::Policy& pol, size_t ti,
+                     const MatrixEndpoint& e, bool source) {
+  z3::context& c = p.v6.ctx();
+  switch (e.kind) {
+    case MatrixEndpoint::Kind::Zone:
+      return endpoints_side(pe, p, pol.targets[ti], {{Endpoint::Kind::Zone, e.name, {}, e.index}}, source);
+    case MatrixEndpoint::Kind::Self:
+      return pe.endpoint_matches({Endpoint::Kind::Target, e.name, {}, ti}, source);
+    case MatrixEndpoint::Kind::NoZone:
+      return (source ? pe.src_class() : pe.dst_class()) == c.bv_val(pe.none_class(), enc::PolicyEncoder::kClassBits);
+  }
+  return c.bool_val(false);
+}
+
+// The intent's class at one hook of one target, as verify checks it (intents.cpp).
+z3::expr intent_class(enc::PolicyEncoder& pe, const enc::SymPacket& p, const policy::Target& t,
+                      const policy::Assertion& a) {
+  bool only = a.kind == policy::Assertion::Kind::Only;
+  z3::expr cls = base_class(pe, p, t, a.family) && endpoints_side(pe, p, t, a.to, false);
+  if (!only) {
+    cls = cls && endpoints_side(pe, p, t, a.from, true);
+    if (!a.services.empty()) cls = cls && pe.services_match(a.services);
+  }
+  return cls;
+}
+
+std::vector<size_t> intent_targets(const policy::Policy& pol, const policy::Assertion& a) {
+  std::vector<size_t> ts = a.target_indices;
+  if (ts.empty())
+    for (size_t i = 0; i < pol.targets.size(); ++i) ts.push_back(i);
+  return ts;
+}
+
+}  // namespace
+
+Status intent_constrains(const policy::Policy& pol, size_t ai, const Options& o) {
+  const auto& a = pol.assertions[ai];
+  IfaceNames names;
+  add_iface_names(names, pol);
+  finish_iface_names(names);
+  bool unknown = false;
+  for (size_t ti : intent_targets(pol, a))
+    for (ir::Hook h : pol.targets[ti].hooks()) {
+      if (run_limit_reached()) return Status::Unknown;
+      z3::context c;
+      enc::SymPacket p = enc::make_packet(c, h, "");
+      enc::LimitVars lv(c);
+      enc::PolicyEncoder pe(c, pol, ti, p, lv);
+      z3::expr q = intent_class(pe, p, pol.targets[ti], a);
+      if (a.kind == policy::Assertion::Kind::Only) {
+        std::vector<z3::expr> from;
+        for (const auto& e : a.from) from.push_back(pe.endpoint_matches(e, true));
+        z3::expr permitted = enc::mk_or(c, from);
+        if (!a.services.empty()) permitted = permitted && pe.services_match(a.services);
+        q = q && !permitted;
+      }
+      z3::solver s(c);
+      enc::configure(s, o.rlimit);
+      s.add(enc::wellformed(p) && regions::iface_names_domain(p, names) && q);
+      auto r = enc::solve(s);
+      if (r == z3::sat) return Status::Pass;
+      unknown = unknown || r == z3::unknown;
+    }
+  return unknown ? Status::Unknown : Status::Fail;
+}
+
+Status rule_covered(const policy::Policy& pol, size_t ri, const Options& o) {
+  IfaceNames names;
+  add_iface_names(names, pol);
+  finish_iface_names(names);
+  bool unknown = false;
+  for (size_t ti = 0; ti < pol.targets.size(); ++ti)
+    for (ir::Hook h : pol.targets[ti].hooks()) {
+      if (run_limit_reached()) return Status::Unknown;
+      z3::context c;
+      enc::SymPacket p = enc::make_packet(c, h, "");
+      enc::LimitVars lv(c);
+      enc::PolicyEncoder pe(c, pol, ti, p, lv);
+      z3::expr applies = pe.rule_applies(ri);
+      if (applies.simplify().is_false()) continue;
+      std::vector<z3::expr> classes;
+      for (const auto& a : pol.assertions) {
+        auto ts = intent_targets(pol, a);
+        if (std::find(ts.begin(), ts.end(), ti) != ts.end())
+          classes.push_back(intent_class(pe, p, pol.targets[ti], a));
+      }
+      if (classes.empty()) continue;
+      z3::solver s(c);
+      enc::configure(s, o.rlimit);
+      s.add(enc::wellformed(p) && regions::iface_names_domain(p, names) && applies && enc::mk_or(c, classes));
+      auto r = enc::solve(s);
+      if (r == z3::sat) return Status::Pass;
+      unknown = unknown || r == z3::unknown;
+    }
+  return unknown ? Status::Unknown : Status::Fail;
+}
+
+// --- the matrix ------------------------------------------------------------------------------------
+
+namespace {
+
+struct PairResult {
+  MatrixEndpoint from, to;
+  std::vector<regions::Found> found;
+  bool unknown = false, truncated = false;
+};
+
+// Every endpoint pair of one hook of one target, for one family.
+std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, const ir::Ruleset& rs, ir::Hook hook,
+                                        int family, const std::vector<MatrixEndpoint>& zones,
+                                        const MatrixEndpoint& self, const IfaceNames& names,
+                                        const MatrixOptions& o, size_t& queries) {
+  std::vector<MatrixEndpoint> froms = hook == ir::Hook::Output ? std::vector<MatrixEndpoint>{self} : zones;
+  std::vector<MatrixEndpoint> tos = hook == ir::Hook::Input ? std::vector<MatrixEndpoint>{self} : zones;
+  std::vector<PairResult> out;
+  // Past the run's time or memory limit, every pair is unknown without encoding anything.
+  auto stopped = [&] { return run_limit_reached(); };
+  if (stopped()) {
+    for (const auto& f : froms)
+      for (const auto& t : tos) out.push_back({f, t, {}, true, false});
+    return out;
+  }
+  z3::context c;
+  enc::SymPacket p = enc::make_packet(c, hook, "");
+  enc::LimitVars lv(c);
+  enc::PolicyEncoder pe(c, pol, ti, p, lv);
+  Box box;
+  box.v4 = family == 4;
+  box.v6 = family == 6;
+  enc::IrEncoder ir(c, rs, p, lv, &box);
+  z3::expr v = ir.hook_verdict();
+  z3::expr domain = enc::wellformed(p) && (family == 6 ? p.v6 : !p.v6) && regions::iface_names_domain(p, names) &&
+                    regions::limits_within(c, lv) && base_class(pe, p, pol.targets[ti], family);
+  CellBuilder cb(family, hook, names);
+  cb.add_ruleset(rs);
+  cb.add_policy(pol);
+  Cells cells = cb.build();
+  auto groups = regions::zone_groups({&pol}, family);
+  std::vector<z3::expr> prefs = regions::routed_packet(pe, p, pol, ti);
+  for (auto& x : regions::readable_packet(p, names, family)) prefs.push_back(x);
+  for (const auto& f : froms)
+    for (const auto& t : tos) {
+      if (stopped()) {
+        out.push_back({f, t, {}, true, false});
+        continue;
+      }
+      z3::expr cls = matrix_side(pe, p, pol, ti, f, true) && matrix_side(pe, p, pol, ti, t, false);
+      if (cls.simplify().is_false()) continue;
+      regions::SearchSpec spec{&p, family, hook, &cells, o.rlimit, o.max_regions, false,
+                               o.explain ? &prefs : nullptr, &groups};
+      auto res = regions::enumerate(spec, domain && cls, v, v == c.bv_val(enc::kOutAccept, 2));
+      queries += res.queries;
+      if (res.regions.empty() && !res.unknown) continue;
+      out.push_back({f, t, std::move(res.regions), res.unknown, res.truncated});
+    }
+  return out;
+}
+
+}  // namespace
+
+namespace {
+
+MatrixEndpoint self_endpoint(const policy::Policy& pol, size_t ti) {
+  const auto& t = pol.targets[ti];
+  policy::Trust trust = t.kind == policy::Target::Kind::Host ? pol.zones[t.zone_index].trust : policy::Trust::None;
+  return {MatrixEndpoint::Kind::Self, t.name, ti, trust};
+}
+
+}  // namespace
+
+bool Matrix::unknown() const {
+  for (const auto& c : cells)
+    if (c.status == Status::Unknown) return true;
+  return false;
+}
+
+size_t Matrix::highlighted() const {
+  size_t n = 0;
+  for (const auto& c : cells) n += c.highlight;
+  return n;
+}
+
+Matrix reachability_matrix(const policy::Policy& pol, const std::vector<ir::Ruleset>& rulesets, const MatrixOptions& o) {
+  auto t0 = std::chrono::steady_clock::now();
+  Matrix m;
+  m.policy_file = pol.file;
+  std::vector<MatrixEndpoint> zones;
+  for (size_t z = 0; z < pol.zones.size(); ++z)
+    zones.push_back({MatrixEndpoint::Kind::Zone, pol.zones[z].name, z, pol.zones[z].trust});
+  zones.push_back({MatrixEndpoint::Kind::NoZone, "(no zone)", 0, policy::Trust::None});
+  m.endpoints.assign(zones.begin(), zones.end() - 1);
+  add_iface_names(m.ifaces, pol);
+  for (const auto& rs : rulesets) add_iface_names(m.ifaces, rs);
+  finish_iface_names(m.ifaces);
+  Namer namer = make_namer(pol, m.ifaces);
+  Options eo;
+  eo.rlimit = o.rlimit;
+  eo.nft_text = o.nft_text;
+  bool no_zone_used = false;
+  for (size_t ti = 0; ti < pol.targets.size(); ++ti) {
+    const ir::Ruleset* rs = nullptr;
+    for (const auto& r : rulesets)
+      if (r.target == pol.targets[ti].name) rs = &r;
+    if (!rs) continue;
+    m.targets.push_back(pol.targets[ti].name);
+    MatrixEndpoint self = self_endpoint(pol, ti);
+    m.endpoints.push_back(self);
+    for (ir::Hook h : pol.targets[ti].hooks()) {
+      std::map<std::pair<std::string, std::string>, size_t> cell_of;
+      for (int family : {4, 6})
+        for (auto& pr : tabulate_family(pol, ti, *rs, h, family, zones, self, m.ifaces, o, m.queries)) {
+          auto key = std::make_pair(pr.from.name, pr.to.name);
+          auto [it, fresh] = cell_of.emplace(key, m.cells.size());
+          if (fresh) {
+            MatrixCell cell;
+            cell.target = pol.targets[ti].name;
+            cell.hook = h;
+            cell.from = pr.from;
+            cell.to = pr.to;
+            m.cells.push_back(cell);
+          }
+          auto& cell = m.cells[it->second];
+          if (pr.unknown) cell.status = Status::Unknown;
+          cell.truncated = cell.truncated || pr.truncated;
+          for (auto& f : pr.found) {  // merged per family by the search
+            MatrixRegion mr;
+            mr.box = std::move(f.box);
+            mr.service = describe_service(mr.box);
+            mr.from_detail = region_detail(mr.box.at(Dim::Saddr), cell.from, mr.box.family, pol, namer.zones);
+            mr.to_detail = region_detail(mr.box.at(Dim::Daddr), cell.to, mr.box.family, pol, namer.zones);
+            mr.extra = describe(mr.box, namer, true).extra;
+            mr.witness = std::move(f.witness);
+            if (o.explain) mr.explained = explain(*rs, mr.witness, eo);
+            cell.regions.push_back(std::move(mr));
+          }
+        }
+      for (auto& [key, ci] : cell_of) {
+        auto& cell = m.cells[ci];
+        std::stable_sort(cell.regions.begin(), cell.regions.end(), region_order);
+        cell.highlight = !cell.regions.empty() && cell.from.trust == policy::Trust::Untrusted &&
+                         cell.to.trust == policy::Trust::Restricted;
+        cell.summary = cell_summary(cell, pol, namer.zones);
+        no_zone_used = no_zone_used || cell.from.kind == MatrixEndpoint::Kind::NoZone ||
+                       cell.to.kind == MatrixEndpoint::Kind::NoZone;
+      }
+    }
+  }
+  if (no_zone_used) m.endpoints.push_back(zones.back());
+  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return m;
+}
+
+}  // namespace zp::verifier
