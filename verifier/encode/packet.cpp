@@ -209,6 +209,27 @@ z3::expr in_ranges(const z3::expr& v, int bits, const std::vector<Range>& ranges
   return mk_or(c, alts);
 }
 
+z3::expr in_box(const SymPacket& p, const Box& b) {
+  z3::context& c = p.v6.ctx();
+  std::vector<z3::expr> parts;
+  if (!b.v4) parts.push_back(p.v6);
+  if (!b.v6) parts.push_back(!p.v6);
+  if (b.ct_states != kAllCtStates) {
+    std::vector<z3::expr> states;
+    for (unsigned bit = 0; bit < 8; ++bit)
+      if (b.ct_states & (1u << bit)) states.push_back(p.ct == c.bv_val(1u << bit, 8));
+    parts.push_back(mk_or(c, states));
+  }
+  for (size_t i = 0; i < kFieldCount; ++i) {
+    const auto& rs = b.fields[i];
+    if (!rs) continue;
+    auto f = static_cast<Field>(i);
+    parts.push_back(rs->empty() ? !field_exists(p, f)
+                                : z3::implies(field_exists(p, f), in_ranges(field_value(p, f), field_bits(f), *rs)));
+  }
+  return mk_and(c, parts);
+}
+
 // --- limits ----------------------------------------------------------------------------------------
 
 z3::expr LimitVars::get(const std::string& key) {

@@ -67,7 +67,9 @@ z3::expr field_exists(const SymPacket& p, Field f);
 z3::expr field_value(const SymPacket& p, Field f);
 // value ∈ ranges (a prefix compares only its high bits).
 z3::expr in_ranges(const z3::expr& v, int bits, const std::vector<Range>& ranges);
-z3::expr is_icmp(const SymPacket& p);  // ICMP over IPv4 or ICMPv6 over IPv6
+z3::expr is_icmp(const SymPacket& p);
+// The packet lies in the box (header_space.h: a field's ranges bind it where it exists).
+z3::expr in_box(const SymPacket& p, const Box& b);  // ICMP over IPv4 or ICMPv6 over IPv6
 z3::expr mk_or(z3::context& c, const std::vector<z3::expr>& xs);
 z3::expr mk_and(z3::context& c, const std::vector<z3::expr>& xs);
 

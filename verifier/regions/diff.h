@@ -61,6 +61,9 @@ struct DiffOptions {
   size_t max_regions = 5000;  // per target, hook and family, before merging
   bool first_only = false;    // stop at the first difference (equivalence checks)
   bool explain = true;        // explain each witness on both sides
+  // Ask Z3 only about the packets the rules that changed can reach (diff_delta.h); off, every
+  // packet of every hook is asked about (the baseline the benchmark compares with).
+  bool delta = true;
   std::vector<std::string> targets;  // only these (all when empty)
   NftTextFn nft_text;
 };

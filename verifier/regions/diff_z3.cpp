@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "verifier/regions/diff.h"
+#include "verifier/regions/diff_delta.h"
 #include "verifier/regions/enumerate.h"
 #include "verifier/run_limits.h"
 
@@ -35,17 +36,27 @@ regions::SearchResult diff_family(const Sides& s, ir::Hook hook, int family, con
     stopped.unknown = true;
     return stopped;
   }
-  z3::context c;
-  enc::SymPacket p = enc::make_packet(c, hook, "");
-  enc::LimitVars lv(c);
-  // Rules of the other family cannot decide a packet of this one: leave them out.
+  // Rules of the other family cannot decide a packet of this one: leave them out. With the
+  // delta, only the packets it says may differ are asked about (diff_delta.h).
   Box box;
   box.v4 = family == 4;
   box.v6 = family == 6;
+  if (o.delta) {
+    HookDelta d = hook_delta(s.before, s.after, hook, family);
+    if (!d.box) return {};  // equal at this hook, without a query
+    box = *d.box;
+  }
+  z3::context c;
+  enc::SymPacket p = enc::make_packet(c, hook, "");
+  enc::LimitVars lv(c);
   enc::IrEncoder eb(c, s.before, p, lv, &box), ea(c, s.after, p, lv, &box);
   z3::expr vb = eb.hook_verdict(), va = ea.hook_verdict();
   z3::expr domain = enc::wellformed(p) && (family == 6 ? p.v6 : !p.v6) &&
                     regions::iface_names_domain(p, s.ifaces) && regions::limits_within(c, lv);
+  // Outside the box both verdicts are equal (and the sliced encodings say nothing there): label
+  // those packets with an equal pair, so no region grows out of the box.
+  z3::expr inside = enc::in_box(p, box);
+  z3::expr label = z3::ite(inside, z3::concat(vb, va), c.bv_val(0, 4));
   CellBuilder cb(family, hook, s.ifaces);
   cb.add_ruleset(s.before);
   cb.add_ruleset(s.after);
@@ -59,7 +70,7 @@ regions::SearchResult diff_family(const Sides& s, ir::Hook hook, int family, con
   auto groups = regions::zone_groups({&s.before_policy, &s.after_policy}, family);
   regions::SearchSpec spec{&p, family, hook, &cells, o.rlimit, o.max_regions, o.first_only,
                            o.explain ? &prefs : nullptr, &groups};
-  return regions::enumerate(spec, domain, z3::concat(vb, va), vb != va);
+  return regions::enumerate(spec, domain, label, inside && vb != va);
 }
 
 HookDiff diff_hook(const Sides& s, ir::Hook hook, const Namer& namer, const DiffOptions& o,

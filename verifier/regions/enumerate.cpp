@@ -316,12 +316,17 @@ SearchResult enumerate(const SearchSpec& spec, const z3::expr& domain, const z3:
   for (size_t i = 0; i < out.regions.size(); ++i) labeled.push_back({out.regions[i].box, out.regions[i].label, i});
   std::vector<Found> merged;
   for (auto& lr : merge_regions(std::move(labeled))) {
-    // Interfaces and conntrack states: only the values the cells name, or all of them.
+    // Interfaces and conntrack states: only the values the cells name, or all of them. A region
+    // left with none holds only packets outside the domain (growth may take those in freely,
+    // and merging can cut them out as a piece of their own): it reports nothing.
+    bool holds_nothing = false;
     for (Dim d : kAllDims) {
       if (!spec.cells->is_discrete(d)) continue;
       if (covers(lr.box.at(d), spec.cells->at(d))) lr.box.at(d) = dim_full(d, spec.family);
       else lr.box.at(d) = intersect(lr.box.at(d), normalize(spec.cells->at(d)));
+      holds_nothing = holds_nothing || lr.box.at(d).empty();
     }
+    if (holds_nothing) continue;
     const ir::Packet& fallback = out.regions[lr.representative].witness;
     ir::Packet w = pick_witness(checker, spec, lr.box, label, lr.label, fallback, out.queries);
     merged.push_back({std::move(lr.box), lr.label, std::move(w)});

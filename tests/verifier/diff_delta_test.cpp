@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The syntactic delta of the semantic diff (verifier/regions/diff_delta.h) on hand-written
+// rulesets: which hooks it calls equal without a solver, and which packets its box keeps. The
+// box must hold every packet whose verdict differs: each case checks that with the concrete
+// interpreter on packets inside and outside the box.
+#include <gtest/gtest.h>
+
+#include "ir/evaluate.h"
+#include "tests/verifier/ir_build.h"
+#include "verifier/regions/diff_delta.h"
+
+namespace zp::vtest {
+namespace {
+
+using ir::Hook;
+using verifier::hook_delta;
+
+const u128 kTcp = 6;
+
+// forward: iifname vmap { "lan" : jump from_lan, "dmz" : jump from_dmz }; each chain allows one
+// port; input: one rule of its own.
+ir::Ruleset two_zones(uint16_t lan_port, uint16_t dmz_port, bool input_accepts_ssh = true) {
+  ir::Map dispatch{"from_iif", {Field::Iifname}, false, {}};
+  dispatch.elements.push_back({{ifn("lan")}, v(ir::VerdictKind::Jump, "from_lan")});
+  dispatch.elements.push_back({{ifn("dmz")}, v(ir::VerdictKind::Jump, "from_dmz")});
+  ir::VmapLookup lookup{{Field::Iifname}, "from_iif"};
+  return ruleset(
+      {base("fwd", Hook::Forward, false, {rule({}, lookup, 1)}),
+       base("in", Hook::Input, false,
+            {rule({proto(6), fm(Field::Dport, {one(22)})}, input_accepts_ssh ? accept() : drop(), 2)}),
+       chain("from_lan", {rule({proto(6), fm(Field::Dport, {one(lan_port)})}, accept(), 3)}),
+       chain("from_dmz", {rule({proto(6), fm(Field::Dport, {one(dmz_port)})}, accept(), 4)})},
+      {}, {dispatch});
+}
+
+bool box_holds(const verifier::Box& b, const ir::Packet& p) {
+  if ((p.family == 4 && !b.v4) || (p.family == 6 && !b.v6) || !(b.ct_states & p.ct_state)) return false;
+  for (size_t i = 0; i < kFieldCount; ++i) {
+    auto value = p.field(static_cast<Field>(i));
+    const auto& rs = b.fields[i];
+    if (!rs || !value) continue;
+    bool in = false;
+    for (const auto& r : *rs) in = in || (r.lo <= *value && *value <= r.hi);
+    if (!in) return false;
+  }
+  return true;
+}
+
+// Every packet whose verdicts differ lies in the box (and some of `packets` do differ, or the
+// check would prove nothing).
+void expect_differences_inside(const ir::Ruleset& a, const ir::Ruleset& b, const verifier::HookDelta& d,
+                               const std::vector<std::string>& packets) {
+  size_t differing = 0;
+  for (const auto& text : packets) {
+    ir::Packet p = pkt(text);
+    if (ir::evaluate(a, p).outcome == ir::evaluate(b, p).outcome) continue;
+    ++differing;
+    ASSERT_TRUE(d.box.has_value()) << text;
+    EXPECT_TRUE(box_holds(*d.box, p)) << text;
+  }
+  EXPECT_GT(differing, 0u);
+}
+
+TEST(DiffDelta, EqualRulesetsAreEqualAtEveryHookWithoutASolver) {
+  auto a = two_zones(80, 443), b = two_zones(80, 443);
+  // Ids, comments and origins are not behaviour.
+  for (auto& c : b.table.chains)
+    for (auto& r : c.rules) {
+      r.id += 100;
+      r.comment = "renumbered";
+      r.origins.front().loc.line += 7;
+    }
+  for (Hook h : {Hook::Forward, Hook::Input, Hook::Output})
+    for (int family : {4, 6}) {
+      auto d = hook_delta(a, b, h, family);
+      EXPECT_FALSE(d.box.has_value()) << ir::hook_name(h) << " ipv" << family;
+      EXPECT_EQ(d.unpaired_rules, 0u);
+    }
+}
+
+TEST(DiffDelta, AChangedRuleNarrowsTheBoxToItsPortAndTheWayIntoItsChain) {
+  auto a = two_zones(80, 443), b = two_zones(8080, 443);
+  auto d = hook_delta(a, b, Hook::Forward, 4);
+  ASSERT_TRUE(d.box.has_value());
+  EXPECT_EQ(d.unpaired_rules, 2u);  // the old rule and the new one
+  const auto& ports = d.box->get(Field::Dport);
+  ASSERT_TRUE(ports);
+  EXPECT_EQ(*ports, (std::vector<Range>{one(80), one(8080)}));
+  const auto& iif = d.box->get(Field::Iifname);
+  ASSERT_TRUE(iif);
+  EXPECT_EQ(*iif, std::vector<Range>{ifn("lan")});  // only lan's packets enter from_lan
+  EXPECT_FALSE(d.box->v6);
+  expect_differences_inside(a, b, d,
+                            {"tcp 10.0.0.1:40000 -> 10.0.1.1:80 iif lan oif dmz",
+                             "tcp 10.0.0.1:40000 -> 10.0.1.1:8080 iif lan oif dmz",
+                             "tcp 10.0.0.1:40000 -> 10.0.1.1:80 iif dmz oif lan",
+                             "tcp 10.0.0.1:40000 -> 10.0.1.1:443 iif dmz oif lan"});
+  // The input hook does not reach the changed chain.
+  EXPECT_FALSE(hook_delta(a, b, Hook::Input, 4).box.has_value());
+}
+
+TEST(DiffDelta, AChangeAtInputLeavesForwardEqual) {
+  auto a = two_zones(80, 443, true), b = two_zones(80, 443, false);
+  EXPECT_FALSE(hook_delta(a, b, Hook::Forward, 4).box.has_value());
+  auto d = hook_delta(a, b, Hook::Input, 6);
+  ASSERT_TRUE(d.box.has_value());
+  EXPECT_TRUE(d.box->v6);
+  EXPECT_FALSE(d.box->v4);
+  expect_differences_inside(a, b, d, {"tcp [2001:db8::1]:40000 -> [2001:db8::2]:22 iif lan hook input"});
+}
+
+TEST(DiffDelta, AChangedVerdictMapElementChangesTheRuleThatLooksItUp) {
+  auto a = two_zones(80, 443), b = two_zones(80, 443);
+  b.table.maps[0].elements[1].verdict = v(ir::VerdictKind::Jump, "from_lan");  // dmz now as lan
+  auto d = hook_delta(a, b, Hook::Forward, 4);
+  ASSERT_TRUE(d.box.has_value());
+  expect_differences_inside(a, b, d,
+                            {"tcp 10.0.0.1:40000 -> 10.0.1.1:80 iif dmz oif lan",
+                             "tcp 10.0.0.1:40000 -> 10.0.1.1:443 iif dmz oif lan"});
+}
+
+TEST(DiffDelta, ABaseChainPolicyChangeMakesTheWholeFamilyDiffer) {
+  auto a = two_zones(80, 443), b = two_zones(80, 443);
+  b.table.chains[0].base->policy_accept = true;
+  auto d = hook_delta(a, b, Hook::Forward, 4);
+  ASSERT_TRUE(d.box.has_value());
+  for (size_t i = 0; i < kFieldCount; ++i) EXPECT_FALSE(d.box->fields[i]) << i;
+  EXPECT_TRUE(d.box->v4);
+  EXPECT_FALSE(d.box->v6);
+}
+
+TEST(DiffDelta, ARuleMovedBeforeAnotherIsUnpairedOnOneSideOnly) {
+  ir::Rule ssh = rule({proto(6), fm(Field::Dport, {one(22)})}, accept(), 1);
+  ir::Rule all = rule({proto(6)}, drop(), 2);
+  ir::Rule web = rule({proto(6), fm(Field::Dport, {one(80)})}, accept(), 3);
+  auto a = ruleset({base("fwd", Hook::Forward, false, {ssh, all, web})});
+  auto b = ruleset({base("fwd", Hook::Forward, false, {ssh, web, all})});
+  auto d = hook_delta(a, b, Hook::Forward, 4);
+  ASSERT_TRUE(d.box.has_value());
+  EXPECT_EQ(d.unpaired_rules, 2u);  // `web` (or `all`) once on each side
+  expect_differences_inside(a, b, d,
+                            {"tcp 10.0.0.1:40000 -> 10.0.1.1:80", "tcp 10.0.0.1:40000 -> 10.0.1.1:22",
+                             "tcp 10.0.0.1:40000 -> 10.0.1.1:443"});
+}
+
+TEST(DiffDelta, ASetWhoseElementsChangedUnpairsEveryRuleThatUsesIt) {
+  ir::Set web_a{"web", {Field::Dport}, false, {{one(80)}}};
+  ir::Set web_b{"web", {Field::Dport}, false, {{one(80)}, {one(8443)}}};
+  ir::Rule uses = rule({proto(6), ir::SetMatch{{Field::Dport}, "web", false}}, accept(), 1);
+  auto a = ruleset({base("fwd", Hook::Forward, false, {uses})}, {web_a});
+  auto b = ruleset({base("fwd", Hook::Forward, false, {uses})}, {web_b});
+  auto d = hook_delta(a, b, Hook::Forward, 4);
+  ASSERT_TRUE(d.box.has_value());
+  EXPECT_EQ(d.unpaired_rules, 2u);
+  expect_differences_inside(a, b, d, {"tcp 10.0.0.1:40000 -> 10.0.1.1:8443", "tcp 10.0.0.1:40000 -> 10.0.1.1:80"});
+  ASSERT_TRUE(d.box->get(Field::Dport));
+  EXPECT_EQ(*d.box->get(Field::Dport), (std::vector<Range>{one(80), one(8443)}));
+}
+
+}  // namespace
+}  // namespace zp::vtest

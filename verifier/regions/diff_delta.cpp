@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "verifier/regions/diff_delta.h"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+namespace zp::verifier {
+
+namespace {
+
+Box family_box(int family) {
+  Box b;
+  b.v4 = family == 4;
+  b.v6 = family == 6;
+  return b;
+}
+
+bool holds_nothing(const Box& b) { return (!b.v4 && !b.v6) || b.ct_states == 0; }
+
+Box meet(Box a, const Box& b) {
+  for (size_t i = 0; i < kFieldCount; ++i)
+    if (b.fields[i]) a.restrict(static_cast<Field>(i), b.fields[i]);
+  a.v4 = a.v4 && b.v4;
+  a.v6 = a.v6 && b.v6;
+  a.ct_states &= b.ct_states;
+  return a;
+}
+
+// Widens `into` to hold `b` as well: per field the union of the two lists, which holds the union
+// of the boxes (and more: the box of a union is a superset, never a subset).
+void join(std::optional<Box>& into, const Box& b) {
+  if (holds_nothing(b)) return;
+  if (!into) {
+    into = b;
+    return;
+  }
+  for (size_t i = 0; i < kFieldCount; ++i) {
+    auto& slot = into->fields[i];
+    const auto& other = b.fields[i];
+    if (!slot || slot == other) continue;
+    if (!other) {
+      slot = nullptr;
+      continue;
+    }
+    std::vector<Range> both = *slot;
+    both.insert(both.end(), other->begin(), other->end());
+    slot = std::make_shared<const std::vector<Range>>(normalize(std::move(both)));
+  }
+  into->v4 = into->v4 || b.v4;
+  into->v6 = into->v6 || b.v6;
+  into->ct_states |= b.ct_states;
+}
+
+void narrow_to_family_of(Box& b, Field f) {
+  if (field_family(f) == 4) b.v6 = false;
+  if (field_family(f) == 6) b.v4 = false;
+}
+
+// Every packet a rule's matches can hold for (negated matches and limits left open).
+Box matches_box(const ir::Rule& r, const ir::Table& t) {
+  Box b;
+  for (const auto& m : r.matches) {
+    if (const auto* fm = std::get_if<ir::FieldMatch>(&m)) {
+      if (fm->negate) continue;
+      narrow_to_family_of(b, fm->field);
+      b.restrict(fm->field, fm->values);
+    } else if (const auto* sm = std::get_if<ir::SetMatch>(&m)) {
+      const ir::Set* set = t.find_set(sm->set);
+      if (sm->negate || !set) continue;
+      for (size_t k = 0; k < sm->key.size(); ++k) {
+        narrow_to_family_of(b, sm->key[k]);
+        std::vector<Range> values;
+        for (const auto& e : set->elements)
+          if (e.size() == sm->key.size()) values.push_back(e[k]);
+        b.restrict(sm->key[k], std::move(values));
+      }
+    } else if (const auto* cm = std::get_if<ir::CtStateMatch>(&m)) {
+      b.ct_states &= cm->negate ? ~cm->states : cm->states;
+    }
+  }
+  return b;
+}
+
+// The box of one element's key of a verdict map, within `b`.
+Box with_key(Box b, const std::vector<Field>& key, const ir::Key& elem) {
+  if (elem.size() != key.size()) return b;
+  for (size_t k = 0; k < key.size(); ++k) {
+    narrow_to_family_of(b, key[k]);
+    b.restrict(key[k], std::vector<Range>{elem[k]});
+  }
+  return b;
+}
+
+// Every packet the rule can match, its verdict-map lookup included.
+Box rule_box(const ir::Rule& r, const ir::Table& t) {
+  Box b = matches_box(r, t);
+  const auto* vm = std::get_if<ir::VmapLookup>(&r.action);
+  const ir::Map* map = vm ? t.find_map(vm->map) : nullptr;
+  if (!map) return b;
+  std::optional<Box> any;
+  for (const auto& e : map->elements) join(any, with_key(b, vm->key, e.key));
+  if (!any) {  // an empty map: the rule never applies
+    b.ct_states = 0;
+    return b;
+  }
+  return *any;
+}
+
+bool enters(const ir::Verdict& v) { return v.kind == ir::VerdictKind::Jump || v.kind == ir::VerdictKind::Goto; }
+
+// Calls `f(chain)` for each chain a rule can lead into.
+void for_each_target(const ir::Rule& r, const ir::Table& t, const std::function<void(const std::string&)>& f) {
+  if (const auto* v = std::get_if<ir::Verdict>(&r.action)) {
+    if (enters(*v)) f(v->chain);
+  } else if (const auto* vm = std::get_if<ir::VmapLookup>(&r.action)) {
+    if (const ir::Map* map = t.find_map(vm->map))
+      for (const auto& e : map->elements)
+        if (enters(e.verdict)) f(e.verdict.chain);
+  }
+}
+
+// Calls `f(chain, box)` for each way a rule leads into another chain, with the packets that take it.
+void for_each_entry(const ir::Rule& r, const ir::Table& t, const std::function<void(const std::string&, const Box&)>& f) {
+  if (const auto* v = std::get_if<ir::Verdict>(&r.action)) {
+    if (enters(*v)) f(v->chain, matches_box(r, t));
+  } else if (const auto* vm = std::get_if<ir::VmapLookup>(&r.action)) {
+    const ir::Map* map = t.find_map(vm->map);
+    if (!map) return;
+    Box b = matches_box(r, t);
+    for (const auto& e : map->elements)
+      if (enters(e.verdict)) f(e.verdict.chain, with_key(b, vm->key, e.key));
+  }
+}
+
+// One side: for each chain, the box of the packets that can enter it at the hook (nullopt when
+// none can: the chain is not reached there).
+struct Reach {
+  std::vector<std::optional<Box>> into;
+  bool acyclic = true;
+};
+
+Reach reach(const ir::Table& t, ir::Hook hook, int family) {
+  std::unordered_map<std::string, size_t> index;
+  for (size_t i = 0; i < t.chains.size(); ++i) index.emplace(t.chains[i].name, i);
+  Reach r;
+  r.into.resize(t.chains.size());
+  // Chains in an order where a chain comes after every chain that leads into it (nft refuses
+  // loops; one here means a ruleset this analysis cannot bound, and the caller gives up).
+  std::vector<int> state(t.chains.size(), 0);  // 0 unseen, 1 on the path, 2 done
+  std::vector<size_t> post;
+  std::function<void(size_t)> visit = [&](size_t c) {
+    state[c] = 1;
+    for (const auto& rule : t.chains[c].rules)
+      for_each_target(rule, t, [&](const std::string& name) {
+        auto it = index.find(name);
+        if (it == index.end()) return;
+        if (state[it->second] == 1) r.acyclic = false;
+        if (state[it->second] == 0) visit(it->second);
+      });
+    state[c] = 2;
+    post.push_back(c);
+  };
+  for (size_t c = 0; c < t.chains.size(); ++c)
+    if (t.chains[c].base && t.chains[c].base->hook == hook) {
+      r.into[c] = family_box(family);
+      if (state[c] == 0) visit(c);
+    }
+  if (!r.acyclic) return r;
+  for (auto it = post.rbegin(); it != post.rend(); ++it) {
+    if (!r.into[*it]) continue;
+    const Box from = *r.into[*it];
+    for (const auto& rule : t.chains[*it].rules)
+      for_each_entry(rule, t, [&](const std::string& name, const Box& b) {
+        auto target = index.find(name);
+        if (target != index.end()) join(r.into[target->second], meet(b, from));
+      });
+  }
+  return r;
+}
+
+// The names of the sets (maps) that the two tables define differently or only one defines.
+template <typename T>
+std::set<std::string> changed_names(const std::vector<T>& a, const std::vector<T>& b) {
+  std::map<std::string, const T*> in_b;
+  for (const auto& x : b) in_b.emplace(x.name, &x);
+  std::set<std::string> out;
+  for (const auto& x : a) {
+    auto it = in_b.find(x.name);
+    if (it == in_b.end() || !(*it->second == x)) out.insert(x.name);
+  }
+  std::set<std::string> in_a;
+  for (const auto& x : a) in_a.insert(x.name);
+  for (const auto& x : b)
+    if (!in_a.count(x.name)) out.insert(x.name);
+  return out;
+}
+
+struct Changed {
+  std::set<std::string> sets, maps;
+};
+
+// The place a rate limit's unknown is keyed by (enc::limit_key): its first located origin, else
+// its id. Two limits at different places are two unknowns to the solver.
+std::string limit_place(const ir::Rule& r) {
+  for (const auto& o : r.origins)
+    if (o.loc.line > 0) return ir::to_string(o.loc);
+  return "#" + std::to_string(r.id);
+}
+
+// Whether the rule decides the same way on both sides wherever it stands: equal matches and
+// action, no lookup in a set or map whose elements changed, and a rate limit (if any) that is
+// the same unknown on both sides.
+bool same_rule(const ir::Rule& a, const ir::Rule& b, const Changed& ch) {
+  if (a.matches != b.matches || !(a.action == b.action)) return false;
+  for (const auto& m : a.matches) {
+    if (const auto* sm = std::get_if<ir::SetMatch>(&m); sm && ch.sets.count(sm->set)) return false;
+    if (std::holds_alternative<ir::LimitMatch>(m) && limit_place(a) != limit_place(b)) return false;
+  }
+  if (const auto* vm = std::get_if<ir::VmapLookup>(&a.action); vm && ch.maps.count(vm->map)) return false;
+  return true;
+}
+
+void mix(size_t& h, size_t v) { h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); }
+
+void mix_ranges(size_t& h, const std::vector<Range>& rs) {
+  for (const auto& r : rs) {
+    mix(h, static_cast<size_t>(r.lo));
+    mix(h, static_cast<size_t>(r.lo >> 64));
+    mix(h, static_cast<size_t>(r.hi));
+    mix(h, static_cast<size_t>(r.hi >> 64));
+  }
+}
+
+// A hash of what same_rule compares.
+size_t rule_hash(const ir::Rule& r) {
+  size_t h = r.matches.size();
+  for (const auto& m : r.matches) {
+    mix(h, m.index());
+    if (const auto* fm = std::get_if<ir::FieldMatch>(&m)) {
+      mix(h, static_cast<size_t>(fm->field) * 2 + fm->negate);
+      mix_ranges(h, fm->values);
+    } else if (const auto* sm = std::get_if<ir::SetMatch>(&m)) {
+      mix(h, std::hash<std::string>{}(sm->set) + sm->negate);
+    } else if (const auto* cm = std::get_if<ir::CtStateMatch>(&m)) {
+      mix(h, cm->states * 2 + cm->negate);
+    }
+  }
+  mix(h, r.action.index());
+  if (const auto* v = std::get_if<ir::Verdict>(&r.action)) {
+    mix(h, static_cast<size_t>(v->kind));
+    mix(h, std::hash<std::string>{}(v->chain));
+  } else if (const auto* vm = std::get_if<ir::VmapLookup>(&r.action)) {
+    mix(h, std::hash<std::string>{}(vm->map));
+  }
+  return h;
+}
+
+// Pairs the rules of two versions of a chain in order and marks the ones left unpaired. The
+// pairing is greedy (at a mismatch, skip to the nearer next equal rule on either side): any
+// order-keeping pairing of equal rules makes the argument of diff_delta.h hold, and an edit of a
+// few rules in a long chain is found in time linear in the chain.
+void pair_rules(const std::vector<ir::Rule>& a, const std::vector<ir::Rule>& b, const Changed& ch,
+                std::vector<bool>& a_unpaired, std::vector<bool>& b_unpaired) {
+  a_unpaired.assign(a.size(), true);
+  b_unpaired.assign(b.size(), true);
+  std::vector<size_t> ha(a.size()), hb(b.size());
+  std::unordered_map<size_t, std::vector<size_t>> at_a, at_b;  // hash -> positions, ascending
+  for (size_t i = 0; i < a.size(); ++i) at_a[ha[i] = rule_hash(a[i])].push_back(i);
+  for (size_t j = 0; j < b.size(); ++j) at_b[hb[j] = rule_hash(b[j])].push_back(j);
+  // The first position after `from` on the other side holding a rule equal to `r`.
+  auto next_equal = [&](const std::unordered_map<size_t, std::vector<size_t>>& at, size_t hash,
+                        size_t from, const ir::Rule& r, const std::vector<ir::Rule>& side) -> std::optional<size_t> {
+    auto it = at.find(hash);
+    if (it == at.end()) return std::nullopt;
+    for (auto p = std::upper_bound(it->second.begin(), it->second.end(), from); p != it->second.end(); ++p)
+      if (same_rule(r, side[*p], ch)) return *p;
+    return std::nullopt;
+  };
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (ha[i] == hb[j] && same_rule(a[i], b[j], ch)) {
+      a_unpaired[i++] = false;
+      b_unpaired[j++] = false;
+      continue;
+    }
+    auto nj = next_equal(at_b, ha[i], j, a[i], b);
+    auto ni = next_equal(at_a, hb[j], i, b[j], a);
+    if (!nj && !ni) {
+      ++i;
+      ++j;
+    } else if (nj && (!ni || *nj - j <= *ni - i)) {
+      j = *nj;
+    } else {
+      i = *ni;
+    }
+  }
+}
+
+using BaseKey = std::tuple<int, bool, std::string>;  // priority, policy, name
+
+std::vector<BaseKey> base_chains(const ir::Table& t, ir::Hook hook) {
+  std::vector<BaseKey> out;
+  for (const auto& c : t.chains)
+    if (c.base && c.base->hook == hook) out.emplace_back(c.base->priority, c.base->policy_accept, c.name);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+HookDelta hook_delta(const ir::Ruleset& before, const ir::Ruleset& after, ir::Hook hook, int family) {
+  const ir::Table& tb = before.table;
+  const ir::Table& ta = after.table;
+  HookDelta d;
+  Reach rb = reach(tb, hook, family), ra = reach(ta, hook, family);
+  if (!rb.acyclic || !ra.acyclic || base_chains(tb, hook) != base_chains(ta, hook)) {
+    d.box = family_box(family);  // the fall-through verdict itself differs: every packet may
+    return d;
+  }
+  const Changed ch{changed_names(tb.sets, ta.sets), changed_names(tb.maps, ta.maps)};
+  std::optional<Box> hull;
+  auto add_unpaired = [&](const ir::Table& t, const Reach& r, size_t c, const std::vector<bool>& unpaired) {
+    if (!r.into[c]) return;
+    for (size_t k = 0; k < unpaired.size(); ++k) {
+      if (!unpaired[k]) continue;
+      ++d.unpaired_rules;
+      join(hull, meet(rule_box(t.chains[c].rules[k], t), *r.into[c]));
+    }
+  };
+  std::unordered_map<std::string, size_t> in_after;
+  for (size_t c = 0; c < ta.chains.size(); ++c) in_after.emplace(ta.chains[c].name, c);
+  std::vector<bool> after_paired_chain(ta.chains.size(), false);
+  std::vector<bool> ub, ua;
+  for (size_t c = 0; c < tb.chains.size(); ++c) {
+    auto it = in_after.find(tb.chains[c].name);
+    if (it == in_after.end()) {
+      add_unpaired(tb, rb, c, std::vector<bool>(tb.chains[c].rules.size(), true));
+      continue;
+    }
+    after_paired_chain[it->second] = true;
+    if (!rb.into[c] && !ra.into[it->second]) continue;  // reached on neither side at this hook
+    pair_rules(tb.chains[c].rules, ta.chains[it->second].rules, ch, ub, ua);
+    add_unpaired(tb, rb, c, ub);
+    add_unpaired(ta, ra, it->second, ua);
+  }
+  for (size_t c = 0; c < ta.chains.size(); ++c)
+    if (!after_paired_chain[c]) add_unpaired(ta, ra, c, std::vector<bool>(ta.chains[c].rules.size(), true));
+  d.box = hull;
+  return d;
+}
+
+}  // namespace zp::verifier

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The first step of the semantic diff (diff_z3.cpp): the syntactic delta of two rulesets at one
+// hook, and the header-space box that every packet whose verdict may differ lies in. The diff
+// then asks Z3 about that box only, with both rulesets sliced to it; when no changed rule can be
+// reached at the hook, the hook is equal without a single query.
+//
+// Why the box holds every difference. In each chain (paired by name across the two sides), the
+// rules both sides have are paired in order: a common subsequence of equal rules, where rules
+// that look up a set or map whose elements changed never count as equal, and statements
+// (counters, logs) are ignored because they decide nothing. A packet that matches no unpaired
+// rule meets the same paired rules, in the same order, on both sides (it passes over the
+// unpaired ones), so it takes the same jumps and returns and gets the same verdict. A packet
+// whose verdict differs therefore reaches and matches an unpaired rule of one side: it lies in
+// that rule's own box intersected with the box of the ways into the rule's chain at this hook.
+// Base chains that differ in hook, priority or policy make the whole family differ.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+
+#include "ir/ruleset.h"
+#include "verifier/engine/header_space.h"
+
+namespace zp::verifier {
+
+struct HookDelta {
+  // Every packet of the family at the hook whose verdict may differ lies in this box; nullopt
+  // when none can (no unpaired rule is reachable at the hook).
+  std::optional<Box> box;
+  size_t unpaired_rules = 0;  // reachable at the hook, both sides counted
+};
+
+HookDelta hook_delta(const ir::Ruleset& before, const ir::Ruleset& after, ir::Hook hook, int family);
+
+}  // namespace zp::verifier
