@@ -69,10 +69,12 @@ std::string rule_nft(const ir::Rule& r) {
 
 // Rate limits by rule id, and the rules zoneproof did not load.
 void compare_rules(const ir::Ruleset& expected, const ir::Ruleset& live, Proof& out) {
+  const auto by_id = ir::rules_by_id(expected);
   for (const auto& c : live.table.chains)
     for (size_t i = 0; i < c.rules.size(); ++i) {
       const ir::Rule& r = c.rules[i];
-      const ir::Rule* e = r.id ? expected.find_rule(r.id) : nullptr;
+      auto it = r.id ? by_id.find(r.id) : by_id.end();
+      const ir::Rule* e = it != by_id.end() ? it->second : nullptr;
       if (!e) {
         out.foreign_rules.push_back(fmt::format(
             "rule {} of chain {} {}: {}", i + 1, c.name,
@@ -87,19 +89,13 @@ void compare_rules(const ir::Ruleset& expected, const ir::Ruleset& live, Proof& 
     }
 }
 
-void join_origins(const ir::Ruleset& expected, ir::Ruleset& live) {
-  for (auto& c : live.table.chains)
-    for (auto& r : c.rules)
-      if (const ir::Rule* e = r.id ? expected.find_rule(r.id) : nullptr) r.origins = e->origins;
-}
-
 }  // namespace
 
 Proof prove_same(const ProofRequest& req, ir::Ruleset live) {
   const auto t0 = std::chrono::steady_clock::now();
   Proof out;
   live.target = req.expected->target;
-  join_origins(*req.expected, live);
+  ir::join_origins(*req.expected, live);
   compare_base_chains(*req.expected, live, out);
   compare_rules(*req.expected, live, out);
 

@@ -96,12 +96,6 @@ struct Provenance {
   const std::vector<HistoryEntry::PolicySource>* sources = nullptr;
 };
 
-void join_origins(const ir::Ruleset& from, ir::Ruleset& to) {
-  for (auto& c : to.table.chains)
-    for (auto& r : c.rules)
-      if (const ir::Rule* e = r.id ? from.find_rule(r.id) : nullptr) r.origins = e->origins;
-}
-
 // Compiles the stored policy again and checks `saved` against it. "" when it passes, else why.
 std::string check_against_policy(const History& h, const Provenance& p, const std::string& table,
                                  const ir::Ruleset& saved, uint64_t rlimit, std::ostream& err) {
@@ -138,7 +132,7 @@ std::string check_against_policy(const History& h, const Provenance& p, const st
   // The intents were judged when it was applied; only the ruleset is in question here.
   policy->assertions.clear();
   copy.target = compiled.target;
-  join_origins(compiled, copy);
+  ir::join_origins(compiled, copy);
   verifier::Options vo;
   if (rlimit) vo.rlimit = rlimit;
   vo.builtin_checks = false;

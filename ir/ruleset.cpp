@@ -42,4 +42,19 @@ const Rule* Ruleset::find_rule(uint32_t id) const {
   return nullptr;
 }
 
+std::unordered_map<uint32_t, const Rule*> rules_by_id(const Ruleset& rs) {
+  std::unordered_map<uint32_t, const Rule*> out;
+  for (const auto& c : rs.table.chains)
+    for (const auto& r : c.rules)
+      if (r.id) out.emplace(r.id, &r);
+  return out;
+}
+
+void join_origins(const Ruleset& from, Ruleset& to) {
+  const auto index = rules_by_id(from);
+  for (auto& c : to.table.chains)
+    for (auto& r : c.rules)
+      if (auto it = index.find(r.id); r.id && it != index.end()) r.origins = it->second->origins;
+}
+
 }  // namespace zp::ir

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -190,8 +191,14 @@ struct Ruleset {
   Table table;
   friend bool operator==(const Ruleset&, const Ruleset&) = default;
 
-  // Rule by id, or nullptr.
+  // Rule by id, or nullptr. Linear: for many lookups, index the rules once (rules_by_id).
   const Rule* find_rule(uint32_t id) const;
 };
+
+// Every rule with an id (not 0), by id.
+std::unordered_map<uint32_t, const Rule*> rules_by_id(const Ruleset& rs);
+// Gives each rule of `to` the origins of the rule with the same id in `from` (a ruleset read back
+// from the kernel carries ids only).
+void join_origins(const Ruleset& from, Ruleset& to);
 
 }  // namespace zp::ir

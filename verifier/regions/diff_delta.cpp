@@ -185,6 +185,31 @@ Reach reach(const ir::Table& t, ir::Hook hook, int family) {
   return r;
 }
 
+bool key_less(const ir::Key& x, const ir::Key& y) {
+  return std::lexicographical_compare(x.begin(), x.end(), y.begin(), y.end(), [](const Range& a, const Range& b) {
+    return std::tie(a.lo, a.hi) < std::tie(b.lo, b.hi);
+  });
+}
+
+// Whether two sets (maps) hold the same elements, in whatever order: a set read back from the
+// kernel, which keeps intervals in its own order, equals the set that was loaded.
+bool same_definition(const ir::Set& a, const ir::Set& b) {
+  if (a.key != b.key || a.interval != b.interval || a.elements.size() != b.elements.size()) return false;
+  auto x = a.elements, y = b.elements;
+  std::sort(x.begin(), x.end(), key_less);
+  std::sort(y.begin(), y.end(), key_less);
+  return x == y;
+}
+
+bool same_definition(const ir::Map& a, const ir::Map& b) {
+  if (a.key != b.key || a.interval != b.interval || a.elements.size() != b.elements.size()) return false;
+  auto by_key = [](const ir::MapElement& x, const ir::MapElement& y) { return key_less(x.key, y.key); };
+  auto x = a.elements, y = b.elements;
+  std::sort(x.begin(), x.end(), by_key);
+  std::sort(y.begin(), y.end(), by_key);
+  return x == y;
+}
+
 // The names of the sets (maps) that the two tables define differently or only one defines.
 template <typename T>
 std::set<std::string> changed_names(const std::vector<T>& a, const std::vector<T>& b) {
@@ -193,7 +218,7 @@ std::set<std::string> changed_names(const std::vector<T>& a, const std::vector<T
   std::set<std::string> out;
   for (const auto& x : a) {
     auto it = in_b.find(x.name);
-    if (it == in_b.end() || !(*it->second == x)) out.insert(x.name);
+    if (it == in_b.end() || !same_definition(*it->second, x)) out.insert(x.name);
   }
   std::set<std::string> in_a;
   for (const auto& x : a) in_a.insert(x.name);
@@ -214,38 +239,75 @@ std::string limit_place(const ir::Rule& r) {
   return "#" + std::to_string(r.id);
 }
 
+// A rule's matches as compared: an anonymous set's values as the ranges they hold (the kernel may
+// give back `{ 22, 80 }` in another order or with neighbours merged), and without the protocol
+// matches another match implies (`meta nfproto ipv6 meta l4proto icmpv6 icmpv6 type 1` reads
+// back as `icmpv6 type 1`: a field exists only in its family and protocol).
+std::vector<ir::Match> canonical(const std::vector<ir::Match>& ms) {
+  int family = 0;
+  std::optional<u128> proto;
+  auto note = [&](Field f) {
+    if (field_family(f)) family = field_family(f);
+    if (f == Field::IcmpType || f == Field::IcmpCode) proto = kProtoIcmp;
+    if (f == Field::Icmp6Type || f == Field::Icmp6Code) proto = kProtoIcmpv6;
+  };
+  for (const auto& m : ms) {
+    if (const auto* fm = std::get_if<ir::FieldMatch>(&m)) note(fm->field);
+    if (const auto* sm = std::get_if<ir::SetMatch>(&m))
+      for (Field f : sm->key) note(f);
+  }
+  auto holds = [](const std::vector<Range>& rs, u128 v) {
+    return std::any_of(rs.begin(), rs.end(), [&](const Range& r) { return r.lo <= v && v <= r.hi; });
+  };
+  std::vector<ir::Match> out;
+  for (const auto& m : ms) {
+    const auto* fm = std::get_if<ir::FieldMatch>(&m);
+    if (!fm) {
+      out.push_back(m);
+      continue;
+    }
+    if (!fm->negate && fm->field == Field::Nfproto && family &&
+        holds(fm->values, family == 4 ? kNfprotoIpv4 : kNfprotoIpv6))
+      continue;
+    if (!fm->negate && fm->field == Field::L4proto && proto && holds(fm->values, *proto)) continue;
+    out.push_back(ir::FieldMatch{fm->field, normalize(fm->values), fm->negate});
+  }
+  return out;
+}
+
+// A rule as the pairing compares it.
+struct Compared {
+  const ir::Rule* rule;
+  std::vector<ir::Match> matches;  // canonical
+  size_t hash;
+};
+
 // Whether the rule decides the same way on both sides wherever it stands: equal matches and
 // action, no lookup in a set or map whose elements changed, and a rate limit (if any) that is
 // the same unknown on both sides.
-bool same_rule(const ir::Rule& a, const ir::Rule& b, const Changed& ch) {
-  if (a.matches != b.matches || !(a.action == b.action)) return false;
+bool same_rule(const Compared& a, const Compared& b, const Changed& ch) {
+  if (a.hash != b.hash || a.matches != b.matches || !(a.rule->action == b.rule->action)) return false;
   for (const auto& m : a.matches) {
     if (const auto* sm = std::get_if<ir::SetMatch>(&m); sm && ch.sets.count(sm->set)) return false;
-    if (std::holds_alternative<ir::LimitMatch>(m) && limit_place(a) != limit_place(b)) return false;
+    if (std::holds_alternative<ir::LimitMatch>(m) && limit_place(*a.rule) != limit_place(*b.rule)) return false;
   }
-  if (const auto* vm = std::get_if<ir::VmapLookup>(&a.action); vm && ch.maps.count(vm->map)) return false;
+  if (const auto* vm = std::get_if<ir::VmapLookup>(&a.rule->action); vm && ch.maps.count(vm->map)) return false;
   return true;
 }
 
 void mix(size_t& h, size_t v) { h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); }
 
-void mix_ranges(size_t& h, const std::vector<Range>& rs) {
-  for (const auto& r : rs) {
-    mix(h, static_cast<size_t>(r.lo));
-    mix(h, static_cast<size_t>(r.lo >> 64));
-    mix(h, static_cast<size_t>(r.hi));
-    mix(h, static_cast<size_t>(r.hi >> 64));
-  }
-}
-
 // A hash of what same_rule compares.
-size_t rule_hash(const ir::Rule& r) {
-  size_t h = r.matches.size();
-  for (const auto& m : r.matches) {
+size_t rule_hash(const std::vector<ir::Match>& matches, const ir::Rule& r) {
+  size_t h = matches.size();
+  for (const auto& m : matches) {
     mix(h, m.index());
     if (const auto* fm = std::get_if<ir::FieldMatch>(&m)) {
       mix(h, static_cast<size_t>(fm->field) * 2 + fm->negate);
-      mix_ranges(h, fm->values);
+      for (const auto& x : fm->values) {
+        mix(h, static_cast<size_t>(x.lo ^ (x.lo >> 64)));
+        mix(h, static_cast<size_t>(x.hi ^ (x.hi >> 64)));
+      }
     } else if (const auto* sm = std::get_if<ir::SetMatch>(&m)) {
       mix(h, std::hash<std::string>{}(sm->set) + sm->negate);
     } else if (const auto* cm = std::get_if<ir::CtStateMatch>(&m)) {
@@ -262,22 +324,33 @@ size_t rule_hash(const ir::Rule& r) {
   return h;
 }
 
+std::vector<Compared> compared(const std::vector<ir::Rule>& rules) {
+  std::vector<Compared> out;
+  out.reserve(rules.size());
+  for (const auto& r : rules) {
+    auto ms = canonical(r.matches);
+    size_t h = rule_hash(ms, r);
+    out.push_back({&r, std::move(ms), h});
+  }
+  return out;
+}
+
 // Pairs the rules of two versions of a chain in order and marks the ones left unpaired. The
 // pairing is greedy (at a mismatch, skip to the nearer next equal rule on either side): any
 // order-keeping pairing of equal rules makes the argument of diff_delta.h hold, and an edit of a
 // few rules in a long chain is found in time linear in the chain.
-void pair_rules(const std::vector<ir::Rule>& a, const std::vector<ir::Rule>& b, const Changed& ch,
+void pair_rules(const std::vector<ir::Rule>& rules_a, const std::vector<ir::Rule>& rules_b, const Changed& ch,
                 std::vector<bool>& a_unpaired, std::vector<bool>& b_unpaired) {
+  const auto a = compared(rules_a), b = compared(rules_b);
   a_unpaired.assign(a.size(), true);
   b_unpaired.assign(b.size(), true);
-  std::vector<size_t> ha(a.size()), hb(b.size());
   std::unordered_map<size_t, std::vector<size_t>> at_a, at_b;  // hash -> positions, ascending
-  for (size_t i = 0; i < a.size(); ++i) at_a[ha[i] = rule_hash(a[i])].push_back(i);
-  for (size_t j = 0; j < b.size(); ++j) at_b[hb[j] = rule_hash(b[j])].push_back(j);
+  for (size_t i = 0; i < a.size(); ++i) at_a[a[i].hash].push_back(i);
+  for (size_t j = 0; j < b.size(); ++j) at_b[b[j].hash].push_back(j);
   // The first position after `from` on the other side holding a rule equal to `r`.
-  auto next_equal = [&](const std::unordered_map<size_t, std::vector<size_t>>& at, size_t hash,
-                        size_t from, const ir::Rule& r, const std::vector<ir::Rule>& side) -> std::optional<size_t> {
-    auto it = at.find(hash);
+  auto next_equal = [&](const std::unordered_map<size_t, std::vector<size_t>>& at, size_t from, const Compared& r,
+                        const std::vector<Compared>& side) -> std::optional<size_t> {
+    auto it = at.find(r.hash);
     if (it == at.end()) return std::nullopt;
     for (auto p = std::upper_bound(it->second.begin(), it->second.end(), from); p != it->second.end(); ++p)
       if (same_rule(r, side[*p], ch)) return *p;
@@ -285,13 +358,13 @@ void pair_rules(const std::vector<ir::Rule>& a, const std::vector<ir::Rule>& b, 
   };
   size_t i = 0, j = 0;
   while (i < a.size() && j < b.size()) {
-    if (ha[i] == hb[j] && same_rule(a[i], b[j], ch)) {
+    if (same_rule(a[i], b[j], ch)) {
       a_unpaired[i++] = false;
       b_unpaired[j++] = false;
       continue;
     }
-    auto nj = next_equal(at_b, ha[i], j, a[i], b);
-    auto ni = next_equal(at_a, hb[j], i, b[j], a);
+    auto nj = next_equal(at_b, j, a[i], b);
+    auto ni = next_equal(at_a, i, b[j], a);
     if (!nj && !ni) {
       ++i;
       ++j;
@@ -321,17 +394,17 @@ HookDelta hook_delta(const ir::Ruleset& before, const ir::Ruleset& after, ir::Ho
   HookDelta d;
   Reach rb = reach(tb, hook, family), ra = reach(ta, hook, family);
   if (!rb.acyclic || !ra.acyclic || base_chains(tb, hook) != base_chains(ta, hook)) {
-    d.box = family_box(family);  // the fall-through verdict itself differs: every packet may
+    d.boxes = {family_box(family)};  // the fall-through verdict itself differs: every packet may
     return d;
   }
   const Changed ch{changed_names(tb.sets, ta.sets), changed_names(tb.maps, ta.maps)};
-  std::optional<Box> hull;
+  std::map<std::string, std::optional<Box>> by_chain;  // chains by name: one order on every run
   auto add_unpaired = [&](const ir::Table& t, const Reach& r, size_t c, const std::vector<bool>& unpaired) {
     if (!r.into[c]) return;
     for (size_t k = 0; k < unpaired.size(); ++k) {
       if (!unpaired[k]) continue;
       ++d.unpaired_rules;
-      join(hull, meet(rule_box(t.chains[c].rules[k], t), *r.into[c]));
+      join(by_chain[t.chains[c].name], meet(rule_box(t.chains[c].rules[k], t), *r.into[c]));
     }
   };
   std::unordered_map<std::string, size_t> in_after;
@@ -352,7 +425,16 @@ HookDelta hook_delta(const ir::Ruleset& before, const ir::Ruleset& after, ir::Ho
   }
   for (size_t c = 0; c < ta.chains.size(); ++c)
     if (!after_paired_chain[c]) add_unpaired(ta, ra, c, std::vector<bool>(ta.chains[c].rules.size(), true));
-  d.box = hull;
+  std::vector<Box> boxes;
+  for (auto& [name, box] : by_chain)
+    if (box) boxes.push_back(std::move(*box));
+  // Too many boxes: join neighbours, so the question keeps at most kMaxDeltaBoxes encodings.
+  const size_t per = (boxes.size() + kMaxDeltaBoxes - 1) / kMaxDeltaBoxes;
+  for (size_t i = 0; i < boxes.size(); i += std::max<size_t>(per, 1)) {
+    std::optional<Box> joined;
+    for (size_t k = i; k < std::min(boxes.size(), i + per); ++k) join(joined, boxes[k]);
+    if (joined) d.boxes.push_back(std::move(*joined));
+  }
   return d;
 }
 

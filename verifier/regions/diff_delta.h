@@ -12,21 +12,27 @@
 // unpaired ones), so it takes the same jumps and returns and gets the same verdict. A packet
 // whose verdict differs therefore reaches and matches an unpaired rule of one side: it lies in
 // that rule's own box intersected with the box of the ways into the rule's chain at this hook.
+// The boxes of one chain's unpaired rules are joined, so a change of many rules in many zone
+// pairs gives many small boxes rather than one box around them all.
 // Base chains that differ in hook, priority or policy make the whole family differ.
 #pragma once
 
 #include <cstddef>
-#include <optional>
+#include <vector>
 
 #include "ir/ruleset.h"
 #include "verifier/engine/header_space.h"
 
 namespace zp::verifier {
 
+// More boxes than this are joined into this many (a question with one sliced encoding per box).
+inline constexpr size_t kMaxDeltaBoxes = 64;
+
 struct HookDelta {
-  // Every packet of the family at the hook whose verdict may differ lies in this box; nullopt
-  // when none can (no unpaired rule is reachable at the hook).
-  std::optional<Box> box;
+  // Every packet of the family at the hook whose verdict may differ lies in one of these boxes:
+  // one per chain holding unpaired rules (what those rules can meet, on either side). Empty when
+  // no packet's verdict can differ (no unpaired rule is reachable at the hook).
+  std::vector<Box> boxes;
   size_t unpaired_rules = 0;  // reachable at the hook, both sides counted
 };
 

@@ -37,26 +37,32 @@ regions::SearchResult diff_family(const Sides& s, ir::Hook hook, int family, con
     return stopped;
   }
   // Rules of the other family cannot decide a packet of this one: leave them out. With the
-  // delta, only the packets it says may differ are asked about (diff_delta.h).
-  Box box;
-  box.v4 = family == 4;
-  box.v6 = family == 6;
+  // delta, only the packets it says may differ are asked about (diff_delta.h), box by box.
+  std::vector<Box> boxes(1);
+  boxes[0].v4 = family == 4;
+  boxes[0].v6 = family == 6;
   if (o.delta) {
-    HookDelta d = hook_delta(s.before, s.after, hook, family);
-    if (!d.box) return {};  // equal at this hook, without a query
-    box = *d.box;
+    boxes = hook_delta(s.before, s.after, hook, family).boxes;
+    if (boxes.empty()) return {};  // equal at this hook, without a query
   }
   z3::context c;
   enc::SymPacket p = enc::make_packet(c, hook, "");
   enc::LimitVars lv(c);
-  enc::IrEncoder eb(c, s.before, p, lv, &box), ea(c, s.after, p, lv, &box);
-  z3::expr vb = eb.hook_verdict(), va = ea.hook_verdict();
+  const PreparedRuleset prep_b(s.before), prep_a(s.after);
+  // In each box, both rulesets sliced to it (exact there); a packet in several boxes is judged in
+  // the first. Outside every box both verdicts are equal (and the sliced encodings say nothing
+  // there): those packets get an equal pair as label, so no region grows out of the boxes.
+  z3::expr label = c.bv_val(0, 4);
+  z3::expr differ = c.bool_val(false);
+  for (size_t i = boxes.size(); i-- > 0;) {
+    enc::IrEncoder eb(c, prep_b, p, lv, &boxes[i]), ea(c, prep_a, p, lv, &boxes[i]);
+    z3::expr vb = eb.hook_verdict(), va = ea.hook_verdict();
+    z3::expr inside = enc::in_box(p, boxes[i]);
+    label = z3::ite(inside, z3::concat(vb, va), label);
+    differ = z3::ite(inside, vb != va, differ);
+  }
   z3::expr domain = enc::wellformed(p) && (family == 6 ? p.v6 : !p.v6) &&
                     regions::iface_names_domain(p, s.ifaces) && regions::limits_within(c, lv);
-  // Outside the box both verdicts are equal (and the sliced encodings say nothing there): label
-  // those packets with an equal pair, so no region grows out of the box.
-  z3::expr inside = enc::in_box(p, box);
-  z3::expr label = z3::ite(inside, z3::concat(vb, va), c.bv_val(0, 4));
   CellBuilder cb(family, hook, s.ifaces);
   cb.add_ruleset(s.before);
   cb.add_ruleset(s.after);
@@ -70,7 +76,7 @@ regions::SearchResult diff_family(const Sides& s, ir::Hook hook, int family, con
   auto groups = regions::zone_groups({&s.before_policy, &s.after_policy}, family);
   regions::SearchSpec spec{&p, family, hook, &cells, o.rlimit, o.max_regions, o.first_only,
                            o.explain ? &prefs : nullptr, &groups};
-  return regions::enumerate(spec, domain, label, inside && vb != va);
+  return regions::enumerate(spec, domain, label, differ);
 }
 
 HookDiff diff_hook(const Sides& s, ir::Hook hook, const Namer& namer, const DiffOptions& o,
