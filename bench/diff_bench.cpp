@@ -149,6 +149,7 @@ int main(int argc, char** argv) {
     if (!changed_copy(base, n, changed)) return 1;
     Run with = run_diff(base, changed, true);
     fmt::print("  {:4} changed, delta:      {}\n", n, line(with));
+    std::fflush(stdout);
     if (!a.baseline) continue;
     Run whole = run_diff(base, changed, false);
     fmt::print("  {:4} changed, whole hook: {}\n", n, line(whole));

@@ -395,6 +395,7 @@ HookDelta hook_delta(const ir::Ruleset& before, const ir::Ruleset& after, ir::Ho
   Reach rb = reach(tb, hook, family), ra = reach(ta, hook, family);
   if (!rb.acyclic || !ra.acyclic || base_chains(tb, hook) != base_chains(ta, hook)) {
     d.boxes = {family_box(family)};  // the fall-through verdict itself differs: every packet may
+    d.hull = d.boxes.front();
     return d;
   }
   const Changed ch{changed_names(tb.sets, ta.sets), changed_names(tb.maps, ta.maps)};
@@ -435,6 +436,7 @@ HookDelta hook_delta(const ir::Ruleset& before, const ir::Ruleset& after, ir::Ho
     for (size_t k = i; k < std::min(boxes.size(), i + per); ++k) join(joined, boxes[k]);
     if (joined) d.boxes.push_back(std::move(*joined));
   }
+  for (const auto& b : d.boxes) join(d.hull, b);
   return d;
 }
 

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <vector>
 
 #include "ir/ruleset.h"
@@ -33,6 +34,7 @@ struct HookDelta {
   // one per chain holding unpaired rules (what those rules can meet, on either side). Empty when
   // no packet's verdict can differ (no unpaired rule is reachable at the hook).
   std::vector<Box> boxes;
+  std::optional<Box> hull;    // one box holding all of them (nullopt when there are none)
   size_t unpaired_rules = 0;  // reachable at the hook, both sides counted
 };
 

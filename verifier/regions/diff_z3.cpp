@@ -42,8 +42,17 @@ regions::SearchResult diff_family(const Sides& s, ir::Hook hook, int family, con
   boxes[0].v4 = family == 4;
   boxes[0].v6 = family == 6;
   if (o.delta) {
-    boxes = hook_delta(s.before, s.after, hook, family).boxes;
-    if (boxes.empty()) return {};  // equal at this hook, without a query
+    HookDelta d = hook_delta(s.before, s.after, hook, family);
+    if (d.boxes.empty()) return {};  // equal at this hook, without a query
+    boxes = std::move(d.boxes);
+    // Boxes that each keep most of the rulesets (changes in chains that many zones share) are
+    // cheaper asked about as one box around them all: one encoding instead of many.
+    auto kept = [&](const Box& b) {
+      return slice_table(s.before.table, &b).kept_rules + slice_table(s.after.table, &b).kept_rules;
+    };
+    size_t apart = 0;
+    for (const auto& b : boxes) apart += kept(b);
+    if (boxes.size() > 1 && apart > kept(*d.hull)) boxes = {*d.hull};
   }
   z3::context c;
   enc::SymPacket p = enc::make_packet(c, hook, "");
