@@ -58,10 +58,8 @@ bool load(const std::string& yaml, Loaded& out) {
     for (const auto& d : diags.sorted()) std::fprintf(stderr, "%s\n", zp::render(d).c_str());
     return false;
   }
-  std::vector<size_t> all;
-  for (size_t i = 0; i < policy->targets.size(); ++i) all.push_back(i);
   std::string error;
-  auto rs = zp::pipeline::rulesets_for_verify(*policy, all, error);
+  auto rs = zp::pipeline::rulesets_for_verify(*policy, error);
   if (!rs) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return false;
@@ -81,10 +79,8 @@ bool changed_copy(const Loaded& base, size_t n, Loaded& out) {
     r.action = r.action == zp::policy::Action::Allow ? zp::policy::Action::Deny : zp::policy::Action::Allow;
     r.limit.reset();  // a rate limit is for allow rules only
   }
-  std::vector<size_t> all;
-  for (size_t i = 0; i < out.policy.targets.size(); ++i) all.push_back(i);
   std::string error;
-  auto rs = zp::pipeline::rulesets_for_verify(out.policy, all, error);
+  auto rs = zp::pipeline::rulesets_for_verify(out.policy, error);
   if (!rs) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return false;

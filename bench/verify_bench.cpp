@@ -112,10 +112,8 @@ bool run_once(const Args& a, size_t rules, size_t intents, bool with_baseline) {
   double load = since(t);
 
   t = Clock::now();
-  std::vector<size_t> all;
-  for (size_t i = 0; i < policy->targets.size(); ++i) all.push_back(i);
   std::string error;
-  auto rulesets = zp::pipeline::rulesets_for_verify(*policy, all, error);
+  auto rulesets = zp::pipeline::rulesets_for_verify(*policy, error);
   if (!rulesets) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return false;

@@ -49,10 +49,8 @@ int load_side(Side& s, const std::string& path, const std::string& rev, bool qui
     s.policy = std::move(l.policy);
     s.label = l.label;
   }
-  std::vector<size_t> all;
-  for (size_t i = 0; i < s.policy->targets.size(); ++i) all.push_back(i);
   std::string error;
-  auto rs = pipeline::rulesets_for_verify(*s.policy, all, error);
+  auto rs = pipeline::rulesets_for_verify(*s.policy, error);
   if (!rs) {
     std::cerr << fmt::format("zoneproof: {}: {}\n", s.label, error);
     return kExitFinding;

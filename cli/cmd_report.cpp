@@ -35,10 +35,8 @@ std::optional<verifier::DiffReport> base_diff(const ReportOptions& o, const poli
     rc = old.exit_code;
     return std::nullopt;
   }
-  std::vector<size_t> all;
-  for (size_t i = 0; i < old.policy->targets.size(); ++i) all.push_back(i);
   std::string error;
-  auto old_rs = pipeline::rulesets_for_verify(*old.policy, all, error);
+  auto old_rs = pipeline::rulesets_for_verify(*old.policy, error);
   if (!old_rs) {
     std::cerr << fmt::format("zoneproof: {}: {}\n", old.label, error);
     rc = kExitFinding;

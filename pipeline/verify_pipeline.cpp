@@ -15,6 +15,12 @@
 
 namespace zp::pipeline {
 
+std::optional<std::vector<ir::Ruleset>> rulesets_for_verify(const policy::Policy& p, std::string& error) {
+  std::vector<size_t> all(p.targets.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  return rulesets_for_verify(p, all, error);
+}
+
 std::optional<std::vector<ir::Ruleset>> rulesets_for_verify(const policy::Policy& p,
                                                             const std::vector<size_t>& targets,
                                                             std::string& error,

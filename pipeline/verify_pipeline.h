@@ -21,6 +21,9 @@ std::optional<std::vector<ir::Ruleset>> rulesets_for_verify(const policy::Policy
                                                             std::string& error,
                                                             std::vector<ir::Ruleset>* lowered = nullptr);
 
+// The same for every target of the policy.
+std::optional<std::vector<ir::Ruleset>> rulesets_for_verify(const policy::Policy& p, std::string& error);
+
 // A policy loaded for the commands that reason about it (verify, matrix, report, graph): the
 // policy, and the re-read rulesets of the selected targets, in the order of `target_indices`.
 struct VerifyInput {
