@@ -20,6 +20,7 @@
 #include "deploy/ops.h"
 #include "deploy/session.h"
 #include "pipeline/load.h"
+#include "pipeline/timings.h"
 #include "pipeline/verify_pipeline.h"
 
 namespace zp::cli {
@@ -103,6 +104,7 @@ int run_apply(const ApplyOptions& o) {
     return kExitFinding;
   }
   const double verify_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  pipeline::phase_done("verify (Z3)");
   if (auto refused = gate(deploy::judge_target(rep, p.targets[ti].name), o)) return *refused;
 
   deploy::ApplyPlan plan;

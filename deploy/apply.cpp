@@ -13,6 +13,7 @@
 #include "deploy/session.h"
 #include "deploy/timer.h"
 #include "pipeline/exit_codes.h"
+#include "pipeline/timings.h"
 
 namespace zp::deploy {
 
@@ -123,6 +124,7 @@ int deploy_apply(const ApplyPlan& plan, std::ostream& out, std::ostream& err) {
   e.forced = plan.forced;
   e.lockout_allowed = plan.lockout_allowed;
   const LiveTable live = read_live(table);
+  pipeline::phase_done("read the live table");
   if (auto stop = save_previous(plan, live, e, err)) return *stop;
   e.applied = backends::to_nft_json(plan.load);
   e.hash = content_hash(*e.applied);
@@ -155,7 +157,9 @@ int deploy_apply(const ApplyPlan& plan, std::ostream& out, std::ostream& err) {
     return kExitUsage;
   }
 
+  pipeline::phase_done("record the entry (history)");
   KernelChange k = load_table(plan.load, live.generation);
+  pipeline::phase_done("load the table (kernel batch)");
   if (!k.ok) {
     for (const auto& m : k.errors) err << "zoneproof: " << m << "\n";
     err << fmt::format("zoneproof: nothing was changed: table inet {} is as it was\n", table);
@@ -171,7 +175,9 @@ int deploy_apply(const ApplyPlan& plan, std::ostream& out, std::ostream& err) {
   Proof proof;
   if (back.ruleset) {
     ProofRequest req{plan.policy, plan.target, &plan.verified, plan.rlimit, 0, true};
+    pipeline::phase_done("read the table back");
     proof = prove_same(req, *back.ruleset);
+    pipeline::phase_done("read-back proof");
   } else {
     proof.outcome = Proof::Outcome::Differs;
     proof.structure = back.errors.empty() ? std::vector<std::string>{"the table is missing"} : back.errors;
@@ -204,6 +210,7 @@ int deploy_apply(const ApplyPlan& plan, std::ostream& out, std::ostream& err) {
       disarm_timer(session->dir, e.seq, *timer);
     return kExitUsage;
   }
+  pipeline::phase_done("record the result (history)");
   print_figures(plan, e, k, proof, out);
   if (timer)
     out << fmt::format("  run `zoneproof confirm --state-dir {}` before {} ({} s from now); "
