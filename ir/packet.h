@@ -38,4 +38,9 @@ struct Packet {
 // Whether the protocol carries 16-bit source and destination ports at the start of its header.
 bool protocol_has_ports(uint8_t proto);
 
+// Whether packets at a hook have an input (output) interface: locally generated packets have no
+// input interface, and an output interface is known only once the packet is routed.
+inline bool hook_has_iif(Hook h) { return h != Hook::Output; }
+inline bool hook_has_oif(Hook h) { return h != Hook::Input && h != Hook::Prerouting; }
+
 }  // namespace zp::ir

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <random>
 #include <string>
 #include <vector>
@@ -39,6 +40,14 @@ inline verifier::Verdict verdict_of(ir::Outcome o) {
   return o == ir::Outcome::Accept ? verifier::Verdict::Accept
          : o == ir::Outcome::Reject ? verifier::Verdict::Reject
                                     : verifier::Verdict::Drop;
+}
+
+// A test name from a policy file's path: its file name, letters and digits only.
+inline std::string policy_file_test_name(const ::testing::TestParamInfo<std::string>& i) {
+  std::string n = i.param.substr(i.param.rfind('/') + 1);
+  for (char& ch : n)
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return n;
 }
 
 inline const ir::Ruleset& ruleset_of(const std::vector<ir::Ruleset>& rss, const std::string& target) {

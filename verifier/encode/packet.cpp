@@ -85,10 +85,8 @@ z3::expr wellformed_fields(const SymPacket& p) {
 z3::expr wellformed(const SymPacket& p) {
   z3::context& c = p.v6.ctx();
   std::vector<z3::expr> w{wellformed_fields(p)};
-  bool has_iif = p.hook != ir::Hook::Output;
-  bool has_oif = p.hook != ir::Hook::Input && p.hook != ir::Hook::Prerouting;
-  if (p.hook != ir::Hook::Postrouting) w.push_back(has_iif ? p.iif != 0 : p.iif == 0);
-  w.push_back(has_oif ? p.oif != 0 : p.oif == 0);
+  if (p.hook != ir::Hook::Postrouting) w.push_back(ir::hook_has_iif(p.hook) ? p.iif != 0 : p.iif == 0);
+  w.push_back(ir::hook_has_oif(p.hook) ? p.oif != 0 : p.oif == 0);
   return mk_and(c, w);
 }
 

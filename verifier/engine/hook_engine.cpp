@@ -27,8 +27,7 @@ constexpr uint32_t kDestinationFields = (1u << static_cast<unsigned>(Field::Ip4D
 
 uint64_t side_key(const CellSide& s) { return (uint64_t{s.cls} << 2) | s.kind; }
 
-bool has_iif(ir::Hook h) { return h != ir::Hook::Output; }
-bool has_oif(ir::Hook h) { return h != ir::Hook::Input && h != ir::Hook::Prerouting; }
+using ir::hook_has_iif, ir::hook_has_oif;
 
 uint32_t match_fields(const ir::Match& m) {
   if (auto* fm = std::get_if<ir::FieldMatch>(&m)) return field_bit(fm->field);
@@ -82,7 +81,7 @@ HookEngine::~HookEngine() {
 std::vector<CellSide> HookEngine::sides(bool source, int family, const std::vector<unsigned>* classes) const {
   const auto& all = source ? model_.src_classes() : model_.dst_classes();
   const auto& list = classes ? *classes : all;
-  bool iface = source ? has_iif(hook_) : has_oif(hook_);
+  bool iface = source ? hook_has_iif(hook_) : hook_has_oif(hook_);
   std::vector<CellSide> out;
   for (unsigned cls : list) {
     // `all` is sorted (zones, then "no zone"): a search, not a scan — thousands of zones.
@@ -315,7 +314,7 @@ z3::expr HookEngine::iface_constraint(const CellSide& s, bool source) {
   uint64_t key = (side_key(s) << 2) | (source ? 1 : 0);
   auto it = side_terms_.find(key);
   if (it != side_terms_.end()) return it->second;
-  z3::expr t = iface_constraint_on(source ? packet_->iif : packet_->oif, s, source ? has_iif(hook_) : has_oif(hook_));
+  z3::expr t = iface_constraint_on(source ? packet_->iif : packet_->oif, s, source ? hook_has_iif(hook_) : hook_has_oif(hook_));
   return side_terms_.emplace(key, t).first->second;
 }
 

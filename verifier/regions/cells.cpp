@@ -105,10 +105,8 @@ CellBuilder::CellBuilder(int family, ir::Hook hook, const IfaceNames& ifaces) : 
     for (const auto& n : ifaces.names) names.push_back(*ifname_value(n));
     names.push_back(*ifname_value(ifaces.other));
     std::sort(names.begin(), names.end());
-    bool has_iif = hook != ir::Hook::Output;
-    bool has_oif = hook != ir::Hook::Input && hook != ir::Hook::Prerouting;
-    points_[static_cast<size_t>(Dim::Iif)] = has_iif ? names : std::vector<u128>{0};
-    points_[static_cast<size_t>(Dim::Oif)] = has_oif ? names : std::vector<u128>{0};
+    points_[static_cast<size_t>(Dim::Iif)] = ir::hook_has_iif(hook) ? names : std::vector<u128>{0};
+    points_[static_cast<size_t>(Dim::Oif)] = ir::hook_has_oif(hook) ? names : std::vector<u128>{0};
     for (Dim d : {Dim::Iif, Dim::Oif}) discrete_[static_cast<size_t>(d)] = true;
   }
 }

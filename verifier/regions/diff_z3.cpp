@@ -84,7 +84,7 @@ regions::SearchResult diff_family(const Sides& s, ir::Hook hook, int family, con
   for (auto& x : regions::readable_packet(p, s.ifaces, family)) prefs.push_back(x);
   auto groups = regions::zone_groups({&s.before_policy, &s.after_policy}, family);
   regions::SearchSpec spec{&p, family, hook, &cells, o.rlimit, o.max_regions, o.first_only,
-                           o.explain ? &prefs : nullptr, &groups};
+                           o.explain ? &prefs : nullptr, &groups, {}};
   return regions::enumerate(spec, domain, label, differ);
 }
 

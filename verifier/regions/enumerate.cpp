@@ -54,9 +54,9 @@ long largest_ok(size_t n, F ok) {
 class Grower {
  public:
   Grower(const SearchSpec& spec, z3::solver& checker, const z3::expr& label,
-         const std::vector<Found>& found, size_t& queries)
+         const std::vector<Found>& found, size_t& queries, size_t& decided)
       : spec_(spec), cells_(*spec.cells), checker_(checker), label_(label), found_(found),
-        queries_(queries) {}
+        queries_(queries), decided_(decided) {}
 
   Region grow(const std::array<u128, kDimCount>& v, unsigned want) {
     want_ = want;
@@ -82,6 +82,10 @@ class Grower {
   bool ok(const Region& cand) {
     for (const auto& f : found_)
       if (intersects(f.box, cand)) return false;
+    if (spec_.decided && spec_.decided(cand, want_)) {
+      ++decided_;
+      return true;
+    }
     checker_.push();
     checker_.add(in_region(*spec_.packet, cand));
     checker_.add(label_ != checker_.ctx().bv_val(want_, label_.get_sort().bv_size()));
@@ -136,6 +140,7 @@ class Grower {
   const z3::expr& label_;
   const std::vector<Found>& found_;
   size_t& queries_;
+  size_t& decided_;
   unsigned want_ = 0;
 };
 
@@ -282,17 +287,33 @@ std::vector<z3::expr> routed_packet(enc::PolicyEncoder& pe, const enc::SymPacket
   return out;
 }
 
+SearchSolvers::SearchSolvers(const z3::expr& domain, uint64_t rlimit) : finder(domain.ctx()), checker(domain.ctx()) {
+  enc::configure(finder, rlimit);
+  enc::configure(checker, rlimit);
+  finder.add(domain);
+  checker.add(domain);
+}
+
 SearchResult enumerate(const SearchSpec& spec, const z3::expr& domain, const z3::expr& label,
                        const z3::expr& interesting) {
-  z3::context& c = domain.ctx();
+  SearchSolvers solvers(domain, spec.rlimit);
+  return enumerate(spec, solvers, domain.ctx().bool_val(true), label, interesting);
+}
+
+SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3::expr& within,
+                       const z3::expr& label, const z3::expr& interesting) {
   const auto& p = *spec.packet;
   SearchResult out;
-  z3::solver finder(c), checker(c);
-  enc::configure(finder, spec.rlimit);
-  enc::configure(checker, spec.rlimit);
-  finder.add(domain && interesting);
-  checker.add(domain);
-  Grower grower(spec, checker, label, out.regions, out.queries);
+  z3::solver& finder = solvers.finder;
+  z3::solver& checker = solvers.checker;
+  struct Scope {  // the search's own constraints and blocked regions go when it ends
+    explicit Scope(z3::solver& solver) : s(solver) { s.push(); }
+    ~Scope() { s.pop(); }
+    z3::solver& s;
+  } finder_scope(finder), checker_scope(checker);
+  finder.add(within && interesting);
+  checker.add(within);
+  Grower grower(spec, checker, label, out.regions, out.queries, out.decided);
   for (;;) {
     if (spec.max_regions && out.regions.size() >= spec.max_regions) {
       out.truncated = true;

@@ -12,6 +12,7 @@
 //   3. block the region and repeat until Z3 answers unsat (complete) or unknown (incomplete).
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "verifier/encode/z3_encoding.h"
@@ -38,6 +39,7 @@ struct SearchResult {
   bool unknown = false;    // a search query hit the resource limit: regions may be missing
   bool truncated = false;  // stopped at max_regions: regions are missing
   size_t queries = 0;
+  size_t decided = 0;  // growth questions answered without Z3
 };
 
 struct SearchSpec {
@@ -56,6 +58,9 @@ struct SearchSpec {
   // after growing an address range cell by cell, the search tries to take in the whole set it
   // touches in one step, so a zone cut into pieces by the zones nested in it becomes one region.
   const std::vector<std::vector<Range>>* address_groups = nullptr;
+  // Answers a growth question without Z3 where it can (uniform.h): true only when every packet
+  // of the domain in the region has the label; false sends the question to Z3.
+  std::function<bool(const Region&, unsigned label)> decided;
 };
 
 // The classified address sets of every zone of the policies (and "no zone"), and the targets'
@@ -71,10 +76,20 @@ std::vector<z3::expr> readable_packet(const enc::SymPacket& p, const IfaceNames&
 std::vector<z3::expr> routed_packet(enc::PolicyEncoder& pe, const enc::SymPacket& p,
                                     const policy::Policy& pol, size_t target);
 
+// The two solvers of a search (one finds packets, one proves boxes), holding a domain that many
+// searches share: the formulas they have in common are then taken in by Z3 once, not per search.
+struct SearchSolvers {
+  SearchSolvers(const z3::expr& domain, uint64_t rlimit);
+  z3::solver finder, checker;
+};
+
 // `domain` holds for every packet asked about (well-formed, family, interface universe, ...);
 // `label` is a bit-vector term, constant on each region; `interesting` depends on the label only.
 // The regions returned are merged (merge_regions) and each has a witness inside it.
 SearchResult enumerate(const SearchSpec& spec, const z3::expr& domain, const z3::expr& label,
                        const z3::expr& interesting);
+// The same within the solvers' domain narrowed by `within` (in a scope the search pops).
+SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3::expr& within,
+                       const z3::expr& label, const z3::expr& interesting);
 
 }  // namespace zp::verifier::regions

@@ -65,6 +65,9 @@ struct MatrixOptions {
   uint64_t rlimit = kDefaultRlimit;
   size_t max_regions = 1000;  // per cell and family
   bool explain = true;
+  // Answer the search's questions that partial evaluation of the ruleset decides without Z3
+  // (regions/uniform.h). The regions are the same either way; off, every question goes to Z3.
+  bool partial_evaluation = true;
   NftTextFn nft_text;
 };
 

@@ -13,6 +13,7 @@
 #include "verifier/regions/enumerate.h"
 #include "verifier/regions/matrix.h"
 #include "verifier/regions/matrix_summary.h"
+#include "verifier/regions/uniform.h"
 #include "verifier/run_limits.h"
 
 namespace zp::verifier {
@@ -169,11 +170,91 @@ struct PairResult {
   bool unknown = false, truncated = false;
 };
 
+// What the matrix knows of one target's ruleset and the policy's classes, for every hook.
+struct TargetSpace {
+  const ir::Ruleset& rs;
+  const PreparedRuleset& prep;
+  const ZoneSpace& zones;
+  const policy::Target& target;
+};
+
+unsigned class_of(const ZoneSpace& zs, const MatrixEndpoint& e) {
+  switch (e.kind) {
+    case MatrixEndpoint::Kind::Zone: return static_cast<unsigned>(e.index);
+    case MatrixEndpoint::Kind::Self: return zs.ids().self();
+    case MatrixEndpoint::Kind::NoZone: return zs.ids().none();
+  }
+  return zs.ids().none();
+}
+
+// The questions about one cell that partial evaluation answers (uniform.h). The cell's packets
+// lie in the boxes of its two classes and are connection-opening.
+class CellBoxes {
+ public:
+  CellBoxes(const TargetSpace& ts, const regions::UniformVerdict& uv, ir::Hook hook, int family,
+            const MatrixEndpoint& from, const MatrixEndpoint& to)
+      : uv_(uv),
+        srcs_(regions::class_boxes(ts.zones, class_of(ts.zones, from), true, family, hook)),
+        dsts_(regions::class_boxes(ts.zones, class_of(ts.zones, to), false, family, hook)) {
+    family_.v4 = family == 4;
+    family_.v6 = family == 6;
+    // What the class says beyond the classification (matrix_side, base_class): not loopback;
+    // on a gateway, a zone's bound interfaces; at input and output, the target's own addresses.
+    std::vector<Range> not_lo = regions::all_but(*ifname_value("lo"));
+    family_.restrict(Field::Iifname, not_lo);
+    family_.restrict(Field::Oifname, not_lo);
+    for (auto [e, source] : {std::pair{&from, true}, std::pair{&to, false}}) {
+      bool iface_side = source ? hook != ir::Hook::Output : hook != ir::Hook::Input;
+      if (e->kind != MatrixEndpoint::Kind::Zone || !iface_side) continue;
+      std::vector<Range> bound;
+      for (const auto& n : bound_interfaces(ts.target, e->index)) bound.push_back({*ifname_value(n), *ifname_value(n)});
+      if (!bound.empty()) family_.restrict(source ? Field::Iifname : Field::Oifname, std::move(bound));
+    }
+    if (!ts.target.addresses.empty() && (hook == ir::Hook::Input || hook == ir::Hook::Output)) {
+      bool v6 = family == 6, in = hook == ir::Hook::Input;
+      Field own = in ? (v6 ? Field::Ip6Daddr : Field::Ip4Daddr) : (v6 ? Field::Ip6Saddr : Field::Ip4Saddr);
+      family_.restrict(own, target_addresses(ts.target, family));
+    }
+  }
+
+  // No packet of the cell is accepted: the cell is empty without a search.
+  bool never_accepted() const {
+    return all_parts(Box{}, [&](const Box& b) { return uv_.never(b, enc::kOutAccept); });
+  }
+  // Every packet of the cell in the candidate gets `want` (a growth question, enumerate.h).
+  std::function<bool(const Region&, unsigned)> decided() const {
+    return [this](const Region& cand, unsigned want) {
+      return all_parts(regions::region_box(cand),
+                       [&](const Box& b) { return uv_.always(b, static_cast<uint8_t>(want)); });
+    };
+  }
+
+ private:
+  // `holds` for the part of `box` in each pair of class boxes that has packets.
+  template <typename F>
+  bool all_parts(Box box, F holds) const {
+    box.ct_states &= ir::kCtNew;
+    if (!regions::narrow(box, family_)) return true;  // no packet of the class
+    for (const auto& s : srcs_)
+      for (const auto& d : dsts_) {
+        Box b = box;
+        if (!regions::narrow(b, s) || !regions::narrow(b, d)) continue;
+        if (!holds(b)) return false;
+      }
+    return true;
+  }
+
+  const regions::UniformVerdict& uv_;
+  std::vector<Box> srcs_, dsts_;
+  Box family_;
+};
+
 // Every endpoint pair of one hook of one target, for one family.
-std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, const ir::Ruleset& rs, ir::Hook hook,
+std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, const TargetSpace& ts, ir::Hook hook,
                                         int family, const std::vector<MatrixEndpoint>& zones,
                                         const MatrixEndpoint& self, const IfaceNames& names,
                                         const MatrixOptions& o, size_t& queries) {
+  const ir::Ruleset& rs = ts.rs;
   std::vector<MatrixEndpoint> froms = hook == ir::Hook::Output ? std::vector<MatrixEndpoint>{self} : zones;
   std::vector<MatrixEndpoint> tos = hook == ir::Hook::Input ? std::vector<MatrixEndpoint>{self} : zones;
   std::vector<PairResult> out;
@@ -200,6 +281,8 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
   cb.add_policy(pol);
   Cells cells = cb.build();
   auto groups = regions::zone_groups({&pol}, family);
+  regions::UniformVerdict uv(ts.prep, hook);
+  regions::SearchSolvers solvers(domain, o.rlimit);
   std::vector<z3::expr> prefs = regions::routed_packet(pe, p, pol, ti);
   for (auto& x : regions::readable_packet(p, names, family)) prefs.push_back(x);
   for (const auto& f : froms)
@@ -208,11 +291,14 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
         out.push_back({f, t, {}, true, false});
         continue;
       }
+      CellBoxes boxes(ts, uv, hook, family, f, t);
+      if (o.partial_evaluation && boxes.never_accepted()) continue;
       z3::expr cls = matrix_side(pe, p, pol, ti, f, true) && matrix_side(pe, p, pol, ti, t, false);
       if (cls.simplify().is_false()) continue;
       regions::SearchSpec spec{&p, family, hook, &cells, o.rlimit, o.max_regions, false,
-                               o.explain ? &prefs : nullptr, &groups};
-      auto res = regions::enumerate(spec, domain && cls, v, v == c.bv_val(enc::kOutAccept, 2));
+                               o.explain ? &prefs : nullptr, &groups,
+                               o.partial_evaluation ? boxes.decided() : nullptr};
+      auto res = regions::enumerate(spec, solvers, cls, v, v == c.bv_val(enc::kOutAccept, 2));
       queries += res.queries;
       if (res.regions.empty() && !res.unknown) continue;
       out.push_back({f, t, std::move(res.regions), res.unknown, res.truncated});
@@ -261,18 +347,22 @@ Matrix reachability_matrix(const policy::Policy& pol, const std::vector<ir::Rule
   eo.rlimit = o.rlimit;
   eo.nft_text = o.nft_text;
   bool no_zone_used = false;
+  const ZoneSpace zone_space(pol);
   for (size_t ti = 0; ti < pol.targets.size(); ++ti) {
     const ir::Ruleset* rs = nullptr;
     for (const auto& r : rulesets)
       if (r.target == pol.targets[ti].name) rs = &r;
     if (!rs) continue;
+    const PreparedRuleset prep(*rs);
+    const TargetSpace ts{*rs, prep, zone_space, pol.targets[ti]};
+    const Explainer explainer(*rs, eo);  // one encoding for every witness of the target
     m.targets.push_back(pol.targets[ti].name);
     MatrixEndpoint self = self_endpoint(pol, ti);
     m.endpoints.push_back(self);
     for (ir::Hook h : pol.targets[ti].hooks()) {
       std::map<std::pair<std::string, std::string>, size_t> cell_of;
       for (int family : {4, 6})
-        for (auto& pr : tabulate_family(pol, ti, *rs, h, family, zones, self, m.ifaces, o, m.queries)) {
+        for (auto& pr : tabulate_family(pol, ti, ts, h, family, zones, self, m.ifaces, o, m.queries)) {
           auto key = std::make_pair(pr.from.name, pr.to.name);
           auto [it, fresh] = cell_of.emplace(key, m.cells.size());
           if (fresh) {
@@ -294,7 +384,7 @@ Matrix reachability_matrix(const policy::Policy& pol, const std::vector<ir::Rule
             mr.to_detail = region_detail(mr.box.at(Dim::Daddr), cell.to, mr.box.family, pol, namer.zones);
             mr.extra = describe(mr.box, namer, true).extra;
             mr.witness = std::move(f.witness);
-            if (o.explain) mr.explained = explain(*rs, mr.witness, eo);
+            if (o.explain) mr.explained = explainer.explain(mr.witness);
             cell.regions.push_back(std::move(mr));
           }
         }

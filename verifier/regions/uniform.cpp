@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Region verdicts by partial evaluation (uniform.h).
+#include "verifier/regions/uniform.h"
+
+#include "ir/evaluate.h"
+
+namespace zp::verifier::regions {
+
+namespace {
+
+bool is_full(const Region& r, Dim d) { return r.at(d) == dim_full(d, r.family); }
+
+// The field of the IR that reads a dimension, for the region's family.
+Field dim_field(Dim d, int family) {
+  bool v6 = family == 6;
+  switch (d) {
+    case Dim::L4proto: return Field::L4proto;
+    case Dim::Dport: return Field::Dport;
+    case Dim::Sport: return Field::Sport;
+    case Dim::IcmpType: return v6 ? Field::Icmp6Type : Field::IcmpType;
+    case Dim::IcmpCode: return v6 ? Field::Icmp6Code : Field::IcmpCode;
+    case Dim::Mark: return Field::Mark;
+    case Dim::Iif: return Field::Iifname;
+    case Dim::Oif: return Field::Oifname;
+    case Dim::Daddr: return v6 ? Field::Ip6Daddr : Field::Ip4Daddr;
+    case Dim::Saddr: return v6 ? Field::Ip6Saddr : Field::Ip4Saddr;
+    case Dim::Ct: break;  // the box's conntrack states
+  }
+  return Field::L4proto;
+}
+
+// Fields every packet of a single-family box has: an empty list leaves no packet.
+bool always_exists(Field f, const Box& b) {
+  switch (f) {
+    case Field::Ip4Saddr: case Field::Ip4Daddr: return !b.v6;
+    case Field::Ip6Saddr: case Field::Ip6Daddr: return !b.v4;
+    case Field::L4proto: case Field::Iifname: case Field::Oifname: case Field::Mark: return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+Box region_box(const Region& r) {
+  Box b;
+  b.v4 = r.family == 4;
+  b.v6 = r.family == 6;
+  b.ct_states = 0;
+  for (uint32_t s : {ir::kCtInvalid, ir::kCtEstablished, ir::kCtRelated, ir::kCtNew, ir::kCtUntracked})
+    if (ir::in_ranges(s, r.at(Dim::Ct))) b.ct_states |= s;
+  for (Dim d : kAllDims) {
+    if (d == Dim::Ct || is_full(r, d)) continue;
+    // An ICMP packet's source port is its type and code, which the region bounds elsewhere.
+    if (d == Dim::Sport && r.has_icmp()) continue;
+    if ((d == Dim::IcmpType || d == Dim::IcmpCode) && !r.has_icmp()) continue;
+    b.restrict(dim_field(d, r.family), r.at(d));
+  }
+  return b;
+}
+
+bool narrow(Box& b, const Box& with) {
+  b.v4 = b.v4 && with.v4;
+  b.v6 = b.v6 && with.v6;
+  b.ct_states &= with.ct_states;
+  if ((!b.v4 && !b.v6) || b.ct_states == 0) return false;
+  for (int i = 0; i < kFieldCount; ++i) {
+    const auto& w = with.fields[static_cast<size_t>(i)];
+    if (!w) continue;
+    auto f = static_cast<Field>(i);
+    b.restrict(f, w);
+    if (b.get(f)->empty() && always_exists(f, b)) return false;
+  }
+  return true;
+}
+
+std::vector<Range> all_but(u128 v) {
+  std::vector<Range> out;
+  if (v > 0) out.push_back({0, v - 1});
+  if (v < ~u128{0}) out.push_back({v + 1, ~u128{0}});
+  return out;
+}
+
+bool UniformVerdict::always(const Box& box, uint8_t out) const {
+  DecisionList list = walker_.walk(box);
+  if (list.complex) return false;
+  for (const Step& s : list.steps)
+    if (s.out != out) return false;
+  return true;
+}
+
+bool UniformVerdict::never(const Box& box, uint8_t out) const {
+  DecisionList list = walker_.walk(box);
+  if (list.complex) return false;
+  for (const Step& s : list.steps)
+    if (s.out == out) return false;
+  return true;
+}
+
+std::vector<Box> class_boxes(const ZoneSpace& zones, unsigned cls, bool source, int family, ir::Hook hook) {
+  Box open;
+  open.v4 = family == 4;
+  open.v6 = family == 6;
+  if (cls == zones.ids().self()) return {open};
+  Field addr = family == 4 ? (source ? Field::Ip4Saddr : Field::Ip4Daddr) : (source ? Field::Ip6Saddr : Field::Ip6Daddr);
+  Field ifc = source ? Field::Iifname : Field::Oifname;
+  std::vector<Box> out;
+  if (!zones.segments(cls, family).empty()) {
+    Box b = open;
+    b.restrict(addr, zones.segments(cls, family));
+    b.restrict(ifc, zones.non_zone_interfaces());
+    out.push_back(std::move(b));
+  }
+  bool has_iface = source ? ir::hook_has_iif(hook) : ir::hook_has_oif(hook);
+  if (has_iface && !zones.interfaces(cls).empty()) {
+    std::vector<Range> names;
+    for (u128 v : zones.interfaces(cls)) names.push_back({v, v});
+    Box b = open;
+    b.restrict(ifc, std::move(names));
+    out.push_back(std::move(b));
+  }
+  if (out.empty()) out.push_back(open);  // nothing known: every packet of the family
+  return out;
+}
+
+}  // namespace zp::verifier::regions

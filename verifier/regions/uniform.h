@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Internal to the verifier: deciding a region's verdict without Z3. Region growth (enumerate.h)
+// asks, for each candidate box, whether every packet of the question's domain in it has the
+// witness's label. Most candidates are boxes the ruleset itself decides: partial evaluation of the
+// ruleset over the box (decision_list.h) ends in steps that all give the same verdict. Those
+// candidates are answered here; the others go to Z3 as before.
+//
+// Only a "yes" is ever given without Z3, and only when it holds for every packet of a box that
+// holds the candidate's packets: the regions found are exactly those the solver alone finds.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "ir/ruleset.h"
+#include "verifier/engine/decision_list.h"
+#include "verifier/engine/header_space.h"
+#include "verifier/engine/zone_space.h"
+#include "verifier/regions/box.h"
+
+namespace zp::verifier::regions {
+
+// A header-space box holding every packet of the region (source ports are left open when the
+// region holds ICMP, whose `th sport` is its type and code).
+Box region_box(const Region& r);
+
+// Intersects `b` with `with`; false when no packet is left (an address of the box's family or an
+// interface name, which every packet has, has no value left; or no conntrack state).
+bool narrow(Box& b, const Box& with);
+
+// Every value of a 128-bit field but one (an interface name that is not `lo`).
+std::vector<Range> all_but(u128 v);
+
+// Whether one ruleset gives one verdict to every packet of a box, decided by partial evaluation.
+class UniformVerdict {
+ public:
+  UniformVerdict(const PreparedRuleset& prep, ir::Hook hook) : walker_(prep, hook) {}
+  // True when every packet of `box` gets `out` (enc::kOutAccept, ...) whatever the rate limits;
+  // false when that is not known.
+  bool always(const Box& box, uint8_t out) const;
+  // True when no packet of `box` gets `out`, whatever the rate limits.
+  bool never(const Box& box, uint8_t out) const;
+
+ private:
+  Walker walker_;
+};
+
+// The boxes whose union holds every packet of a class on one side at a hook, as the policy
+// classifies them (zone_space.h): its address segments on an interface no zone lists, and its
+// own interfaces. A class with neither, and the target itself, give one open box.
+std::vector<Box> class_boxes(const ZoneSpace& zones, unsigned cls, bool source, int family, ir::Hook hook);
+
+}  // namespace zp::verifier::regions
