@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Partial evaluation over regions (verifier/regions/uniform.h) against the concrete IR
-// interpreter: whenever it claims that every packet of a region gets a verdict (or that none
+// Partial evaluation over regions (verifier/regions/uniform.h, partition.h) against the concrete
+// IR interpreter: whenever it claims that every packet of a region gets a verdict (or that none
 // does), every packet drawn inside the region must bear that out.
 #include "tests/review/review_util.h"
 #include "compiler/verdict_order.h"
 #include "verifier/engine/prepared.h"
+#include "verifier/regions/partition.h"
 #include "verifier/regions/uniform.h"
 
 namespace zp::review {
@@ -36,15 +37,21 @@ verifier::Region around(const ir::Packet& p, std::mt19937_64& rng) {
   return r;
 }
 
+// The interface names the policy and its rulesets mention (the sampler draws from them).
+verifier::IfaceNames interface_universe(const policy::Policy& p, const std::vector<ir::Ruleset>& rulesets) {
+  verifier::IfaceNames names;
+  verifier::add_iface_names(names, p);
+  for (const auto& rs : rulesets) verifier::add_iface_names(names, rs);
+  verifier::finish_iface_names(names);
+  return names;
+}
+
 class UniformVerdictAgainstInterpreter : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(UniformVerdictAgainstInterpreter, ClaimsHoldForEveryPacketInside) {
   policy::Policy p = load(GetParam());
   auto rulesets = compile(p);
-  verifier::IfaceNames names;
-  verifier::add_iface_names(names, p);
-  for (const auto& rs : rulesets) verifier::add_iface_names(names, rs);
-  verifier::finish_iface_names(names);
+  verifier::IfaceNames names = interface_universe(p, rulesets);
   PacketSampler sampler({&p}, names, 7);
   std::mt19937_64 rng(11);
   size_t claims = 0, checked = 0;
@@ -77,6 +84,44 @@ TEST_P(UniformVerdictAgainstInterpreter, ClaimsHoldForEveryPacketInside) {
   }
   EXPECT_GT(claims, 100u) << "partial evaluation must decide some regions for the test to mean anything";
   EXPECT_GT(checked, 1000u);
+}
+
+// Cutting a hook's packet space until each part's decision list is decided (partition.h): the
+// parts hold each packet exactly once, and the list of its part gives it the interpreter's verdict.
+TEST_P(UniformVerdictAgainstInterpreter, PartsHoldEveryPacketOnceWithItsVerdict) {
+  policy::Policy p = load(GetParam());
+  auto rulesets = compile(p);
+  verifier::IfaceNames names = interface_universe(p, rulesets);
+  PacketSampler sampler({&p}, names, 5);
+  size_t cut = 0;
+  for (const auto& t : p.targets) {
+    const ir::Ruleset& rs = ruleset_of(rulesets, t.name);
+    verifier::PreparedRuleset prep(rs);
+    for (ir::Hook hook : t.hooks())
+      for (int family : {4, 6}) {
+        verifier::Walker walker(prep, hook);
+        verifier::Box space;
+        space.v4 = family == 4;
+        space.v6 = family == 6;
+        auto parts = verifier::regions::decided_parts(walker, prep, space, 100000, [](const verifier::Box&) { return true; });
+        ASSERT_TRUE(parts.has_value()) << t.name << " " << ir::hook_name(hook);
+        cut += parts->size() > 1;
+        for (int i = 0; i < 300; ++i) {
+          ir::Packet pkt = sampler.any(hook);
+          if (pkt.family != family) continue;
+          verifier::Box point = verifier::Box::point(pkt);
+          size_t holding = 0;
+          for (const auto& part : *parts) {
+            if (!verifier::regions::contains(part.box, point)) continue;
+            ++holding;
+            EXPECT_EQ(verifier::evaluate_list(prep, part.list, pkt), out_of(ir::evaluate(rs, pkt).outcome))
+                << t.name << ": " << pkt.to_string();
+          }
+          EXPECT_EQ(holding, 1u) << t.name << ": " << pkt.to_string();
+        }
+      }
+  }
+  EXPECT_GT(cut, 0u) << "some hook must need cutting for the test to mean anything";
 }
 
 INSTANTIATE_TEST_SUITE_P(Policies, UniformVerdictAgainstInterpreter,

@@ -61,10 +61,12 @@ bool Walker::run(DecisionList& list, WalkState& st, const Box& box, uint32_t sto
     if (rule_in_box(prep_, rule, box, open) == Tri::False) continue;
     const ir::Verdict* v = std::get_if<ir::Verdict>(&rule.action);
     if (auto* vm = std::get_if<ir::VmapLookup>(&rule.action)) {
-      BoxLookup lk = lookup(prep_.map_index(vm->map), box);
+      const size_t map = prep_.map_index(vm->map);
+      BoxLookup lk = lookup(map, box);
       if (lk.kind == BoxLookup::None) continue;
       if (lk.kind == BoxLookup::Mixed) {
         list.complex = true;
+        if (open == 0) list.mixed_map = static_cast<uint32_t>(map);
         return true;
       }
       v = lk.verdict;
@@ -120,6 +122,7 @@ DecisionList Walker::resume(const Prefix& p, const Box& box) const {
   DecisionList rest = continuation(p, box);
   list.steps.insert(list.steps.end(), rest.steps.begin(), rest.steps.end());
   list.complex = list.complex || rest.complex;
+  if (list.mixed_map == kNoMap) list.mixed_map = rest.mixed_map;
   return list;
 }
 

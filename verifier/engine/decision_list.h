@@ -31,9 +31,14 @@ struct Step {
   uint8_t out = 0;                   // enc::kOutAccept / kOutDrop / kOutReject
 };
 
+inline constexpr uint32_t kNoMap = 0xffffffffu;
+
 struct DecisionList {
   std::vector<Step> steps;
   bool complex = false;
+  // Set when the list is complex because a verdict-map lookup depends on the packet (the map's
+  // index): cutting the box by that map's keys decides it (regions/partition.h).
+  uint32_t mixed_map = kNoMap;
 };
 
 // Where a walk stopped, to be resumed with a narrower box (see Walker::prefix).

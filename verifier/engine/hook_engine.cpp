@@ -195,6 +195,18 @@ z3::expr step_condition(const PreparedRuleset& prep, const Step& s, const enc::S
   return enc::mk_and(cx, parts);
 }
 
+z3::expr list_verdict(const PreparedRuleset& prep, const DecisionList& list, const enc::SymPacket& p,
+                      enc::LimitVars& limits, const std::string& limit_prefix) {
+  z3::context& cx = p.v6.ctx();
+  z3::expr acc = cx.bv_val(kOutDrop, 2);
+  for (size_t i = list.steps.size(); i-- > 0;) {
+    const Step& s = list.steps[i];
+    z3::expr out = cx.bv_val(s.out, 2);
+    acc = s.symbolic == 0 ? out : z3::ite(step_condition(prep, s, p, limits, limit_prefix), out, acc);
+  }
+  return acc;
+}
+
 z3::expr HookEngine::step_pred(const Step& s) {
   if (s.rule == kChainPolicyStep || s.symbolic == 0) return ctx_->bool_val(true);
   // Rules with equal matches have equal conditions: copies of one rule in many chains share it.

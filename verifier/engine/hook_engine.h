@@ -166,5 +166,8 @@ uint64_t cell_key(const Cell& c);
 // unknowns `limit_prefix` + the rule's limit key.
 z3::expr step_condition(const PreparedRuleset& prep, const Step& s, const enc::SymPacket& p,
                         enc::LimitVars& limits, const std::string& limit_prefix);
+// The verdict a decision list (not complex) gives a symbolic packet of its box.
+z3::expr list_verdict(const PreparedRuleset& prep, const DecisionList& list, const enc::SymPacket& p,
+                      enc::LimitVars& limits, const std::string& limit_prefix);
 
 }  // namespace zp::verifier

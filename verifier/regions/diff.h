@@ -60,10 +60,16 @@ struct DiffOptions {
   uint64_t rlimit = kDefaultRlimit;
   size_t max_regions = 5000;  // per target, hook and family, before merging
   bool first_only = false;    // stop at the first difference (equivalence checks)
+  // With first_only: report that difference as the cell of its witness, not grown into a region
+  // (a yes/no question: the lints' "is this rule redundant?").
+  bool cell_only = false;
   bool explain = true;        // explain each witness on both sides
   // Ask Z3 only about the packets the rules that changed can reach (diff_delta.h); off, every
   // packet of every hook is asked about (the baseline the benchmark compares with).
   bool delta = true;
+  // Answer the search's questions that partial evaluation of both rulesets decides without Z3
+  // (regions/uniform.h). The regions are the same either way.
+  bool partial_evaluation = true;
   std::vector<std::string> targets;  // only these (all when empty)
   NftTextFn nft_text;
 };

@@ -6,7 +6,10 @@
 
 #include "verifier/regions/diff.h"
 #include "verifier/regions/diff_delta.h"
+#include "verifier/engine/hook_engine.h"
 #include "verifier/regions/enumerate.h"
+#include "verifier/regions/partition.h"
+#include "verifier/regions/uniform.h"
 #include "verifier/run_limits.h"
 
 namespace zp::verifier {
@@ -28,6 +31,168 @@ struct Sides {
   size_t after_target;  // index of the target in the after policy
 };
 
+// The growth questions partial evaluation answers (uniform.h). The label is the pair of
+// verdicts in the first of the boxes a packet lies in, and 0 outside them all: a candidate inside
+// the first box it meets has the label both rulesets give every packet of it, if they do.
+std::function<bool(const Region&, unsigned)> decided_by_rulesets(const std::vector<Box>& boxes,
+                                                                 const regions::UniformVerdict& before,
+                                                                 const regions::UniformVerdict& after) {
+  return [&boxes, &before, &after](const Region& cand, unsigned want) {
+    Box b = regions::region_box(cand);
+    for (const auto& box : boxes) {
+      if (regions::disjoint(b, box)) continue;
+      if (!regions::contains(box, b)) return false;
+      return before.always(b, static_cast<uint8_t>(want >> 2)) && after.always(b, static_cast<uint8_t>(want & 3));
+    }
+    return want == 0;
+  };
+}
+
+// Parts of the packet space with the decision list of each ruleset there (partition.h).
+struct PartPair {
+  Box box;
+  DecisionList before, after;
+};
+
+// At most this many parts at one hook: beyond, one search over the sliced rulesets is cheaper.
+constexpr size_t kMaxParts = 20000;
+
+std::optional<std::vector<PartPair>> part_pairs(const Walker& wb, const PreparedRuleset& pb, const Walker& wa,
+                                                const PreparedRuleset& pa, const Box& box,
+                                                const std::function<bool(const Box&)>& wanted) {
+  auto before = regions::decided_parts(wb, pb, box, kMaxParts, wanted);
+  if (!before) return std::nullopt;
+  std::vector<PartPair> out;
+  for (auto& part : *before) {
+    // The before list holds for every packet of the part, so for every packet of its pieces.
+    auto after = regions::decided_parts(wa, pa, part.box, kMaxParts - out.size(), wanted);
+    if (!after) return std::nullopt;
+    for (auto& q : *after) out.push_back({std::move(q.box), part.list, std::move(q.list)});
+  }
+  return out;
+}
+
+// Whether two lists give every packet the same verdict: the same steps (equal matches left open,
+// the same outcome), or one outcome throughout both.
+bool same_verdicts(const PreparedRuleset& pb, const DecisionList& a, const PreparedRuleset& pa,
+                   const DecisionList& b) {
+  auto one_outcome = [&] {
+    if (a.steps.empty() || b.steps.empty()) return false;
+    uint8_t out = a.steps.front().out;
+    for (const auto* l : {&a, &b})
+      for (const Step& st : l->steps)
+        if (st.out != out) return false;
+    return true;
+  };
+  if (one_outcome()) return true;
+  if (a.steps.size() != b.steps.size()) return false;
+  for (size_t i = 0; i < a.steps.size(); ++i) {
+    const Step &x = a.steps[i], &y = b.steps[i];
+    if (x.out != y.out || x.symbolic != y.symbolic) return false;
+    bool xp = x.rule == kChainPolicyStep, yp = y.rule == kChainPolicyStep;
+    if (xp != yp) return false;
+    if (!xp && x.symbolic != 0 &&
+        pb.content_text(pb.content_id(x.chain, x.rule)) != pa.content_text(pa.content_id(y.chain, y.rule)))
+      return false;
+  }
+  return true;
+}
+
+// What one search at a hook and family shares, whether it asks once about all the boxes or once
+// per part.
+struct FamilySearch {
+  z3::context c;
+  enc::SymPacket p;
+  enc::LimitVars lv;
+  Cells cells;
+  std::vector<z3::expr> prefs;
+  std::vector<std::vector<Range>> groups;
+
+  FamilySearch(const Sides& s, ir::Hook hook, int family, const DiffOptions& o)
+      : p(enc::make_packet(c, hook, "")), lv(c), cells(build_cells(s, hook, family)) {
+    // Witnesses read best when routed as the after side's topology says.
+    if (o.explain) {
+      enc::PolicyEncoder pe(c, s.after_policy, s.after_target, p, lv);
+      prefs = regions::routed_packet(pe, p, s.after_policy, s.after_target);
+      for (auto& x : regions::readable_packet(p, s.ifaces, family)) prefs.push_back(x);
+    }
+    groups = regions::zone_groups({&s.before_policy, &s.after_policy}, family);
+  }
+  static Cells build_cells(const Sides& s, ir::Hook hook, int family) {
+    CellBuilder cb(family, hook, s.ifaces);
+    cb.add_ruleset(s.before);
+    cb.add_ruleset(s.after);
+    cb.add_policy(s.before_policy);
+    cb.add_policy(s.after_policy);
+    return cb.build();
+  }
+  // Call once every verdict term is made: it bounds the rate limits they mention.
+  z3::expr domain(const Sides& s, int family) {
+    return enc::wellformed(p) && (family == 6 ? p.v6 : !p.v6) && regions::iface_names_domain(p, s.ifaces) &&
+           regions::limits_within(c, lv);
+  }
+  regions::SearchSpec spec(ir::Hook hook, int family, const DiffOptions& o) const {
+    return {&p, family, hook, &cells, o.rlimit, o.max_regions, o.first_only, o.explain ? &prefs : nullptr, &groups,
+            nullptr, nullptr, o.first_only && o.cell_only};
+  }
+};
+
+// One search per part whose two lists differ, each with its own small encoding (the lists), then
+// the regions of all parts merged. Nullopt when the parts are too many.
+std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook hook, int family, const DiffOptions& o,
+                                                     const PreparedRuleset& prep_b, const PreparedRuleset& prep_a,
+                                                     const regions::UniformVerdict& uniform_b,
+                                                     const regions::UniformVerdict& uniform_a, const Box& space,
+                                                     const std::vector<Box>& delta) {
+  const Walker walker_b(prep_b, hook), walker_a(prep_a, hook);
+  // Outside every box of the delta the verdicts are equal: no part there is asked about.
+  auto in_delta = [&](const Box& b) {
+    return std::any_of(delta.begin(), delta.end(), [&](const Box& d) { return !regions::disjoint(b, d); });
+  };
+  auto parts = part_pairs(walker_b, prep_b, walker_a, prep_a, space, in_delta);
+  if (!parts) return std::nullopt;
+  std::erase_if(*parts, [&](const PartPair& pp) { return same_verdicts(prep_b, pp.before, prep_a, pp.after); });
+  regions::SearchResult all;
+  if (parts->empty()) return all;
+  FamilySearch fs(s, hook, family, o);
+  // Every part's terms first: they make the rate limits' unknowns, which the domain bounds.
+  struct Terms {
+    z3::expr label, differ;
+  };
+  std::vector<Terms> terms;
+  for (const auto& pp : *parts) {
+    z3::expr vb = list_verdict(prep_b, pp.before, fs.p, fs.lv, "");
+    z3::expr va = list_verdict(prep_a, pp.after, fs.p, fs.lv, "");
+    z3::expr inside = enc::in_box(fs.p, pp.box);
+    // Outside the part the label is an equal pair: no region grows out of it.
+    terms.push_back({z3::ite(inside, z3::concat(vb, va), fs.c.bv_val(0, 4)), inside && vb != va});
+  }
+  regions::SearchSolvers solvers(fs.domain(s, family), o.rlimit);
+  regions::SearchSpec spec = fs.spec(hook, family, o);
+  for (size_t i = 0; i < parts->size(); ++i) {
+    if (run_limit_reached()) {
+      all.unknown = true;
+      break;
+    }
+    const std::vector<Box> one{(*parts)[i].box};
+    spec.decided = decided_by_rulesets(one, uniform_b, uniform_a);
+    // Outside the part every packet has the equal label 0: growing there gains nothing.
+    spec.confine = [&one](const Region& cand) { return regions::contains(one[0], regions::region_box(cand)); };
+    auto res = regions::enumerate(spec, solvers, fs.c.bool_val(true), terms[i].label, terms[i].differ);
+    all.queries += res.queries;
+    all.decided += res.decided;
+    all.unknown = all.unknown || res.unknown;
+    all.truncated = all.truncated || res.truncated;
+    for (auto& f : res.regions) all.regions.push_back(std::move(f));
+    if (o.first_only && !all.regions.empty()) break;
+  }
+  std::vector<regions::Found> merged;
+  for (auto& lr : regions::merged_regions(spec, all.regions))
+    merged.push_back({std::move(lr.box), lr.label, all.regions[lr.representative].witness});
+  all.regions = std::move(merged);
+  return all;
+}
+
 // Every region of one family at one hook where the two rulesets disagree. The label is the
 // pair of verdicts, before << 2 | after.
 regions::SearchResult diff_family(const Sides& s, ir::Hook hook, int family, const DiffOptions& o) {
@@ -36,56 +201,57 @@ regions::SearchResult diff_family(const Sides& s, ir::Hook hook, int family, con
     stopped.unknown = true;
     return stopped;
   }
+  const PreparedRuleset prep_b(s.before), prep_a(s.after);
+  const regions::UniformVerdict uniform_b(prep_b, hook), uniform_a(prep_a, hook);
+  // A box where both rulesets give every packet one and the same verdict holds no difference
+  // (partial evaluation, uniform.h): it needs no query.
+  auto same_throughout = [&](const Box& b) {
+    if (!o.partial_evaluation) return false;
+    for (uint8_t v : {enc::kOutAccept, enc::kOutDrop, enc::kOutReject})
+      if (uniform_b.always(b, v) && uniform_a.always(b, v)) return true;
+    return false;
+  };
   // Rules of the other family cannot decide a packet of this one: leave them out. With the
-  // delta, only the packets it says may differ are asked about (diff_delta.h), box by box.
-  std::vector<Box> boxes(1);
-  boxes[0].v4 = family == 4;
-  boxes[0].v6 = family == 6;
+  // delta, only the packets it says may differ are asked about (diff_delta.h).
+  Box space;
+  space.v4 = family == 4;
+  space.v6 = family == 6;
+  std::vector<Box> boxes{space};
   if (o.delta) {
     HookDelta d = hook_delta(s.before, s.after, hook, family);
+    std::erase_if(d.boxes, same_throughout);
     if (d.boxes.empty()) return {};  // equal at this hook, without a query
+    space = d.boxes.size() == 1 ? d.boxes[0] : *d.hull;
     boxes = std::move(d.boxes);
-    // Boxes that each keep most of the rulesets (changes in chains that many zones share) are
-    // cheaper asked about as one box around them all: one encoding instead of many.
-    auto kept = [&](const Box& b) {
-      return slice_table(s.before.table, &b).kept_rules + slice_table(s.after.table, &b).kept_rules;
-    };
-    size_t apart = 0;
-    for (const auto& b : boxes) apart += kept(b);
-    if (boxes.size() > 1 && apart > kept(*d.hull)) boxes = {*d.hull};
   }
-  z3::context c;
-  enc::SymPacket p = enc::make_packet(c, hook, "");
-  enc::LimitVars lv(c);
-  const PreparedRuleset prep_b(s.before), prep_a(s.after);
+  if (o.partial_evaluation)
+    if (auto res = search_by_parts(s, hook, family, o, prep_b, prep_a, uniform_b, uniform_a, space, boxes))
+      return *res;
+  // Boxes that each keep most of the rulesets (changes in chains that many zones share) are
+  // cheaper asked about as one box around them all: one encoding instead of many.
+  auto kept = [&](const Box& b) {
+    return slice_table(s.before.table, &b).kept_rules + slice_table(s.after.table, &b).kept_rules;
+  };
+  size_t apart = 0;
+  for (const auto& b : boxes) apart += kept(b);
+  if (boxes.size() > 1 && apart > kept(space)) boxes = {space};
+  if (boxes.size() == 1 && same_throughout(boxes[0])) return {};
+  FamilySearch fs(s, hook, family, o);
   // In each box, both rulesets sliced to it (exact there); a packet in several boxes is judged in
   // the first. Outside every box both verdicts are equal (and the sliced encodings say nothing
   // there): those packets get an equal pair as label, so no region grows out of the boxes.
-  z3::expr label = c.bv_val(0, 4);
-  z3::expr differ = c.bool_val(false);
+  z3::expr label = fs.c.bv_val(0, 4);
+  z3::expr differ = fs.c.bool_val(false);
   for (size_t i = boxes.size(); i-- > 0;) {
-    enc::IrEncoder eb(c, prep_b, p, lv, &boxes[i]), ea(c, prep_a, p, lv, &boxes[i]);
+    enc::IrEncoder eb(fs.c, prep_b, fs.p, fs.lv, &boxes[i]), ea(fs.c, prep_a, fs.p, fs.lv, &boxes[i]);
     z3::expr vb = eb.hook_verdict(), va = ea.hook_verdict();
-    z3::expr inside = enc::in_box(p, boxes[i]);
+    z3::expr inside = enc::in_box(fs.p, boxes[i]);
     label = z3::ite(inside, z3::concat(vb, va), label);
     differ = z3::ite(inside, vb != va, differ);
   }
-  z3::expr domain = enc::wellformed(p) && (family == 6 ? p.v6 : !p.v6) &&
-                    regions::iface_names_domain(p, s.ifaces) && regions::limits_within(c, lv);
-  CellBuilder cb(family, hook, s.ifaces);
-  cb.add_ruleset(s.before);
-  cb.add_ruleset(s.after);
-  cb.add_policy(s.before_policy);
-  cb.add_policy(s.after_policy);
-  Cells cells = cb.build();
-  // Witnesses read best when routed as the after side's topology says.
-  enc::PolicyEncoder pe(c, s.after_policy, s.after_target, p, lv);
-  std::vector<z3::expr> prefs = regions::routed_packet(pe, p, s.after_policy, s.after_target);
-  for (auto& x : regions::readable_packet(p, s.ifaces, family)) prefs.push_back(x);
-  auto groups = regions::zone_groups({&s.before_policy, &s.after_policy}, family);
-  regions::SearchSpec spec{&p, family, hook, &cells, o.rlimit, o.max_regions, o.first_only,
-                           o.explain ? &prefs : nullptr, &groups, {}};
-  return regions::enumerate(spec, domain, label, differ);
+  regions::SearchSpec spec = fs.spec(hook, family, o);
+  if (o.partial_evaluation) spec.decided = decided_by_rulesets(boxes, uniform_b, uniform_a);
+  return regions::enumerate(spec, fs.domain(s, family), label, differ);
 }
 
 HookDiff diff_hook(const Sides& s, ir::Hook hook, const Namer& namer, const DiffOptions& o,

@@ -69,6 +69,7 @@ class Grower {
     // The cells are cut at every constant of the rulesets, so the cell box is normally uniform;
     // if it is not (a constant the cells do not know), grow from the single packet instead.
     Region r = ok(cell) ? cell : point;
+    if (spec_.cell_only) return r;
     for (Dim d : kAllDims) {
       if (cells_.is_discrete(d)) widen_discrete(r, d);
       else widen_range(r, d);
@@ -82,6 +83,7 @@ class Grower {
   bool ok(const Region& cand) {
     for (const auto& f : found_)
       if (intersects(f.box, cand)) return false;
+    if (spec_.confine && !spec_.confine(cand)) return false;
     if (spec_.decided && spec_.decided(cand, want_)) {
       ++decided_;
       return true;
@@ -333,9 +335,20 @@ SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3:
     if (spec.first_only) break;
   }
   // Merge, then pick a readable witness in each merged region.
-  std::vector<LabeledRegion> labeled;
-  for (size_t i = 0; i < out.regions.size(); ++i) labeled.push_back({out.regions[i].box, out.regions[i].label, i});
   std::vector<Found> merged;
+  for (auto& lr : merged_regions(spec, out.regions)) {
+    const ir::Packet& fallback = out.regions[lr.representative].witness;
+    ir::Packet w = pick_witness(checker, spec, lr.box, label, lr.label, fallback, out.queries);
+    merged.push_back({std::move(lr.box), lr.label, std::move(w)});
+  }
+  out.regions = std::move(merged);
+  return out;
+}
+
+std::vector<LabeledRegion> merged_regions(const SearchSpec& spec, const std::vector<Found>& found) {
+  std::vector<LabeledRegion> labeled;
+  for (size_t i = 0; i < found.size(); ++i) labeled.push_back({found[i].box, found[i].label, i});
+  std::vector<LabeledRegion> out;
   for (auto& lr : merge_regions(std::move(labeled))) {
     // Interfaces and conntrack states: only the values the cells name, or all of them. A region
     // left with none holds only packets outside the domain (growth may take those in freely,
@@ -347,12 +360,8 @@ SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3:
       else lr.box.at(d) = intersect(lr.box.at(d), normalize(spec.cells->at(d)));
       holds_nothing = holds_nothing || lr.box.at(d).empty();
     }
-    if (holds_nothing) continue;
-    const ir::Packet& fallback = out.regions[lr.representative].witness;
-    ir::Packet w = pick_witness(checker, spec, lr.box, label, lr.label, fallback, out.queries);
-    merged.push_back({std::move(lr.box), lr.label, std::move(w)});
+    if (!holds_nothing) out.push_back(std::move(lr));
   }
-  out.regions = std::move(merged);
   return out;
 }
 

@@ -61,6 +61,12 @@ struct SearchSpec {
   // Answers a growth question without Z3 where it can (uniform.h): true only when every packet
   // of the domain in the region has the label; false sends the question to Z3.
   std::function<bool(const Region&, unsigned label)> decided;
+  // Growth takes in no candidate for which this is false, without asking Z3: a search confined to
+  // a part of the space whose label is constant outside it. Regions may then be cut where Z3
+  // alone would have grown on, which merging undoes; they never hold a wrong packet.
+  std::function<bool(const Region&)> confine;
+  // Regions are the elementary cells of their witnesses (or the witness alone), not grown.
+  bool cell_only = false;
 };
 
 // The classified address sets of every zone of the policies (and "no zone"), and the targets'
@@ -91,5 +97,10 @@ SearchResult enumerate(const SearchSpec& spec, const z3::expr& domain, const z3:
 // The same within the solvers' domain narrowed by `within` (in a scope the search pops).
 SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3::expr& within,
                        const z3::expr& label, const z3::expr& interesting);
+
+// Regions of several searches (disjoint, each with its witness) merged for brevity (merge_regions),
+// each with the index of a region of `found` whose witness lies in it; interfaces and conntrack
+// states are cut to the values the cells name (a region left with none is dropped).
+std::vector<LabeledRegion> merged_regions(const SearchSpec& spec, const std::vector<Found>& found);
 
 }  // namespace zp::verifier::regions

@@ -20,6 +20,7 @@ std::optional<bool> removable(const policy::Policy& p, const std::vector<ir::Rul
   verifier::DiffOptions o;
   o.rlimit = rlimit;
   o.first_only = true;
+  o.cell_only = true;
   o.explain = false;
   auto d = verifier::diff({"with", &p, &full}, {"without", &without, &lowered}, o);
   if (d.changed(false)) return false;

@@ -297,7 +297,7 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
       if (cls.simplify().is_false()) continue;
       regions::SearchSpec spec{&p, family, hook, &cells, o.rlimit, o.max_regions, false,
                                o.explain ? &prefs : nullptr, &groups,
-                               o.partial_evaluation ? boxes.decided() : nullptr};
+                               o.partial_evaluation ? boxes.decided() : nullptr, nullptr};
       auto res = regions::enumerate(spec, solvers, cls, v, v == c.bv_val(enc::kOutAccept, 2));
       queries += res.queries;
       if (res.regions.empty() && !res.unknown) continue;

@@ -3,6 +3,7 @@
 #include "verifier/regions/uniform.h"
 
 #include "ir/evaluate.h"
+#include "verifier/engine/prepared.h"
 
 namespace zp::verifier::regions {
 
@@ -69,6 +70,41 @@ bool narrow(Box& b, const Box& with) {
     auto f = static_cast<Field>(i);
     b.restrict(f, w);
     if (b.get(f)->empty() && always_exists(f, b)) return false;
+  }
+  return true;
+}
+
+bool disjoint(const Box& a, const Box& b) {
+  if (!(a.v4 && b.v4) && !(a.v6 && b.v6)) return true;
+  if ((a.ct_states & b.ct_states) == 0) return true;
+  for (int i = 0; i < kFieldCount; ++i) {
+    auto f = static_cast<Field>(i);
+    const auto &x = a.get(f), &y = b.get(f);
+    if (!x || !y || overlaps(*x, *y)) continue;
+    // The lists bind only the packets that have the field: they part the boxes when one of the
+    // boxes has it in every packet.
+    if (field_exists_in_box(a, f) == Tri::True || field_exists_in_box(b, f) == Tri::True) return true;
+  }
+  return false;
+}
+
+bool contains(const Box& outer, const Box& inner) {
+  if ((inner.v4 && !outer.v4) || (inner.v6 && !outer.v6)) return false;
+  if ((inner.ct_states & ~outer.ct_states & kAllCtStates) != 0) return false;
+  for (int i = 0; i < kFieldCount; ++i) {
+    auto f = static_cast<Field>(i);
+    const auto& o = outer.get(f);
+    if (!o || field_exists_in_box(inner, f) == Tri::False) continue;
+    const auto& in = inner.get(f);
+    if (in ? covers(*o, *in) : covers(*o, {{0, field_max(f)}})) continue;
+    // The family's own field: the inner box's families say which values it takes.
+    if (f == Field::Nfproto && !in) {
+      std::vector<Range> fams;
+      if (inner.v4) fams.push_back({kNfprotoIpv4, kNfprotoIpv4});
+      if (inner.v6) fams.push_back({kNfprotoIpv6, kNfprotoIpv6});
+      if (covers(*o, fams)) continue;
+    }
+    return false;
   }
   return true;
 }

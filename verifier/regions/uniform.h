@@ -28,6 +28,11 @@ Box region_box(const Region& r);
 // interface name, which every packet has, has no value left; or no conntrack state).
 bool narrow(Box& b, const Box& with);
 
+// Whether no packet lies in both boxes (decided by a field every packet of one of them has).
+bool disjoint(const Box& a, const Box& b);
+// Whether every packet of `inner` lies in `outer`.
+bool contains(const Box& outer, const Box& inner);
+
 // Every value of a 128-bit field but one (an interface name that is not `lo`).
 std::vector<Range> all_but(u128 v);
 

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Internal to the verifier: a header-space box cut into parts in each of which partial evaluation
+// decides the ruleset's control flow, so that each part's verdict is a short decision list
+// (decision_list.h) rather than the whole ruleset. The diff encodes the parts' lists: a change in
+// a chain that every source zone reaches through a verdict map becomes one small question per
+// source zone, not one question over every rule of the table.
+//
+// A box is cut where a verdict-map lookup depends on the packet: into the packets whose key lies
+// in the elements of each verdict, and those whose key lies in none. The parts are disjoint, they
+// hold every packet of the box, and the list of each is exact for its packets.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "verifier/engine/decision_list.h"
+#include "verifier/engine/header_space.h"
+
+namespace zp::verifier::regions {
+
+struct DecidedPart {
+  Box box;
+  DecisionList list;  // never complex
+};
+
+// The parts of `box`, or nullopt when some part is not decided by cutting on verdict-map keys
+// (control flow on an open match, several base chains, a concatenated key) or when the parts
+// would be more than `limit`.
+// Parts for which `wanted` is false are left out, and not cut further.
+std::optional<std::vector<DecidedPart>> decided_parts(const Walker& walker, const PreparedRuleset& prep,
+                                                      const Box& box, size_t limit,
+                                                      const std::function<bool(const Box&)>& wanted);
+
+}  // namespace zp::verifier::regions
