@@ -236,7 +236,7 @@ struct Changed {
 std::string limit_place(const ir::Rule& r) {
   for (const auto& o : r.origins)
     if (o.loc.line > 0) return ir::to_string(o.loc);
-  return "#" + std::to_string(r.id);
+  return std::string("#").append(std::to_string(r.id));  // not "#" + ...: g++ 12's false -Wrestrict
 }
 
 // A rule's matches as compared: an anonymous set's values as the ranges they hold (the kernel may
