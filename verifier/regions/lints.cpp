@@ -57,8 +57,9 @@ std::vector<Finding> unused_lints(const policy::Policy& p) {
 
 std::vector<Finding> intent_lints(const policy::Policy& p, const Options& o, size_t& undecided, bool coverage) {
   std::vector<Finding> out;
+  ClassQuestions questions(p, o);
   for (size_t a = 0; a < p.assertions.size(); ++a) {
-    Status s = intent_constrains(p, a, o);
+    Status s = questions.intent_constrains(a);
     undecided += s == Status::Unknown;
     if (s != Status::Fail) continue;
     bool only = p.assertions[a].kind == policy::Assertion::Kind::Only;
@@ -69,7 +70,7 @@ std::vector<Finding> intent_lints(const policy::Policy& p, const Options& o, siz
                    {}, std::nullopt});
   }
   for (size_t r = 0; coverage && r < p.rules.size(); ++r) {
-    Status s = rule_covered(p, r, o);
+    Status s = questions.rule_covered(r);
     undecided += s == Status::Unknown;
     if (s != Status::Fail) continue;
     out.push_back({kLintUncoveredRule, "uncovered-rule", p.rules[r].loc,

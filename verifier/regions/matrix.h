@@ -5,6 +5,7 @@
 // from the ruleset, over the same packet classes as intents (docs/verification.md).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -77,10 +78,28 @@ Matrix reachability_matrix(const policy::Policy& p, const std::vector<ir::Rulese
 
 // --- packet-class questions for the lints (matrix_z3.cpp) --------------------------------------
 
-// Whether intent `a` can constrain anything on any target it applies to: its class holds a
-// packet (for `only`: a packet from a source it does not permit). Unknown when undecided.
-Status intent_constrains(const policy::Policy& p, size_t assertion, const Options& o);
-// Whether some packet a policy rule applies to lies in the class of some intent.
-Status rule_covered(const policy::Policy& p, size_t rule, const Options& o);
+// The questions share one encoding per target hook (a Z3 context, the packet, the policy's
+// encoding and a solver holding what every packet of the hook satisfies), made when first asked.
+class ClassQuestions {
+ public:
+  ClassQuestions(const policy::Policy& p, const Options& o);
+  ~ClassQuestions();
+  ClassQuestions(const ClassQuestions&) = delete;
+  ClassQuestions& operator=(const ClassQuestions&) = delete;
+
+  // Whether intent `a` can constrain anything on any target it applies to: its class holds a
+  // packet (for `only`: a packet from a source it does not permit). Unknown when undecided.
+  Status intent_constrains(size_t assertion);
+  // Whether some packet a policy rule applies to lies in the class of some intent.
+  Status rule_covered(size_t rule);
+
+ private:
+  struct HookEncoding;
+  HookEncoding& at(size_t target, ir::Hook hook);
+  const policy::Policy& pol_;
+  const Options& o_;
+  IfaceNames names_;
+  std::vector<std::unique_ptr<HookEncoding>> hooks_;  // by target and hook, made on demand
+};
 
 }  // namespace zp::verifier

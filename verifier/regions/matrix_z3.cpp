@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 
 #include <fmt/core.h>
 
@@ -98,62 +99,75 @@ std::vector<size_t> intent_targets(const policy::Policy& pol, const policy::Asse
 
 }  // namespace
 
-Status intent_constrains(const policy::Policy& pol, size_t ai, const Options& o) {
-  const auto& a = pol.assertions[ai];
-  IfaceNames names;
-  add_iface_names(names, pol);
-  finish_iface_names(names);
+struct ClassQuestions::HookEncoding {
+  HookEncoding(const policy::Policy& pol, size_t target, ir::Hook hook, const IfaceNames& names, uint64_t rlimit)
+      : p(enc::make_packet(c, hook, "")), lv(c), pe(c, pol, target, p, lv), s(c) {
+    enc::configure(s, rlimit);
+    s.add(enc::wellformed(p) && regions::iface_names_domain(p, names));
+  }
+  z3::context c;
+  enc::SymPacket p;
+  enc::LimitVars lv;
+  enc::PolicyEncoder pe;
+  z3::solver s;
+  std::optional<z3::expr> classes;  // some intent's class (rule_covered), made once
+};
+
+ClassQuestions::ClassQuestions(const policy::Policy& p, const Options& o) : pol_(p), o_(o) {
+  add_iface_names(names_, pol_);
+  finish_iface_names(names_);
+}
+
+ClassQuestions::~ClassQuestions() = default;
+
+ClassQuestions::HookEncoding& ClassQuestions::at(size_t target, ir::Hook hook) {
+  size_t i = target * 5 + static_cast<size_t>(hook);
+  if (hooks_.size() <= i) hooks_.resize(i + 1);
+  if (!hooks_[i]) hooks_[i] = std::make_unique<HookEncoding>(pol_, target, hook, names_, o_.rlimit);
+  return *hooks_[i];
+}
+
+Status ClassQuestions::intent_constrains(size_t ai) {
+  const auto& a = pol_.assertions[ai];
   bool unknown = false;
-  for (size_t ti : intent_targets(pol, a))
-    for (ir::Hook h : pol.targets[ti].hooks()) {
+  for (size_t ti : intent_targets(pol_, a))
+    for (ir::Hook h : pol_.targets[ti].hooks()) {
       if (run_limit_reached()) return Status::Unknown;
-      z3::context c;
-      enc::SymPacket p = enc::make_packet(c, h, "");
-      enc::LimitVars lv(c);
-      enc::PolicyEncoder pe(c, pol, ti, p, lv);
-      z3::expr q = intent_class(pe, p, pol.targets[ti], a);
+      HookEncoding& he = at(ti, h);
+      z3::expr q = intent_class(he.pe, he.p, pol_.targets[ti], a);
       if (a.kind == policy::Assertion::Kind::Only) {
         std::vector<z3::expr> from;
-        for (const auto& e : a.from) from.push_back(pe.endpoint_matches(e, true));
-        z3::expr permitted = enc::mk_or(c, from);
-        if (!a.services.empty()) permitted = permitted && pe.services_match(a.services);
+        for (const auto& e : a.from) from.push_back(he.pe.endpoint_matches(e, true));
+        z3::expr permitted = enc::mk_or(he.c, from);
+        if (!a.services.empty()) permitted = permitted && he.pe.services_match(a.services);
         q = q && !permitted;
       }
-      z3::solver s(c);
-      enc::configure(s, o.rlimit);
-      s.add(enc::wellformed(p) && regions::iface_names_domain(p, names) && q);
-      auto r = enc::solve(s);
+      auto r = enc::solve_with(he.s, q);
       if (r == z3::sat) return Status::Pass;
       unknown = unknown || r == z3::unknown;
     }
   return unknown ? Status::Unknown : Status::Fail;
 }
 
-Status rule_covered(const policy::Policy& pol, size_t ri, const Options& o) {
-  IfaceNames names;
-  add_iface_names(names, pol);
-  finish_iface_names(names);
+Status ClassQuestions::rule_covered(size_t ri) {
   bool unknown = false;
-  for (size_t ti = 0; ti < pol.targets.size(); ++ti)
-    for (ir::Hook h : pol.targets[ti].hooks()) {
+  for (size_t ti = 0; ti < pol_.targets.size(); ++ti)
+    for (ir::Hook h : pol_.targets[ti].hooks()) {
       if (run_limit_reached()) return Status::Unknown;
-      z3::context c;
-      enc::SymPacket p = enc::make_packet(c, h, "");
-      enc::LimitVars lv(c);
-      enc::PolicyEncoder pe(c, pol, ti, p, lv);
-      z3::expr applies = pe.rule_applies(ri);
+      HookEncoding& he = at(ti, h);
+      z3::expr applies = he.pe.rule_applies(ri);
       if (applies.simplify().is_false()) continue;
-      std::vector<z3::expr> classes;
-      for (const auto& a : pol.assertions) {
-        auto ts = intent_targets(pol, a);
-        if (std::find(ts.begin(), ts.end(), ti) != ts.end())
-          classes.push_back(intent_class(pe, p, pol.targets[ti], a));
+      if (!he.classes) {
+        std::vector<z3::expr> classes;
+        for (const auto& a : pol_.assertions) {
+          auto ts = intent_targets(pol_, a);
+          if (std::find(ts.begin(), ts.end(), ti) != ts.end())
+            classes.push_back(intent_class(he.pe, he.p, pol_.targets[ti], a));
+        }
+        he.classes = classes.empty() ? he.c.bool_val(false) : enc::mk_or(he.c, classes);
       }
-      if (classes.empty()) continue;
-      z3::solver s(c);
-      enc::configure(s, o.rlimit);
-      s.add(enc::wellformed(p) && regions::iface_names_domain(p, names) && applies && enc::mk_or(c, classes));
-      auto r = enc::solve(s);
+      if (he.classes->is_false()) continue;
+      auto r = enc::solve_with(he.s, applies && *he.classes);
       if (r == z3::sat) return Status::Pass;
       unknown = unknown || r == z3::unknown;
     }
