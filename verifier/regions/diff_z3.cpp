@@ -76,15 +76,8 @@ std::optional<std::vector<PartPair>> part_pairs(const Walker& wb, const Prepared
 // the same outcome), or one outcome throughout both.
 bool same_verdicts(const PreparedRuleset& pb, const DecisionList& a, const PreparedRuleset& pa,
                    const DecisionList& b) {
-  auto one_outcome = [&] {
-    if (a.steps.empty() || b.steps.empty()) return false;
-    uint8_t out = a.steps.front().out;
-    for (const auto* l : {&a, &b})
-      for (const Step& st : l->steps)
-        if (st.out != out) return false;
-    return true;
-  };
-  if (one_outcome()) return true;
+  auto one = regions::only_outcome(a);
+  if (one && one == regions::only_outcome(b)) return true;
   if (a.steps.size() != b.steps.size()) return false;
   for (size_t i = 0; i < a.steps.size(); ++i) {
     const Step &x = a.steps[i], &y = b.steps[i];
@@ -174,10 +167,14 @@ std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook ho
       all.unknown = true;
       break;
     }
-    const std::vector<Box> one{(*parts)[i].box};
-    spec.decided = decided_by_rulesets(one, uniform_b, uniform_a);
-    // Outside the part every packet has the equal label 0: growing there gains nothing.
-    spec.confine = [&one](const Region& cand) { return regions::contains(one[0], regions::region_box(cand)); };
+    const Box& part = (*parts)[i].box;
+    // Outside the part every packet has the equal label 0: growing there gains nothing. Inside
+    // it, the label is the pair of the rulesets' verdicts.
+    spec.confine = [&part](const Region& cand) { return regions::contains(part, regions::region_box(cand)); };
+    spec.decided = [&](const Region& cand, unsigned want) {
+      Box b = regions::region_box(cand);
+      return uniform_b.always(b, static_cast<uint8_t>(want >> 2)) && uniform_a.always(b, static_cast<uint8_t>(want & 3));
+    };
     auto res = regions::enumerate(spec, solvers, fs.c.bool_val(true), terms[i].label, terms[i].differ);
     all.queries += res.queries;
     all.decided += res.decided;
@@ -207,9 +204,8 @@ regions::SearchResult diff_family(const Sides& s, ir::Hook hook, int family, con
   // (partial evaluation, uniform.h): it needs no query.
   auto same_throughout = [&](const Box& b) {
     if (!o.partial_evaluation) return false;
-    for (uint8_t v : {enc::kOutAccept, enc::kOutDrop, enc::kOutReject})
-      if (uniform_b.always(b, v) && uniform_a.always(b, v)) return true;
-    return false;
+    auto one = uniform_b.only(b);  // one walk of each ruleset, not one per verdict
+    return one && one == uniform_a.only(b);
   };
   // Rules of the other family cannot decide a packet of this one: leave them out. With the
   // delta, only the packets it says may differ are asked about (diff_delta.h).

@@ -116,12 +116,11 @@ std::vector<Range> all_but(u128 v) {
   return out;
 }
 
-bool UniformVerdict::always(const Box& box, uint8_t out) const {
-  DecisionList list = walker_.walk(box);
-  if (list.complex) return false;
+std::optional<uint8_t> only_outcome(const DecisionList& list) {
+  if (list.complex || list.steps.empty()) return std::nullopt;
   for (const Step& s : list.steps)
-    if (s.out != out) return false;
-  return true;
+    if (s.out != list.steps.front().out) return std::nullopt;
+  return list.steps.front().out;
 }
 
 bool UniformVerdict::never(const Box& box, uint8_t out) const {

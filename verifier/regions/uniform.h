@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "ir/ruleset.h"
@@ -36,13 +37,19 @@ bool contains(const Box& outer, const Box& inner);
 // Every value of a 128-bit field but one (an interface name that is not `lo`).
 std::vector<Range> all_but(u128 v);
 
+// The one verdict every step of a decision list gives, if they all give the same (then every
+// packet of its box gets it, whatever the rate limits); nullopt for a complex list.
+std::optional<uint8_t> only_outcome(const DecisionList& list);
+
 // Whether one ruleset gives one verdict to every packet of a box, decided by partial evaluation.
 class UniformVerdict {
  public:
   UniformVerdict(const PreparedRuleset& prep, ir::Hook hook) : walker_(prep, hook) {}
   // True when every packet of `box` gets `out` (enc::kOutAccept, ...) whatever the rate limits;
   // false when that is not known.
-  bool always(const Box& box, uint8_t out) const;
+  bool always(const Box& box, uint8_t out) const { return only(box) == out; }
+  // The verdict every packet of `box` gets, when that is known.
+  std::optional<uint8_t> only(const Box& box) const { return only_outcome(walker_.walk(box)); }
   // True when no packet of `box` gets `out`, whatever the rate limits.
   bool never(const Box& box, uint8_t out) const;
 
