@@ -47,7 +47,7 @@ int verify_without_targets(const policy::Policy& p, const VerifyOptions& o) {
   verifier::Report rep;
   rep.policy_file = p.file;
   for (const auto& d : diags.sorted()) {
-    rep.findings.push_back({d.code, "no-targets", d.loc, d.message, {}, std::nullopt});
+    rep.findings.push_back({d.code, "no-targets", d.loc, d.message, {}, std::nullopt, {}});
     std::cerr << render(d, pipeline::stderr_is_tty());
   }
   for (const auto& a : p.assertions) {

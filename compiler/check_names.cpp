@@ -77,6 +77,7 @@ void check_policy(policy::Policy& p, Diagnostics& diags) {
   check_references(p, diags);
   check_targets(p, diags);
   check_assertions(p, diags);
+  check_required_ownership(p, diags);
 }
 
 }  // namespace zp

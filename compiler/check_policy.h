@@ -24,4 +24,17 @@ void check_assertions(const policy::Policy& p, Diagnostics& diags);  // check_as
 // an included file or a test fixture need none; `check` and `verify` run it on the whole policy.
 void check_enforced(const policy::Policy& p, Diagnostics& diags);
 
+// ZP1406: a rule without a key `defaults.require` asks of it (check_ownership.cpp; run by
+// check_policy after the references are resolved).
+void check_required_ownership(const policy::Policy& p, Diagnostics& diags);
+
+// The dated findings of `check`: ZP1701 for a rule past its `expires` (an error unless
+// `expired_is_error` is off), ZP1702 for one that expires within `warn_within_days`.
+struct ExpiryOptions {
+  int today = 0;  // days since 1970-01-01 (compiler/dates.h)
+  int warn_within_days = 30;
+  bool expired_is_error = true;
+};
+void check_expiry(const policy::Policy& p, const ExpiryOptions& o, Diagnostics& diags);
+
 }  // namespace zp

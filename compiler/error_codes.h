@@ -55,6 +55,11 @@ inline constexpr const char* kNoAction = "ZP1401";
 inline constexpr const char* kManyActions = "ZP1402";
 inline constexpr const char* kLimitNotAllow = "ZP1403";
 inline constexpr const char* kBadRate = "ZP1404";
+inline constexpr const char* kBadDate = "ZP1405";
+inline constexpr const char* kMissingOwnership = "ZP1406";
+// Ownership findings of `check` (checks/ownership): not errors of the policy's meaning.
+inline constexpr const char* kRuleExpired = "ZP1701";
+inline constexpr const char* kRuleExpiring = "ZP1702";
 
 // ZP15xx: targets.
 inline constexpr const char* kHostOutsideZone = "ZP1501";

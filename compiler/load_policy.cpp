@@ -193,6 +193,36 @@ std::optional<policy::Policy> load_and_check(std::string_view text, const std::s
 
 namespace load {
 
+namespace {
+
+// `require: [owner, justification]`, or `require: {keys: [...], into: restricted}`.
+void load_require(const Node& n, State& st) {
+  auto& d = st.policy.defaults;
+  d.require_loc = n.loc;
+  const Node* keys = &n;
+  if (n.is_map()) {
+    st.reader.check_keys(n, "'require' of 'defaults'", {"keys", "into"});
+    keys = st.reader.require(n, "keys", "'require' of 'defaults'");
+    if (const Node* into = Reader::get(n, "into"))
+      if (auto t = st.reader.choice<policy::Trust>(*into, "'into' of 'require'",
+                                                   {{"untrusted", policy::Trust::Untrusted},
+                                                    {"internal", policy::Trust::Internal},
+                                                    {"restricted", policy::Trust::Restricted}}))
+        d.require_into = *t;
+  }
+  if (!keys) return;
+  for (const Node* item : st.reader.scalar_or_list(*keys, "'require' of 'defaults'",
+                                                   "ownership keys such as [owner, justification]")) {
+    if (auto key = st.reader.choice<std::string_view>(
+            *item, "'require' of 'defaults'",
+            {{"owner", "owner"}, {"ticket", "ticket"}, {"justification", "justification"},
+             {"expires", "expires"}, {"reviewed", "reviewed"}}))
+      d.require.emplace_back(*key);
+  }
+}
+
+}  // namespace
+
 void load_defaults(const Node& n, State& st) {
   if (st.defaults_loc) {
     st.reader.diags().error(code::kDuplicateName, n.loc, "'defaults' is defined twice",
@@ -202,7 +232,7 @@ void load_defaults(const Node& n, State& st) {
   st.defaults_loc = n.loc;
   if (n.is_null()) return;
   if (!st.reader.expect_map(n, "'defaults'")) return;
-  st.reader.check_keys(n, "'defaults'", {"verdict", "log", "essentials"});
+  st.reader.check_keys(n, "'defaults'", {"verdict", "log", "essentials", "require"});
   auto& d = st.policy.defaults;
   d.loc = n.loc;
   if (const Node* v = Reader::get(n, "verdict")) {
@@ -218,6 +248,7 @@ void load_defaults(const Node& n, State& st) {
   }
   if (const Node* e = Reader::get(n, "essentials"))
     if (auto b = st.reader.boolean(*e, "'essentials' of 'defaults'")) d.essentials = *b;
+  if (const Node* r = Reader::get(n, "require")) load_require(*r, st);
 }
 
 }  // namespace load

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <fmt/core.h>
 
+#include "compiler/dates.h"
 #include "compiler/error_codes.h"
 #include "compiler/load_sections.h"
 #include "compiler/text_util.h"
@@ -98,6 +99,44 @@ std::optional<policy::RateLimit> load_limit(const Node& n, State& st, std::strin
   return limit;
 }
 
+// `owner`, `ticket`, `justification`: one line of printable text each.
+void load_meta_text(const Node& n, std::string_view key, std::string& out, State& st,
+                    const std::string& what) {
+  const Node* v = Reader::get(n, key);
+  if (!v) return;
+  const std::string field = fmt::format("'{}' of {}", key, what);
+  auto text = st.reader.text(*v, field);
+  if (!text) return;
+  if (text->empty() || find_control_char(*text) != std::string::npos) {
+    st.reader.diags().error(code::kBadValue, v->loc, fmt::format("bad {}: {}", field, quote(*text)),
+                            "expected one line of text");
+    return;
+  }
+  out = *text;
+}
+
+// `expires`, `reviewed`: a calendar date.
+void load_meta_date(const Node& n, std::string_view key, std::string& text_out,
+                    std::optional<int>& day_out, policy::Loc& loc_out, State& st,
+                    const std::string& what) {
+  const Node* v = Reader::get(n, key);
+  if (!v) return;
+  loc_out = v->loc;
+  const std::string field = fmt::format("'{}' of {}", key, what);
+  if (!v->is_scalar()) {
+    st.reader.wrong_type(*v, field, "a date like 2027-03-31");
+    return;
+  }
+  auto day = parse_date(v->value);
+  if (!day) {
+    st.reader.diags().error(code::kBadDate, v->loc, fmt::format("bad date {} in {}", quote(v->value), field),
+                            "expected a calendar date written YYYY-MM-DD, e.g. 2027-03-31");
+    return;
+  }
+  day_out = day;
+  text_out = v->value;
+}
+
 void load_rule(const Node& n, size_t index, State& st) {
   std::string what = fmt::format("rule {}", index);
   if (!st.reader.expect_map(n, what, "a mapping with 'from', 'to' and 'allow', 'deny' or 'reject'"))
@@ -121,7 +160,8 @@ void load_rule(const Node& n, size_t index, State& st) {
   if (!named) r.name = fmt::format("rule {}", index);
   // A misspelt key is reported once, not again as the key it was meant to be.
   const bool clean = st.reader.check_keys(
-      n, what, {"name", "from", "to", "allow", "deny", "reject", "log", "comment", "limit"});
+      n, what, {"name", "from", "to", "allow", "deny", "reject", "log", "comment", "limit", "owner",
+                "ticket", "justification", "expires", "reviewed"});
   const Node* from = Reader::get(n, "from");
   const Node* to = Reader::get(n, "to");
   if (!from && clean) st.reader.require(n, "from", what);
@@ -166,6 +206,11 @@ void load_rule(const Node& n, size_t index, State& st) {
                                           action_key),
                               "a limit caps how much traffic an allow rule accepts");
   }
+  load_meta_text(n, "owner", r.meta.owner, st, what);
+  load_meta_text(n, "ticket", r.meta.ticket, st, what);
+  load_meta_text(n, "justification", r.meta.justification, st, what);
+  load_meta_date(n, "expires", r.meta.expires, r.expires, r.expires_loc, st, what);
+  load_meta_date(n, "reviewed", r.meta.reviewed, r.reviewed, r.reviewed_loc, st, what);
   st.policy.rules.push_back(std::move(r));
   st.rule_named.push_back(named);
 }

@@ -30,7 +30,7 @@ std::vector<ir::Rule> lower_rule(const policy::Rule& rule) {
   std::string what = fmt::format("rule {}", rule.name);
   base.comment = safe_text(rule.comment.empty() ? what : fmt::format("{}: {}", what, rule.comment),
                            kCommentBytes);
-  base.origins.push_back({std::move(what), rule.loc});
+  base.origins.push_back({std::move(what), rule.loc, rule.meta});
   std::vector<ir::Rule> out;
   for (auto& matches : lower_services(rule.services)) {
     ir::Rule r = base;

@@ -22,6 +22,16 @@ const Target* Policy::find_target(std::string_view name) const {
   return find_named(targets, name);
 }
 
+const std::string& meta_field(const ir::RuleMeta& m, std::string_view key) {
+  static const std::string kNone;
+  if (key == "owner") return m.owner;
+  if (key == "ticket") return m.ticket;
+  if (key == "justification") return m.justification;
+  if (key == "expires") return m.expires;
+  if (key == "reviewed") return m.reviewed;
+  return kNone;
+}
+
 std::string_view to_string(Action a) {
   switch (a) {
     case Action::Allow: return "allow";

@@ -94,13 +94,29 @@ struct Rule {
   bool log = false;
   std::string comment;
   std::optional<RateLimit> limit;  // allow rules only
+  // Ownership (docs/language.md): who answers for the rule, why it exists, until when.
+  ir::RuleMeta meta;
+  std::optional<int> expires;   // days since 1970-01-01 (compiler/dates.h)
+  std::optional<int> reviewed;
+  Loc expires_loc, reviewed_loc;
 };
+
+// The ownership keys a rule can carry, in the order they are printed.
+inline constexpr std::string_view kMetaKeys[] = {"owner", "ticket", "justification", "expires",
+                                                 "reviewed"};
+// The value of one of kMetaKeys in `m` ("" when not given).
+const std::string& meta_field(const ir::RuleMeta& m, std::string_view key);
 
 struct Defaults {
   Action verdict = Action::Deny;  // what a packet no rule matches gets (allow = accept)
   bool log_denied = false;
   // Loopback, ICMPv6 ND/MLD and DHCP stay open at input/output (docs/semantics.md).
   bool essentials = true;
+  // `require`: ownership keys every rule must carry; with `into`, only rules whose destination
+  // can be a zone of that trust (`any`, such a zone, or a host target in one).
+  std::vector<std::string> require;
+  Trust require_into = Trust::None;
+  Loc require_loc;
   Loc loc;
 };
 

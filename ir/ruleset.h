@@ -33,10 +33,30 @@ struct SourceLoc {
 };
 std::string to_string(const SourceLoc& loc);  // "file:line:col"
 
+// Who answers for a policy rule and until when (docs/language.md, "Ownership"): carried by the
+// IR rules it makes so that every finding, trace and report names the owner and the ticket.
+// Dates are "YYYY-MM-DD" or empty.
+struct RuleMeta {
+  std::string owner;
+  std::string ticket;
+  std::string justification;
+  std::string expires;
+  std::string reviewed;
+  bool empty() const {
+    return owner.empty() && ticket.empty() && justification.empty() && expires.empty() &&
+           reviewed.empty();
+  }
+  friend bool operator==(const RuleMeta&, const RuleMeta&) = default;
+};
+
 // What in the policy made an IR rule: e.g. {"rule public-web", loc}, {"defaults", loc}.
 struct Origin {
+  Origin() = default;
+  Origin(std::string what_, SourceLoc loc_, RuleMeta meta_ = {})
+      : what(std::move(what_)), loc(std::move(loc_)), meta(std::move(meta_)) {}
   std::string what;
   SourceLoc loc;
+  RuleMeta meta;  // of the policy rule, when the origin is one
   friend bool operator==(const Origin&, const Origin&) = default;
 };
 

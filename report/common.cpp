@@ -3,6 +3,7 @@
 // findings as JSON.
 #include <fmt/core.h>
 
+#include "compiler/text_util.h"
 #include "report/formats.h"
 
 namespace zp::report {
@@ -74,10 +75,33 @@ nlohmann::json findings_json(const std::vector<verifier::Finding>& fs) {
   for (const auto& f : fs) {
     std::vector<std::string> related;
     for (const auto& l : f.related) related.push_back(ir::to_string(l));
-    out.push_back({{"code", f.code}, {"check", f.check}, {"severity", "warning"},
-                   {"location", ir::to_string(f.loc)}, {"message", f.message}, {"related", related}});
+    nlohmann::json j{{"code", f.code}, {"check", f.check}, {"severity", "warning"},
+                     {"location", ir::to_string(f.loc)}, {"message", f.message}, {"related", related}};
+    if (!f.ownership.empty()) j["ownership"] = ownership_json(f.ownership);
+    out.push_back(std::move(j));
   }
   return out;
+}
+
+nlohmann::json ownership_json(const ir::RuleMeta& m) {
+  nlohmann::json j = nlohmann::json::object();
+  for (auto key : policy::kMetaKeys)
+    if (const auto& v = policy::meta_field(m, key); !v.empty()) j[std::string(key)] = v;
+  return j;
+}
+
+std::string ownership_text(const ir::RuleMeta& m) {
+  std::string out;
+  for (auto key : {"owner", "ticket"})
+    if (const auto& v = policy::meta_field(m, key); !v.empty())
+      out += fmt::format("{}{} {}", out.empty() ? "" : ", ", key, quote(v));
+  return out;
+}
+
+nlohmann::json origin_json(const ir::Origin& o) {
+  nlohmann::json j{{"rule", o.what}, {"location", ir::to_string(o.loc)}};
+  if (!o.meta.empty()) j["ownership"] = ownership_json(o.meta);
+  return j;
 }
 
 }  // namespace zp::report

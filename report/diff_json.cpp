@@ -19,7 +19,7 @@ const char* presence_name(verifier::TargetDiff::Presence p) {
 nlohmann::json side_json(const verifier::Explanation& e) {
   nlohmann::json rules = nlohmann::json::array();
   for (const auto& o : verifier::deciding_origins(e))
-    rules.push_back({{"rule", o.what}, {"location", ir::to_string(o.loc)}});
+    rules.push_back(origin_json(o));
   return {{"verdict", std::string(verifier::to_string(e.verdict))},
           {"decided_by", rules},
           {"decided_by_text", verifier::decided_by(e)},

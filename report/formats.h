@@ -72,5 +72,11 @@ std::string xml_escape(const std::string& s);
 std::string markdown_escape(const std::string& s);
 nlohmann::json sarif_location(const ir::SourceLoc& loc);
 nlohmann::json findings_json(const std::vector<verifier::Finding>& fs);
+// The ownership keys that are set, as a JSON object ({} when none).
+nlohmann::json ownership_json(const ir::RuleMeta& m);
+// "owner 'alice', ticket 'SEC-12'": who answers for a rule ("" when nobody is named).
+std::string ownership_text(const ir::RuleMeta& m);
+// {"rule": ..., "location": ..., "ownership": {...}} for a rule that decided a packet.
+nlohmann::json origin_json(const ir::Origin& o);
 
 }  // namespace zp::report

@@ -38,7 +38,7 @@ std::string matrix_json(const verifier::Matrix& m, const std::vector<verifier::F
     for (const auto& r : c.regions) {
       nlohmann::json rules = nlohmann::json::array();
       for (const auto& o : verifier::deciding_origins(r.explained))
-        rules.push_back({{"rule", o.what}, {"location", ir::to_string(o.loc)}});
+        rules.push_back(origin_json(o));
       regions.push_back({{"family", r.box.family == 6 ? "ipv6" : "ipv4"},
                          {"service", r.service},
                          {"from_detail", r.from_detail},

@@ -48,7 +48,8 @@ std::string matrix_markdown(const verifier::Matrix& m, const std::vector<verifie
   if (!lints.empty()) {
     out += "\n#### Lints\n\n";
     for (const auto& f : lints)
-      out += fmt::format("- `{}` {}: {}\n", ir::to_string(f.loc), f.code, markdown_escape(f.message));
+      out += fmt::format("- `{}` {}: {}{}\n", ir::to_string(f.loc), f.code, markdown_escape(f.message),
+                         f.ownership.empty() ? "" : " — " + markdown_escape(ownership_text(f.ownership)));
   }
   return out;
 }

@@ -15,8 +15,10 @@ namespace {
 std::string lints_text(const std::vector<verifier::Finding>& lints, bool color) {
   Paint paint{color};
   std::string out;
-  for (const auto& f : lints)
+  for (const auto& f : lints) {
     out += fmt::format("{}: {}[{}]: {}\n", ir::to_string(f.loc), paint("35", "warning"), f.code, f.message);
+    if (auto who = ownership_text(f.ownership); !who.empty()) out += fmt::format("  = {}\n", who);
+  }
   return out;
 }
 

@@ -186,7 +186,14 @@ std::string sarif_log(const std::vector<std::string>& rule_ids, const nlohmann::
 }
 
 void add_lint_results(const std::vector<verifier::Finding>& lints, nlohmann::json& results) {
-  for (const auto& f : lints) results.push_back(sarif_result(f.code, f.message, f.loc));
+  for (const auto& f : lints) results.push_back(finding_result(f));
+}
+
+nlohmann::json finding_result(const verifier::Finding& f) {
+  nlohmann::json r = sarif_result(f.code, f.message, f.loc);
+  // Who answers for the rule, for the code-scanning UI's filters and for auditors.
+  if (!f.ownership.empty()) r["properties"] = {{"ownership", ownership_json(f.ownership)}};
+  return r;
 }
 
 std::vector<std::string> lint_rule_ids() { return {"ZP3101", "ZP3102", "ZP3103", "ZP3104", "ZP3105"}; }

@@ -2,6 +2,7 @@
 // `verify --format json` ("schema": "zoneproof.verify/1") and the JSON of packets and traces.
 #include <fmt/core.h>
 
+#include "report/formats.h"
 #include "report/verify.h"
 
 namespace zp::report {
@@ -50,6 +51,8 @@ nlohmann::json trace_json(const std::vector<verifier::TraceStep>& trace) {
   for (const auto& s : trace) {
     nlohmann::json j{{"chain", s.chain}, {"rule", s.rule}, {"nft", s.nft},
                      {"policy", origin_locations(s.origins)}};
+    for (const auto& o : s.origins)
+      if (!o.meta.empty()) j["ownership"] = ownership_json(o.meta);
     arr.push_back(j);
   }
   return arr;

@@ -94,7 +94,8 @@ std::string verify_markdown(const verifier::Report& r) {
   if (!r.findings.empty()) {
     out += "\n#### Warnings\n\n";
     for (const auto& f : r.findings)
-      out += fmt::format("- `{}` {} ({}): {}\n", ir::to_string(f.loc), f.code, f.check, markdown_escape(f.message));
+      out += fmt::format("- `{}` {} ({}): {}{}\n", ir::to_string(f.loc), f.code, f.check, markdown_escape(f.message),
+                         f.ownership.empty() ? "" : " — " + markdown_escape(ownership_text(f.ownership)));
   }
   out += fmt::format("\n> {}\n", kProofScope);
   return out;

@@ -51,7 +51,7 @@ std::string verify_sarif(const verifier::Report& r) {
     if (v.witness) text += witness_summary(*v.witness);
     results.push_back(sarif_result(fail ? "ZP2005" : "ZP2006", text, loc));
   }
-  for (const auto& f : r.findings) results.push_back(sarif_result(f.code, f.message, f.loc));
+  for (const auto& f : r.findings) results.push_back(finding_result(f));
   return sarif_log({"ZP2001", "ZP2002", "ZP2003", "ZP2004", "ZP2005", "ZP2006", "ZP3001", "ZP3002", "ZP3003",
                     "ZP3004", "ZP3005"},
                    results);

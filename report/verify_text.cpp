@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "compiler/terminal_paint.h"
+#include "report/formats.h"
 #include "report/verify.h"
 
 namespace zp::report {
@@ -36,7 +37,10 @@ std::string trace_text(const std::vector<verifier::TraceStep>& trace, const std:
     std::string where = s.rule == 0 ? fmt::format("{} (end of chain)", s.chain)
                                     : fmt::format("{} rule {}", s.chain, s.rule);
     out += fmt::format("{}{}: {}", indent, where, s.nft.empty() ? "(rule)" : s.nft);
-    for (const auto& o : s.origins) out += fmt::format("   <- {} at {}", o.what, ir::to_string(o.loc));
+    for (const auto& o : s.origins) {
+      out += fmt::format("   <- {} at {}", o.what, ir::to_string(o.loc));
+      if (auto who = ownership_text(o.meta); !who.empty()) out += fmt::format(" ({})", who);
+    }
     if (!s.note.empty()) out += fmt::format("   [{}]", s.note);
     out += "\n";
   }
@@ -91,6 +95,7 @@ std::string verify_text(const verifier::Report& r, bool color) {
                        r.validations.size());
   for (const auto& f : r.findings) {
     out += fmt::format("{}: {}[{}]: {}\n", ir::to_string(f.loc), paint("35", "warning"), f.code, f.message);
+    if (auto who = ownership_text(f.ownership); !who.empty()) out += fmt::format("  = {}\n", who);
     if (f.witness) witness_text(out, *f.witness, "    ");
   }
   out += fmt::format("note: {}\n", kProofScope);

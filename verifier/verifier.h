@@ -117,7 +117,11 @@ struct Finding {
   std::string message;
   std::vector<ir::SourceLoc> related;
   std::optional<Witness> witness;  // a packet showing it (exposures)
+  ir::RuleMeta ownership;          // of the policy rule at `loc`, when it is one
 };
+
+// Fills Finding::ownership of the findings about a policy rule (at the rule, or related to it).
+void attach_ownership(const policy::Policy& p, std::vector<Finding>& findings);
 
 struct Stats {
   size_t queries = 0;

@@ -103,6 +103,7 @@ Report verify(const policy::Policy& pol, const std::vector<ir::Ruleset>& ruleset
     rep.findings = static_checks(pol);
     shadow_check(engines, rep.findings);
     exposure_check(engines, rep.findings);
+    attach_ownership(pol, rep.findings);
   }
   rep.stats.seconds_checks = since(t3);
   if (classification == Status::Unknown) downgrade(rep);

@@ -42,6 +42,28 @@ TEST(ExitCodes, UsageErrorsAreTwo) {
       << unknown_target.output;
 }
 
+TEST(ExitCodes, CheckFailsOnAnExpiredRuleUnlessAllowed) {
+  std::string text = kGood;
+  text.replace(text.find("allow: https }"), 14, "allow: https, owner: web-team, expires: 2026-12-01 }");
+  TempFile policy(text);
+  auto before = zoneproof("check " + policy.path() + " --today 2026-11-01");
+  EXPECT_EQ(before.status, 0) << before.output;
+  auto soon = zoneproof("check " + policy.path() + " --today 2026-11-25 --expiring-within 7");
+  EXPECT_EQ(soon.status, 0) << soon.output;
+  EXPECT_NE(soon.output.find("warning[ZP1702]: rule 'www' expires on 2026-12-01, in 6 days (owner 'web-team')"),
+            std::string::npos)
+      << soon.output;
+  auto after = zoneproof("check " + policy.path() + " --today 2026-12-02");
+  EXPECT_EQ(after.status, 1) << after.output;
+  EXPECT_NE(after.output.find("error[ZP1701]: rule 'www' expired on 2026-12-01, 1 day ago"), std::string::npos)
+      << after.output;
+  EXPECT_NE(after.output.find("1 rule past its expiry date"), std::string::npos) << after.output;
+  EXPECT_EQ(zoneproof("check " + policy.path() + " --today 2026-12-02 --allow-expired").status, 0);
+  // Expiry is a review finding: the firewall compiles the same whatever the date.
+  EXPECT_EQ(zoneproof("compile " + policy.path()).status, 0);
+  EXPECT_EQ(zoneproof("check " + policy.path() + " --today 2026-02-30").status, 2);
+}
+
 TEST(ExitCodes, UnreadableInputIsTwo) {
   auto missing = zoneproof("check /nonexistent/policy.yaml");
   EXPECT_EQ(missing.status, 2);

@@ -40,7 +40,7 @@ TEST(Schema, AcceptsEveryFeature) {
   TempFile policy(R"(
 version: 1
 include: [other.yaml]
-defaults: { verdict: reject, log: none, essentials: false }
+defaults: { verdict: reject, log: none, essentials: false, require: { keys: [owner], into: restricted } }
 zones:
   "guest wifi": { interfaces: wlan0, trust: untrusted, description: guests }
   lan: { addresses: [10.0.0.0/24, 10.0.1.5, 10.0.2.1-10.0.2.9, "fd00::/64"] }
@@ -52,6 +52,7 @@ rules:
   - { name: r1, from: lan, to: any, allow: [a, tcp/8080], log: true, comment: x, limit: 10/second }
   - { from: [lan, "guest wifi"], to: gw, deny: b, limit: { rate: 5/minute, burst: 9 } }
   - { from: any, to: lan, reject: any }
+  - { from: lan, to: lan, allow: ssh, owner: netops, ticket: NET-1, justification: admin, expires: 2027-03-31, reviewed: 2026-12-01 }
 targets:
   gw: { kind: gateway, interfaces: { eth0: lan, wlan0: ["guest wifi"] }, addresses: [10.0.0.1], table: zp }
   h1: { kind: host, zone: lan, addresses: [10.0.0.7, "fd00::7"] }

@@ -15,11 +15,13 @@ import yaml
 
 
 class Yaml12Loader(yaml.SafeLoader):
-    """YAML 1.2 booleans, as yaml-language-server reads them: only true/false, never yes/no/on/off."""
+    """YAML 1.2 as yaml-language-server reads it: booleans are only true/false, never yes/no/on/off,
+    and there is no timestamp type (`expires: 2027-03-31` is a string)."""
 
 
 Yaml12Loader.yaml_implicit_resolvers = {
-    k: [(tag, regexp) for tag, regexp in v if tag != "tag:yaml.org,2002:bool"]
+    k: [(tag, regexp) for tag, regexp in v
+        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
     for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 for first in "tTfF":

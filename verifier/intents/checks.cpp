@@ -16,12 +16,12 @@ void opening_checks(const policy::Policy& pol, std::vector<Finding>& out) {
         if (!e.proto) {
           out.push_back({kFindingAnyProtocol, "any-protocol", ref.loc,
                          fmt::format("rule '{}' allows every protocol ('{}')", r.name, ref.text),
-                         {r.loc}, std::nullopt});
+                         {r.loc}, std::nullopt, {}});
         } else if (ir::protocol_has_ports(*e.proto) && e.ports.empty()) {
           out.push_back({kFindingAnyPort, "any-port", ref.loc,
                          fmt::format("rule '{}' allows every {} port ('{}')", r.name,
                                      protocol_name(*e.proto), ref.text),
-                         {r.loc}, std::nullopt});
+                         {r.loc}, std::nullopt, {}});
         }
       }
   }
@@ -47,7 +47,7 @@ void overlap_checks(const policy::Policy& pol, std::vector<Finding>& out) {
                            fmt::format("'{}' of zone '{}' lies inside '{}' of zone '{}': those "
                                        "addresses belong to '{}'",
                                        a.text, inner.name, b.text, outer.name, inner.name),
-                           {b.loc}, std::nullopt});
+                           {b.loc}, std::nullopt, {}});
         }
       }
 }

@@ -75,7 +75,7 @@ bool exposure_pair(Engines& en, size_t u, size_t r, std::vector<Finding>& out) {
                                        "and no intent permits it: {}",
                                        pol.zones[u].name, pol.zones[r].name, pol.targets[ti].name,
                                        w.ir.packet.to_string()),
-                           {pol.zones[u].loc}, w});
+                           {pol.zones[u].loc}, w, {}});
             return true;
           }
     }

@@ -147,7 +147,7 @@ void shadow_check(Engines& engines, std::vector<Finding>& out) {
                                "matches is decided by a rule of higher precedence, or it matches "
                                "none",
                                pol.rules[i].name),
-                   {}, std::nullopt});
+                   {}, std::nullopt, {}});
   }
 }
 

@@ -46,6 +46,7 @@ LintRun run_lints(const policy::Policy& p, uint64_t rlimit, bool coverage) {
   std::stable_sort(out.findings.begin(), out.findings.end(), [](const auto& a, const auto& b) {
     return std::tie(a.loc.file, a.loc.line, a.loc.col, a.code) < std::tie(b.loc.file, b.loc.line, b.loc.col, b.code);
   });
+  verifier::attach_ownership(p, out.findings);
   return out;
 }
 

@@ -47,11 +47,11 @@ std::vector<Finding> unused_lints(const policy::Policy& p) {
                      fmt::format("zone '{}' is used by no rule, assertion or target (it still takes its "
                                  "addresses away from enclosing zones)",
                                  p.zones[z].name),
-                     {}, std::nullopt});
+                     {}, std::nullopt, {}});
   for (const auto& s : p.services)
     if (!s.from_catalog && !services.count(s.name))
       out.push_back({kLintUnusedService, "unused-service", s.loc,
-                     fmt::format("service '{}' is used by no rule or assertion", s.name), {}, std::nullopt});
+                     fmt::format("service '{}' is used by no rule or assertion", s.name), {}, std::nullopt, {}});
   return out;
 }
 
@@ -67,7 +67,7 @@ std::vector<Finding> intent_lints(const policy::Policy& p, const Options& o, siz
                    fmt::format("intent '{}' holds vacuously: {}", p.assertions[a].name,
                                only ? "every packet of its class comes from a permitted source, whatever the rules say"
                                     : "its packet class is empty on every target it applies to"),
-                   {}, std::nullopt});
+                   {}, std::nullopt, {}});
   }
   for (size_t r = 0; coverage && r < p.rules.size(); ++r) {
     Status s = questions.rule_covered(r);
@@ -77,7 +77,7 @@ std::vector<Finding> intent_lints(const policy::Policy& p, const Options& o, siz
                    fmt::format("no intent covers rule '{}': no packet it applies to lies in the class of an "
                                "assertion",
                                p.rules[r].name),
-                   {}, std::nullopt});
+                   {}, std::nullopt, {}});
   }
   return out;
 }
@@ -87,7 +87,7 @@ Finding redundant_rule_finding(const policy::Policy& p, size_t rule) {
           fmt::format("rule '{}' is redundant: removing it changes no verdict on any target (the other rules "
                       "and the default already decide every packet it matches the same way)",
                       p.rules[rule].name),
-          {}, std::nullopt};
+          {}, std::nullopt, {}};
 }
 
 }  // namespace zp::verifier
