@@ -2,8 +2,10 @@
 // IR <-> kernel through netlink (libnftnl + libmnl), without going through nft.
 //
 // apply_ruleset replaces zoneproof's own table (always family inet) in ONE netlink batch, so the
-// kernel applies all of it or none of it: add table + delete table + add table, then chains, sets
-// and maps with their elements, then rules, each encoded exactly as nft 1.0.6 encodes the same
+// kernel applies all of it or none of it: add table + delete table + add table, then named
+// counters (each starting from the value the old table's counter of the same name had, so a
+// re-apply keeps the figures of unchanged rules), chains, sets and maps with their elements, then
+// rules, each encoded exactly as nft 1.0.6 encodes the same
 // ruleset text (so `nft list` shows the same rules and `nft -j list` parses back). Other tables
 // are never named in the batch, so they are never touched.
 //
@@ -18,6 +20,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -76,6 +79,21 @@ struct ReadResult {
 // Reads table `table_name` of family inet. Retries when the ruleset changes during the dumps, so
 // the result is one consistent generation.
 ReadResult read_table(const std::string& table_name);
+
+// The packets and bytes a named counter has counted.
+struct CounterValue {
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+  friend bool operator==(const CounterValue&, const CounterValue&) = default;
+};
+struct CounterRead {
+  std::map<std::string, CounterValue> values;  // by counter name; empty when the table is absent
+  std::vector<std::string> foreign;            // names of other objects (quotas, ...) in the table
+  uint32_t generation = 0;
+  std::string error;                           // empty on success
+};
+// The named counters of table `table_name` (family inet), read in one consistent dump.
+CounterRead read_counters(const std::string& table_name);
 
 // The current ruleset generation id (NFT_MSG_GETGEN). Throws BackendError on socket failure.
 uint32_t ruleset_generation();

@@ -109,6 +109,7 @@ class Decoder {
     if (name == "reject") return reject(e);
     if (name == "limit") return limit(e);
     if (name == "counter") return statement(ir::Counter{});
+    if (name == "objref") return objref(e);
     if (name == "log") return log(e);
     fail(fmt::format("unsupported expression '{}'", name));
   }
@@ -388,14 +389,22 @@ class Decoder {
     rule_.statements.push_back(std::move(s));
   }
 
+  void objref(const nftnl_expr* e) {
+    if (!has(e, NFTNL_EXPR_OBJREF_IMM_TYPE) || u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE) != NFT_OBJECT_COUNTER ||
+        !has(e, NFTNL_EXPR_OBJREF_IMM_NAME))
+      return fail("object reference other than a named counter");
+    statement(ir::NamedCounter{nftnl_expr_get_str(e, NFTNL_EXPR_OBJREF_IMM_NAME)});
+  }
+
   void log(const nftnl_expr* e) {
     // The kernel reports the default level (warning) of a plain `log`.
-    if (has(e, NFTNL_EXPR_LOG_GROUP) || has(e, NFTNL_EXPR_LOG_SNAPLEN) ||
+    if (has(e, NFTNL_EXPR_LOG_SNAPLEN) ||
         has(e, NFTNL_EXPR_LOG_QTHRESHOLD) || (has(e, NFTNL_EXPR_LOG_FLAGS) && u32(e, NFTNL_EXPR_LOG_FLAGS)) ||
         (has(e, NFTNL_EXPR_LOG_LEVEL) && u32(e, NFTNL_EXPR_LOG_LEVEL) != 4))
       return fail("log with options zoneproof does not write");
     ir::Log l;
     if (const char* p = nftnl_expr_get_str(e, NFTNL_EXPR_LOG_PREFIX)) l.prefix = p;
+    if (has(e, NFTNL_EXPR_LOG_GROUP)) l.group = nftnl_expr_get_u16(e, NFTNL_EXPR_LOG_GROUP);
     statement(l);
   }
 

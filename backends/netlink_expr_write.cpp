@@ -328,9 +328,17 @@ class Encoder {
       add("counter");
       return;
     }
+    if (const auto* named = std::get_if<ir::NamedCounter>(&s)) {
+      nftnl_expr* e = add("objref");
+      nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE, NFT_OBJECT_COUNTER);
+      nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_IMM_NAME, named->name.c_str());
+      return;
+    }
     nftnl_expr* e = add("log");
-    const std::string prefix = log_prefix_text(std::get<ir::Log>(s).prefix);
+    const auto& log = std::get<ir::Log>(s);
+    const std::string prefix = log_prefix_text(log.prefix);
     if (!prefix.empty()) nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, prefix.c_str());
+    if (log.group) nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, *log.group);
   }
 
   void verdict(const ir::Verdict& v) {

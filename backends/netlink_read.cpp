@@ -20,6 +20,7 @@
 #include <fmt/core.h>
 
 #include "backends/netlink.h"
+#include "backends/netlink_counters.h"
 #include "backends/netlink_elements.h"
 #include "backends/netlink_encoding.h"
 #include "backends/netlink_expr.h"
@@ -108,6 +109,11 @@ class Reader {
       if (int e = dump_elements(set)) return e;
     if (int e = dump_rules(out)) return e;
     named_sets(out);
+    CounterRead counters;
+    if (int e = nl::dump_counters(socket_, table_, generation_, counters)) return e;
+    for (const auto& [name, value] : counters.values) out.table.counters.push_back(name);  // sorted
+    for (const auto& name : counters.foreign)
+      error(out, "object " + name, "a stateful object other than a counter");
     return 0;
   }
 

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
+#include <libnftnl/object.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
@@ -18,6 +19,7 @@
 
 #include "backends/netlink.h"
 #include "backends/netlink_batch.h"
+#include "backends/netlink_counters.h"
 #include "backends/netlink_encoding.h"
 #include "backends/netlink_expr.h"
 #include "backends/netlink_socket.h"
@@ -44,6 +46,7 @@ using TablePtr = std::unique_ptr<nftnl_table, Deleter<nftnl_table, nftnl_table_f
 using ChainPtr = std::unique_ptr<nftnl_chain, Deleter<nftnl_chain, nftnl_chain_free>>;
 using SetPtr = std::unique_ptr<nftnl_set, Deleter<nftnl_set, nftnl_set_free>>;
 using RulePtr = std::unique_ptr<nftnl_rule, Deleter<nftnl_rule, nftnl_rule_free>>;
+using ObjPtr = std::unique_ptr<nftnl_obj, Deleter<nftnl_obj, nftnl_obj_free>>;
 
 uint32_t hook_number(ir::Hook h) {
   switch (h) {
@@ -72,6 +75,19 @@ class BatchWriter {
     if (type == NFT_MSG_NEWTABLE) nftnl_table_set_u32(t.get(), NFTNL_TABLE_FLAGS, 0);
     nlmsghdr* nlh = batch_.start(type, flags, {"table " + table_, 0});
     nftnl_table_nlmsg_build_payload(nlh, t.get());
+    batch_.finish();
+  }
+
+  void counter(const std::string& name, const CounterValue& start) {
+    ObjPtr o(nftnl_obj_alloc());
+    nftnl_obj_set_str(o.get(), NFTNL_OBJ_TABLE, table_.c_str());
+    nftnl_obj_set_str(o.get(), NFTNL_OBJ_NAME, name.c_str());
+    nftnl_obj_set_u32(o.get(), NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+    nftnl_obj_set_u32(o.get(), NFTNL_OBJ_FAMILY, NFPROTO_INET);
+    nftnl_obj_set_u64(o.get(), NFTNL_OBJ_CTR_PKTS, start.packets);
+    nftnl_obj_set_u64(o.get(), NFTNL_OBJ_CTR_BYTES, start.bytes);
+    nlmsghdr* nlh = batch_.start(NFT_MSG_NEWOBJ, NLM_F_CREATE, {"counter " + name, 0});
+    nftnl_obj_nlmsg_build_payload(nlh, o.get());
     batch_.finish();
   }
 
@@ -242,6 +258,12 @@ ApplyResult apply_ruleset(const ir::Ruleset& ruleset, const ApplyOptions& option
   nl::Socket socket;
   ApplyResult result;
   result.generation_before = socket.generation();
+  // The old table's counts, carried into the counters of the same name. Packets counted between
+  // this read and the commit (a few milliseconds) are not carried.
+  CounterRead old_counts;
+  if (!table.counters.empty() &&
+      nl::dump_counters(socket, table.name, result.generation_before, old_counts) != 0)
+    old_counts = {};  // a failed or torn read starts the counters at zero, never blocks an apply
 
   const auto start = Clock::now();
   Batch batch(socket.next_seq());
@@ -253,6 +275,10 @@ ApplyResult apply_ruleset(const ir::Ruleset& ruleset, const ApplyOptions& option
   w.table_message(NFT_MSG_DELTABLE, 0);
   w.table_message(NFT_MSG_NEWTABLE, NLM_F_CREATE);
   for (const auto& c : table.chains) w.chain(c);
+  for (const auto& name : table.counters) {
+    auto it = old_counts.values.find(name);
+    w.counter(name, it == old_counts.values.end() ? CounterValue{} : it->second);
+  }
   for (const auto& s : table.sets) {
     w.named_set(s.name, s.key, s.interval, false, nl::set_elements(s));
     result.set_elements += s.elements.size();

@@ -133,9 +133,14 @@ json match(const ir::Match& m) {
 
 json statement(const ir::Statement& s) {
   if (std::holds_alternative<ir::Counter>(s)) return {{"counter", nullptr}};
-  std::string prefix = log_prefix_text(std::get<ir::Log>(s).prefix);
-  if (prefix.empty()) return {{"log", nullptr}};
-  return {{"log", {{"prefix", prefix}}}};
+  if (const auto* named = std::get_if<ir::NamedCounter>(&s)) return {{"counter", named->name}};
+  const auto& log = std::get<ir::Log>(s);
+  std::string prefix = log_prefix_text(log.prefix);
+  if (prefix.empty() && !log.group) return {{"log", nullptr}};
+  json body = json::object();
+  if (!prefix.empty()) body["prefix"] = prefix;
+  if (log.group) body["group"] = *log.group;
+  return {{"log", body}};
 }
 
 json verdict(const ir::Verdict& v) {

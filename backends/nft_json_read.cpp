@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // nft JSON (our command form, or the listing of `nft -j list table inet NAME`) -> IR.
+#include <algorithm>
+
 #include <fmt/core.h>
 
 #include "backends/nft_json.h"
@@ -58,6 +60,7 @@ class DocumentReader {
     if (kind == "map") return read_set(body, path, true);
     if (kind == "rule") return read_rule(body, path);
     if (kind == "element") return read_elements(body, path);
+    if (kind == "counter") return read_counter(body, path);
     fail(path, fmt::format("unsupported object \"{}\"", kind));
   }
 
@@ -92,6 +95,17 @@ class DocumentReader {
     ruleset_ = {};
     table().name = name;
     have_table_ = false;  // only a later add brings it back
+  }
+
+  // A named counter object; its packet and byte counts are state, not ruleset.
+  void read_counter(const json& body, const std::string& path) {
+    only_keys(body, {"family", "table", "name", "handle", "packets", "bytes"}, path);
+    check_table(body, path);
+    std::string name = string_at(member(body, "name", path), path + ".name");
+    auto& cs = table().counters;
+    auto at = std::lower_bound(cs.begin(), cs.end(), name);
+    if (at != cs.end() && *at == name) fail(path + ".name", fmt::format("counter \"{}\" declared twice", name));
+    cs.insert(at, name);
   }
 
   void read_chain(const json& body, const std::string& path) {

@@ -31,6 +31,7 @@ class RuleReader {
     if (kind == "match") return read_match(body, bpath);
     if (kind == "limit") return add_match(read_limit(body, bpath), bpath);
     if (kind == "counter") {
+      if (body.is_string()) return add_statement(ir::NamedCounter{body.get<std::string>()});
       // Listings carry the current packet and byte counts: they are state, not rule.
       if (!body.is_null()) only_keys(body, {"packets", "bytes"}, bpath);
       return add_statement(ir::Counter{});
@@ -38,8 +39,13 @@ class RuleReader {
     if (kind == "log") {
       ir::Log log;
       if (!body.is_null()) {
-        only_keys(body, {"prefix"}, bpath);
+        only_keys(body, {"prefix", "group"}, bpath);
         if (body.contains("prefix")) log.prefix = string_at(body["prefix"], bpath + ".prefix");
+        if (body.contains("group")) {
+          int64_t group = integer_at(body["group"], bpath + ".group");
+          if (group < 0 || group > UINT16_MAX) fail(bpath + ".group", "log group out of range");
+          log.group = static_cast<uint16_t>(group);
+        }
       }
       return add_statement(log);
     }

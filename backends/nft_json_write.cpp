@@ -78,7 +78,10 @@ json to_nft_json(const ir::Ruleset& ruleset) {
   commands.push_back({{"delete", {{"table", table}}}});
   commands.push_back(add("table", table));
   // Chains before sets and maps: a map element may jump to a chain, which must exist by then.
+  // Then counters, as nft creates the objects of a script (so both loads get the same handles).
   for (const auto& c : t.chains) commands.push_back(add("chain", chain_object(t.name, c)));
+  for (const auto& name : t.counters)
+    commands.push_back(add("counter", {{"family", "inet"}, {"table", t.name}, {"name", name}}));
   for (const auto& s : t.sets) commands.push_back(add("set", set_object(t.name, s)));
   for (const auto& m : t.maps) commands.push_back(add("map", map_object(t.name, m)));
   for (const auto& c : t.chains)

@@ -79,9 +79,12 @@ std::string verdict_text(const ir::Verdict& v) {
 
 std::string statement_text(const ir::Statement& s) {
   if (std::holds_alternative<ir::Counter>(s)) return "counter";
+  if (const auto* named = std::get_if<ir::NamedCounter>(&s)) return fmt::format("counter name \"{}\"", named->name);
   const auto& log = std::get<ir::Log>(s);
   std::string prefix = log_prefix_text(log.prefix);
-  return prefix.empty() ? "log" : fmt::format("log prefix \"{}\"", prefix);
+  std::string out = prefix.empty() ? "log" : fmt::format("log prefix \"{}\"", prefix);
+  if (log.group) out += fmt::format(" group {}", *log.group);
+  return out;
 }
 
 void write_set(std::string& out, const ir::Set& s) {
@@ -160,6 +163,7 @@ std::string to_nft_script(const ir::Ruleset& ruleset) {
     if (!first) out += "\n";
     first = false;
   };
+  for (const auto& name : t.counters) separate(), out += fmt::format("\tcounter {} {{\n\t}}\n", name);
   for (const auto& s : t.sets) separate(), write_set(out, s);
   for (const auto& m : t.maps) separate(), write_map(out, m);
   for (const auto& c : t.chains) separate(), write_chain(out, c);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "backends/nft_validate.h"
 
+#include <algorithm>
 #include <set>
 #include <unordered_map>
 #include <variant>
@@ -35,6 +36,11 @@ class Validator {
       check_name("map", m.name);
       if (!set_names.insert(m.name).second) add(fmt::format("map {}: duplicate set or map name", m.name));
       check_map(m);
+    }
+    for (size_t i = 0; i < table_.counters.size(); ++i) {
+      check_name("counter", table_.counters[i]);
+      if (i > 0 && table_.counters[i - 1] >= table_.counters[i])
+        add(fmt::format("counter {}: counters must be sorted and unique", table_.counters[i]));
     }
     for (const auto& c : table_.chains) {
       check_name("chain", c.name);
@@ -179,6 +185,11 @@ class Validator {
       add_here("rule without match, statement or verdict (nft needs at least one)");
     for (const auto& m : r.matches) check_match(m);
     check_ports_protocol(r);
+    for (const auto& s : r.statements)
+      if (auto* named = std::get_if<ir::NamedCounter>(&s);
+          named && !std::binary_search(table_.counters.begin(), table_.counters.end(), named->name))
+        add_here(fmt::format("counter \"{}\" is not a counter of the table",
+                             sanitize_nft_string(named->name, 64, false)));
     if (auto* v = std::get_if<ir::Verdict>(&r.action)) check_target(where_, *v);
     if (auto* v = std::get_if<ir::VmapLookup>(&r.action)) {
       const ir::Map* m = find(maps_, v->map);

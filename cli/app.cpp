@@ -77,6 +77,8 @@ std::unique_ptr<CLI::App> make_app(int& exit_code) {
   add_restore_command(*app, exit_code);
   add_drift_command(*app, exit_code);
   add_history_command(*app, exit_code);
+  add_stats_command(*app, exit_code);
+  add_audit_command(*app, exit_code);
   check_numeric_ranges(*app);
   add_include_options(*app);
   add_timings_option(*app);

@@ -24,5 +24,8 @@ void add_remove_command(CLI::App& app, int& exit_code);
 void add_restore_command(CLI::App& app, int& exit_code);
 void add_drift_command(CLI::App& app, int& exit_code);
 void add_history_command(CLI::App& app, int& exit_code);
+// Monitoring: stats (rule counters), audit.
+void add_stats_command(CLI::App& app, int& exit_code);
+void add_audit_command(CLI::App& app, int& exit_code);
 
 }  // namespace zp::cli

@@ -232,7 +232,8 @@ void load_defaults(const Node& n, State& st) {
   st.defaults_loc = n.loc;
   if (n.is_null()) return;
   if (!st.reader.expect_map(n, "'defaults'")) return;
-  st.reader.check_keys(n, "'defaults'", {"verdict", "log", "essentials", "require"});
+  st.reader.check_keys(n, "'defaults'",
+                       {"verdict", "log", "essentials", "require", "log_limit", "log_group"});
   auto& d = st.policy.defaults;
   d.loc = n.loc;
   if (const Node* v = Reader::get(n, "verdict")) {
@@ -249,6 +250,16 @@ void load_defaults(const Node& n, State& st) {
   if (const Node* e = Reader::get(n, "essentials"))
     if (auto b = st.reader.boolean(*e, "'essentials' of 'defaults'")) d.essentials = *b;
   if (const Node* r = Reader::get(n, "require")) load_require(*r, st);
+  if (const Node* l = Reader::get(n, "log_limit")) {
+    if (l->is_scalar() && l->value == "none") {
+      d.log_limit.reset();
+    } else if (auto limit = load_limit(*l, st, "log_limit", "'defaults'")) {
+      d.log_limit = limit;
+    }
+  }
+  if (const Node* g = Reader::get(n, "log_group"))
+    if (auto group = st.reader.integer(*g, "'log_group' of 'defaults'", 0, 65535))
+      d.log_group = static_cast<uint16_t>(*group);
 }
 
 }  // namespace load

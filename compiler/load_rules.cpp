@@ -77,28 +77,6 @@ std::optional<std::pair<uint64_t, ir::TimeUnit>> parse_rate(const Node& n, State
   return std::nullopt;
 }
 
-std::optional<policy::RateLimit> load_limit(const Node& n, State& st, std::string_view what) {
-  policy::RateLimit limit;
-  limit.loc = n.loc;
-  const Node* rate = &n;
-  const std::string lwhat = fmt::format("'limit' of {}", what);
-  if (n.is_map()) {
-    st.reader.check_keys(n, lwhat, {"rate", "burst"});
-    rate = st.reader.require(n, "rate", lwhat);
-    if (const Node* b = Reader::get(n, "burst")) {
-      auto burst = st.reader.integer(*b, fmt::format("'burst' of {}", what), 1, 4294967295ULL);
-      if (!burst) return std::nullopt;
-      limit.burst = static_cast<uint32_t>(*burst);
-    }
-  }
-  if (!rate) return std::nullopt;
-  auto r = parse_rate(*rate, st, lwhat);
-  if (!r) return std::nullopt;
-  limit.rate = r->first;
-  limit.per = r->second;
-  return limit;
-}
-
 // `owner`, `ticket`, `justification`: one line of printable text each.
 void load_meta_text(const Node& n, std::string_view key, std::string& out, State& st,
                     const std::string& what) {
@@ -199,7 +177,7 @@ void load_rule(const Node& n, size_t index, State& st) {
       if (st.reader.no_bidi_control(*text, fmt::format("'comment' of {}", what), c->loc))
         r.comment = *text;
   if (const Node* l = Reader::get(n, "limit")) {
-    r.limit = load_limit(*l, st, what);
+    r.limit = load_limit(*l, st, "limit", what);
     if (r.limit && action_node && r.action != policy::Action::Allow)
       st.reader.diags().error(code::kLimitNotAllow, l->loc,
                               fmt::format("{} is a '{}' rule; only allow rules take a limit", what,
@@ -216,6 +194,29 @@ void load_rule(const Node& n, size_t index, State& st) {
 }
 
 }  // namespace
+
+std::optional<policy::RateLimit> load_limit(const Node& n, State& st, std::string_view key,
+                                            std::string_view what) {
+  policy::RateLimit limit;
+  limit.loc = n.loc;
+  const Node* rate = &n;
+  const std::string lwhat = fmt::format("'{}' of {}", key, what);
+  if (n.is_map()) {
+    st.reader.check_keys(n, lwhat, {"rate", "burst"});
+    rate = st.reader.require(n, "rate", lwhat);
+    if (const Node* b = Reader::get(n, "burst")) {
+      auto burst = st.reader.integer(*b, fmt::format("'burst' of {}", what), 1, 4294967295ULL);
+      if (!burst) return std::nullopt;
+      limit.burst = static_cast<uint32_t>(*burst);
+    }
+  }
+  if (!rate) return std::nullopt;
+  auto r = parse_rate(*rate, st, lwhat);
+  if (!r) return std::nullopt;
+  limit.rate = r->first;
+  limit.per = r->second;
+  return limit;
+}
 
 void load_rules(const Node& n, State& st) {
   if (n.is_null()) return;

@@ -36,6 +36,10 @@ void load_assertions(const Node& n, State& st);
 // Shared by rules and assertions: `from`/`to` (a name, a list, or any) and service lists.
 std::vector<policy::Endpoint> load_endpoints(const Node& n, State& st, std::string_view what);
 std::vector<policy::ServiceRef> load_service_refs(const Node& n, State& st, std::string_view what);
+// A rate limit: "N/unit" or { rate: "N/unit", burst: B } (a rule's `limit`, `defaults.log_limit`).
+// `key` is the key's name ("limit"), `what` what holds it ("rule 'web'").
+std::optional<policy::RateLimit> load_limit(const Node& n, State& st, std::string_view key,
+                                            std::string_view what);
 // Addresses of a zone or target, with their locations (host-bit warnings reported here).
 std::vector<policy::AddressRange> load_addresses(const Node& n, State& st, std::string_view what);
 

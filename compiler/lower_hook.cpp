@@ -138,7 +138,14 @@ class HookLowering {
       write_group(find(any_to_class_, dst), a, group_chain_name(in_.hook, kNoneClass, dst, a), out);
       write_group(any_to_any_, a, group_chain_name(in_.hook, kNoneClass, kNoneClass, a), out);
     }
-    out.push_back(in_.leaves.default_rule());
+    in_.leaves.write_default(class_name(src), class_name(dst), out);
+  }
+
+  // How log prefixes name a class: its zone, the target itself, or "(none)" for no zone.
+  std::string class_name(int cls) const {
+    if (cls >= 0) return zones_[static_cast<size_t>(cls)].name;
+    if (cls == kSelfClass) return in_.policy.targets[in_.target_index].name;
+    return "(none)";
   }
 
   // A complete leaf as a chain, shared by the pairs that would write the same rules.
@@ -147,6 +154,10 @@ class HookLowering {
     key.push_back(-1);
     key.push_back(find(from_to_any_, src).empty() ? kNoneClass : src);
     key.push_back(find(any_to_class_, dst).empty() ? kNoneClass : dst);
+    if (in_.leaves.default_names_pair()) {  // the default's log names the pair: no sharing
+      key.push_back(src);
+      key.push_back(dst);
+    }
     auto it = leaf_names_.find(key);
     if (it != leaf_names_.end()) return it->second;
     ir::Chain c;
@@ -154,6 +165,18 @@ class HookLowering {
     write_leaf(src, dst, pair, c.rules);
     chains_.push_back(std::move(c));
     return leaf_names_.emplace(std::move(key), chains_.back().name).first->second;
+  }
+
+  // The default between two classes, on its own (with `log: denied` only).
+  const std::string& default_chain(int src, int dst) {
+    auto [it, fresh] = made_.insert(default_chain_name(in_.hook, src, dst));
+    if (fresh) {
+      ir::Chain c;
+      c.name = *it;
+      in_.leaves.write_default(class_name(src), class_name(dst), c.rules);
+      chains_.push_back(std::move(c));
+    }
+    return *it;
   }
 
   // A chain of the rules of one action between two named classes, shared by equal contents.
@@ -234,7 +257,17 @@ class HookLowering {
       for (int family : {4, 6}) lookup_any_to_zone(family, a, out);
       write_group(any_to_any_, a, group_chain_name(in_.hook, kNoneClass, kNoneClass, a), out);
     }
-    out.push_back(in_.leaves.default_rule());
+    if (in_.leaves.default_names_pair()) {
+      // The default's log names the destination zone too: choose it by address, as the
+      // action maps above do. What is left goes to addresses in no zone.
+      auto default_of = [&](size_t z) -> std::optional<ir::Verdict> {
+        return verdict(ir::VerdictKind::Goto, default_chain(src, static_cast<int>(z)));
+      };
+      for (int family : {4, 6})
+        add_lookup(default_map_name(in_.hook, family, src), address_field(family, false), true,
+                   segment_map_elements(in_.flat.of(family), default_of), "default by destination zone", out);
+    }
+    in_.leaves.write_default(class_name(src), class_name(kNoneClass), out);
   }
 
   // The lookup of rules from any source to the destination's zone: one map per family and

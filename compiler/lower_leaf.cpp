@@ -23,16 +23,42 @@ std::string_view verb(policy::Action a) {
   return a == policy::Action::Allow ? "accept" : a == policy::Action::Reject ? "reject" : "drop";
 }
 
-std::vector<ir::Rule> lower_rule(const policy::Rule& rule) {
+// "lan,staff>internet": a rule's endpoints as written.
+std::string endpoints_text(const policy::Rule& rule) {
+  auto side = [](const std::vector<policy::Endpoint>& es) {
+    std::string out;
+    for (const auto& e : es) out += (out.empty() ? "" : ",") + (e.kind == policy::Endpoint::Kind::Any ? "any" : e.name);
+    return out;
+  };
+  return side(rule.from) + ">" + side(rule.to);
+}
+
+// A rule that only logs the packets `matches` holds, at most at the policy's log rate; it
+// decides nothing, so evaluation goes on to the rule that does.
+ir::Rule log_rule(std::vector<ir::Match> matches, const policy::Defaults& d, std::string prefix,
+                  std::string comment, std::vector<ir::Origin> origins) {
+  ir::Rule r;
+  r.matches = std::move(matches);
+  if (d.log_limit) r.matches.push_back(ir::LimitMatch{d.log_limit->rate, d.log_limit->per, d.log_limit->burst});
+  r.statements.push_back(ir::Log{std::move(prefix), d.log_group});
+  r.comment = std::move(comment);
+  r.origins = std::move(origins);
+  return r;
+}
+
+std::vector<ir::Rule> lower_rule(const policy::Rule& rule, const policy::Defaults& d) {
   ir::Rule base;
-  if (rule.log) base.statements.push_back(ir::Log{log_prefix(policy::to_string(rule.action), rule.name)});
+  base.statements.push_back(ir::NamedCounter{rule_counter_name(rule.name)});
   base.action = verdict_of(rule.action);
   std::string what = fmt::format("rule {}", rule.name);
   base.comment = safe_text(rule.comment.empty() ? what : fmt::format("{}: {}", what, rule.comment),
                            kCommentBytes);
-  base.origins.push_back({std::move(what), rule.loc, rule.meta});
+  base.origins.push_back({what, rule.loc, rule.meta});
   std::vector<ir::Rule> out;
   for (auto& matches : lower_services(rule.services)) {
+    if (rule.log)
+      out.push_back(log_rule(matches, d, log_prefix(verb(rule.action), endpoints_text(rule), rule.name),
+                             safe_text(fmt::format("log of {}", what), kCommentBytes), base.origins));
     ir::Rule r = base;
     r.matches = std::move(matches);
     // Last, so that only packets of the rule's services consume the rate.
@@ -47,8 +73,6 @@ ir::Rule make_default_rule(const policy::Policy& policy) {
   const policy::Defaults& d = policy.defaults;
   ir::Rule r;
   std::string what = fmt::format("default {}", verb(d.verdict));
-  if (d.log_denied && d.verdict != policy::Action::Allow)
-    r.statements.push_back(ir::Log{log_prefix("default", verb(d.verdict))});  // "zp default drop: "
   r.action = verdict_of(d.verdict);
   r.comment = what;
   r.origins.push_back({"defaults", defaults_loc(policy)});
@@ -58,12 +82,14 @@ ir::Rule make_default_rule(const policy::Policy& policy) {
 }  // namespace
 
 LeafWriter::LeafWriter(const policy::Policy& policy)
-    : policy_(policy), default_rule_(make_default_rule(policy)) {
+    : policy_(policy),
+      default_rule_(make_default_rule(policy)),
+      logs_defaults_(policy.defaults.log_denied && policy.defaults.verdict != policy::Action::Allow) {
   lowered_.resize(policy.rules.size());
 }
 
 const std::vector<ir::Rule>& LeafWriter::lowered(size_t rule) const {
-  if (!lowered_[rule]) lowered_[rule] = lower_rule(policy_.rules[rule]);
+  if (!lowered_[rule]) lowered_[rule] = lower_rule(policy_.rules[rule], policy_.defaults);
   return *lowered_[rule];
 }
 
@@ -83,9 +109,12 @@ size_t LeafWriter::count(const std::vector<size_t>& rules, policy::Action action
   return n;
 }
 
-void LeafWriter::write(const std::vector<size_t>& rules, std::vector<ir::Rule>& out) const {
-  for (auto action : policy::kPrecedence)
-    write_action(rules, action, out);
+void LeafWriter::write_default(std::string_view from, std::string_view to,
+                               std::vector<ir::Rule>& out) const {
+  if (logs_defaults_)
+    out.push_back(log_rule({}, policy_.defaults,
+                           log_prefix(verb(policy_.defaults.verdict), fmt::format("{}>{}", from, to), "default"),
+                           fmt::format("log of {}", default_rule_.comment), default_rule_.origins));
   out.push_back(default_rule_);
 }
 

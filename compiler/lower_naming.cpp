@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "compiler/lower_naming.h"
 
+#include <algorithm>
+
 #include <fmt/core.h>
 
 namespace zp::lower {
@@ -78,6 +80,24 @@ std::string destination_map_name(ir::Hook hook, int family, int source_class) {
   return fmt::format("zp_{}_dst{}_{}", hook_tag(hook), family_tag(family), class_suffix(source_class));
 }
 
+std::string rule_counter_name(std::string_view rule_name) {
+  uint64_t h = 14695981039346656037ULL;  // FNV-1a, 64 bits
+  for (char c : rule_name) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ULL;
+  }
+  return fmt::format("zp_r_{:016x}", h);
+}
+
+std::string default_chain_name(ir::Hook hook, int source_class, int destination_class) {
+  return fmt::format("zp_{}_{}_d{}_default", hook_tag(hook), class_suffix(source_class),
+                     class_suffix(destination_class).substr(1));
+}
+
+std::string default_map_name(ir::Hook hook, int family, int source_class) {
+  return fmt::format("zp_{}_dst{}_{}_default", hook_tag(hook), family_tag(family), class_suffix(source_class));
+}
+
 std::string spoof_set_name(size_t interface_index, int family) {
   return fmt::format("zp_spoof{}_i{}", family_tag(family), interface_index);
 }
@@ -99,9 +119,13 @@ std::string safe_text(std::string_view text, size_t max_bytes) {
   return out;
 }
 
-std::string log_prefix(std::string_view action, std::string_view name) {
-  const size_t fixed = std::string_view("zp  : ").size() + action.size();
-  return fmt::format("zp {} {}: ", action, safe_text(name, kLogPrefixBytes - fixed));
+std::string log_prefix(std::string_view verdict, std::string_view pair, std::string_view rule) {
+  const size_t fixed = std::string_view("zp   : ").size() + verdict.size();
+  // The pair takes at most half of what is left, so the rule's name is never cut away.
+  std::string p = safe_text(pair, (kLogPrefixBytes - fixed) / 2);
+  std::replace(p.begin(), p.end(), ' ', '_');  // one word, for the readers' patterns
+  std::string r = safe_text(rule, kLogPrefixBytes - fixed - p.size());
+  return fmt::format("zp {} {} {}: ", verdict, p, r);
 }
 
 }  // namespace zp::lower

@@ -38,6 +38,14 @@ std::string destination_map_name(ir::Hook hook, int family, int source_class);
 // Per action, the destinations named together with a source: "zp_f_dst4_s3_reject", and
 // those named by rules from any source: "zp_f_dst4_any_reject" (source_class kNoneClass).
 std::string action_map_name(ir::Hook hook, int family, int source_class, policy::Action action);
+// The named counter of a policy rule: "zp_r_" and 16 hex digits of a hash of the rule's name, so
+// it is the same in every version of the policy that keeps the name (docs/monitoring.md).
+std::string rule_counter_name(std::string_view rule_name);
+
+// With `log: denied`, the default of packets from one class to one zone ("zp_f_s3_d5_default"),
+// and the map choosing it by the destination's address ("zp_f_dst4_s3_default").
+std::string default_chain_name(ir::Hook hook, int source_class, int destination_class);
+std::string default_map_name(ir::Hook hook, int family, int source_class);
 // Anti-spoofing set of one gateway interface: "zp_spoof4_i0".
 std::string spoof_set_name(size_t interface_index, int family);
 
@@ -53,7 +61,8 @@ inline constexpr size_t kLogPrefixBytes = 127;
 // '_', and the text is cut at a UTF-8 character boundary to at most `max_bytes`.
 std::string safe_text(std::string_view text, size_t max_bytes);
 
-// "zp <action> <name>: " within kLogPrefixBytes; the name is cut, never the ": " that ends it.
-std::string log_prefix(std::string_view action, std::string_view name);
+// "zp <verdict> <from>><to> <rule>: " within kLogPrefixBytes: what a log line's reader needs to
+// group it by zone pair and rule. The zone pair and the rule name are cut, never the ": ".
+std::string log_prefix(std::string_view verdict, std::string_view pair, std::string_view rule);
 
 }  // namespace zp::lower

@@ -9,6 +9,8 @@
 //
 // Rule ids count from 1 over the table in chain order, so the same policy always gives the
 // same ids.
+#include <set>
+
 #include "compiler/compiler.h"
 #include "compiler/lower_addresses.h"
 #include "compiler/lower_hook.h"
@@ -19,6 +21,16 @@
 
 namespace zp {
 namespace {
+
+// Declares every named counter the rules count into, once, sorted.
+void declare_counters(ir::Table& table) {
+  std::set<std::string> names;
+  for (const auto& chain : table.chains)
+    for (const auto& rule : chain.rules)
+      for (const auto& s : rule.statements)
+        if (const auto* c = std::get_if<ir::NamedCounter>(&s)) names.insert(c->name);
+  table.counters.assign(names.begin(), names.end());
+}
 
 void number_rules(ir::Table& table) {
   uint32_t next = 1;
@@ -47,6 +59,7 @@ ir::Ruleset lower_target(const policy::Policy& policy, size_t target_index) {
   }
   lower::drop_untracked_instead_of_reject(rs.table);
   number_rules(rs.table);
+  declare_counters(rs.table);
   return rs;
 }
 

@@ -110,6 +110,11 @@ const std::string& meta_field(const ir::RuleMeta& m, std::string_view key);
 struct Defaults {
   Action verdict = Action::Deny;  // what a packet no rule matches gets (allow = accept)
   bool log_denied = false;
+  // Every log statement (rule `log: true`, `log: denied`) is limited per rule to this rate, so
+  // a flood from the untrusted side cannot flood the log; nullopt (`log_limit: none`): unlimited.
+  std::optional<RateLimit> log_limit = RateLimit{10, ir::TimeUnit::Second, 20, {}};
+  // `log_group: N`: log to NFLOG group N (ulogd2, journald, a SIEM shipper), not the kernel log.
+  std::optional<uint16_t> log_group;
   // Loopback, ICMPv6 ND/MLD and DHCP stay open at input/output (docs/semantics.md).
   bool essentials = true;
   // `require`: ownership keys every rule must carry; with `into`, only rules whose destination

@@ -111,10 +111,21 @@ struct Counter {
   friend bool operator==(const Counter&, const Counter&) = default;
 };
 struct Log {
+  Log() = default;
+  Log(std::string prefix_, std::optional<uint16_t> group_ = {})
+      : prefix(std::move(prefix_)), group(group_) {}
   std::string prefix;  // at most 127 bytes
+  // `log group N`: to the NFLOG group N (ulogd2, a SIEM shipper) instead of the kernel log.
+  std::optional<uint16_t> group;
   friend bool operator==(const Log&, const Log&) = default;
 };
-using Statement = std::variant<Counter, Log>;
+// `counter name "N"`: counts into the table's named counter N, which outlives the rule, so the
+// figures of a policy rule survive a re-apply and can be read without listing every rule.
+struct NamedCounter {
+  std::string name;
+  friend bool operator==(const NamedCounter&, const NamedCounter&) = default;
+};
+using Statement = std::variant<Counter, Log, NamedCounter>;
 
 enum class VerdictKind : uint8_t { Accept, Drop, Reject, Jump, Goto, Return, Continue };
 // How a reject answers: in the inet family an ICMPx unreachable, or a TCP reset.
@@ -198,6 +209,7 @@ struct Table {
   std::vector<Set> sets;
   std::vector<Map> maps;
   std::vector<Chain> chains;
+  std::vector<std::string> counters;  // named counter objects, sorted
   friend bool operator==(const Table&, const Table&) = default;
 
   const Chain* find_chain(std::string_view n) const;

@@ -87,6 +87,7 @@ inline ir::Ruleset verdicts_case() {
           rule({}, {}, 13, "counter only", {ir::Counter{}}),
           rule({match(Field::Mark, {one(1)})}, verdict(V::Return), 14),
           rule({}, drop(), 15, "", {ir::Log{"plain"}, ir::Counter{}}),
+          rule({}, {}, 16, "", {ir::Log{"to nflog ", 7}}),
       }),
   };
   return r;

@@ -30,9 +30,9 @@ TEST(Usage, TypoedCommandSuggestsTheCommand) {
 
 // Before: `zoneproof audit --help` printed the main help and exited 0, as if audit existed.
 TEST(Usage, HelpOfAnUnknownCommandIsAnError) {
-  auto r = zoneproof("audit --help");
+  auto r = zoneproof("lint --help");
   EXPECT_EQ(r.status, 2) << r.output;
-  EXPECT_NE(r.output.find("zoneproof: unknown command 'audit'; the commands are: check, compile, verify"),
+  EXPECT_NE(r.output.find("zoneproof: unknown command 'lint'; the commands are: check, compile, verify"),
             std::string::npos)
       << r.output;
   EXPECT_EQ(r.output.find("rollback-timer"), std::string::npos) << "an internal command is offered: " << r.output;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Verdicts within one pair of classes: reject before deny before allow whatever the order in
 // the file, the default, rate limits, logging, and how services match.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "lower_test_util.h"
@@ -104,16 +106,43 @@ TEST(LowerPrecedence, LogChangesNoVerdictAndNamesTheRule) {
 rules:
   - { name: web, from: lan, to: srv, allow: https, log: true }
 )"), "gw");
+  // The log is a rule of its own just before the one that decides, limited to the default rate
+  // (10/second, burst 20): a rate limit on the deciding rule itself would change its verdict.
+  auto logged_before_verdict = [&](const ir::Evaluation& e) -> std::string {
+    if (e.trace.size() < 2) return "(no log)";
+    const ir::Rule* log = rs.find_rule(e.trace[e.trace.size() - 2].rule_id);
+    const ir::Rule* decides = rs.find_rule(e.trace.back().rule_id);
+    auto logs = [](const ir::Rule& r) {
+      return std::any_of(r.statements.begin(), r.statements.end(),
+                         [](const ir::Statement& s) { return std::holds_alternative<ir::Log>(s); });
+    };
+    if (!log || !decides || logs(*decides) ||
+        !std::holds_alternative<std::monostate>(log->action) || log->statements.size() != 1)
+      return "(no log)";
+    EXPECT_EQ(std::get<ir::LimitMatch>(log->matches.back()), (ir::LimitMatch{10, ir::TimeUnit::Second, 20}));
+    return std::get<ir::Log>(log->statements[0]).prefix;
+  };
   auto e = ir::evaluate(rs, Pkt().src("10.1.0.5").dst("10.2.0.9").via("eth1", "eth2").tcp(443));
   EXPECT_EQ(e.outcome, Outcome::Accept);
-  const ir::Rule* r = rs.find_rule(e.trace.back().rule_id);
-  ASSERT_TRUE(r && r->statements.size() == 1);
-  EXPECT_EQ(std::get<ir::Log>(r->statements[0]).prefix, "zp allow web: ");
+  EXPECT_EQ(logged_before_verdict(e), "zp accept lan>srv web: ");
   auto d = ir::evaluate(rs, Pkt().src("10.1.0.5").dst("10.2.0.9").via("eth1", "eth2").tcp(80));
   EXPECT_EQ(d.outcome, Outcome::Drop);
-  const ir::Rule* dr = rs.find_rule(d.trace.back().rule_id);
-  ASSERT_TRUE(dr && dr->statements.size() == 1);
-  EXPECT_EQ(std::get<ir::Log>(dr->statements[0]).prefix, "zp default drop: ");
+  EXPECT_EQ(logged_before_verdict(d), "zp drop lan>srv default: ");
+}
+
+TEST(LowerPrecedence, LogLimitAndGroupAreThePolicys) {
+  auto rs = lower(load(zones() + R"(defaults: { verdict: reject, log: denied, log_limit: none, log_group: 5 }
+)"), "gw");
+  size_t logs = 0;
+  for (const auto& c : rs.table.chains)
+    for (const auto& r : c.rules)
+      for (const auto& s : r.statements) {
+        ++logs;
+        EXPECT_EQ(std::get<ir::Log>(s).group, std::optional<uint16_t>(5));
+        EXPECT_EQ(std::get<ir::Log>(s).prefix.rfind("zp reject ", 0), 0u);
+        EXPECT_TRUE(r.matches.empty()) << "unlimited";
+      }
+  EXPECT_GT(logs, 0u);
 }
 
 TEST(LowerServices, PortsProtocolsAndIcmpMatchAsTheServiceSays) {

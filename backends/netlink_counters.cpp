@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The named counters of one table, read over netlink (NFT_MSG_GETOBJ dump): what `stats` and
+// `audit` read, and what `apply` carries into the table that replaces it.
+#include <cstdio>  // libnftnl headers use FILE without including it
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
+#include <libnftnl/object.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include <fmt/core.h>
+
+#include "backends/netlink.h"
+#include "backends/netlink_counters.h"
+#include "backends/netlink_socket.h"
+
+namespace zp::backends {
+
+namespace nl {
+
+int dump_counters(Socket& socket, const std::string& table, uint32_t generation, CounterRead& out) {
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETOBJ, NFPROTO_INET, NLM_F_DUMP, socket.next_seq());
+  return socket.dump(nlh, generation, [&](const nlmsghdr* reply) {
+    std::unique_ptr<nftnl_obj, decltype(&nftnl_obj_free)> o(nftnl_obj_alloc(), nftnl_obj_free);
+    if (nftnl_obj_nlmsg_parse(reply, o.get()) < 0) return;
+    const char* t = nftnl_obj_get_str(o.get(), NFTNL_OBJ_TABLE);
+    if (!t || table != t || nftnl_obj_get_u32(o.get(), NFTNL_OBJ_FAMILY) != NFPROTO_INET) return;
+    const char* name = nftnl_obj_get_str(o.get(), NFTNL_OBJ_NAME);
+    if (nftnl_obj_get_u32(o.get(), NFTNL_OBJ_TYPE) != NFT_OBJECT_COUNTER) {
+      out.foreign.push_back(name ? name : "");
+      return;
+    }
+    out.values[name ? name : ""] = {nftnl_obj_get_u64(o.get(), NFTNL_OBJ_CTR_PKTS),
+                                    nftnl_obj_get_u64(o.get(), NFTNL_OBJ_CTR_BYTES)};
+  });
+}
+
+}  // namespace nl
+
+CounterRead read_counters(const std::string& table) {
+  nl::Socket socket;
+  CounterRead out;
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    out = {};
+    out.generation = socket.generation();
+    const int e = nl::dump_counters(socket, table, out.generation, out);
+    if (e == EINTR) continue;
+    if (e != 0) out.error = fmt::format("reading the counters of table {} failed: {}", table, strerror(e));
+    return out;
+  }
+  out.error = fmt::format("the ruleset kept changing while the counters of table {} were read", table);
+  return out;
+}
+
+}  // namespace zp::backends

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "cli/rule_counts.h"
+
+#include <iostream>
+#include <set>
+
+#include <fmt/core.h>
+
+#include "compiler/compiler.h"
+#include "compiler/file_read.h"
+#include "compiler/lower_naming.h"
+#include "deploy/kernel.h"
+#include "deploy/ops.h"
+#include "pipeline/exit_codes.h"
+#include "pipeline/load.h"
+#include "report/formats.h"
+
+namespace zp::cli {
+
+RuleCounts join_counts(const policy::Policy& p, const ir::Ruleset& compiled, const CounterValues& values) {
+  RuleCounts out;
+  const auto& declared = compiled.table.counters;
+  std::set<std::string> named;
+  for (const auto& rule : p.rules) {
+    std::string counter = lower::rule_counter_name(rule.name);
+    named.insert(counter);
+    if (!std::binary_search(declared.begin(), declared.end(), counter)) continue;  // not on this target
+    RuleCount c;
+    c.rule = &rule;
+    c.counter = counter;
+    if (auto it = values.find(counter); it != values.end()) {
+      c.present = true;
+      c.value = it->second;
+    }
+    out.rules.push_back(std::move(c));
+  }
+  for (const auto& [name, value] : values)
+    if (!named.count(name)) out.stray.emplace_back(name, value);
+  return out;
+}
+
+std::optional<CounterValues> live_counts(const std::string& table) {
+  backends::CounterRead r = backends::read_counters(table);
+  if (!r.error.empty()) {
+    std::cerr << "zoneproof: " << r.error << "\n";
+    return std::nullopt;
+  }
+  return r.values;
+}
+
+std::optional<CounterValues> snapshot_counts(const std::string& path) {
+  std::string text;
+  if (auto why = read_regular_file(path, text, 256u << 20)) {
+    std::cerr << fmt::format("zoneproof: cannot read counters snapshot '{}': {}\n", path, *why);
+    return std::nullopt;
+  }
+  try {
+    auto j = nlohmann::json::parse(text);
+    if (j.value("schema", "") != "zoneproof.stats/1") throw std::runtime_error("not a zoneproof.stats/1 document");
+    CounterValues out;
+    for (const auto& r : j.at("rules")) {
+      if (!r.at("counted").get<bool>()) continue;
+      out[r.at("counter").get<std::string>()] = {r.at("packets").get<uint64_t>(), r.at("bytes").get<uint64_t>()};
+    }
+    for (const auto& s : j.at("stray")) out[s.at("counter").get<std::string>()] = {s.at("packets").get<uint64_t>(), s.at("bytes").get<uint64_t>()};
+    return out;
+  } catch (const std::exception& e) {
+    std::cerr << fmt::format("zoneproof: '{}' is not a counters snapshot written by `zoneproof stats "
+                             "--format json`: {}\n",
+                             path, e.what());
+    return std::nullopt;
+  }
+}
+
+std::optional<CountsInput> load_counts(const CountsSource& s, const std::string& command, int& exit_code) {
+  exit_code = kExitUsage;
+  if (s.live == !s.from.empty()) {
+    std::cerr << fmt::format("zoneproof: {}: give --live (read the kernel) or --from SNAPSHOT (a file written "
+                             "by `zoneproof stats --live --format json`)\n",
+                             command);
+    return std::nullopt;
+  }
+  auto loaded = pipeline::load_and_report(s.policy, true);
+  if (!loaded.policy) {
+    exit_code = loaded.exit_code;
+    return std::nullopt;
+  }
+  auto indices = pipeline::select_targets(*loaded.policy, {s.target});
+  if (!indices) return std::nullopt;
+  CountsInput in{std::move(*loaded.policy), {}, {}, {}};
+  in.compiled = lower_target(in.policy, indices->front());
+  in.table = s.table.empty() ? in.compiled.table.name : s.table;
+  std::optional<CounterValues> values;
+  if (s.live) {
+    if (!deploy::has_net_admin()) {
+      std::cerr << "zoneproof: " << deploy::privilege_message(command + " --live") << "\n";
+      return std::nullopt;
+    }
+    values = live_counts(in.table);
+  } else {
+    values = snapshot_counts(s.from);
+  }
+  if (!values) return std::nullopt;
+  in.counts = join_counts(in.policy, in.compiled, *values);
+  exit_code = kExitOk;
+  return in;
+}
+
+nlohmann::json counts_json(const RuleCounts& counts, const std::string& policy, const std::string& target,
+                           const std::string& table, const std::string& time) {
+  nlohmann::json rules = nlohmann::json::array();
+  for (const auto& c : counts.rules) {
+    nlohmann::json r{{"rule", c.rule->name},
+                     {"location", ir::to_string(c.rule->loc)},
+                     {"action", std::string(policy::to_string(c.rule->action))},
+                     {"counter", c.counter},
+                     {"counted", c.present},
+                     {"packets", c.value.packets},
+                     {"bytes", c.value.bytes}};
+    if (!c.rule->meta.empty()) r["ownership"] = report::ownership_json(c.rule->meta);
+    rules.push_back(std::move(r));
+  }
+  nlohmann::json stray = nlohmann::json::array();
+  for (const auto& [name, value] : counts.stray)
+    stray.push_back({{"counter", name}, {"packets", value.packets}, {"bytes", value.bytes}});
+  return {{"schema", "zoneproof.stats/1"}, {"policy", policy}, {"target", target}, {"table", table},
+          {"time", time}, {"rules", rules}, {"stray", stray}};
+}
+
+}  // namespace zp::cli

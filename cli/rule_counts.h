@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The packets and bytes each policy rule has counted on a target: the named counters of the
+// target's table (live, or a snapshot written by `stats --format json`) joined to the rules that
+// count into them. Shared by `stats` and `audit`.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "backends/netlink.h"
+#include "compiler/policy.h"
+#include "ir/ruleset.h"
+
+namespace zp::cli {
+
+using CounterValues = std::map<std::string, backends::CounterValue>;
+
+struct RuleCount {
+  const policy::Rule* rule = nullptr;
+  std::string counter;             // the rule's named counter
+  bool present = false;            // the source holds this counter
+  backends::CounterValue value;
+};
+
+struct RuleCounts {
+  std::vector<RuleCount> rules;    // the rules the target's table counts, in policy order
+  // Counters of the source that no rule of the policy names (a rule renamed or removed since).
+  std::vector<std::pair<std::string, backends::CounterValue>> stray;
+};
+
+// Joins `values` to the policy's rules that the compiled table `compiled` counts.
+RuleCounts join_counts(const policy::Policy& p, const ir::Ruleset& compiled, const CounterValues& values);
+
+// The counters of a live table; nullopt with a message on stderr when they cannot be read.
+std::optional<CounterValues> live_counts(const std::string& table);
+// The counters a `stats --format json` document holds (a snapshot); nullopt with a message on
+// stderr when the file is unreadable or not such a document.
+std::optional<CounterValues> snapshot_counts(const std::string& path);
+
+// Where the counters come from: the live table (`--live`) or a snapshot file (`--from`).
+struct CountsSource {
+  std::string policy;
+  std::string target;
+  std::string table;  // empty: the target's
+  bool live = false;
+  std::string from;
+};
+
+// What `stats` and `audit` start from: the policy, the target's compiled table, the counters.
+struct CountsInput {
+  policy::Policy policy;
+  ir::Ruleset compiled;
+  std::string table;  // the table the counters are of
+  RuleCounts counts;
+};
+
+// Loads the policy, compiles the target and reads the counters. On failure prints why on stderr,
+// sets `exit_code` and returns nullopt. `command` names the command in messages.
+std::optional<CountsInput> load_counts(const CountsSource& s, const std::string& command, int& exit_code);
+
+// `stats --format json`, which snapshot_counts reads back.
+nlohmann::json counts_json(const RuleCounts& counts, const std::string& policy, const std::string& target,
+                           const std::string& table, const std::string& time);
+
+}  // namespace zp::cli

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Monitoring against the real kernel, in private network namespaces: the log lines real dropped
+// and accepted packets produce, parsed with the pattern docs/monitoring.md gives, and their rate
+// limit; the rules' named counters after real packets, kept across a re-apply; `stats` and
+// `audit` reading them.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <regex>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include "tests/deploy/deploy_env.h"
+
+namespace zp::testing {
+namespace {
+
+// The host's network: a veth link holding its addresses, with static neighbours so its packets
+// to the lab leave through the output hook at once.
+void host_network() {
+  for (const char* cmd : {"ip link add d0 type veth peer name d1", "ip addr add 10.9.0.1/24 dev d0",
+                          "ip addr add fd00:9::1/64 dev d0 nodad", "ip link set d0 up", "ip link set d1 up",
+                          "ip neigh add 10.9.0.2 lladdr 02:00:00:00:00:02 dev d0",
+                          "ip neigh add fd00:9::2 lladdr 02:00:00:00:00:02 dev d0"}) {
+    auto r = run_shell(cmd);
+    ASSERT_EQ(r.status, 0) << cmd << ": " << r.output;
+  }
+}
+
+// Sends `n` UDP datagrams from the host to `addr` port `port` (a refused send is expected).
+void send_udp(const std::string& addr, int port, int n) {
+  const std::string dev = "/dev/udp/" + addr;
+  // bash, not sh: /dev/udp is bash's.
+  run_shell("bash -c 'for i in $(seq " + std::to_string(n) + "); do echo x 2>/dev/null > " + dev + "/" +
+            std::to_string(port) + "; done'");
+}
+
+// The kernel log from now on: /dev/kmsg read from its end.
+class KernelLog {
+ public:
+  KernelLog() {
+    fd_ = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd_ >= 0) lseek(fd_, 0, SEEK_END);
+  }
+  ~KernelLog() {
+    if (fd_ >= 0) close(fd_);
+  }
+  bool ok() const { return fd_ >= 0; }
+  // The messages logged since, those starting with "zp " only.
+  std::vector<std::string> zp_lines() {
+    std::vector<std::string> out;
+    char buf[8192];
+    for (;;) {
+      ssize_t n = read(fd_, buf, sizeof buf);
+      if (n < 0 && errno == EPIPE) continue;  // a record was overwritten: go on
+      if (n <= 0) break;
+      std::string rec(buf, static_cast<size_t>(n));
+      size_t semi = rec.find(';');
+      if (semi == std::string::npos) continue;
+      std::string msg = rec.substr(semi + 1, rec.find('\n') - semi - 1);
+      if (msg.rfind("zp ", 0) == 0) out.push_back(msg);
+    }
+    return out;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// The kernel logs from namespaces other than the first only with this switch on; the tests turn
+// it on for their duration and put it back.
+class LogAllNamespaces {
+ public:
+  LogAllNamespaces() {
+    std::ifstream in(kPath);
+    std::getline(in, old_);
+    std::ofstream(kPath) << "1\n";
+  }
+  ~LogAllNamespaces() { std::ofstream(kPath) << old_ << "\n"; }
+
+ private:
+  static constexpr const char* kPath = "/proc/sys/net/netfilter/nf_log_all_netns";
+  std::string old_;
+};
+
+// The pattern docs/monitoring.md gives for zoneproof's log prefixes.
+const std::regex kPrefix(R"(^zp (accept|drop|reject) (\S+)>(\S+) (.+?): )");
+
+TEST(DeployMonitor, LogLinesNameTheZonePairAndTheRuleAndAreRateLimited) {
+  TempDir state;
+  LogAllNamespaces log_all;
+  in_fresh_netns([&] {
+    host_network();
+    auto r = zp_state("apply", deploy_policy("host-monitor.yaml") + " --target h1", state.path());
+    ASSERT_EQ(r.status, 0) << r.output;
+    KernelLog klog;
+    ASSERT_TRUE(klog.ok());
+    send_udp("10.9.0.2", 5000, 2);   // accepted and logged by the rule
+    send_udp("10.9.0.2", 6000, 20);  // dropped by the default: logged 3 times (burst 3, 1/minute)
+    send_udp("fd00:9::2", 6000, 1);  // IPv6: the limit is spent
+    std::map<std::string, int> seen;
+    for (const auto& line : klog.zp_lines()) {
+      std::smatch m;
+      ASSERT_TRUE(std::regex_search(line, m, kPrefix)) << line;
+      seen[m[1].str() + " " + m[2].str() + ">" + m[3].str() + " " + m[4].str()]++;
+      EXPECT_NE(line.find("DST=10.9.0.2") , std::string::npos) << line;
+    }
+    EXPECT_EQ(seen["accept h1>lab to-lab-5000"], 2);
+    EXPECT_EQ(seen["drop h1>lab default"], 3);
+    EXPECT_EQ(seen.size(), 2u);
+  });
+}
+
+// Packets of `rule` in `stats --live --format json` (-1 when the rule is not listed).
+long long packets_of(const nlohmann::json& stats, const std::string& rule) {
+  for (const auto& r : stats["rules"])
+    if (r["rule"] == rule) return r["packets"].get<long long>();
+  return -1;
+}
+
+nlohmann::json live_stats(const std::string& policy) {
+  auto r = zoneproof("stats " + policy + " --target h1 --live --format json");
+  EXPECT_EQ(r.status, 0) << r.output;
+  return nlohmann::json::parse(r.output, nullptr, false);
+}
+
+TEST(DeployMonitor, CountersCountRealPacketsAndSurviveAReapply) {
+  TempDir state;
+  in_fresh_netns([&] {
+    host_network();
+    const std::string policy = deploy_policy("host-monitor.yaml");
+    ASSERT_EQ(zp_state("apply", policy + " --target h1", state.path()).status, 0);
+    send_udp("10.9.0.2", 5000, 3);
+    send_udp("fd00:9::2", 5000, 2);
+    send_udp("10.9.0.2", 6000, 4);  // the default: counted by no rule
+    auto before = live_stats(policy);
+    EXPECT_EQ(packets_of(before, "to-lab-5000"), 5) << before.dump(2);
+    EXPECT_EQ(packets_of(before, "to-lab-5001"), 0) << before.dump(2);
+    EXPECT_EQ(before["rules"][0]["ownership"]["owner"], "lab-team");
+    // What the kernel does: a re-apply replaces the table in one batch, and the new counters
+    // start from the old ones' values.
+    ASSERT_EQ(zp_state("apply", policy + " --target h1", state.path()).status, 0);
+    auto after = live_stats(policy);
+    EXPECT_EQ(packets_of(after, "to-lab-5000"), 5) << after.dump(2);
+    send_udp("10.9.0.2", 5001, 1);
+    EXPECT_EQ(packets_of(live_stats(policy), "to-lab-5001"), 1);
+    // The Prometheus exposition names the rule and its owner.
+    auto prom = zoneproof("stats " + policy + " --target h1 --live --format prometheus");
+    ASSERT_EQ(prom.status, 0) << prom.output;
+    EXPECT_NE(prom.output.find("zoneproof_rule_packets_total{target=\"h1\",rule=\"to-lab-5000\",action=\"allow\","
+                               "owner=\"lab-team\"} 5\n"),
+              std::string::npos)
+        << prom.output;
+    // After a removal the counters are gone with the table.
+    ASSERT_EQ(zp_state("remove", "", state.path()).status, 0);
+    auto gone = live_stats(policy);
+    EXPECT_EQ(gone["rules"][0]["counted"], false) << gone.dump(2);
+  });
+}
+
+TEST(DeployMonitor, AuditFindsTheRuleNothingUsedSinceTheSnapshot) {
+  TempDir state;
+  in_fresh_netns([&] {
+    host_network();
+    const std::string policy = deploy_policy("host-monitor.yaml");
+    ASSERT_EQ(zp_state("apply", policy + " --target h1", state.path()).status, 0);
+    send_udp("10.9.0.2", 5001, 2);  // used before the snapshot only
+    const std::string snapshot = state.path() + "/before.json";
+    auto snap = zoneproof("stats " + policy + " --target h1 --live --format json -o " + snapshot);
+    ASSERT_EQ(snap.status, 0) << snap.output;
+    send_udp("10.9.0.2", 5000, 2);  // used after it
+    auto a = zoneproof("audit " + policy + " --target h1 --live --since " + snapshot +
+                       " --today 2026-12-03 --format json");
+    EXPECT_EQ(a.status, 1) << a.output;
+    auto j = nlohmann::json::parse(a.output);
+    std::set<std::string> unused, review;
+    for (const auto& f : j["findings"]) {
+      if (f["code"] == "ZP5001") unused.insert(f["rule"].get<std::string>());
+      if (f["code"] == "ZP5003") review.insert(f["rule"].get<std::string>());
+    }
+    EXPECT_EQ(unused, std::set<std::string>{"to-lab-5001"}) << a.output;
+    EXPECT_EQ(review, (std::set<std::string>{"to-lab-5000", "to-lab-5001"})) << a.output;
+    // Without the snapshot, both rules saw packets.
+    auto all = zoneproof("audit " + policy + " --target h1 --live --today 2026-12-03 --format json");
+    EXPECT_EQ(all.output.find("ZP5001"), std::string::npos) << all.output;
+  });
+}
+
+}  // namespace
+}  // namespace zp::testing
