@@ -11,11 +11,14 @@
 #include "cli/commands.h"
 #include "cli/deploy_options.h"
 #include "cli/rule_counts.h"
-#include "compiler/dates.h"
+#include "cli/audit_findings.h"
+#include "cli/policy_edit.h"
+#include "compiler/file_read.h"
 #include "compiler/text_util.h"
 #include "pipeline/exit_codes.h"
 #include "pipeline/load.h"
 #include "report/formats.h"
+#include "report/sarif.h"
 
 namespace zp::cli {
 
@@ -28,63 +31,21 @@ struct AuditOptions {
   bool live = false;
   std::string from;
   std::string since;
+  std::string state_dir = kDefaultStateDir;
   std::string today;
   int review_within = 365;
   std::string format = "text";
   std::string output;
+  std::string propose;  // write the policy without the unused services here
 };
-
-struct AuditFinding {
-  std::string code;   // ZP5001 unused, ZP5002 expired, ZP5003 review overdue
-  std::string check;  // "unused-rule", "expired-rule", "review-overdue"
-  const policy::Rule* rule = nullptr;
-  std::string message;
-  ir::SourceLoc loc;
-};
-
-std::vector<AuditFinding> audit(const policy::Policy& p, const RuleCounts& counts, const CounterValues* since,
-                                int today, int review_within) {
-  std::vector<AuditFinding> out;
-  for (const auto& c : counts.rules) {
-    if (!c.present) continue;  // not applied: nothing to judge
-    uint64_t before = 0;
-    if (since)
-      if (auto it = since->find(c.counter); it != since->end()) before = it->second.packets;
-    // A counter below its snapshot was reset (the table was removed and loaded again): what it
-    // holds now is all it saw since.
-    uint64_t seen = c.value.packets >= before ? c.value.packets - before : c.value.packets;
-    if (seen == 0)
-      out.push_back({"ZP5001", "unused-rule", c.rule,
-                     fmt::format("rule {} ({}) decided no packet {}", quote(c.rule->name),
-                                 policy::to_string(c.rule->action),
-                                 since ? "since the snapshot" : "since its counter was created"),
-                     c.rule->loc});
-  }
-  for (const auto& rule : p.rules) {
-    if (rule.expires && *rule.expires < today)
-      out.push_back({"ZP5002", "expired-rule", &rule,
-                     fmt::format("rule {} expired on {}", quote(rule.name), rule.meta.expires), rule.expires_loc});
-    if (!rule.reviewed)
-      out.push_back({"ZP5003", "review-overdue", &rule,
-                     fmt::format("rule {} has no 'reviewed' date", quote(rule.name)), rule.loc});
-    else if (today - *rule.reviewed > review_within)
-      out.push_back({"ZP5003", "review-overdue", &rule,
-                     fmt::format("rule {} was last reviewed on {}, {} days ago (the period is {} days)",
-                                 quote(rule.name), rule.meta.reviewed, today - *rule.reviewed, review_within),
-                     rule.reviewed_loc});
-  }
-  std::stable_sort(out.begin(), out.end(), [](const AuditFinding& a, const AuditFinding& b) {
-    return std::tie(a.loc.file, a.loc.line, a.loc.col, a.code) < std::tie(b.loc.file, b.loc.line, b.loc.col, b.code);
-  });
-  return out;
-}
 
 std::string summary(const std::vector<AuditFinding>& fs) {
-  size_t unused = 0, expired = 0, review = 0;
-  for (const auto& f : fs) (f.code == "ZP5001" ? unused : f.code == "ZP5002" ? expired : review)++;
-  return fmt::format("{} finding{}: {} unused rule{}, {} expired, {} review{} overdue", fs.size(),
-                     fs.size() == 1 ? "" : "s", unused, unused == 1 ? "" : "s", expired, review,
-                     review == 1 ? "" : "s");
+  size_t unused = 0, services = 0, expired = 0, review = 0;
+  for (const auto& f : fs)
+    (f.code == "ZP5001" ? unused : f.code == "ZP5004" ? services : f.code == "ZP5002" ? expired : review)++;
+  return fmt::format("{} finding{}: {} unused rule{}, {} unused service{} of used rules, {} expired, {} review{} overdue",
+                     fs.size(), fs.size() == 1 ? "" : "s", unused, unused == 1 ? "" : "s", services,
+                     services == 1 ? "" : "s", expired, review, review == 1 ? "" : "s");
 }
 
 std::string render(const std::vector<AuditFinding>& fs, const RuleCounts& counts, const AuditOptions& o) {
@@ -93,6 +54,7 @@ std::string render(const std::vector<AuditFinding>& fs, const RuleCounts& counts
     for (const auto& f : fs) {
       nlohmann::json j{{"code", f.code}, {"check", f.check}, {"rule", f.rule->name},
                        {"location", ir::to_string(f.loc)}, {"message", f.message}};
+      if (f.service) j["service"] = f.service->text;
       if (!f.rule->meta.empty()) j["ownership"] = report::ownership_json(f.rule->meta);
       findings.push_back(std::move(j));
     }
@@ -106,6 +68,37 @@ std::string render(const std::vector<AuditFinding>& fs, const RuleCounts& counts
                      {"summary", summary(fs)}};
     j["counts"] = counts_json(counts, o.policy, o.target, "", "")["rules"];
     return j.dump(2) + "\n";
+  }
+  if (o.format == "sarif") {
+    nlohmann::json results = nlohmann::json::array();
+    for (const auto& f : fs) {
+      nlohmann::json r = report::sarif_result(f.code, f.message, f.loc);
+      if (!f.rule->meta.empty()) r["properties"] = {{"ownership", report::ownership_json(f.rule->meta)}};
+      results.push_back(std::move(r));
+    }
+    return report::sarif_log({"ZP5001", "ZP5002", "ZP5003", "ZP5004"}, results);
+  }
+  if (o.format == "junit") {
+    // One test case per rule the target counts, failing when the audit found anything about it.
+    std::string cases;
+    size_t failures = 0;
+    for (const auto& c : counts.rules) {
+      std::string found;
+      for (const auto& f : fs)
+        if (f.rule == c.rule) found += ir::to_string(f.loc) + ": " + f.code + " " + f.message + "\n";
+      cases += fmt::format("    <testcase classname=\"audit.{}\" name=\"{}\">\n", report::xml_escape(o.target),
+                           report::xml_escape(c.rule->name));
+      if (!found.empty()) {
+        ++failures;
+        cases += fmt::format("      <failure message=\"{}\">{}</failure>\n",
+                             report::xml_escape(found.substr(0, found.find('\n'))), report::xml_escape(found));
+      }
+      cases += fmt::format("      <system-out>{} packets, {} bytes</system-out>\n    </testcase>\n", c.value.packets,
+                           c.value.bytes);
+    }
+    return fmt::format("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"zoneproof "
+                       "audit\" tests=\"{}\" failures=\"{}\">\n{}  </testsuite>\n</testsuites>\n",
+                       counts.rules.size(), failures, cases);
   }
   std::string out;
   if (o.format == "markdown") {
@@ -128,24 +121,66 @@ std::string render(const std::vector<AuditFinding>& fs, const RuleCounts& counts
   return out;
 }
 
-int run_audit(const AuditOptions& o) {
-  int today = today_utc();
-  if (!o.today.empty()) {
-    auto d = parse_date(o.today);
-    if (!d) {
-      std::cerr << fmt::format("zoneproof: --today {}: expected a date written YYYY-MM-DD\n", o.today);
-      return kExitUsage;
-    }
-    today = *d;
+// Writes the top-level policy without the services ZP5004 found unused. Returns what to tell the
+// user ("" when there was nothing to propose), or nullopt when the file could not be written.
+std::optional<std::string> propose(const AuditOptions& o, const std::vector<AuditFinding>& fs) {
+  std::vector<const AuditFinding*> edits;
+  std::vector<std::string> by_hand;
+  for (const auto& f : fs) {
+    if (f.code != "ZP5004") continue;
+    if (f.loc.file == o.policy)
+      edits.push_back(&f);
+    else
+      by_hand.push_back(fmt::format("{}: remove {}", ir::to_string(f.loc), quote(f.service->text)));
   }
+  if (edits.empty() && by_hand.empty()) return std::string("proposal: nothing to tighten\n");
+  std::string text;
+  if (auto why = read_regular_file(o.policy, text)) {
+    std::cerr << fmt::format("zoneproof: cannot read {}: {}\n", o.policy, *why);
+    return std::nullopt;
+  }
+  // From the last place to the first, so each edit leaves the places before it where they were.
+  std::sort(edits.begin(), edits.end(), [](const AuditFinding* a, const AuditFinding* b) {
+    return std::tie(a->loc.line, a->loc.col) > std::tie(b->loc.line, b->loc.col);
+  });
+  size_t made = 0;
+  for (const auto* f : edits) {
+    if (auto edited = remove_sequence_item(text, f->loc.line, f->loc.col)) {
+      text = std::move(*edited);
+      ++made;
+    } else {
+      by_hand.push_back(fmt::format("{}: remove {}", ir::to_string(f->loc), quote(f->service->text)));
+    }
+  }
+  std::string note;
+  if (made > 0) {
+    if (!pipeline::write_output(o.propose, text)) return std::nullopt;
+    note += fmt::format("proposal: {} without {} unused service{}; `zoneproof diff {} {}` shows the traffic "
+                        "it blocks\n",
+                        o.propose, made, made == 1 ? "" : "s", o.policy, o.propose);
+  }
+  for (const auto& h : by_hand) note += "proposal, to edit by hand: " + h + "\n";
+  return note;
+}
+
+int run_audit(const AuditOptions& o) {
+  auto today = judged_day(o.today);
+  if (!today) return kExitUsage;
   int rc = kExitOk;
   auto in = load_counts({o.policy, o.target, o.table, o.live, o.from}, "audit", rc);
   if (!in) return rc;
   std::optional<CounterValues> since;
-  if (!o.since.empty() && !(since = snapshot_counts(o.since))) return kExitUsage;
+  std::string since_path;
+  if (!load_since(o.since, o.state_dir, since, since_path)) return kExitUsage;
   const RuleCounts& counts = in->counts;
-  auto findings = audit(in->policy, counts, since ? &*since : nullptr, today, o.review_within);
-  if (!pipeline::write_output(o.output, render(findings, counts, o))) return kExitUsage;
+  auto findings = audit(in->policy, counts, since ? &*since : nullptr, *today, o.review_within);
+  std::string out = render(findings, counts, o);
+  if (!o.propose.empty()) {
+    auto note = propose(o, findings);
+    if (!note) return kExitUsage;
+    std::cerr << *note;
+  }
+  if (!pipeline::write_output(o.output, out)) return kExitUsage;
   return findings.empty() ? kExitOk : kExitFinding;
 }
 
@@ -158,14 +193,20 @@ void add_audit_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--target", o->target, "The target to audit")->required();
   cmd->add_flag("--live", o->live, "Read the counters of the live table over netlink (needs CAP_NET_ADMIN)");
   cmd->add_option("--from", o->from, "Read the counters from a snapshot written by `stats --live --format json`");
-  cmd->add_option("--since", o->since, "A snapshot taken earlier: count only what the rules saw after it");
+  cmd->add_option("--since", o->since,
+                  "A snapshot taken earlier, or last-apply (the one the last apply kept in --state-dir): "
+                  "count only what the rules saw after it");
+  cmd->add_option("--state-dir", o->state_dir, "Where apply keeps its counter snapshots")->capture_default_str();
   cmd->add_option("--today", o->today, "The day to judge expiry and reviews on, YYYY-MM-DD (default: today, UTC)");
   cmd->add_option("--review-within", o->review_within, "Days after 'reviewed' within which a rule must be reviewed again")
       ->capture_default_str()
       ->check(CLI::Range(1, 36500));
   add_table_option(*cmd, o->table, "Read this nft table (family inet) instead of the target's");
-  cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json", "markdown"}));
+  cmd->add_option("--format", o->format, "Output format")
+      ->check(CLI::IsMember({"text", "json", "sarif", "junit", "markdown"}));
   cmd->add_option("-o,--output", o->output, "Write to FILE (atomically) instead of standard output");
+  cmd->add_option("--propose", o->propose,
+                  "Write the policy without the services no packet used (ZP5004) to FILE, for `zoneproof diff`");
   cmd->callback([o, &exit_code] { exit_code = run_audit(*o); });
 }
 

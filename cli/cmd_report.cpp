@@ -6,7 +6,14 @@
 #include <fmt/core.h>
 
 #include "cli/app.h"
+#include "cli/audit_findings.h"
 #include "cli/commands.h"
+#include "cli/deploy_options.h"
+#include "cli/rule_counts.h"
+#include "compiler/dates.h"
+#include "compiler/text_util.h"
+#include "deploy/history.h"
+#include "report/audit_page.h"
 #include "pipeline/git_source.h"
 #include "pipeline/load.h"
 #include "pipeline/timings.h"
@@ -26,7 +33,79 @@ struct ReportOptions {
   bool no_lints = false;
   bool coverage = false;
   uint64_t rlimit = verifier::kDefaultRlimit;
+  // --audit: the auditor's page instead (docs/monitoring.md)
+  bool audit = false;
+  std::string format = "html";
+  bool live = false;
+  std::string from;
+  std::string since;
+  std::string state_dir = kDefaultStateDir;
+  std::string today;
+  int review_within = 365;
 };
+
+// `report --audit`: the inventory, intents, exposures and the audit's findings on one page.
+int run_audit_report(const ReportOptions& o) {
+  auto day = judged_day(o.today);
+  if (!day) return kExitUsage;
+  const int today = *day;
+  const bool counted = o.live || !o.from.empty();
+  if (counted && o.targets.size() != 1) {
+    std::cerr << "zoneproof: report --audit: counters are of one target; name it with --target\n";
+    return kExitUsage;
+  }
+  int rc = 0;
+  auto input = pipeline::load_for_verify(o.policy, o.targets, true, rc);
+  if (!input) return rc;
+  const auto& p = input->policy;
+  verifier::Options vo;
+  vo.rlimit = o.rlimit;
+  verifier::MatrixOptions mo;
+  mo.rlimit = o.rlimit;
+  mo.explain = true;
+  verifier::Report rep = verifier::verify(p, input->rulesets, vo);
+  pipeline::phase_done("verify (Z3)");
+  verifier::Matrix m = verifier::reachability_matrix(p, input->rulesets, mo);
+  pipeline::phase_done("matrix (Z3)");
+
+  report::AuditPageInputs in;
+  in.policy = &p;
+  in.verify = &rep;
+  in.matrix = &m;
+  in.produced_at = deploy::utc_time(std::time(nullptr));
+  in.commit = pipeline::policy_commit(o.policy);
+  in.today = date_text(today);
+  std::optional<CountsInput> counts;
+  std::vector<AuditFinding> findings;
+  if (counted) {
+    counts = load_counts({o.policy, o.targets.front(), "", o.live, o.from}, "report --audit", rc);
+    if (!counts) return rc;
+    std::optional<CounterValues> since;
+    std::string since_path;
+    if (!load_since(o.since, o.state_dir, since, since_path)) return kExitUsage;
+    // The counts' rules belong to their own load of the policy: match them to this one by place.
+    for (const auto& c : counts->counts.rules)
+      for (const auto& r : p.rules)
+        if (r.loc == c.rule->loc) in.counts.push_back({&r, c.present, c.value.packets, c.value.bytes});
+    findings = audit(counts->policy, counts->counts, since ? &*since : nullptr, today, o.review_within);
+    in.counters_source = (o.live ? "live, target " + o.targets.front() : "snapshot " + o.from) +
+                         (since_path.empty() ? "" : ", since " + since_path);
+  } else {
+    findings = audit(p, {}, nullptr, today, o.review_within);
+  }
+  for (const auto& f : findings)
+    for (const auto& r : p.rules)
+      if (r.loc == f.rule->loc) in.findings.push_back({f.code, f.check, &r, f.message, f.loc});
+  for (const auto& r : p.rules)
+    if (r.expires && *r.expires >= today && *r.expires - today <= 30)
+      in.findings.push_back({"ZP1702", "expires-soon", &r,
+                             fmt::format("rule {} expires on {}, in {} days", quote(r.name), r.meta.expires,
+                                         *r.expires - today),
+                             r.expires_loc});
+  const std::string page = o.format == "markdown" ? report::audit_page_markdown(in) : report::audit_page_html(in);
+  if (!pipeline::write_output(o.output, page)) return kExitUsage;
+  return kExitOk;
+}
 
 std::optional<verifier::DiffReport> base_diff(const ReportOptions& o, const policy::Policy& p,
                                               const std::vector<ir::Ruleset>& rulesets, int& rc) {
@@ -50,6 +129,11 @@ std::optional<verifier::DiffReport> base_diff(const ReportOptions& o, const poli
 }
 
 int run_report(const ReportOptions& o) {
+  if (o.audit) return run_audit_report(o);
+  if (o.format != "html" || o.live || !o.from.empty() || !o.since.empty()) {
+    std::cerr << "zoneproof: report: --format markdown, --live, --from and --since go with --audit\n";
+    return kExitUsage;
+  }
   int rc = 0;
   auto input = pipeline::load_for_verify(o.policy, o.targets, true, rc);
   if (!input) return rc;
@@ -92,7 +176,8 @@ int run_report(const ReportOptions& o) {
 }  // namespace
 
 void add_report_command(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("report", "Write one self-contained HTML report: graph, matrix, intents, diff");
+  auto* cmd = app.add_subcommand("report", "Write one self-contained HTML report: graph, matrix, intents, diff "
+                                           "(or, with --audit, the auditor's page)");
   auto o = std::make_shared<ReportOptions>();
   cmd->add_option("POLICY", o->policy, "Policy file (YAML)")->required();
   cmd->add_option("-o,--output", o->output, "The HTML file to write")->required();
@@ -101,6 +186,19 @@ void add_report_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--no-lints", o->no_lints, "Skip the lints");
   cmd->add_flag("--coverage", o->coverage, "Also list rules no intent covers (ZP3105)");
   cmd->add_option("--rlimit", o->rlimit, "Z3 resource limit per query (deterministic)");
+  cmd->add_flag("--audit", o->audit,
+                "Write the auditor's page instead: inventory with owners, intents, exposures, unused and expiring "
+                "rules, and the ISO/IEC 27001 controls each part supports");
+  cmd->add_option("--format", o->format, "With --audit: html (default) or markdown")
+      ->check(CLI::IsMember({"html", "markdown"}));
+  cmd->add_flag("--live", o->live, "With --audit: read the target's rule counters from the kernel");
+  cmd->add_option("--from", o->from, "With --audit: read the rule counters from a snapshot");
+  cmd->add_option("--since", o->since, "With --audit: count only what the rules saw after this snapshot (or last-apply)");
+  cmd->add_option("--state-dir", o->state_dir, "Where apply keeps its counter snapshots")->capture_default_str();
+  cmd->add_option("--today", o->today, "The day to judge dates on, YYYY-MM-DD (default: today, UTC)");
+  cmd->add_option("--review-within", o->review_within, "Days within which a rule must be reviewed again")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 36500));
   cmd->callback([o, &exit_code] { exit_code = run_report(*o); });
 }
 

@@ -71,6 +71,9 @@ std::string text(const RuleCounts& counts, const StatsOptions& o, const std::str
                          quote(c.rule->name), where);
     else
       out += fmt::format("  {:>12} {:>14}  {} ({})\n", c.value.packets, c.value.bytes, quote(c.rule->name), where);
+    for (const auto& s : c.services)
+      if (s.present)
+        out += fmt::format("  {:>12} {:>14}    service {}\n", s.value.packets, s.value.bytes, quote(s.service->text));
   }
   for (const auto& [name, value] : counts.stray)
     out += fmt::format("  {:>12} {:>14}  counter {} of no rule of this policy (renamed or removed)\n", value.packets,

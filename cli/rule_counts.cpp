@@ -32,6 +32,17 @@ RuleCounts join_counts(const policy::Policy& p, const ir::Ruleset& compiled, con
       c.present = true;
       c.value = it->second;
     }
+    for (const auto& ref : rule.services) {
+      std::string sc = lower::service_counter_name(rule.name, ref.text);
+      if (!std::binary_search(declared.begin(), declared.end(), sc)) continue;
+      named.insert(sc);
+      ServiceCount s{&ref, sc, false, {}};
+      if (auto it = values.find(sc); it != values.end()) {
+        s.present = true;
+        s.value = it->second;
+      }
+      c.services.push_back(std::move(s));
+    }
     out.rules.push_back(std::move(c));
   }
   for (const auto& [name, value] : values)
@@ -56,17 +67,25 @@ std::optional<CounterValues> snapshot_counts(const std::string& path) {
   }
   try {
     auto j = nlohmann::json::parse(text);
-    if (j.value("schema", "") != "zoneproof.stats/1") throw std::runtime_error("not a zoneproof.stats/1 document");
     CounterValues out;
+    if (j.value("schema", "") == "zoneproof.counters/1") {  // kept by apply in the state directory
+      for (const auto& [name, v] : j.at("counters").items())
+        out[name] = {v.at("packets").get<uint64_t>(), v.at("bytes").get<uint64_t>()};
+      return out;
+    }
+    if (j.value("schema", "") != "zoneproof.stats/1") throw std::runtime_error("not a zoneproof.stats/1 document");
     for (const auto& r : j.at("rules")) {
       if (!r.at("counted").get<bool>()) continue;
       out[r.at("counter").get<std::string>()] = {r.at("packets").get<uint64_t>(), r.at("bytes").get<uint64_t>()};
+      for (const auto& s : r.value("services", nlohmann::json::array()))
+        if (s.at("counted").get<bool>())
+          out[s.at("counter").get<std::string>()] = {s.at("packets").get<uint64_t>(), s.at("bytes").get<uint64_t>()};
     }
     for (const auto& s : j.at("stray")) out[s.at("counter").get<std::string>()] = {s.at("packets").get<uint64_t>(), s.at("bytes").get<uint64_t>()};
     return out;
   } catch (const std::exception& e) {
-    std::cerr << fmt::format("zoneproof: '{}' is not a counters snapshot written by `zoneproof stats "
-                             "--format json`: {}\n",
+    std::cerr << fmt::format("zoneproof: '{}' is not a counters snapshot (of `zoneproof stats --format "
+                             "json`, or of an apply): {}\n",
                              path, e.what());
     return std::nullopt;
   }
@@ -118,6 +137,14 @@ nlohmann::json counts_json(const RuleCounts& counts, const std::string& policy, 
                      {"packets", c.value.packets},
                      {"bytes", c.value.bytes}};
     if (!c.rule->meta.empty()) r["ownership"] = report::ownership_json(c.rule->meta);
+    if (!c.services.empty()) {
+      nlohmann::json services = nlohmann::json::array();
+      for (const auto& s : c.services)
+        services.push_back({{"service", s.service->text}, {"location", ir::to_string(s.service->loc)},
+                            {"counter", s.counter}, {"counted", s.present}, {"packets", s.value.packets},
+                            {"bytes", s.value.bytes}});
+      r["services"] = services;
+    }
     rules.push_back(std::move(r));
   }
   nlohmann::json stray = nlohmann::json::array();

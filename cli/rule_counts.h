@@ -19,11 +19,20 @@ namespace zp::cli {
 
 using CounterValues = std::map<std::string, backends::CounterValue>;
 
+// What one service of a rule of several counted (compiler/lower_leaf.cpp counts them apart).
+struct ServiceCount {
+  const policy::ServiceRef* service = nullptr;
+  std::string counter;
+  bool present = false;
+  backends::CounterValue value;
+};
+
 struct RuleCount {
   const policy::Rule* rule = nullptr;
   std::string counter;             // the rule's named counter
   bool present = false;            // the source holds this counter
   backends::CounterValue value;
+  std::vector<ServiceCount> services;  // when the rule's services are counted apart
 };
 
 struct RuleCounts {

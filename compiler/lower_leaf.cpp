@@ -46,6 +46,16 @@ ir::Rule log_rule(std::vector<ir::Match> matches, const policy::Defaults& d, std
   return r;
 }
 
+// The services of a rule, each with the counter of its own packets when the audit can tell the
+// rule's services apart: a rule of several services and no rate limit is lowered one service at
+// a time, so each counts apart (a rate limit stays one budget for the whole rule).
+std::vector<std::pair<std::vector<policy::ServiceRef>, std::string>> counted_services(const policy::Rule& rule) {
+  if (rule.services.size() < 2 || rule.limit) return {{rule.services, ""}};
+  std::vector<std::pair<std::vector<policy::ServiceRef>, std::string>> out;
+  for (const auto& ref : rule.services) out.push_back({{ref}, service_counter_name(rule.name, ref.text)});
+  return out;
+}
+
 std::vector<ir::Rule> lower_rule(const policy::Rule& rule, const policy::Defaults& d) {
   ir::Rule base;
   base.statements.push_back(ir::NamedCounter{rule_counter_name(rule.name)});
@@ -55,11 +65,13 @@ std::vector<ir::Rule> lower_rule(const policy::Rule& rule, const policy::Default
                            kCommentBytes);
   base.origins.push_back({what, rule.loc, rule.meta});
   std::vector<ir::Rule> out;
-  for (auto& matches : lower_services(rule.services)) {
+  for (const auto& [services, counter] : counted_services(rule))
+  for (auto& matches : lower_services(services)) {
     if (rule.log)
       out.push_back(log_rule(matches, d, log_prefix(verb(rule.action), endpoints_text(rule), rule.name),
                              safe_text(fmt::format("log of {}", what), kCommentBytes), base.origins));
     ir::Rule r = base;
+    if (!counter.empty()) r.statements.push_back(ir::NamedCounter{counter});
     r.matches = std::move(matches);
     // Last, so that only packets of the rule's services consume the rate.
     if (rule.limit)

@@ -80,13 +80,23 @@ std::string destination_map_name(ir::Hook hook, int family, int source_class) {
   return fmt::format("zp_{}_dst{}_{}", hook_tag(hook), family_tag(family), class_suffix(source_class));
 }
 
-std::string rule_counter_name(std::string_view rule_name) {
-  uint64_t h = 14695981039346656037ULL;  // FNV-1a, 64 bits
-  for (char c : rule_name) {
+namespace {
+uint64_t fnv1a64(std::string_view text, uint64_t h = 14695981039346656037ULL) {
+  for (char c : text) {
     h ^= static_cast<unsigned char>(c);
     h *= 1099511628211ULL;
   }
-  return fmt::format("zp_r_{:016x}", h);
+  return h;
+}
+}  // namespace
+
+std::string rule_counter_name(std::string_view rule_name) {
+  return fmt::format("zp_r_{:016x}", fnv1a64(rule_name));
+}
+
+std::string service_counter_name(std::string_view rule_name, std::string_view service_text) {
+  // The unit separator cannot occur in either name (both are free of control characters).
+  return fmt::format("zp_s_{:016x}", fnv1a64(service_text, fnv1a64("\x1f", fnv1a64(rule_name))));
 }
 
 std::string default_chain_name(ir::Hook hook, int source_class, int destination_class) {

@@ -41,6 +41,8 @@ std::string action_map_name(ir::Hook hook, int family, int source_class, policy:
 // The named counter of a policy rule: "zp_r_" and 16 hex digits of a hash of the rule's name, so
 // it is the same in every version of the policy that keeps the name (docs/monitoring.md).
 std::string rule_counter_name(std::string_view rule_name);
+// The named counter of one service of a rule of several ("zp_s_" and a hash of both).
+std::string service_counter_name(std::string_view rule_name, std::string_view service_text);
 
 // With `log: denied`, the default of packets from one class to one zone ("zp_f_s3_d5_default"),
 // and the map choosing it by the destination's address ("zp_f_dst4_s3_default").

@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 
 #include "backends/nft_json.h"
+#include "deploy/counter_snapshots.h"
 #include "deploy/history.h"
 #include "deploy/kernel.h"
 #include "deploy/ops.h"
@@ -211,6 +212,8 @@ int deploy_apply(const ApplyPlan& plan, std::ostream& out, std::ostream& err) {
     return kExitUsage;
   }
   pipeline::phase_done("record the result (history)");
+  if (!save_counter_snapshot(session->dir, e.seq, table, error))
+    err << "zoneproof: warning: no counter snapshot for this apply: " << error << "\n";
   print_figures(plan, e, k, proof, out);
   if (timer)
     out << fmt::format("  run `zoneproof confirm --state-dir {}` before {} ({} s from now); "

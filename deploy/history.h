@@ -8,6 +8,7 @@
 //   STATE/policies/HEX.yaml     each policy source file an apply compiled, named by its hash
 //   STATE/pending.json          the apply waiting for `zoneproof confirm`, and its timer
 //   STATE/timer.log             what detached rollback timers did
+//   STATE/counters/NNNNNNNN.json the rule counters right after apply NNNNNNNN (counter_snapshots.h)
 //
 // Each entry records one change of zoneproof's table: the table as it was before (read back
 // from the kernel; none when the table did not exist) and what was loaded (none for a remove),

@@ -169,6 +169,20 @@ int run_git(const std::string& dir, const std::vector<std::string>& args, std::s
 }  // namespace
 
 
+std::string policy_commit(const std::string& path) {
+  std::error_code ec;
+  const fs::path abs = fs::absolute(path, ec);
+  if (ec) return "";
+  std::string out, err;
+  const std::string dir = abs.parent_path().string();
+  if (run_git(dir, {"rev-parse", "--verify", "-q", "HEAD"}, out, err) != 0) return "";
+  std::string commit = out.substr(0, out.find('\n'));
+  std::string status;
+  if (run_git(dir, {"status", "--porcelain", "--", abs.filename().string()}, status, err) == 0 && !status.empty())
+    commit += " (modified)";
+  return commit;
+}
+
 RevisionPolicy load_policy_at_revision(const std::string& path, const std::string& rev) {
   RevisionPolicy out;
   out.exit_code = kExitUsage;

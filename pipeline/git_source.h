@@ -20,4 +20,8 @@ struct RevisionPolicy {
 // the same repository path is read at `rev`. Errors and policy diagnostics go to stderr.
 RevisionPolicy load_policy_at_revision(const std::string& path, const std::string& rev);
 
+// The commit HEAD names in the repository holding `path`, with " (modified)" when the file differs
+// from it in the working tree; "" when the file is not in a git repository.
+std::string policy_commit(const std::string& path);
+
 }  // namespace zp::pipeline

@@ -41,7 +41,9 @@ std::string diff_sarif(const verifier::DiffReport& r) {
         ir::hook_name(g.hook->hook), verifier::to_string(reg.kind), verifier::to_string(reg.before),
         verifier::to_string(reg.after), g.line, g.families, reg.witness.to_string(),
         side_text(reg.before_explained), side_text(reg.after_explained));
-    results.push_back(sarif_result(rule_id(reg.kind), text, result_location(r, *g.target, &reg)));
+    nlohmann::json result = sarif_result(rule_id(reg.kind), text, result_location(r, *g.target, &reg));
+    add_ownership(result, reg.after_explained);
+    results.push_back(std::move(result));
   }
   for (const auto& t : r.targets) {
     if (t.presence == verifier::TargetDiff::Presence::Added)

@@ -152,8 +152,9 @@ std::string findings_section(const std::vector<verifier::Finding>& checks, const
   out += "<ul>\n";
   for (const auto* fs : {&checks, &lints})
     for (const auto& f : *fs)
-      out += fmt::format("<li class=\"finding\" data-code=\"{}\"><code>{}</code> <strong>{}</strong> {}</li>\n", esc(f.code),
-                         esc(ir::to_string(f.loc)), esc(f.code), esc(f.message));
+      out += fmt::format("<li class=\"finding\" data-code=\"{}\"><code>{}</code> <strong>{}</strong> {}{}</li>\n", esc(f.code),
+                         esc(ir::to_string(f.loc)), esc(f.code), esc(f.message),
+                         f.ownership.empty() ? "" : " <span class=\"owner\">(" + esc(ownership_text(f.ownership)) + ")</span>");
   return out + "</ul></section>\n";
 }
 

@@ -24,7 +24,9 @@ std::string matrix_sarif(const verifier::Matrix& m, const std::vector<verifier::
       std::string text = fmt::format("{} ({}): untrusted zone {} reaches restricted {}: {}.", c.target,
                                      ir::hook_name(c.hook), c.from.name, c.to.name, c.summary);
       if (!c.regions.empty()) text += " Witness: " + c.regions.front().witness.to_string() + ".";
-      results.push_back(sarif_result("ZP4101", text, cell_location(m, c)));
+      nlohmann::json result = sarif_result("ZP4101", text, cell_location(m, c));
+      if (!c.regions.empty()) add_ownership(result, c.regions.front().explained);
+      results.push_back(std::move(result));
     }
     if (c.status == verifier::Status::Unknown || c.truncated)
       results.push_back(sarif_result("ZP4102",

@@ -85,6 +85,17 @@ constexpr RuleDoc kRules[] = {
     {"ZP3105", "uncovered-rule", "warning", "Rule covered by no intent", "No intent covers this rule",
      "No packet this rule applies to lies in the class of any intent: no assertion states what this "
      "rule is for, so a change to it cannot fail verification."},
+    {"ZP5001", "unused-rule", "warning", "Rule unused", "No packet used this rule",
+     "The rule's counter on the firewall saw no packet since the snapshot the audit compares with: the "
+     "path it opens may no longer be needed. Remove or narrow the rule; `zoneproof diff` shows what "
+     "that blocks."},
+    {"ZP5002", "expired-rule", "error", "Rule expired", "The rule is past its expiry date",
+     "The rule's 'expires' date has passed: review it and remove it or move the date forward."},
+    {"ZP5003", "review-overdue", "warning", "Review overdue", "The rule was not reviewed within the period",
+     "The rule has no 'reviewed' date, or it is older than the review period of the audit."},
+    {"ZP5004", "idle-service", "warning", "Service unused", "A service of a used rule saw no packet",
+     "The rule decided packets, but this one of its services saw none since the snapshot: that port "
+     "is open for nothing. `zoneproof audit --propose FILE` writes the policy without it."},
     {"ZP4001", "newly-allowed", "warning", "Newly allowed traffic", "The change newly allows traffic",
      "Packets in this region were dropped or rejected before the change and are accepted after it. "
      "Check that the opening is intended; `zoneproof diff` prints the witness packet and the rules "
@@ -187,6 +198,14 @@ std::string sarif_log(const std::vector<std::string>& rule_ids, const nlohmann::
 
 void add_lint_results(const std::vector<verifier::Finding>& lints, nlohmann::json& results) {
   for (const auto& f : lints) results.push_back(finding_result(f));
+}
+
+void add_ownership(nlohmann::json& result, const verifier::Explanation& e) {
+  for (const auto& o : verifier::deciding_origins(e))
+    if (!o.meta.empty()) {
+      result["properties"] = {{"ownership", ownership_json(o.meta)}};
+      return;
+    }
 }
 
 nlohmann::json finding_result(const verifier::Finding& f) {

@@ -2,8 +2,11 @@
 // Verdicts within one pair of classes: reject before deny before allow whatever the order in
 // the file, the default, rate limits, logging, and how services match.
 #include <algorithm>
+#include <map>
 
 #include <gtest/gtest.h>
+
+#include "compiler/lower_naming.h"
 
 #include "lower_test_util.h"
 
@@ -197,19 +200,43 @@ TEST(LowerServices, PortMatchesAlwaysCarryTheirProtocolAndIcmpItsFamily) {
 }
 
 TEST(LowerServices, EntriesOfOneProtocolShareOneRule) {
+  // With a limit the services stay together, so the rate is one budget for the whole rule.
   auto rs = lower(load(zones() + R"(rules:
-  - { name: many, from: lan, to: srv, allow: [ssh, tcp/2222, https, http] }
+  - { name: many, from: lan, to: srv, allow: [ssh, tcp/2222, https, http], limit: 10/second }
 )"), "gw");
   size_t rules_of_many = 0;
   for (const auto& c : rs.table.chains)
     for (const auto& r : c.rules)
       if (r.comment == "rule many") {
         ++rules_of_many;
-        ASSERT_EQ(r.matches.size(), 2u);
+        ASSERT_EQ(r.matches.size(), 3u);
         EXPECT_EQ(std::get<ir::FieldMatch>(r.matches[1]).values,
                   (std::vector<Range>{{22, 22}, {80, 80}, {443, 443}, {2222, 2222}}));
       }
   EXPECT_EQ(rules_of_many, 1u);
+}
+
+TEST(LowerServices, EachServiceOfARuleCountsApart) {
+  auto rs = lower(load(zones() + R"(rules:
+  - { name: many, from: lan, to: srv, allow: [ssh, "tcp/2222,2223", https] }
+)"), "gw");
+  std::map<std::string, std::vector<Range>> ports_by_counter;
+  for (const auto& c : rs.table.chains)
+    for (const auto& r : c.rules)
+      if (r.comment == "rule many") {
+        ASSERT_EQ(r.statements.size(), 2u);
+        EXPECT_EQ(std::get<ir::NamedCounter>(r.statements[0]).name, lower::rule_counter_name("many"));
+        ports_by_counter[std::get<ir::NamedCounter>(r.statements[1]).name] =
+            std::get<ir::FieldMatch>(r.matches[1]).values;
+      }
+  EXPECT_EQ(ports_by_counter,
+            (std::map<std::string, std::vector<Range>>{
+                {lower::service_counter_name("many", "ssh"), {{22, 22}}},
+                {lower::service_counter_name("many", "tcp/2222,2223"), {{2222, 2223}}},
+                {lower::service_counter_name("many", "https"), {{443, 443}}}}));
+  // Every counter a rule names is declared once in the table.
+  EXPECT_EQ(rs.table.counters.size(), 4u);
+  EXPECT_TRUE(std::is_sorted(rs.table.counters.begin(), rs.table.counters.end()));
 }
 
 }  // namespace

@@ -123,11 +123,12 @@ TEST(DeployDrift, AChangedRateLimitIsDrift) {
     ASSERT_EQ(r.status, 0) << r.output;
     const std::string handle = handle_of("zp_i_s2", "admin-ssh");
     ASSERT_EQ(nft_command("replace rule inet zoneproof zp_i_s2 handle " + handle +
-                          " tcp dport 22 limit rate 100/minute burst 5 packets accept comment \"zp:32 rule admin-ssh\"")
+                          " tcp dport 22 limit rate 100/minute burst 5 packets counter name \"zp_r_91d3a0c53cf0c47b\" "
+                          "accept comment \"zp:33 rule admin-ssh\"")
                   .status, 0);
     r = zoneproof("drift " + deploy_policy("gw-limit.yaml") + " --target gw");
     EXPECT_EQ(r.status, 1) << r.output;
-    EXPECT_NE(r.output.find("rule zp:32 in chain zp_i_s2: live limit rate 100/minute burst 5 packets, "
+    EXPECT_NE(r.output.find("rule zp:33 in chain zp_i_s2: live limit rate 100/minute burst 5 packets, "
                             "compiled limit rate 10/minute burst 5 packets"),
               std::string::npos) << r.output;
   });

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <regex>
+#include <sstream>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -183,9 +184,90 @@ TEST(DeployMonitor, AuditFindsTheRuleNothingUsedSinceTheSnapshot) {
     }
     EXPECT_EQ(unused, std::set<std::string>{"to-lab-5001"}) << a.output;
     EXPECT_EQ(review, (std::set<std::string>{"to-lab-5000", "to-lab-5001"})) << a.output;
+    // The auditor's page carries the same finding, with the rule's owner.
+    auto page = zoneproof("report " + policy + " --audit --target h1 --live --since " + snapshot +
+                          " --today 2026-12-03 --format markdown -o -");
+    ASSERT_EQ(page.status, 0) << page.output;
+    EXPECT_NE(page.output.find("| ZP5001 | `" + policy + ":9:5` | rule 'to-lab-5001' (allow) decided no packet since "
+                               "the snapshot | lab-team | LAB-7 |"),
+              std::string::npos)
+        << page.output;
     // Without the snapshot, both rules saw packets.
     auto all = zoneproof("audit " + policy + " --target h1 --live --today 2026-12-03 --format json");
     EXPECT_EQ(all.output.find("ZP5001"), std::string::npos) << all.output;
+  });
+}
+
+// The unused-rule findings of `audit ... --format json`.
+std::set<std::string> unused_rules(const std::string& json) {
+  std::set<std::string> out;
+  auto j = nlohmann::json::parse(json, nullptr, false);
+  if (j.is_discarded()) return {"(not json)"};
+  for (const auto& f : j["findings"])
+    if (f["code"] == "ZP5001") out.insert(f["rule"].get<std::string>());
+  return out;
+}
+
+TEST(DeployMonitor, EachApplyKeepsASnapshotThatAuditCanStartFrom) {
+  TempDir state;
+  in_fresh_netns([&] {
+    host_network();
+    const std::string policy = deploy_policy("host-monitor.yaml");
+    const std::string audit = "audit " + policy + " --target h1 --live --since last-apply --state-dir " +
+                              state.path() + " --format json";
+    auto none = zoneproof(audit);
+    EXPECT_EQ(none.status, 2) << none.output;
+    EXPECT_NE(none.output.find("one is kept at each apply that succeeds"), std::string::npos) << none.output;
+    ASSERT_EQ(zp_state("apply", policy + " --target h1", state.path()).status, 0);
+    send_udp("10.9.0.2", 5000, 2);
+    EXPECT_EQ(unused_rules(zoneproof(audit).output), std::set<std::string>{"to-lab-5001"});
+    // A second apply keeps the counts in the table, and a new snapshot: nothing since.
+    ASSERT_EQ(zp_state("apply", policy + " --target h1", state.path()).status, 0);
+    EXPECT_EQ(unused_rules(zoneproof(audit).output), (std::set<std::string>{"to-lab-5000", "to-lab-5001"}));
+    std::ifstream snapshot(state.path() + "/counters/00000002.json");
+    EXPECT_TRUE(snapshot.good()) << "the second apply's snapshot";
+  });
+}
+
+TEST(DeployMonitor, AuditProposesToDropTheServiceNoPacketUsedAndDiffShowsOnlyThat) {
+  TempDir state;
+  in_fresh_netns([&] {
+    host_network();
+    const std::string policy = deploy_policy("host-audit.yaml");
+    ASSERT_EQ(zp_state("apply", policy + " --target h1", state.path()).status, 0);
+    send_udp("10.9.0.2", 5002, 2);
+    send_udp("fd00:9::2", 5004, 1);
+    const std::string proposal = state.path() + "/tightened.yaml";
+    auto a = zoneproof("audit " + policy + " --target h1 --live --today 2026-12-03 --format json --propose " + proposal);
+    EXPECT_EQ(a.status, 1) << a.output;
+    EXPECT_NE(a.output.find("`zoneproof diff " + policy + " " + proposal + "` shows the traffic it blocks"),
+              std::string::npos)
+        << a.output;
+    // The proposal's note goes to standard error, before the report.
+    auto j = nlohmann::json::parse(a.output.substr(a.output.find("{\n")), nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << a.output;
+    ASSERT_EQ(j["findings"].size(), 1u) << a.output;
+    EXPECT_EQ(j["findings"][0]["code"], "ZP5004");
+    EXPECT_EQ(j["findings"][0]["service"], "udp/5003");
+    // The proposal keeps the file as written but for the one item.
+    std::ifstream in(proposal);
+    std::stringstream text;
+    text << in.rdbuf();
+    EXPECT_NE(text.str().find("    allow: [udp/5002, udp/5004]  # 5003 is never used\n"), std::string::npos) << text.str();
+    // And the diff proves that the change blocks udp 5003 and nothing else.
+    auto d = zoneproof("diff " + policy + " " + proposal + " --format json");
+    EXPECT_EQ(d.status, 1) << d.output;
+    auto dj = nlohmann::json::parse(d.output, nullptr, false);
+    ASSERT_FALSE(dj.is_discarded()) << d.output;
+    size_t regions = 0;
+    for (const auto& t : dj["targets"])
+      for (const auto& h : t["hooks"])
+        for (const auto& r : h["regions"]) {
+          ++regions;
+          EXPECT_EQ(r["change"], "newly-blocked") << r.dump();
+          EXPECT_EQ(r["witness"]["dport"], 5003) << r.dump();
+        }
+    EXPECT_GT(regions, 0u) << d.output;
   });
 }
 

@@ -88,6 +88,39 @@ TEST_F(HtmlReport, ScreenshotIsAPng) {
                                                                                      std::filesystem::copy_options::overwrite_existing);
 }
 
+// `report --audit`: the auditor's page, rendered by the same browser.
+TEST(AuditReport, RendersTheInventoryWithOwnersAndTheControls) {
+  ASSERT_EQ(access(kChromium, X_OK), 0) << "the report tests need Debian's chromium package";
+  TempDir dir;
+  const std::string page = dir.path() + "/audit.html";
+  auto r = zp("report examples/office.yaml --audit --today 2026-12-03 -o " + page);
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::string html = read_text(page);
+  EXPECT_FALSE(std::regex_search(html, std::regex(R"((src|href)\s*=\s*"(https?:)?//)"))) << "loads from the network";
+  auto d = dump_dom(page);
+  ASSERT_EQ(d.status, 0) << d.output;
+  const std::string& dom = d.output;
+  EXPECT_NE(dom.find("data-zp-ready=\"1\""), std::string::npos) << "the page script did not run";
+  EXPECT_EQ(recorded_errors(dom), "") << "the page recorded errors";
+  // Every open path names the rule behind it and who answers for it.
+  EXPECT_NE(dom.find("<tr class=\"path\" data-target=\"office-gw\" data-from=\"staff\" data-to=\"servers\" "
+                     "data-rule=\"staff-servers\">"),
+            std::string::npos)
+      << dom.substr(0, 3000);
+  EXPECT_NE(dom.find("<td>it-ops</td><td>IT-118</td><td>staff reach the intranet, file shares and server consoles</td>"),
+            std::string::npos);
+  // Intents with their proof status, and the review findings (no counters given).
+  EXPECT_NE(dom.find("<tr class=\"intent\" data-status=\"pass\"><td>guests never reach internal networks</td>"),
+            std::string::npos);
+  EXPECT_NE(dom.find("<tr class=\"audit-finding\" data-code=\"ZP5003\" data-rule=\"staff-out\">"), std::string::npos);
+  EXPECT_EQ(dom.find("data-code=\"ZP5003\" data-rule=\"staff-servers\""), std::string::npos)
+      << "reviewed 2026-10-01, within the year";
+  // The controls each part is evidence for.
+  EXPECT_NE(dom.find("8.22 Segregation of networks"), std::string::npos);
+  EXPECT_NE(dom.find("8.16 Monitoring activities"), std::string::npos);
+  EXPECT_NE(dom.find("<td id=\"produced\">"), std::string::npos);
+}
+
 TEST(Graph, DotHasZonesAndLabelledEdges) {
   auto r = zp_stdout("graph examples/three-tier.yaml");
   EXPECT_EQ(r.status, 0) << r.output;

@@ -99,7 +99,9 @@ INSTANTIATE_TEST_SUITE_P(
                       SarifCase{"matrix_exposed", "matrix " + kPol + "exposed.yaml", 1},
                       SarifCase{"matrix_lints", "matrix " + kPol + "lints.yaml --coverage", 5},
                       SarifCase{"verify_three_tier", "verify examples/three-tier.yaml", 0},
-                      SarifCase{"verify_end_to_end", "verify " + kPol + "end-to-end.yaml", 2}),
+                      SarifCase{"verify_end_to_end", "verify " + kPol + "end-to-end.yaml", 2},
+                      SarifCase{"audit_office", "audit examples/office.yaml --target office-gw --from " + kPol +
+                                                    "office-counters.json --today 2026-12-03", 15}),
     [](const ::testing::TestParamInfo<SarifCase>& i) { return i.param.name; });
 
 // verify uses the ZP ids of the lints and checks, never ids of its own ("intent-failed"): a failed
