@@ -3,7 +3,12 @@
 // and accepted packets produce, parsed with the pattern docs/monitoring.md gives, and their rate
 // limit; the rules' named counters after real packets, kept across a re-apply; `stats` and
 // `audit` reading them.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_log.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <regex>
@@ -87,6 +92,61 @@ class LogAllNamespaces {
   std::string old_;
 };
 
+// A listener of one NFLOG group (nfnetlink_log), as ulogd2 is: it binds the group, then reads
+// the prefix of each packet the kernel logs to it.
+class NflogGroup {
+ public:
+  explicit NflogGroup(uint16_t group) : nl_(mnl_socket_open(NETLINK_NETFILTER)) {
+    if (!nl_ || mnl_socket_bind(nl_, 0, MNL_SOCKET_AUTOPID) < 0) return;
+    timeval tv{1, 0};
+    setsockopt(mnl_socket_get_fd(nl_), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_CONFIG;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    auto* nfg = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
+    nfg->nfgen_family = AF_UNSPEC;
+    nfg->version = NFNETLINK_V0;
+    nfg->res_id = htons(group);
+    nfulnl_msg_config_cmd cmd{NFULNL_CFG_CMD_BIND};
+    mnl_attr_put(nlh, NFULA_CFG_CMD, sizeof cmd, &cmd);
+    if (mnl_socket_sendto(nl_, nlh, nlh->nlmsg_len) < 0) return;
+    ssize_t n = mnl_socket_recvfrom(nl_, buf, sizeof buf);  // the ack
+    bound_ = n > 0 && mnl_cb_run(buf, static_cast<size_t>(n), 0, 0, nullptr, nullptr) >= 0;
+  }
+  ~NflogGroup() {
+    if (nl_) mnl_socket_close(nl_);
+  }
+  bool bound() const { return bound_; }
+  // The prefixes of the packets logged until a second passes with none.
+  std::vector<std::string> prefixes() {
+    std::vector<std::string> out;
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    for (;;) {
+      ssize_t n = mnl_socket_recvfrom(nl_, buf, sizeof buf);
+      if (n <= 0) break;
+      mnl_cb_run(buf, static_cast<size_t>(n), 0, 0, &NflogGroup::on_packet, &out);
+    }
+    return out;
+  }
+
+ private:
+  static int on_packet(const nlmsghdr* nlh, void* data) {
+    auto* out = static_cast<std::vector<std::string>*>(data);
+    if ((nlh->nlmsg_type & 0xff) != NFULNL_MSG_PACKET) return MNL_CB_OK;
+    // (mnl_attr_for_each is C: its void* arithmetic does not compile as C++.)
+    const auto* payload = static_cast<const char*>(mnl_nlmsg_get_payload_offset(nlh, sizeof(nfgenmsg)));
+    const auto* end = reinterpret_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh));
+    for (auto* attr = reinterpret_cast<const nlattr*>(payload);
+         mnl_attr_ok(attr, static_cast<int>(end - reinterpret_cast<const char*>(attr)));
+         attr = mnl_attr_next(attr))
+      if (mnl_attr_get_type(attr) == NFULA_PREFIX) out->push_back(mnl_attr_get_str(attr));
+    return MNL_CB_OK;
+  }
+  mnl_socket* nl_;
+  bool bound_ = false;
+};
+
 // The pattern docs/monitoring.md gives for zoneproof's log prefixes.
 const std::regex kPrefix(R"(^zp (accept|drop|reject) (\S+)>(\S+) (.+?): )");
 
@@ -112,6 +172,21 @@ TEST(DeployMonitor, LogLinesNameTheZonePairAndTheRuleAndAreRateLimited) {
     EXPECT_EQ(seen["accept h1>lab to-lab-5000"], 2);
     EXPECT_EQ(seen["drop h1>lab default"], 3);
     EXPECT_EQ(seen.size(), 2u);
+  });
+}
+
+TEST(DeployMonitor, LogGroupSendsTheLinesToNflog) {
+  TempDir state;
+  in_fresh_netns([&] {
+    host_network();
+    auto r = zp_state("apply", deploy_policy("host-nflog.yaml") + " --target h1", state.path());
+    ASSERT_EQ(r.status, 0) << r.output;
+    NflogGroup group(7);
+    ASSERT_TRUE(group.bound()) << "cannot bind NFLOG group 7";
+    send_udp("10.9.0.2", 5000, 1);
+    send_udp("fd00:9::2", 6000, 1);
+    auto prefixes = group.prefixes();
+    EXPECT_EQ(prefixes, (std::vector<std::string>{"zp accept h1>lab to-lab-5000: ", "zp drop h1>lab default: "}));
   });
 }
 
