@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// `zoneproof audit POLICY --target T (--live | --from SNAPSHOT) [--since SNAPSHOT] [--today DATE]
-// [--review-within DAYS] [--format text|json|markdown] [-o FILE]`: the routine audit of one
-// target (docs/monitoring.md): rules that decided no packet since a snapshot of the counters,
-// rules past `expires`, rules not reviewed within the period. Exit 1 when it finds any.
+// `zoneproof audit POLICY --target T (--live | --from SNAPSHOT) [--since SNAPSHOT|last-apply]
+// [--today DATE] [--review-within DAYS] [--propose FILE] [--format text|json|sarif|junit|markdown]
+// [-o FILE]`: the routine audit of one target (docs/monitoring.md): rules and services that saw
+// no packet since a snapshot of the counters, rules past `expires`, rules not reviewed within the
+// period; with --propose, the policy without the idle services. Exit 1 when it finds any.
 #include <iostream>
 
 #include <fmt/core.h>
@@ -10,9 +11,9 @@
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "cli/deploy_options.h"
-#include "cli/rule_counts.h"
 #include "cli/audit_findings.h"
 #include "cli/policy_edit.h"
+#include "cli/rule_counts.h"
 #include "compiler/file_read.h"
 #include "compiler/text_util.h"
 #include "pipeline/exit_codes.h"
