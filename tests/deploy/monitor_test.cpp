@@ -98,7 +98,7 @@ class NflogGroup {
  public:
   explicit NflogGroup(uint16_t group) : nl_(mnl_socket_open(NETLINK_NETFILTER)) {
     if (!nl_ || mnl_socket_bind(nl_, 0, MNL_SOCKET_AUTOPID) < 0) return;
-    timeval tv{1, 0};
+    timeval tv{2, 0};
     setsockopt(mnl_socket_get_fd(nl_), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     char buf[MNL_SOCKET_BUFFER_SIZE];
     nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
@@ -110,6 +110,8 @@ class NflogGroup {
     nfg->res_id = htons(group);
     nfulnl_msg_config_cmd cmd{NFULNL_CFG_CMD_BIND};
     mnl_attr_put(nlh, NFULA_CFG_CMD, sizeof cmd, &cmd);
+    // One message per packet: by default the kernel holds up to 100 for up to a second.
+    mnl_attr_put_u32(nlh, NFULA_CFG_QTHRESH, htonl(1));
     if (mnl_socket_sendto(nl_, nlh, nlh->nlmsg_len) < 0) return;
     ssize_t n = mnl_socket_recvfrom(nl_, buf, sizeof buf);  // the ack
     bound_ = n > 0 && mnl_cb_run(buf, static_cast<size_t>(n), 0, 0, nullptr, nullptr) >= 0;
@@ -118,7 +120,7 @@ class NflogGroup {
     if (nl_) mnl_socket_close(nl_);
   }
   bool bound() const { return bound_; }
-  // The prefixes of the packets logged until a second passes with none.
+  // The prefixes of the packets logged until two seconds pass with none.
   std::vector<std::string> prefixes() {
     std::vector<std::string> out;
     char buf[MNL_SOCKET_BUFFER_SIZE];
