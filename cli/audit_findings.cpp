@@ -27,6 +27,18 @@ uint64_t seen_since(const std::string& counter, uint64_t now, const CounterValue
 
 }  // namespace
 
+void add_audit_window_options(CLI::App& cmd, AuditWindow& w, const std::string& help_prefix) {
+  cmd.add_option("--since", w.since,
+                 help_prefix + "A snapshot taken earlier, or last-apply (the one the last apply kept in "
+                               "--state-dir): count only what the rules saw after it");
+  cmd.add_option("--state-dir", w.state_dir, "Where apply keeps its counter snapshots")->capture_default_str();
+  cmd.add_option("--today", w.today, help_prefix + "The day to judge expiry and reviews on, YYYY-MM-DD (default: today, UTC)");
+  cmd.add_option("--review-within", w.review_within,
+                 help_prefix + "Days after 'reviewed' within which a rule must be reviewed again")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 36500));
+}
+
 std::optional<int> judged_day(const std::string& today) {
   if (today.empty()) return today_utc();
   auto d = parse_date(today);

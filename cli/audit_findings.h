@@ -8,6 +8,9 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
+#include "cli/deploy_options.h"
 #include "cli/rule_counts.h"
 #include "compiler/policy.h"
 
@@ -21,6 +24,17 @@ struct AuditFinding {
   std::string message;
   ir::SourceLoc loc;
 };
+
+// The options that set the audit's window, shared by `audit` and `report --audit`.
+struct AuditWindow {
+  std::string since;  // a snapshot file, "last-apply", or empty: everything the counters hold
+  std::string state_dir = kDefaultStateDir;
+  std::string today;  // YYYY-MM-DD, or empty: today in UTC
+  int review_within = 365;
+};
+// Adds --since, --state-dir, --today and --review-within; `help_prefix` starts their help texts
+// ("With --audit: ").
+void add_audit_window_options(CLI::App& cmd, AuditWindow& w, const std::string& help_prefix = "");
 
 // `--today`: the day it names, or today in UTC when empty. nullopt, with a message on stderr,
 // when it is not a date.

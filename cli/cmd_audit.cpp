@@ -31,10 +31,7 @@ struct AuditOptions {
   std::string table;
   bool live = false;
   std::string from;
-  std::string since;
-  std::string state_dir = kDefaultStateDir;
-  std::string today;
-  int review_within = 365;
+  AuditWindow window;
   std::string format = "text";
   std::string output;
   std::string propose;  // write the policy without the unused services here
@@ -49,7 +46,9 @@ std::string summary(const std::vector<AuditFinding>& fs) {
                      services == 1 ? "" : "s", expired, review, review == 1 ? "" : "s");
 }
 
-std::string render(const std::vector<AuditFinding>& fs, const RuleCounts& counts, const AuditOptions& o) {
+// `since` is the snapshot the counts were taken against, its path resolved ("" for none).
+std::string render(const std::vector<AuditFinding>& fs, const RuleCounts& counts, const AuditOptions& o,
+                   const std::string& since) {
   if (o.format == "json") {
     nlohmann::json findings = nlohmann::json::array();
     for (const auto& f : fs) {
@@ -63,8 +62,8 @@ std::string render(const std::vector<AuditFinding>& fs, const RuleCounts& counts
                      {"policy", o.policy},
                      {"target", o.target},
                      {"counters", o.live ? "live" : o.from},
-                     {"since", o.since.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.since)},
-                     {"review_within_days", o.review_within},
+                     {"since", since.empty() ? nlohmann::json(nullptr) : nlohmann::json(since)},
+                     {"review_within_days", o.window.review_within},
                      {"findings", findings},
                      {"summary", summary(fs)}};
     j["counts"] = counts_json(counts, o.policy, o.target, "", "")["rules"];
@@ -74,7 +73,7 @@ std::string render(const std::vector<AuditFinding>& fs, const RuleCounts& counts
     nlohmann::json results = nlohmann::json::array();
     for (const auto& f : fs) {
       nlohmann::json r = report::sarif_result(f.code, f.message, f.loc);
-      if (!f.rule->meta.empty()) r["properties"] = {{"ownership", report::ownership_json(f.rule->meta)}};
+      report::add_ownership(r, f.rule->meta);
       results.push_back(std::move(r));
     }
     return report::sarif_log({"ZP5001", "ZP5002", "ZP5003", "ZP5004"}, results);
@@ -113,7 +112,7 @@ std::string render(const std::vector<AuditFinding>& fs, const RuleCounts& counts
     return out;
   }
   out += fmt::format("audit of {} --target {}: counters {}{}\n", o.policy, o.target,
-                     o.live ? "live" : "from " + o.from, o.since.empty() ? "" : ", since " + o.since);
+                     o.live ? "live" : "from " + o.from, since.empty() ? "" : ", since " + since);
   for (const auto& f : fs) {
     out += fmt::format("{}: finding[{}]: {}\n", ir::to_string(f.loc), f.code, f.message);
     if (auto who = report::ownership_text(f.rule->meta); !who.empty()) out += fmt::format("  = {}\n", who);
@@ -165,17 +164,17 @@ std::optional<std::string> propose(const AuditOptions& o, const std::vector<Audi
 }
 
 int run_audit(const AuditOptions& o) {
-  auto today = judged_day(o.today);
+  auto today = judged_day(o.window.today);
   if (!today) return kExitUsage;
   int rc = kExitOk;
   auto in = load_counts({o.policy, o.target, o.table, o.live, o.from}, "audit", rc);
   if (!in) return rc;
   std::optional<CounterValues> since;
   std::string since_path;
-  if (!load_since(o.since, o.state_dir, since, since_path)) return kExitUsage;
+  if (!load_since(o.window.since, o.window.state_dir, since, since_path)) return kExitUsage;
   const RuleCounts& counts = in->counts;
-  auto findings = audit(in->policy, counts, since ? &*since : nullptr, *today, o.review_within);
-  std::string out = render(findings, counts, o);
+  auto findings = audit(in->policy, counts, since ? &*since : nullptr, *today, o.window.review_within);
+  std::string out = render(findings, counts, o, since_path);
   if (!o.propose.empty()) {
     auto note = propose(o, findings);
     if (!note) return kExitUsage;
@@ -194,14 +193,7 @@ void add_audit_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--target", o->target, "The target to audit")->required();
   cmd->add_flag("--live", o->live, "Read the counters of the live table over netlink (needs CAP_NET_ADMIN)");
   cmd->add_option("--from", o->from, "Read the counters from a snapshot written by `stats --live --format json`");
-  cmd->add_option("--since", o->since,
-                  "A snapshot taken earlier, or last-apply (the one the last apply kept in --state-dir): "
-                  "count only what the rules saw after it");
-  cmd->add_option("--state-dir", o->state_dir, "Where apply keeps its counter snapshots")->capture_default_str();
-  cmd->add_option("--today", o->today, "The day to judge expiry and reviews on, YYYY-MM-DD (default: today, UTC)");
-  cmd->add_option("--review-within", o->review_within, "Days after 'reviewed' within which a rule must be reviewed again")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 36500));
+  add_audit_window_options(*cmd, o->window);
   add_table_option(*cmd, o->table, "Read this nft table (family inet) instead of the target's");
   cmd->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"text", "json", "sarif", "junit", "markdown"}));

@@ -38,15 +38,12 @@ struct ReportOptions {
   std::string format = "html";
   bool live = false;
   std::string from;
-  std::string since;
-  std::string state_dir = kDefaultStateDir;
-  std::string today;
-  int review_within = 365;
+  AuditWindow window;
 };
 
 // `report --audit`: the inventory, intents, exposures and the audit's findings on one page.
 int run_audit_report(const ReportOptions& o) {
-  auto day = judged_day(o.today);
+  auto day = judged_day(o.window.today);
   if (!day) return kExitUsage;
   const int today = *day;
   const bool counted = o.live || !o.from.empty();
@@ -75,27 +72,22 @@ int run_audit_report(const ReportOptions& o) {
   in.produced_at = deploy::utc_time(std::time(nullptr));
   in.commit = pipeline::policy_commit(o.policy);
   in.today = date_text(today);
-  std::optional<CountsInput> counts;
-  std::vector<AuditFinding> findings;
+  RuleCounts counts;
+  std::optional<CounterValues> since;
   if (counted) {
-    counts = load_counts({o.policy, o.targets.front(), "", o.live, o.from}, "report --audit", rc);
-    if (!counts) return rc;
-    std::optional<CounterValues> since;
+    // The target's table as verified (one target: checked above); its counters, read once.
+    const ir::Ruleset& compiled = input->rulesets.front();
+    auto values = read_counts({o.policy, o.targets.front(), "", o.live, o.from}, compiled.table.name, "report --audit");
+    if (!values) return kExitUsage;
     std::string since_path;
-    if (!load_since(o.since, o.state_dir, since, since_path)) return kExitUsage;
-    // The counts' rules belong to their own load of the policy: match them to this one by place.
-    for (const auto& c : counts->counts.rules)
-      for (const auto& r : p.rules)
-        if (r.loc == c.rule->loc) in.counts.push_back({&r, c.present, c.value.packets, c.value.bytes});
-    findings = audit(counts->policy, counts->counts, since ? &*since : nullptr, today, o.review_within);
+    if (!load_since(o.window.since, o.window.state_dir, since, since_path)) return kExitUsage;
+    counts = join_counts(p, compiled, *values);
+    for (const auto& c : counts.rules) in.counts.push_back({c.rule, c.present, c.value.packets, c.value.bytes});
     in.counters_source = (o.live ? "live, target " + o.targets.front() : "snapshot " + o.from) +
                          (since_path.empty() ? "" : ", since " + since_path);
-  } else {
-    findings = audit(p, {}, nullptr, today, o.review_within);
   }
-  for (const auto& f : findings)
-    for (const auto& r : p.rules)
-      if (r.loc == f.rule->loc) in.findings.push_back({f.code, f.check, &r, f.message, f.loc});
+  for (const auto& f : audit(p, counts, since ? &*since : nullptr, today, o.window.review_within))
+    in.findings.push_back({f.code, f.check, f.rule, f.message, f.loc});
   for (const auto& r : p.rules)
     if (r.expires && *r.expires >= today && *r.expires - today <= 30)
       in.findings.push_back({"ZP1702", "expires-soon", &r,
@@ -130,7 +122,7 @@ std::optional<verifier::DiffReport> base_diff(const ReportOptions& o, const poli
 
 int run_report(const ReportOptions& o) {
   if (o.audit) return run_audit_report(o);
-  if (o.format != "html" || o.live || !o.from.empty() || !o.since.empty()) {
+  if (o.format != "html" || o.live || !o.from.empty() || !o.window.since.empty()) {
     std::cerr << "zoneproof: report: --format markdown, --live, --from and --since go with --audit\n";
     return kExitUsage;
   }
@@ -193,12 +185,7 @@ void add_report_command(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"html", "markdown"}));
   cmd->add_flag("--live", o->live, "With --audit: read the target's rule counters from the kernel");
   cmd->add_option("--from", o->from, "With --audit: read the rule counters from a snapshot");
-  cmd->add_option("--since", o->since, "With --audit: count only what the rules saw after this snapshot (or last-apply)");
-  cmd->add_option("--state-dir", o->state_dir, "Where apply keeps its counter snapshots")->capture_default_str();
-  cmd->add_option("--today", o->today, "The day to judge dates on, YYYY-MM-DD (default: today, UTC)");
-  cmd->add_option("--review-within", o->review_within, "Days within which a rule must be reviewed again")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 36500));
+  add_audit_window_options(*cmd, o->window, "With --audit: ");
   cmd->callback([o, &exit_code] { exit_code = run_report(*o); });
 }
 

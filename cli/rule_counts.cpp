@@ -65,23 +65,27 @@ std::optional<CounterValues> snapshot_counts(const std::string& path) {
     std::cerr << fmt::format("zoneproof: cannot read counters snapshot '{}': {}\n", path, *why);
     return std::nullopt;
   }
+  // {"packets": N, "bytes": N} as the snapshots write each counter.
+  auto value = [](const nlohmann::json& v) -> backends::CounterValue {
+    return {v.at("packets").get<uint64_t>(), v.at("bytes").get<uint64_t>()};
+  };
   try {
     auto j = nlohmann::json::parse(text);
     CounterValues out;
     if (j.value("schema", "") == "zoneproof.counters/1") {  // kept by apply in the state directory
       for (const auto& [name, v] : j.at("counters").items())
-        out[name] = {v.at("packets").get<uint64_t>(), v.at("bytes").get<uint64_t>()};
+        out[name] = value(v);
       return out;
     }
     if (j.value("schema", "") != "zoneproof.stats/1") throw std::runtime_error("not a zoneproof.stats/1 document");
     for (const auto& r : j.at("rules")) {
       if (!r.at("counted").get<bool>()) continue;
-      out[r.at("counter").get<std::string>()] = {r.at("packets").get<uint64_t>(), r.at("bytes").get<uint64_t>()};
+      out[r.at("counter").get<std::string>()] = value(r);
       for (const auto& s : r.value("services", nlohmann::json::array()))
         if (s.at("counted").get<bool>())
-          out[s.at("counter").get<std::string>()] = {s.at("packets").get<uint64_t>(), s.at("bytes").get<uint64_t>()};
+          out[s.at("counter").get<std::string>()] = value(s);
     }
-    for (const auto& s : j.at("stray")) out[s.at("counter").get<std::string>()] = {s.at("packets").get<uint64_t>(), s.at("bytes").get<uint64_t>()};
+    for (const auto& s : j.at("stray")) out[s.at("counter").get<std::string>()] = value(s);
     return out;
   } catch (const std::exception& e) {
     std::cerr << fmt::format("zoneproof: '{}' is not a counters snapshot (of `zoneproof stats --format "
@@ -91,14 +95,23 @@ std::optional<CounterValues> snapshot_counts(const std::string& path) {
   }
 }
 
-std::optional<CountsInput> load_counts(const CountsSource& s, const std::string& command, int& exit_code) {
-  exit_code = kExitUsage;
+std::optional<CounterValues> read_counts(const CountsSource& s, const std::string& table, const std::string& command) {
   if (s.live == !s.from.empty()) {
     std::cerr << fmt::format("zoneproof: {}: give --live (read the kernel) or --from SNAPSHOT (a file written "
                              "by `zoneproof stats --live --format json`)\n",
                              command);
     return std::nullopt;
   }
+  if (!s.live) return snapshot_counts(s.from);
+  if (!deploy::has_net_admin()) {
+    std::cerr << "zoneproof: " << deploy::privilege_message(command + " --live") << "\n";
+    return std::nullopt;
+  }
+  return live_counts(table);
+}
+
+std::optional<CountsInput> load_counts(const CountsSource& s, const std::string& command, int& exit_code) {
+  exit_code = kExitUsage;
   auto loaded = pipeline::load_and_report(s.policy, true);
   if (!loaded.policy) {
     exit_code = loaded.exit_code;
@@ -109,16 +122,7 @@ std::optional<CountsInput> load_counts(const CountsSource& s, const std::string&
   CountsInput in{std::move(*loaded.policy), {}, {}, {}};
   in.compiled = lower_target(in.policy, indices->front());
   in.table = s.table.empty() ? in.compiled.table.name : s.table;
-  std::optional<CounterValues> values;
-  if (s.live) {
-    if (!deploy::has_net_admin()) {
-      std::cerr << "zoneproof: " << deploy::privilege_message(command + " --live") << "\n";
-      return std::nullopt;
-    }
-    values = live_counts(in.table);
-  } else {
-    values = snapshot_counts(s.from);
-  }
+  auto values = read_counts(s, in.table, command);
   if (!values) return std::nullopt;
   in.counts = join_counts(in.policy, in.compiled, *values);
   exit_code = kExitOk;

@@ -67,6 +67,10 @@ struct CountsInput {
   RuleCounts counts;
 };
 
+// The counters of `s`: the live `table`, or the snapshot file. nullopt, with a message on stderr,
+// when there is not exactly one source or it cannot be read.
+std::optional<CounterValues> read_counts(const CountsSource& s, const std::string& table, const std::string& command);
+
 // Loads the policy, compiles the target and reads the counters. On failure prints why on stderr,
 // sets `exit_code` and returns nullopt. `command` names the command in messages.
 std::optional<CountsInput> load_counts(const CountsSource& s, const std::string& command, int& exit_code);

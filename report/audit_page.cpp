@@ -2,6 +2,7 @@
 #include "report/audit_page.h"
 
 #include <map>
+#include <unordered_map>
 #include <set>
 
 #include <fmt/core.h>
@@ -38,10 +39,16 @@ std::vector<Path> inventory(const AuditPageInputs& in) {
   return out;
 }
 
-const AuditRuleCount* count_of(const AuditPageInputs& in, const policy::Rule* r) {
-  for (const auto& c : in.counts)
-    if (c.rule == r) return &c;
-  return nullptr;
+// The counts by rule, so that every row finds its rule's count at once.
+using CountIndex = std::unordered_map<const policy::Rule*, const AuditRuleCount*>;
+CountIndex count_index(const AuditPageInputs& in) {
+  CountIndex out;
+  for (const auto& c : in.counts) out.emplace(c.rule, &c);
+  return out;
+}
+const AuditRuleCount* count_of(const CountIndex& index, const policy::Rule* r) {
+  auto it = index.find(r);
+  return it == index.end() ? nullptr : it->second;
 }
 
 // Each part of the page and the ISO/IEC 27001:2022 Annex A controls it gives evidence for.
@@ -78,6 +85,7 @@ std::string ownership_cells(const policy::Rule* r) {
 
 std::string audit_page_html(const AuditPageInputs& in) {
   const auto paths = inventory(in);
+  const CountIndex counts = count_index(in);
   std::string out = fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
@@ -110,7 +118,7 @@ std::string audit_page_html(const AuditPageInputs& in) {
     if (rules.empty()) rules.push_back(nullptr);  // accepted by the defaults or a fixed rule
     for (const auto* r : rules) {
       std::string packets = "";
-      if (const auto* n = r ? count_of(in, r) : nullptr) packets = n->counted ? std::to_string(n->packets) : "-";
+      if (const auto* n = r ? count_of(counts, r) : nullptr) packets = n->counted ? std::to_string(n->packets) : "-";
       out += fmt::format(
           "<tr class=\"path\" data-target=\"{}\" data-from=\"{}\" data-to=\"{}\" data-rule=\"{}\"><td>{}</td><td>{}</td>"
           "<td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}<td>{}</td></tr>\n",
@@ -145,7 +153,7 @@ std::string audit_page_html(const AuditPageInputs& in) {
          "<th>rule</th><th>where</th><th>what</th><th>owner</th><th>ticket</th><th>reviewed</th><th>packets</th></tr>"
          "</thead><tbody>\n";
   for (const auto& f : in.findings) {
-    const auto* n = count_of(in, f.rule);
+    const auto* n = count_of(counts, f.rule);
     out += fmt::format("<tr class=\"audit-finding\" data-code=\"{}\" data-rule=\"{}\"><td>{}</td><td>{}</td><td><code>{}</code>"
                        "</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
                        esc(f.code), esc(f.rule->name), esc(f.code), esc(f.rule->name), esc(ir::to_string(f.loc)),

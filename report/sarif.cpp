@@ -200,18 +200,19 @@ void add_lint_results(const std::vector<verifier::Finding>& lints, nlohmann::jso
   for (const auto& f : lints) results.push_back(finding_result(f));
 }
 
+void add_ownership(nlohmann::json& result, const ir::RuleMeta& m) {
+  if (!m.empty()) result["properties"] = {{"ownership", ownership_json(m)}};
+}
+
 void add_ownership(nlohmann::json& result, const verifier::Explanation& e) {
   for (const auto& o : verifier::deciding_origins(e))
-    if (!o.meta.empty()) {
-      result["properties"] = {{"ownership", ownership_json(o.meta)}};
-      return;
-    }
+    if (!o.meta.empty()) return add_ownership(result, o.meta);
 }
 
 nlohmann::json finding_result(const verifier::Finding& f) {
   nlohmann::json r = sarif_result(f.code, f.message, f.loc);
   // Who answers for the rule, for the code-scanning UI's filters and for auditors.
-  if (!f.ownership.empty()) r["properties"] = {{"ownership", ownership_json(f.ownership)}};
+  add_ownership(r, f.ownership);
   return r;
 }
 

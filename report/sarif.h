@@ -21,6 +21,8 @@ const char* sarif_level(const std::string& id);
 nlohmann::json sarif_result(const std::string& id, const std::string& text, const ir::SourceLoc& loc);
 // A complete log: one run of zoneproof describing `rule_ids` and every rule a result names.
 std::string sarif_log(const std::vector<std::string>& rule_ids, const nlohmann::json& results);
+// Puts `m` (when it names anyone) into `result`'s property bag as "ownership".
+void add_ownership(nlohmann::json& result, const ir::RuleMeta& m);
 // Puts the ownership of the first deciding rule of `e` that has one into `result`'s property bag.
 void add_ownership(nlohmann::json& result, const verifier::Explanation& e);
 // A finding as a SARIF result, with the rule's ownership in its property bag.
