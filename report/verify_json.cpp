@@ -114,6 +114,7 @@ std::string verify_json(const verifier::Report& r, bool strict) {
                        {"message", i.message}, {"targets", ts}, {"paths", ps}});
   }
   j["intents"] = intents;
+  if (!r.not_judged.empty()) j["not_judged"] = r.not_judged;
   nlohmann::json tv = nlohmann::json::array();
   for (const auto& v : r.validations) {
     nlohmann::json vj{{"target", v.target}, {"hook", std::string(ir::hook_name(v.hook))},

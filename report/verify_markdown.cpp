@@ -2,6 +2,7 @@
 // `verify --format markdown`: a pull-request comment — the verdict, one table row per intent,
 // the failures with their witness packets and traces, and the warnings.
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 #include "report/formats.h"
 #include "report/verify.h"
@@ -49,6 +50,9 @@ std::string verify_markdown(const verifier::Report& r) {
   out += fmt::format("{} — {} intents: {} pass, {} fail, {} unknown; translation validation {}/{}; {} warnings.\n\n",
                      code == 0 ? "**pass**" : code == 3 ? "**unknown**" : "**FAIL**", r.intents.size(), pass, fail,
                      unknown, tv_pass, r.validations.size(), r.findings.size());
+  if (!r.not_judged.empty())
+    out += fmt::format("Not judged ({} traffic crosses none of the targets verified): {}.\n\n",
+                       r.not_judged.size() == 1 ? "its" : "their", fmt::join(r.not_judged, ", "));
   if (!r.intents.empty()) {
     out += "| intent | kind | status | targets |\n|---|---|---|---|\n";
     for (const auto& i : r.intents) {

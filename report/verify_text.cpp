@@ -99,6 +99,10 @@ std::string verify_text(const verifier::Report& r, bool color) {
     if (f.witness) witness_text(out, *f.witness, "    ");
   }
   out += fmt::format("note: {}\n", kProofScope);
+  if (!r.not_judged.empty())
+    out += fmt::format("note: {} intent{} not judged: {} traffic crosses none of the targets verified\n",
+                       r.not_judged.size(), r.not_judged.size() == 1 ? "" : "s",
+                       r.not_judged.size() == 1 ? "its" : "their");
   size_t pass = 0, fail = 0, unknown = 0;
   for (const auto& i : r.intents) {
     pass += i.status == verifier::Status::Pass;

@@ -139,6 +139,9 @@ struct Report {
   std::vector<IntentResult> intents;
   std::vector<ValidationResult> validations;
   std::vector<Finding> findings;
+  // With a subset of targets (`verify --target`): the intents whose traffic crosses none of
+  // them, left unjudged rather than failed as "applicable on no target".
+  std::vector<std::string> not_judged;
   Stats stats;
   // 0 all pass, 1 a failure or mismatch (or a finding with `strict`), 3 only unknowns.
   int exit_code(bool strict) const;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // verify(): the intents, the translation validation and the built-in checks of one policy over
 // the compiled rulesets of its targets.
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 
@@ -41,7 +42,12 @@ Report naive_verify(const policy::Policy& pol, const std::vector<const ir::Rules
   Report rep;
   rep.policy_file = pol.file;
   auto t0 = Clock::now();
-  for (const auto& a : pol.assertions) rep.intents.push_back(naive_intent(pol, rss, a, o, rep.stats));
+  const bool subset = std::any_of(rss.begin(), rss.end(), [](const ir::Ruleset* rs) { return !rs; });
+  for (const auto& a : pol.assertions) {
+    IntentResult r = naive_intent(pol, rss, a, o, rep.stats);
+    if (subset && r.status == Status::NotApplicable) rep.not_judged.push_back(r.name);
+    else rep.intents.push_back(std::move(r));
+  }
   rep.stats.seconds_intents = since(t0);
   auto t1 = Clock::now();
   if (o.translation_validation)
@@ -65,6 +71,7 @@ Report verify(const policy::Policy& pol, const std::vector<ir::Ruleset>& ruleset
   }
   Report rep;
   rep.policy_file = pol.file;
+  const bool subset = std::any_of(rss.begin(), rss.end(), [](const ir::Ruleset* rs) { return !rs; });
   ZoneSpace zones(pol);
   OriginIndex origins(pol);
   std::vector<std::unique_ptr<PreparedRuleset>> prepared;
@@ -85,7 +92,11 @@ Report verify(const policy::Policy& pol, const std::vector<ir::Ruleset>& ruleset
     throw std::logic_error("verifier: its zone tables disagree with the policy's classification");
 
   auto t1 = Clock::now();
-  for (const auto& a : pol.assertions) rep.intents.push_back(check_intent(engines, a));
+  for (const auto& a : pol.assertions) {
+    IntentResult r = check_intent(engines, a);
+    if (subset && r.status == Status::NotApplicable) rep.not_judged.push_back(r.name);
+    else rep.intents.push_back(std::move(r));
+  }
   rep.stats.seconds_intents = since(t1);
   auto t2 = Clock::now();
   if (o.translation_validation) {

@@ -3,6 +3,8 @@
 // 2 usage error or unreadable input, 3 only unknowns.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/cli/cli_run.h"
 
 namespace zp::testing {
@@ -100,6 +102,28 @@ TEST(ExitCodes, FailedIntentIsOne) {
   auto v = zoneproof("verify " + broken.path());
   EXPECT_EQ(v.status, 1) << v.output;
   EXPECT_NE(v.output.find("fail"), std::string::npos) << v.output;
+}
+
+// `verify --target` judges the chosen targets: an intent whose traffic crosses only the others is
+// listed as not judged (not failed), and no rule of another target is called shadowed.
+TEST(ExitCodes, VerifyOfOneTargetJudgesOnlyItsIntents) {
+  std::string fleet = source_path("examples/server-fleet.yaml");
+  auto v = zoneproof("verify " + fleet + " --target web-01");
+  EXPECT_EQ(v.status, 0) << v.output;
+  EXPECT_NE(v.output.find("note: 2 intents not judged: their traffic crosses none of the targets verified"),
+            std::string::npos)
+      << v.output;
+  EXPECT_NE(v.output.find("2 intents: 2 pass, 0 fail, 0 unknown; 0 warnings"), std::string::npos) << v.output;
+  EXPECT_EQ(v.output.find("ZP3003"), std::string::npos) << v.output;
+  auto j = zoneproof("verify " + fleet + " --target web-01 --format json");
+  EXPECT_EQ(j.status, 0);
+  auto not_judged = nlohmann::json::parse(j.output).at("not_judged");
+  EXPECT_EQ(not_judged, nlohmann::json::parse(R"(["the database only takes PostgreSQL from the web tier",
+                                                  "the internet never reaches the database"])"));
+  // The same intents fail when their target is verified and the policy breaks them.
+  auto db = zoneproof("verify " + fleet + " --target db-01");
+  EXPECT_EQ(db.status, 0) << db.output;
+  EXPECT_NE(db.output.find("pass isolate 'the internet never reaches the database'"), std::string::npos) << db.output;
 }
 
 TEST(ExitCodes, CompileWritesTheFileAtomically) {

@@ -14,6 +14,7 @@
 #include <set>
 
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 #include "verifier/engine/candidates.h"
 #include "verifier/intents/checks.h"
@@ -41,16 +42,29 @@ std::vector<uint32_t> rivals(const HookEngine& e, uint32_t rule, const Cell& c) 
   return out;
 }
 
+size_t all_hooks(const policy::Policy& pol) {
+  size_t n = 0;
+  for (const auto& t : pol.targets) n += t.hooks().size();
+  return n;
+}
+
 class RuleShadow {
  public:
   RuleShadow(Engines& en, uint32_t rule) : en_(en), rule_(rule), r_(en.context().policy.rules[rule]) {}
 
-  // Pass: the rule decides some packet; Fail: it decides none (shadowed); Unknown.
+  // Pass: the rule decides some packet; Fail: it decides none (shadowed); Unknown; NotApplicable:
+  // no packet of it crosses the targets verified (`--target`).
   Status run() {
     const auto& pol = en_.context().policy;
     std::vector<std::pair<size_t, ir::Hook>> hooks;
+    // Only the targets being verified (`--target`): the others have no ruleset here.
     for (size_t t = 0; t < pol.targets.size(); ++t)
-      for (ir::Hook h : pol.targets[t].hooks()) hooks.emplace_back(t, h);
+      if (en_.context().prepared[t])
+        for (ir::Hook h : pol.targets[t].hooks()) hooks.emplace_back(t, h);
+    // On a subset of the targets, a rule none of whose packets cross them is not judged here.
+    if (hooks.size() < all_hooks(pol) &&
+        std::all_of(hooks.begin(), hooks.end(), [&](const auto& th) { return cells(en_.get(th.first, th.second)).empty(); }))
+      return Status::NotApplicable;
     size_t tried = 0;
     for (const auto& [t, h] : hooks)
       if (concrete(en_.get(t, h), tried)) return Status::Pass;
@@ -140,13 +154,19 @@ class RuleShadow {
 
 void shadow_check(Engines& engines, std::vector<Finding>& out) {
   const auto& pol = engines.context().policy;
+  // With `--target`, a rule can decide packets only on a target left out: say which were judged.
+  std::vector<std::string> judged;
+  for (size_t t = 0; t < pol.targets.size(); ++t)
+    if (engines.context().prepared[t]) judged.push_back(fmt::format("'{}'", pol.targets[t].name));
+  std::string where = judged.size() == pol.targets.size()
+                          ? "on any target"
+                          : fmt::format("on {} {}", judged.size() == 1 ? "target" : "targets", fmt::join(judged, ", "));
   for (uint32_t i = 0; i < pol.rules.size(); ++i) {
     if (RuleShadow(engines, i).run() != Status::Fail) continue;
     out.push_back({kFindingShadowed, "shadowed-rule", pol.rules[i].loc,
-                   fmt::format("rule '{}' never decides a packet on any target: every packet it "
-                               "matches is decided by a rule of higher precedence, or it matches "
-                               "none",
-                               pol.rules[i].name),
+                   fmt::format("rule '{}' never decides a packet {}: every packet it matches is "
+                               "decided by a rule of higher precedence, or it matches none",
+                               pol.rules[i].name, where),
                    {}, std::nullopt, {}});
   }
 }
