@@ -68,9 +68,18 @@ ApplyResult apply_ruleset(const ir::Ruleset& ruleset, const ApplyOptions& option
 // Deletes the table (family inet) if it exists, in one batch. Same result conventions.
 ApplyResult remove_table(const std::string& table_name, const ApplyOptions& options = {});
 
+// The packets and bytes a named counter (or a set element) has counted.
+struct CounterValue {
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+  friend bool operator==(const CounterValue&, const CounterValue&) = default;
+};
+
 struct ReadResult {
   bool found = false;                // whether the table exists
   ir::Table table;                   // rules have their ids and comments; origins are empty
+  // The count of each element of the maps that count, by map name, in the map's element order.
+  std::map<std::string, std::vector<CounterValue>> element_counts;
   uint32_t generation = 0;           // the generation every dump of this read came from
   std::vector<NetlinkError> errors;  // unknown expressions/objects (drift) or I/O failures
   bool ok() const { return errors.empty(); }
@@ -80,12 +89,6 @@ struct ReadResult {
 // the result is one consistent generation.
 ReadResult read_table(const std::string& table_name);
 
-// The packets and bytes a named counter has counted.
-struct CounterValue {
-  uint64_t packets = 0;
-  uint64_t bytes = 0;
-  friend bool operator==(const CounterValue&, const CounterValue&) = default;
-};
 struct CounterRead {
   std::map<std::string, CounterValue> values;  // by counter name; empty when the table is absent
   std::vector<std::string> foreign;            // names of other objects (quotas, ...) in the table

@@ -52,14 +52,14 @@ std::vector<WireElement> encode_plain_intervals(Field f, std::vector<Item> items
   out.reserve(2 * items.size() + 1);
   const u128 max = field_max(f);
   if (!items.empty() && (*items.front().key)[0].lo != 0)
-    out.push_back({encode_key({f}, {0}, true), std::nullopt, NFT_SET_ELEM_INTERVAL_END, {}});
+    out.push_back({encode_key({f}, {0}, true), std::nullopt, NFT_SET_ELEM_INTERVAL_END, {}, false, {}});
   for (const auto& it : items) {
     out.push_back(start_element({f}, it, true));
     const u128 hi = (*it.key)[0].hi;
     out.back().open_end = hi == max;
     if (hi != max)
       out.push_back(
-          {encode_key({f}, {hi + 1}, true), std::nullopt, NFT_SET_ELEM_INTERVAL_END, {}});
+          {encode_key({f}, {hi + 1}, true), std::nullopt, NFT_SET_ELEM_INTERVAL_END, {}, false, {}});
   }
   return out;
 }
@@ -132,6 +132,7 @@ std::vector<DecodedElement> decode_elements(const std::vector<Field>& key, bool 
       DecodedElement d;
       for (size_t i = 0; i < key.size(); ++i) d.key.push_back({(*lo)[i], (*hi)[i]});
       d.verdict = w.verdict;
+      d.count = w.count;
       out.push_back(std::move(d));
     }
     std::sort(out.begin(), out.end(), [](const DecodedElement& a, const DecodedElement& b) {
@@ -144,22 +145,23 @@ std::vector<DecodedElement> decode_elements(const std::vector<Field>& key, bool 
     u128 at;
     bool end;
     std::optional<ir::Verdict> verdict;
+    std::optional<CounterValue> count;
   };
   std::vector<Boundary> bounds;
   for (const auto& w : wire) {
     auto v = decode(w.key);
-    if (v) bounds.push_back({(*v)[0], (w.flags & NFT_SET_ELEM_INTERVAL_END) != 0, w.verdict});
+    if (v) bounds.push_back({(*v)[0], (w.flags & NFT_SET_ELEM_INTERVAL_END) != 0, w.verdict, w.count});
   }
   std::sort(bounds.begin(), bounds.end(), [](const Boundary& a, const Boundary& b) {
     return a.at != b.at ? a.at < b.at : a.end > b.end;
   });
   std::optional<Boundary> open;
   for (const auto& b : bounds) {
-    if (open) out.push_back({{Range{open->at, b.at - 1}}, open->verdict});
+    if (open) out.push_back({{Range{open->at, b.at - 1}}, open->verdict, open->count});
     open.reset();
     if (!b.end) open = b;
   }
-  if (open) out.push_back({{Range{open->at, field_max(key[0])}}, open->verdict});
+  if (open) out.push_back({{Range{open->at, field_max(key[0])}}, open->verdict, open->count});
   return out;
 }
 

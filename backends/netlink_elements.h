@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/netlink.h"
 #include "backends/netlink_encoding.h"
 #include "ir/ruleset.h"
 
@@ -23,6 +24,7 @@ struct WireElement {
   std::optional<ir::Verdict> verdict;    // map data (not on interval end elements)
   bool open_end = false;                 // a range reaching the top of the field: nft marks
                                          // it in the element userdata (INTERVAL_OPEN)
+  std::optional<CounterValue> count;     // read: the element's counter, in a set that counts
 };
 
 // Elements of a named set / verdict map.
@@ -37,6 +39,7 @@ std::vector<WireElement> anon_elements(Field f, const std::vector<Range>& values
 struct DecodedElement {
   ir::Key key;
   std::optional<ir::Verdict> verdict;
+  std::optional<CounterValue> count;
 };
 std::vector<DecodedElement> decode_elements(const std::vector<Field>& key, bool interval,
                                             const std::vector<WireElement>& wire,

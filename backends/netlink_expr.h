@@ -54,6 +54,7 @@ struct DumpedSet {
   uint32_t key_type = 0;
   uint32_t key_len = 0;
   uint32_t data_type = 0;
+  bool counter = false;  // its elements count (a `counter` statement on the set)
   std::vector<WireElement> elements;
 };
 using DumpedSets = std::map<std::string, DumpedSet>;

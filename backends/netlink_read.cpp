@@ -6,6 +6,7 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
+#include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
@@ -16,6 +17,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <unordered_map>
 
 #include <fmt/core.h>
 
@@ -178,8 +180,15 @@ class Reader {
         d.data_type = nftnl_set_get_u32(s.get(), NFTNL_SET_DATA_TYPE);
       const std::string what = "set " + d.name;
       if (d.flags & ~kKnownSetFlags) error(out, what, fmt::format("set flags 0x{:x}", d.flags));
-      if (nftnl_set_is_set(s.get(), NFTNL_SET_TIMEOUT) || nftnl_set_is_set(s.get(), NFTNL_SET_EXPR))
-        error(out, what, "timeouts or expressions on a set");
+      if (nftnl_set_is_set(s.get(), NFTNL_SET_TIMEOUT)) error(out, what, "timeouts on a set");
+      // The one statement zoneproof puts on a set: a counter on a map, so each element counts.
+      std::vector<std::string> statements;
+      nftnl_set_expr_foreach(s.get(), [](nftnl_expr* e, void* data) {
+        static_cast<std::vector<std::string>*>(data)->push_back(text(nftnl_expr_get_str(e, NFTNL_EXPR_NAME)));
+        return 0;
+      }, &statements);
+      d.counter = statements == std::vector<std::string>{"counter"} && (d.flags & NFT_SET_MAP);
+      if (!statements.empty() && !d.counter) error(out, what, "statements on a set other than a map's counter");
       set_order_.push_back(d.name);
       sets_.emplace(d.name, std::move(d));
     });
@@ -215,6 +224,12 @@ class Reader {
     copy(e, NFTNL_SET_ELEM_KEY, w.key);
     if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_KEY_END)) copy(e, NFTNL_SET_ELEM_KEY_END, w.key_end.emplace());
     if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS)) w.flags = nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS);
+    nftnl_set_elem_expr_foreach(e, [](nftnl_expr* x, void* data) {
+      if (text(nftnl_expr_get_str(x, NFTNL_EXPR_NAME)) == "counter")
+        *static_cast<std::optional<CounterValue>*>(data) =
+            CounterValue{nftnl_expr_get_u64(x, NFTNL_EXPR_CTR_PACKETS), nftnl_expr_get_u64(x, NFTNL_EXPR_CTR_BYTES)};
+      return 0;
+    }, &w.count);
     if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_VERDICT)) {
       ir::Verdict v;
       auto kind = nl::verdict_kind(static_cast<int32_t>(nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_VERDICT)));
@@ -228,15 +243,17 @@ class Reader {
 
   int dump_rules(ReadResult& out) {
     std::vector<size_t> counts(out.table.chains.size());
+    std::unordered_map<std::string, size_t> chain_at;  // a table of 10,000 rules has as many chains
+    for (size_t i = 0; i < out.table.chains.size(); ++i) chain_at.emplace(out.table.chains[i].name, i);
     return dump(NFT_MSG_GETRULE, [](nlmsghdr*) {}, [&](const nlmsghdr* nlh) {
       std::unique_ptr<nftnl_rule, decltype(&nftnl_rule_free)> r(nftnl_rule_alloc(), nftnl_rule_free);
       if (nftnl_rule_nlmsg_parse(nlh, r.get()) < 0) return;
       if (table_ != text(nftnl_rule_get_str(r.get(), NFTNL_RULE_TABLE))) return;
       const std::string chain = text(nftnl_rule_get_str(r.get(), NFTNL_RULE_CHAIN));
-      auto it = std::find_if(out.table.chains.begin(), out.table.chains.end(),
-                             [&](const ir::Chain& c) { return c.name == chain; });
-      if (it == out.table.chains.end()) return error(out, "chain " + chain, "rules of an unknown chain");
-      const size_t position = ++counts[static_cast<size_t>(it - out.table.chains.begin())];
+      auto at = chain_at.find(chain);
+      if (at == chain_at.end()) return error(out, "chain " + chain, "rules of an unknown chain");
+      auto it = out.table.chains.begin() + static_cast<std::ptrdiff_t>(at->second);
+      const size_t position = ++counts[at->second];
       auto decoded = nl::decode_rule(r.get(), sets_);
       if (auto* rule = std::get_if<ir::Rule>(&decoded)) return it->rules.push_back(std::move(*rule));
       const std::string object = fmt::format("rule {} (handle {}) in chain {}", position,
@@ -283,6 +300,8 @@ class Reader {
       }
       if (d.data_type != NFT_DATA_VERDICT) error(out, what, "map whose data is not a verdict");
       ir::Map m{name, *key, interval, {}};
+      m.counter = d.counter;
+      std::vector<CounterValue> counts;
       for (auto& e : elements) {
         if (!e.verdict) {
           error(out, what, "map element without a verdict");
@@ -291,7 +310,9 @@ class Reader {
         if (e.verdict->kind == ir::VerdictKind::Jump && e.verdict->chain.empty())
           error(out, what, "map element with an unknown verdict");
         m.elements.push_back({std::move(e.key), *e.verdict});
+        counts.push_back(e.count.value_or(CounterValue{}));
       }
+      if (m.counter) out.element_counts[name] = std::move(counts);
       out.table.maps.push_back(std::move(m));
     }
   }

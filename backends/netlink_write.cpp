@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
+#include <libnftnl/expr.h>
 #include <libnftnl/object.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
@@ -108,7 +109,7 @@ class BatchWriter {
   }
 
   void named_set(const std::string& name, const std::vector<Field>& key, bool interval,
-                   bool map, const std::vector<WireElement>& elements) {
+                   bool map, const std::vector<WireElement>& elements, bool counter = false) {
     const uint32_t id = next_set_id_++;
     SetPtr s(nftnl_set_alloc());
     uint32_t flags = (interval ? NFT_SET_INTERVAL : 0) | (map ? NFT_SET_MAP : 0);
@@ -123,6 +124,12 @@ class BatchWriter {
       std::array<uint8_t, NFT_REG32_COUNT> lens{};
       for (size_t i = 0; i < key.size(); ++i) lens[i] = static_cast<uint8_t>(nl::layout(key[i]).len);
       nftnl_set_set_data(s.get(), NFTNL_SET_DESC_CONCAT, lens.data(), static_cast<uint32_t>(key.size()));
+    }
+    if (counter) {
+      // The set's statement; the kernel gives every element added without its own a copy.
+      nftnl_expr* e = nftnl_expr_alloc("counter");
+      if (!e) throw BackendError("out of memory");
+      nftnl_set_add_expr(s.get(), e);  // owned by the set from here
     }
     auto udata = nl::named_set_udata(key, map);
     nftnl_set_set_data(s.get(), NFTNL_SET_USERDATA, udata.data(), static_cast<uint32_t>(udata.size()));
@@ -284,7 +291,7 @@ ApplyResult apply_ruleset(const ir::Ruleset& ruleset, const ApplyOptions& option
     result.set_elements += s.elements.size();
   }
   for (const auto& m : table.maps) {
-    w.named_set(m.name, m.key, m.interval, true, nl::map_elements(m));
+    w.named_set(m.name, m.key, m.interval, true, nl::map_elements(m), m.counter);
     result.set_elements += m.elements.size();
   }
   for (const auto& c : table.chains) {

@@ -213,10 +213,11 @@ std::vector<Range> read_values(Field f, const json& j, const std::string& path) 
 ir::Key read_element(const std::vector<Field>& key, const json& j, const std::string& path) {
   const json* e = &j;
   std::string epath = path;
-  // Elements with attributes are wrapped: {"elem":{"val":...}}; only a bare value is supported.
+  // Elements with attributes are wrapped: {"elem":{"val":...}}. The only attribute read is the
+  // count of a map that counts (its packets are state, not ruleset).
   if (j.is_object() && j.contains("elem")) {
     only_keys(j, {"elem"}, path);
-    only_keys(j["elem"], {"val"}, path + ".elem");
+    only_keys(j["elem"], {"val", "counter"}, path + ".elem");
     e = &member(j["elem"], "val", path + ".elem");
     epath = path + ".elem.val";
   }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // nft JSON (our command form, or the listing of `nft -j list table inet NAME`) -> IR.
 #include <algorithm>
+#include <unordered_map>
 
 #include <fmt/core.h>
 
@@ -93,6 +94,9 @@ class DocumentReader {
     std::string name = string_at(member(body, "name", path), path + ".name");
     if (have_table_ && name != table().name) fail(path + ".name", fmt::format("unknown table \"{}\"", name));
     ruleset_ = {};
+    chain_index_.clear();
+    set_index_.clear();
+    map_index_.clear();
     table().name = name;
     have_table_ = false;  // only a later add brings it back
   }
@@ -131,7 +135,8 @@ class DocumentReader {
     } else if (body.contains("type") || body.contains("prio") || body.contains("policy")) {
       fail(path, "chain type, priority or policy without a hook");
     }
-    if (table().find_chain(c.name)) fail(path + ".name", fmt::format("chain \"{}\" declared twice", c.name));
+    if (!chain_index_.emplace(c.name, table().chains.size()).second)
+      fail(path + ".name", fmt::format("chain \"{}\" declared twice", c.name));
     table().chains.push_back(std::move(c));
   }
 
@@ -168,20 +173,31 @@ class DocumentReader {
     return interval;
   }
 
+  // A map's statements: only `counter` (each element counts) is supported.
+  static bool read_counter_statement(const json& stmt, const std::string& path) {
+    if (!stmt.is_array() || stmt.size() != 1 || !stmt[0].is_object() || !stmt[0].contains("counter"))
+      fail(path, "only a counter is supported as a map's statement");
+    only_keys(stmt[0], {"counter"}, path + "[0]");
+    return true;
+  }
+
   void read_set(const json& body, const std::string& path, bool is_map) {
-    if (is_map) only_keys(body, {"family", "table", "name", "handle", "type", "map", "flags", "elem"}, path);
+    if (is_map) only_keys(body, {"family", "table", "name", "handle", "type", "map", "flags", "elem", "stmt"}, path);
     else only_keys(body, {"family", "table", "name", "handle", "type", "flags", "elem"}, path);
     check_table(body, path);
     std::string name = string_at(member(body, "name", path), path + ".name");
-    if (table().find_set(name) || table().find_map(name))
+    if (set_index_.count(name) || map_index_.count(name))
       fail(path + ".name", fmt::format("set or map \"{}\" declared twice", name));
     auto key = read_set_type(member(body, "type", path), path + ".type");
     bool interval = read_interval_flag(body, path);
     if (is_map) {
       std::string data = string_at(member(body, "map", path), path + ".map");
       if (data != "verdict") fail(path + ".map", fmt::format("only verdict maps are supported, not \"{}\"", data));
+      map_index_.emplace(name, table().maps.size());
       table().maps.push_back({name, key, interval, {}});
+      if (body.contains("stmt")) table().maps.back().counter = read_counter_statement(body["stmt"], path + ".stmt");
     } else {
+      set_index_.emplace(name, table().sets.size());
       table().sets.push_back({name, key, interval, {}});
     }
     if (body.contains("elem")) add_elements(name, body["elem"], path + ".elem");
@@ -196,26 +212,26 @@ class DocumentReader {
 
   void add_elements(const std::string& name, const json& elems, const std::string& path) {
     if (!elems.is_array()) fail(path, "expected an array");
-    for (auto& s : table().sets)
-      if (s.name == name) {
-        for (size_t i = 0; i < elems.size(); ++i)
-          s.elements.push_back(read_element(s.key, elems[i], fmt::format("{}[{}]", path, i)));
-        return;
+    if (auto it = set_index_.find(name); it != set_index_.end()) {
+      auto& s = table().sets[it->second];
+      for (size_t i = 0; i < elems.size(); ++i)
+        s.elements.push_back(read_element(s.key, elems[i], fmt::format("{}[{}]", path, i)));
+      return;
+    }
+    if (auto it = map_index_.find(name); it != map_index_.end()) {
+      auto& m = table().maps[it->second];
+      for (size_t i = 0; i < elems.size(); ++i) {
+        std::string p = fmt::format("{}[{}]", path, i);
+        const json& e = elems[i];
+        if (!e.is_array() || e.size() != 2) fail(p, "expected [key, verdict]");
+        ir::MapElement me{read_element(m.key, e[0], p + "[0]"), {}};
+        auto v = read_verdict(e[1], p + "[1]");
+        if (!v || v->kind == ir::VerdictKind::Reject) fail(p + "[1]", fmt::format("unsupported map verdict {}", e[1].dump()));
+        me.verdict = *v;
+        m.elements.push_back(std::move(me));
       }
-    for (auto& m : table().maps)
-      if (m.name == name) {
-        for (size_t i = 0; i < elems.size(); ++i) {
-          std::string p = fmt::format("{}[{}]", path, i);
-          const json& e = elems[i];
-          if (!e.is_array() || e.size() != 2) fail(p, "expected [key, verdict]");
-          ir::MapElement me{read_element(m.key, e[0], p + "[0]"), {}};
-          auto v = read_verdict(e[1], p + "[1]");
-          if (!v || v->kind == ir::VerdictKind::Reject) fail(p + "[1]", fmt::format("unsupported map verdict {}", e[1].dump()));
-          me.verdict = *v;
-          m.elements.push_back(std::move(me));
-        }
-        return;
-      }
+      return;
+    }
     fail(path, fmt::format("unknown set or map \"{}\"", name));
   }
 
@@ -223,10 +239,9 @@ class DocumentReader {
     only_keys(body, {"family", "table", "chain", "handle", "expr", "comment"}, path);
     check_table(body, path);
     std::string chain = string_at(member(body, "chain", path), path + ".chain");
-    ir::Chain* c = nullptr;
-    for (auto& x : table().chains)
-      if (x.name == chain) c = &x;
-    if (!c) fail(path + ".chain", fmt::format("unknown chain \"{}\"", chain));
+    auto at = chain_index_.find(chain);
+    if (at == chain_index_.end()) fail(path + ".chain", fmt::format("unknown chain \"{}\"", chain));
+    ir::Chain* c = &table().chains[at->second];
     ir::Rule rule;
     if (body.contains("comment")) {
       auto parsed = parse_rule_comment(string_at(body["comment"], path + ".comment"));
@@ -255,24 +270,24 @@ class DocumentReader {
       for (const auto& r : c.rules) {
         for (const auto& m : r.matches)
           if (auto* sm = std::get_if<ir::SetMatch>(&m))
-            for (size_t i = 0; i < table().sets.size(); ++i)
-              if (table().sets[i].name == sm->set) {
-                bool done = set_done[i];
-                resolve(table().sets[i].key, sm->key, done);
-                set_done[i] = done;
-              }
-        if (auto* v = std::get_if<ir::VmapLookup>(&r.action))
-          for (size_t i = 0; i < table().maps.size(); ++i)
-            if (table().maps[i].name == v->map) {
-              bool done = map_done[i];
-              resolve(table().maps[i].key, v->key, done);
-              map_done[i] = done;
+            if (auto it = set_index_.find(sm->set); it != set_index_.end()) {
+              bool done = set_done[it->second];
+              resolve(table().sets[it->second].key, sm->key, done);
+              set_done[it->second] = done;
             }
+        if (auto* v = std::get_if<ir::VmapLookup>(&r.action))
+          if (auto it = map_index_.find(v->map); it != map_index_.end()) {
+            bool done = map_done[it->second];
+            resolve(table().maps[it->second].key, v->key, done);
+            map_done[it->second] = done;
+          }
       }
   }
 
   ir::Ruleset ruleset_;
   bool have_table_ = false;
+  // Names to places: a table of 10,000 rules has as many chains and sets.
+  std::unordered_map<std::string, size_t> chain_index_, set_index_, map_index_;
 };
 
 }  // namespace

@@ -46,6 +46,7 @@ json map_object(const std::string& table, const ir::Map& m) {
   json body = {{"family", "inet"}, {"table", table}, {"name", m.name},
                {"type", key_types(m.key)}, {"map", "verdict"}};
   if (m.interval) body["flags"] = json::array({"interval"});
+  if (m.counter) body["stmt"] = json::array({{{"counter", nullptr}}});  // what `nft -j` lists
   if (!m.elements.empty()) {
     json elems = json::array();
     for (const auto& e : m.elements)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // normalize_for_compare: a ruleset as it looks after a trip through nft (see nft_json.h).
 #include <algorithm>
+#include <optional>
+#include <unordered_map>
 
 #include "backends/nft_json.h"
 #include "backends/nft_json_expr.h"
@@ -130,25 +132,30 @@ std::vector<Field> resolved_key(const std::vector<Field>& key, const std::option
 ir::Ruleset normalize_for_compare(const ir::Ruleset& ruleset) {
   ir::Ruleset out = ruleset;
   out.target.clear();
+  out.counting.clear();  // the compiler's knowledge, not the kernel's
   ir::Table& t = out.table;
   for (auto& c : t.chains)
     for (auto& r : c.rules) normalize_rule(r);
 
+  // The key fields of each set and map's first use, found in one pass over the rules.
+  std::unordered_map<std::string, std::vector<Field>> set_use, map_use;
+  for (const auto& c : t.chains)
+    for (const auto& r : c.rules) {
+      for (const auto& m : r.matches)
+        if (auto* sm = std::get_if<ir::SetMatch>(&m)) set_use.emplace(sm->set, sm->key);
+      if (auto* v = std::get_if<ir::VmapLookup>(&r.action)) map_use.emplace(v->map, v->key);
+    }
+  auto use_of = [](const auto& uses, const std::string& name) -> std::optional<std::vector<Field>> {
+    auto it = uses.find(name);
+    if (it == uses.end()) return std::nullopt;
+    return it->second;
+  };
   for (auto& s : t.sets) {
-    std::optional<std::vector<Field>> use;
-    for (const auto& c : t.chains)
-      for (const auto& r : c.rules)
-        for (const auto& m : r.matches)
-          if (auto* sm = std::get_if<ir::SetMatch>(&m); sm && sm->set == s.name && !use) use = sm->key;
-    s.key = resolved_key(s.key, use);
+    s.key = resolved_key(s.key, use_of(set_use, s.name));
     std::sort(s.elements.begin(), s.elements.end(), key_less);
   }
   for (auto& m : t.maps) {
-    std::optional<std::vector<Field>> use;
-    for (const auto& c : t.chains)
-      for (const auto& r : c.rules)
-        if (auto* v = std::get_if<ir::VmapLookup>(&r.action); v && v->map == m.name && !use) use = v->key;
-    m.key = resolved_key(m.key, use);
+    m.key = resolved_key(m.key, use_of(map_use, m.name));
     std::sort(m.elements.begin(), m.elements.end(),
               [](const ir::MapElement& a, const ir::MapElement& b) { return key_less(a.key, b.key); });
   }

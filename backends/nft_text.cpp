@@ -101,6 +101,7 @@ void write_set(std::string& out, const ir::Set& s) {
 void write_map(std::string& out, const ir::Map& m) {
   out += fmt::format("\tmap {} {{\n\t\ttype {} : verdict\n", m.name, key_type_text(m.key));
   if (m.interval) out += "\t\tflags interval\n";
+  if (m.counter) out += "\t\tcounter\n";
   if (!m.elements.empty()) {
     std::vector<std::string> parts;
     for (const auto& e : m.elements)

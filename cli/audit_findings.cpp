@@ -13,19 +13,12 @@
 
 namespace zp::cli {
 
-namespace {
-
-
-// Packets a counter saw since the snapshot. A counter below its snapshot value was reset (the
-// table was removed and loaded again): what it holds now is all it saw since.
 uint64_t seen_since(const std::string& counter, uint64_t now, const CounterValues* since) {
   uint64_t before = 0;
   if (since)
     if (auto it = since->find(counter); it != since->end()) before = it->second.packets;
   return now >= before ? now - before : now;
 }
-
-}  // namespace
 
 void add_audit_window_options(CLI::App& cmd, AuditWindow& w, const std::string& help_prefix) {
   cmd.add_option("--since", w.since,
@@ -46,32 +39,46 @@ std::optional<int> judged_day(const std::string& today) {
   return d;
 }
 
-bool load_since(const std::string& since, const std::string& state_dir, std::optional<CounterValues>& counts,
-                std::string& path) {
-  path = since;
+bool load_since(const std::string& since, const std::string& state_dir, Since& out) {
+  out.path = since;
+  std::string error;
+  auto latest_apply = deploy::latest_counter_snapshot(state_dir, error);
   if (since == "last-apply") {
-    std::string error;
-    auto latest = deploy::latest_counter_snapshot(state_dir, error);
-    if (!latest) {
+    if (!latest_apply) {
       std::cerr << "zoneproof: --since last-apply: " << error << "\n";
       return false;
     }
-    path = *latest;
+    out.path = *latest_apply;
   }
-  if (path.empty()) return true;
-  counts = snapshot_counts(path);
-  return counts.has_value();
+  if (out.path.empty()) return true;
+  std::string time;
+  out.counts = snapshot_counts(out.path, &time);
+  if (!out.counts) return false;
+  // Element counters restarted at the last apply. When that apply is the snapshot or came after
+  // it, they count exactly from it; when no apply is recorded, from the snapshot.
+  std::string apply_time;
+  if (latest_apply && *latest_apply != out.path) snapshot_counts(*latest_apply, &apply_time);
+  if (since == "last-apply" || (latest_apply && *latest_apply == out.path)) {
+    out.pairs_when = "since the last apply";
+  } else if (!apply_time.empty() && apply_time > time) {
+    out.pairs_when = fmt::format("since the last apply ({}), which came after the snapshot", apply_time);
+  } else {
+    out.pairs_from_snapshot = true;
+    out.pairs_when = "since the snapshot";
+  }
+  return true;
 }
 
-std::vector<AuditFinding> audit(const policy::Policy& p, const RuleCounts& counts, const CounterValues* since,
-                                int today, int review_within) {
+std::vector<AuditFinding> audit(const policy::Policy& p, size_t target, const RuleCounts& counts,
+                                const Since& window, int today, int review_within) {
   std::vector<AuditFinding> out;
+  const CounterValues* since = window.counts ? &*window.counts : nullptr;
   const char* when = since ? "since the snapshot" : "since its counter was created";
   for (const auto& c : counts.rules) {
     if (!c.present) continue;  // not applied: nothing to judge
     const uint64_t seen = seen_since(c.counter, c.value.packets, since);
     if (seen == 0) {
-      out.push_back({"ZP5001", "unused-rule", c.rule, nullptr,
+      out.push_back({"ZP5001", "unused-rule", c.rule, nullptr, nullptr,
                      fmt::format("rule {} ({}) decided no packet {}", quote(c.rule->name),
                                  policy::to_string(c.rule->action), when),
                      c.rule->loc});
@@ -80,21 +87,22 @@ std::vector<AuditFinding> audit(const policy::Policy& p, const RuleCounts& count
     // The rule is used; which of its services are not?
     for (const auto& s : c.services)
       if (s.present && seen_since(s.counter, s.value.packets, since) == 0)
-        out.push_back({"ZP5004", "idle-service", c.rule, s.service,
+        out.push_back({"ZP5004", "idle-service", c.rule, s.service, nullptr,
                        fmt::format("service {} of rule {} ({}) saw no packet {}, while the rule saw {}",
                                    quote(s.service->text), quote(c.rule->name), policy::to_string(c.rule->action),
                                    when, seen),
                        s.service->loc});
   }
+  audit_zones(p, target, counts, window, out);
   for (const auto& rule : p.rules) {
     if (rule.expires && *rule.expires < today)
-      out.push_back({"ZP5002", "expired-rule", &rule, nullptr,
+      out.push_back({"ZP5002", "expired-rule", &rule, nullptr, nullptr,
                      fmt::format("rule {} expired on {}", quote(rule.name), rule.meta.expires), rule.expires_loc});
     if (!rule.reviewed)
-      out.push_back({"ZP5003", "review-overdue", &rule, nullptr,
+      out.push_back({"ZP5003", "review-overdue", &rule, nullptr, nullptr,
                      fmt::format("rule {} has no 'reviewed' date", quote(rule.name)), rule.loc});
     else if (today - *rule.reviewed > review_within)
-      out.push_back({"ZP5003", "review-overdue", &rule, nullptr,
+      out.push_back({"ZP5003", "review-overdue", &rule, nullptr, nullptr,
                      fmt::format("rule {} was last reviewed on {}, {} days ago (the period is {} days)",
                                  quote(rule.name), rule.meta.reviewed, today - *rule.reviewed, review_within),
                      rule.reviewed_loc});

@@ -17,10 +17,12 @@
 namespace zp::cli {
 
 struct AuditFinding {
-  std::string code;   // ZP5001 unused, ZP5002 expired, ZP5003 review overdue, ZP5004 unused service
-  std::string check;  // "unused-rule", "expired-rule", "review-overdue", "idle-service"
+  // ZP5001 unused, ZP5002 expired, ZP5003 review overdue, ZP5004 unused service, ZP5005 idle zone
+  std::string code;
+  std::string check;  // "unused-rule", "expired-rule", "review-overdue", "idle-service", "idle-zone"
   const policy::Rule* rule = nullptr;
   const policy::ServiceRef* service = nullptr;  // ZP5004
+  const policy::Endpoint* endpoint = nullptr;   // ZP5005
   std::string message;
   ir::SourceLoc loc;
 };
@@ -40,15 +42,35 @@ void add_audit_window_options(CLI::App& cmd, AuditWindow& w, const std::string& 
 // when it is not a date.
 std::optional<int> judged_day(const std::string& today);
 
-// `--since`: the counters of a snapshot file, or of the newest one `apply` kept in `state_dir`
-// when `since` is "last-apply". `since` empty: nothing to subtract (`counts` stays empty, `path`
-// empty). False, with a message on stderr, when the snapshot cannot be read.
-bool load_since(const std::string& since, const std::string& state_dir, std::optional<CounterValues>& counts,
-                std::string& path);
+// What the audit subtracts: the counts of an earlier snapshot.
+struct Since {
+  std::optional<CounterValues> counts;  // none: count everything the counters hold
+  std::string path;                     // the snapshot, resolved ("" for none)
+  // The zone pairs' element counters start from zero at every apply (apply carries only the
+  // named counters), so the snapshot is their baseline only when no apply came after it;
+  // otherwise they count from the last apply. How the findings on zones name that window:
+  bool pairs_from_snapshot = false;
+  std::string pairs_when = "since the table was loaded";
+};
 
-// The audit of `counts` (and the policy's dates) on day `today`; `since` is the earlier snapshot,
-// or nullptr to count everything the counters hold. Sorted by place.
-std::vector<AuditFinding> audit(const policy::Policy& p, const RuleCounts& counts, const CounterValues* since,
+// Packets a counter saw since the snapshot (nullptr: all it holds). A counter below its snapshot
+// value was reset (the table was removed and loaded again): what it holds now is all it saw since.
+uint64_t seen_since(const std::string& counter, uint64_t now, const CounterValues* since);
+
+// `--since`: the counters of a snapshot file, or of the newest one `apply` kept in `state_dir`
+// when `since` is "last-apply". `since` empty: nothing to subtract. False, with a message on
+// stderr, when the snapshot cannot be read.
+bool load_since(const std::string& since, const std::string& state_dir, Since& out);
+
+// The audit of `counts` on target `target` (and the policy's dates) on day `today`. Sorted by
+// place.
+std::vector<AuditFinding> audit(const policy::Policy& p, size_t target, const RuleCounts& counts, const Since& since,
                                 int today, int review_within);
+
+// ZP5005 (audit_zones.cpp): for each rule that was used, the zones of a side naming several that
+// saw no packet of the rule's action at any hook. Only what the counts prove is reported: a
+// pair whose count is unknown keeps its zone off the list.
+void audit_zones(const policy::Policy& p, size_t target, const RuleCounts& counts, const Since& since,
+                 std::vector<AuditFinding>& out);
 
 }  // namespace zp::cli

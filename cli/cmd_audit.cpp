@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 #include "cli/app.h"
 #include "cli/commands.h"
@@ -38,12 +39,17 @@ struct AuditOptions {
 };
 
 std::string summary(const std::vector<AuditFinding>& fs) {
-  size_t unused = 0, services = 0, expired = 0, review = 0;
+  size_t unused = 0, services = 0, zones = 0, expired = 0, review = 0;
   for (const auto& f : fs)
-    (f.code == "ZP5001" ? unused : f.code == "ZP5004" ? services : f.code == "ZP5002" ? expired : review)++;
-  return fmt::format("{} finding{}: {} unused rule{}, {} unused service{} of used rules, {} expired, {} review{} overdue",
+    (f.code == "ZP5001"   ? unused
+     : f.code == "ZP5004" ? services
+     : f.code == "ZP5005" ? zones
+     : f.code == "ZP5002" ? expired
+                          : review)++;
+  return fmt::format("{} finding{}: {} unused rule{}, {} unused service{} and {} unused zone{} of used rules, {} "
+                     "expired, {} review{} overdue",
                      fs.size(), fs.size() == 1 ? "" : "s", unused, unused == 1 ? "" : "s", services,
-                     services == 1 ? "" : "s", expired, review, review == 1 ? "" : "s");
+                     services == 1 ? "" : "s", zones, zones == 1 ? "" : "s", expired, review, review == 1 ? "" : "s");
 }
 
 // `since` is the snapshot the counts were taken against, its path resolved ("" for none).
@@ -55,6 +61,7 @@ std::string render(const std::vector<AuditFinding>& fs, const RuleCounts& counts
       nlohmann::json j{{"code", f.code}, {"check", f.check}, {"rule", f.rule->name},
                        {"location", ir::to_string(f.loc)}, {"message", f.message}};
       if (f.service) j["service"] = f.service->text;
+      if (f.endpoint) j["zone"] = f.endpoint->name;
       if (!f.rule->meta.empty()) j["ownership"] = report::ownership_json(f.rule->meta);
       findings.push_back(std::move(j));
     }
@@ -76,7 +83,7 @@ std::string render(const std::vector<AuditFinding>& fs, const RuleCounts& counts
       report::add_ownership(r, f.rule->meta);
       results.push_back(std::move(r));
     }
-    return report::sarif_log({"ZP5001", "ZP5002", "ZP5003", "ZP5004"}, results);
+    return report::sarif_log({"ZP5001", "ZP5002", "ZP5003", "ZP5004", "ZP5005"}, results);
   }
   if (o.format == "junit") {
     // One test case per rule the target counts, failing when the audit found anything about it.
@@ -121,17 +128,23 @@ std::string render(const std::vector<AuditFinding>& fs, const RuleCounts& counts
   return out;
 }
 
-// Writes the top-level policy without the services ZP5004 found unused. Returns what to tell the
-// user ("" when there was nothing to propose), or nullopt when the file could not be written.
+// What a proposal removes: the service of ZP5004 or the zone of ZP5005.
+std::string removed_item(const AuditFinding& f) {
+  return fmt::format("{} from rule {}", quote(f.service ? f.service->text : f.endpoint->name), quote(f.rule->name));
+}
+
+// Writes the top-level policy without the services (ZP5004) and the zones of rules (ZP5005) the
+// audit found unused. Returns what to tell the user ("" when there was nothing to propose), or
+// nullopt when the file could not be written.
 std::optional<std::string> propose(const AuditOptions& o, const std::vector<AuditFinding>& fs) {
   std::vector<const AuditFinding*> edits;
   std::vector<std::string> by_hand;
   for (const auto& f : fs) {
-    if (f.code != "ZP5004") continue;
+    if (f.code != "ZP5004" && f.code != "ZP5005") continue;
     if (f.loc.file == o.policy)
       edits.push_back(&f);
     else
-      by_hand.push_back(fmt::format("{}: remove {}", ir::to_string(f.loc), quote(f.service->text)));
+      by_hand.push_back(fmt::format("{}: remove {}", ir::to_string(f.loc), removed_item(f)));
   }
   if (edits.empty() && by_hand.empty()) return std::string("proposal: nothing to tighten\n");
   std::string text;
@@ -143,21 +156,23 @@ std::optional<std::string> propose(const AuditOptions& o, const std::vector<Audi
   std::sort(edits.begin(), edits.end(), [](const AuditFinding* a, const AuditFinding* b) {
     return std::tie(a->loc.line, a->loc.col) > std::tie(b->loc.line, b->loc.col);
   });
-  size_t made = 0;
+  size_t services = 0, zones = 0;
   for (const auto* f : edits) {
     if (auto edited = remove_sequence_item(text, f->loc.line, f->loc.col)) {
       text = std::move(*edited);
-      ++made;
+      ++(f->service ? services : zones);
     } else {
-      by_hand.push_back(fmt::format("{}: remove {}", ir::to_string(f->loc), quote(f->service->text)));
+      by_hand.push_back(fmt::format("{}: remove {}", ir::to_string(f->loc), removed_item(*f)));
     }
   }
   std::string note;
-  if (made > 0) {
+  if (services + zones > 0) {
     if (!pipeline::write_output(o.propose, text)) return std::nullopt;
-    note += fmt::format("proposal: {} without {} unused service{}; `zoneproof diff {} {}` shows the traffic "
-                        "it blocks\n",
-                        o.propose, made, made == 1 ? "" : "s", o.policy, o.propose);
+    std::vector<std::string> what;
+    if (services) what.push_back(fmt::format("{} unused service{}", services, services == 1 ? "" : "s"));
+    if (zones) what.push_back(fmt::format("{} unused zone{} of rules", zones, zones == 1 ? "" : "s"));
+    note += fmt::format("proposal: {} without {}; `zoneproof diff {} {}` shows the traffic it blocks\n", o.propose,
+                        fmt::join(what, " and "), o.policy, o.propose);
   }
   for (const auto& h : by_hand) note += "proposal, to edit by hand: " + h + "\n";
   return note;
@@ -169,12 +184,11 @@ int run_audit(const AuditOptions& o) {
   int rc = kExitOk;
   auto in = load_counts({o.policy, o.target, o.table, o.live, o.from}, "audit", rc);
   if (!in) return rc;
-  std::optional<CounterValues> since;
-  std::string since_path;
-  if (!load_since(o.window.since, o.window.state_dir, since, since_path)) return kExitUsage;
+  Since since;
+  if (!load_since(o.window.since, o.window.state_dir, since)) return kExitUsage;
   const RuleCounts& counts = in->counts;
-  auto findings = audit(in->policy, counts, since ? &*since : nullptr, *today, o.window.review_within);
-  std::string out = render(findings, counts, o, since_path);
+  auto findings = audit(in->policy, in->target, counts, since, *today, o.window.review_within);
+  std::string out = render(findings, counts, o, since.path);
   if (!o.propose.empty()) {
     auto note = propose(o, findings);
     if (!note) return kExitUsage;

@@ -73,20 +73,22 @@ int run_audit_report(const ReportOptions& o) {
   in.commit = pipeline::policy_commit(o.policy);
   in.today = date_text(today);
   RuleCounts counts;
-  std::optional<CounterValues> since;
+  Since since;
+  size_t target = 0;
   if (counted) {
     // The target's table as verified (one target: checked above); its counters, read once.
     const ir::Ruleset& compiled = input->rulesets.front();
-    auto values = read_counts({o.policy, o.targets.front(), "", o.live, o.from}, compiled.table.name, "report --audit");
+    auto values = read_counts({o.policy, o.targets.front(), "", o.live, o.from}, compiled.table.name, compiled,
+                              "report --audit");
     if (!values) return kExitUsage;
-    std::string since_path;
-    if (!load_since(o.window.since, o.window.state_dir, since, since_path)) return kExitUsage;
+    if (!load_since(o.window.since, o.window.state_dir, since)) return kExitUsage;
     counts = join_counts(p, compiled, *values);
+    while (target + 1 < p.targets.size() && p.targets[target].name != o.targets.front()) ++target;
     for (const auto& c : counts.rules) in.counts.push_back({c.rule, c.present, c.value.packets, c.value.bytes});
     in.counters_source = (o.live ? "live, target " + o.targets.front() : "snapshot " + o.from) +
-                         (since_path.empty() ? "" : ", since " + since_path);
+                         (since.path.empty() ? "" : ", since " + since.path);
   }
-  for (const auto& f : audit(p, counts, since ? &*since : nullptr, today, o.window.review_within))
+  for (const auto& f : audit(p, target, counts, since, today, o.window.review_within))
     in.findings.push_back({f.code, f.check, f.rule, f.message, f.loc});
   for (const auto& r : p.rules)
     if (r.expires && *r.expires >= today && *r.expires - today <= 30)

@@ -56,6 +56,17 @@ std::string prometheus(const RuleCounts& counts, const std::string& target) {
                          bytes ? c.value.bytes : c.value.packets);
     }
   }
+  // The zone pairs (cli/zone_pair_counts.h): new connections from one zone to another at a hook.
+  if (!counts.pairs.empty()) {
+    const char* metric = "zoneproof_zone_pair_packets_total";
+    out += fmt::format("# HELP {} New connections from one zone to another that met the rules of one action "
+                       "(stage \"\": all of them).\n# TYPE {} counter\n",
+                       metric, metric);
+    for (const auto& [key, value] : counts.pairs)
+      if (auto k = parse_pair_key(key))
+        out += fmt::format("{}{{target=\"{}\",hook=\"{}\",from=\"{}\",to=\"{}\",stage=\"{}\"}} {}\n", metric,
+                           label(target), k->hook, label(k->from), label(k->to), k->stage, value.packets);
+  }
   return out;
 }
 
@@ -78,6 +89,11 @@ std::string text(const RuleCounts& counts, const StatsOptions& o, const std::str
   for (const auto& [name, value] : counts.stray)
     out += fmt::format("  {:>12} {:>14}  counter {} of no rule of this policy (renamed or removed)\n", value.packets,
                        value.bytes, name);
+  if (!counts.pairs.empty()) out += fmt::format("  {:>12} {:>14}  zone pair (hook, stage)\n", "packets", "bytes");
+  for (const auto& [key, value] : counts.pairs)
+    if (auto k = parse_pair_key(key))
+      out += fmt::format("  {:>12} {:>14}  {} > {} ({}{}{})\n", value.packets, value.bytes, k->from, k->to, k->hook,
+                         k->stage.empty() ? "" : ", ", k->stage);
   return out;
 }
 

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "cli/rule_counts.h"
 
+#include <algorithm>
 #include <iostream>
 #include <set>
 
 #include <fmt/core.h>
 
+#include "backends/nft_names.h"
 #include "compiler/compiler.h"
 #include "compiler/file_read.h"
 #include "compiler/lower_naming.h"
@@ -46,20 +48,25 @@ RuleCounts join_counts(const policy::Policy& p, const ir::Ruleset& compiled, con
     out.rules.push_back(std::move(c));
   }
   for (const auto& [name, value] : values)
-    if (!named.count(name)) out.stray.emplace_back(name, value);
+    if (is_pair_key(name)) out.pairs.emplace(name, value);
+    else if (!named.count(name)) out.stray.emplace_back(name, value);
+  out.expected_pairs = counted_pairs(compiled);
   return out;
 }
 
-std::optional<CounterValues> live_counts(const std::string& table) {
+std::optional<CounterValues> live_counts(const std::string& table, const ir::Ruleset& compiled) {
   backends::CounterRead r = backends::read_counters(table);
   if (!r.error.empty()) {
     std::cerr << "zoneproof: " << r.error << "\n";
     return std::nullopt;
   }
+  // The element counts come with the table itself. A table that does not read back whole still
+  // gives the pairs of the maps that did.
+  if (!compiled.counting.empty()) r.values.merge(pair_counts(compiled, backends::read_table(table)));
   return r.values;
 }
 
-std::optional<CounterValues> snapshot_counts(const std::string& path) {
+std::optional<CounterValues> snapshot_counts(const std::string& path, std::string* time) {
   std::string text;
   if (auto why = read_regular_file(path, text, 256u << 20)) {
     std::cerr << fmt::format("zoneproof: cannot read counters snapshot '{}': {}\n", path, *why);
@@ -71,6 +78,7 @@ std::optional<CounterValues> snapshot_counts(const std::string& path) {
   };
   try {
     auto j = nlohmann::json::parse(text);
+    if (time) *time = j.value("time", "");
     CounterValues out;
     if (j.value("schema", "") == "zoneproof.counters/1") {  // kept by apply in the state directory
       for (const auto& [name, v] : j.at("counters").items())
@@ -86,6 +94,12 @@ std::optional<CounterValues> snapshot_counts(const std::string& path) {
           out[s.at("counter").get<std::string>()] = value(s);
     }
     for (const auto& s : j.at("stray")) out[s.at("counter").get<std::string>()] = value(s);
+    for (const auto& s : j.value("pairs", nlohmann::json::array())) {
+      auto hook = backends::hook_from_name(s.at("hook").get<std::string>());
+      if (!hook) throw std::runtime_error("a pair of an unknown hook");
+      out[pair_key(*hook, s.at("from").get<std::string>(), s.at("to").get<std::string>(),
+                   s.at("stage").get<std::string>())] = value(s);
+    }
     return out;
   } catch (const std::exception& e) {
     std::cerr << fmt::format("zoneproof: '{}' is not a counters snapshot (of `zoneproof stats --format "
@@ -95,7 +109,8 @@ std::optional<CounterValues> snapshot_counts(const std::string& path) {
   }
 }
 
-std::optional<CounterValues> read_counts(const CountsSource& s, const std::string& table, const std::string& command) {
+std::optional<CounterValues> read_counts(const CountsSource& s, const std::string& table, const ir::Ruleset& compiled,
+                                         const std::string& command) {
   if (s.live == !s.from.empty()) {
     std::cerr << fmt::format("zoneproof: {}: give --live (read the kernel) or --from SNAPSHOT (a file written "
                              "by `zoneproof stats --live --format json`)\n",
@@ -107,7 +122,7 @@ std::optional<CounterValues> read_counts(const CountsSource& s, const std::strin
     std::cerr << "zoneproof: " << deploy::privilege_message(command + " --live") << "\n";
     return std::nullopt;
   }
-  return live_counts(table);
+  return live_counts(table, compiled);
 }
 
 std::optional<CountsInput> load_counts(const CountsSource& s, const std::string& command, int& exit_code) {
@@ -119,10 +134,10 @@ std::optional<CountsInput> load_counts(const CountsSource& s, const std::string&
   }
   auto indices = pipeline::select_targets(*loaded.policy, {s.target});
   if (!indices) return std::nullopt;
-  CountsInput in{std::move(*loaded.policy), {}, {}, {}};
+  CountsInput in{std::move(*loaded.policy), indices->front(), {}, {}, {}};
   in.compiled = lower_target(in.policy, indices->front());
   in.table = s.table.empty() ? in.compiled.table.name : s.table;
-  auto values = read_counts(s, in.table, command);
+  auto values = read_counts(s, in.table, in.compiled, command);
   if (!values) return std::nullopt;
   in.counts = join_counts(in.policy, in.compiled, *values);
   exit_code = kExitOk;
@@ -154,8 +169,13 @@ nlohmann::json counts_json(const RuleCounts& counts, const std::string& policy, 
   nlohmann::json stray = nlohmann::json::array();
   for (const auto& [name, value] : counts.stray)
     stray.push_back({{"counter", name}, {"packets", value.packets}, {"bytes", value.bytes}});
+  nlohmann::json pairs = nlohmann::json::array();
+  for (const auto& [key, value] : counts.pairs)
+    if (auto k = parse_pair_key(key))
+      pairs.push_back({{"hook", k->hook}, {"from", k->from}, {"to", k->to}, {"stage", k->stage},
+                       {"packets", value.packets}, {"bytes", value.bytes}});
   return {{"schema", "zoneproof.stats/1"}, {"policy", policy}, {"target", target}, {"table", table},
-          {"time", time}, {"rules", rules}, {"stray", stray}};
+          {"time", time}, {"rules", rules}, {"stray", stray}, {"pairs", pairs}};
 }
 
 }  // namespace zp::cli

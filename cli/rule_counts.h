@@ -6,18 +6,18 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "backends/netlink.h"
+#include "cli/zone_pair_counts.h"
 #include "compiler/policy.h"
 #include "ir/ruleset.h"
 
 namespace zp::cli {
-
-using CounterValues = std::map<std::string, backends::CounterValue>;
 
 // What one service of a rule of several counted (compiler/lower_leaf.cpp counts them apart).
 struct ServiceCount {
@@ -39,16 +39,21 @@ struct RuleCounts {
   std::vector<RuleCount> rules;    // the rules the target's table counts, in policy order
   // Counters of the source that no rule of the policy names (a rule renamed or removed since).
   std::vector<std::pair<std::string, backends::CounterValue>> stray;
+  // The zone pairs' counts (zone_pair_counts.h), and the pairs the compiled table counts: one
+  // of these missing from `pairs` is unknown, not zero.
+  CounterValues pairs;
+  std::set<std::string> expected_pairs;
 };
 
 // Joins `values` to the policy's rules that the compiled table `compiled` counts.
 RuleCounts join_counts(const policy::Policy& p, const ir::Ruleset& compiled, const CounterValues& values);
 
-// The counters of a live table; nullopt with a message on stderr when they cannot be read.
-std::optional<CounterValues> live_counts(const std::string& table);
+// The counters of a live table, with its zone pairs' counts as `compiled` names them; nullopt
+// with a message on stderr when they cannot be read.
+std::optional<CounterValues> live_counts(const std::string& table, const ir::Ruleset& compiled);
 // The counters a `stats --format json` document holds (a snapshot); nullopt with a message on
-// stderr when the file is unreadable or not such a document.
-std::optional<CounterValues> snapshot_counts(const std::string& path);
+// stderr when the file is unreadable or not such a document. `time` gets the snapshot's time.
+std::optional<CounterValues> snapshot_counts(const std::string& path, std::string* time = nullptr);
 
 // Where the counters come from: the live table (`--live`) or a snapshot file (`--from`).
 struct CountsSource {
@@ -62,6 +67,7 @@ struct CountsSource {
 // What `stats` and `audit` start from: the policy, the target's compiled table, the counters.
 struct CountsInput {
   policy::Policy policy;
+  size_t target = 0;  // its index in the policy
   ir::Ruleset compiled;
   std::string table;  // the table the counters are of
   RuleCounts counts;
@@ -69,7 +75,8 @@ struct CountsInput {
 
 // The counters of `s`: the live `table`, or the snapshot file. nullopt, with a message on stderr,
 // when there is not exactly one source or it cannot be read.
-std::optional<CounterValues> read_counts(const CountsSource& s, const std::string& table, const std::string& command);
+std::optional<CounterValues> read_counts(const CountsSource& s, const std::string& table, const ir::Ruleset& compiled,
+                                         const std::string& command);
 
 // Loads the policy, compiles the target and reads the counters. On failure prints why on stderr,
 // sets `exit_code` and returns nullopt. `command` names the command in messages.

@@ -66,16 +66,21 @@ Flattening flatten_policy(const policy::Policy& policy) {
 
 std::vector<ir::MapElement> segment_map_elements(
     const std::vector<Segment>& segments,
-    const std::function<std::optional<ir::Verdict>(size_t zone)>& verdict_of) {
+    const std::function<std::optional<ir::Verdict>(size_t zone)>& verdict_of,
+    std::vector<size_t>* zones) {
   std::vector<ir::MapElement> out;
+  size_t last_zone = 0;
   for (const Segment& s : segments) {
     auto v = verdict_of(s.zone);
     if (!v) continue;
-    if (!out.empty() && out.back().verdict == *v && out.back().key[0].hi + 1 == s.range.lo) {
+    if (!out.empty() && out.back().verdict == *v && out.back().key[0].hi + 1 == s.range.lo &&
+        (!zones || last_zone == s.zone)) {
       out.back().key[0].hi = s.range.hi;
       continue;
     }
     out.push_back({{s.range}, *v});
+    last_zone = s.zone;
+    if (zones) zones->push_back(s.zone);
   }
   return out;
 }

@@ -37,10 +37,13 @@ struct Flattening {
 Flattening flatten_policy(const policy::Policy& policy);
 
 // Interval-map elements for the segments whose zone has a verdict (`verdict_of` returns
-// nullopt for zones left to the fallback); contiguous segments with equal verdicts merge.
+// nullopt for zones left to the fallback); contiguous segments with equal verdicts merge. With
+// `zones`, only segments of one zone merge, and `zones` gets each element's zone: the map counts
+// per element, and each count must belong to one zone.
 std::vector<ir::MapElement> segment_map_elements(
     const std::vector<Segment>& segments,
-    const std::function<std::optional<ir::Verdict>(size_t zone)>& verdict_of);
+    const std::function<std::optional<ir::Verdict>(size_t zone)>& verdict_of,
+    std::vector<size_t>* zones = nullptr);
 
 // Interval-set elements for the segments of the selected zones, contiguous ones merged.
 std::vector<ir::Key> segment_set_elements(const std::vector<Segment>& segments,

@@ -84,24 +84,53 @@ class HookLowering {
     return r;
   }
 
-  // Adds a map and the rule looking it up, unless it has no elements.
-  void add_lookup(std::string name, Field key, bool interval, std::vector<ir::MapElement> elements,
-                  std::string comment, std::vector<ir::Rule>& out) {
-    if (elements.empty()) return;
+  // The elements of a classification map, each counting the packets of one zone pair.
+  struct Counted {
+    std::vector<ir::MapElement> elements;
+    std::vector<size_t> zones;  // the zone of each element
+  };
+
+  // Adds a map and the rule looking it up, unless it has no elements. Its elements count the
+  // packets from `source` ("" for a map of sources, "*" for any) at `stage` (ir::MapCounting).
+  void add_lookup(std::string name, Field key, bool interval, Counted counted, std::string comment,
+                  std::vector<ir::Rule>& out, std::string source, std::string stage) {
+    if (counted.elements.empty()) return;
     out.push_back(lookup(key, name, std::move(comment)));
-    table_.maps.push_back(ir::Map{std::move(name), {key}, interval, std::move(elements)});
+    add_counted_map(std::move(name), key, interval, std::move(counted), std::move(source), std::move(stage));
   }
 
-  std::vector<ir::MapElement> interface_elements(
-      const std::function<std::optional<ir::Verdict>(size_t zone)>& verdict_of) const {
-    std::vector<ir::MapElement> out;
+  void add_counted_map(std::string name, Field key, bool interval, Counted counted, std::string source,
+                       std::string stage) {
+    if (in_.counting) {
+      ir::MapCounting& c = (*in_.counting)[name];
+      c.hook = in_.hook;
+      c.source = std::move(source);
+      c.stage = std::move(stage);
+      for (size_t z : counted.zones) c.zones.push_back(zones_[z].name);
+    }
+    ir::Map m{std::move(name), {key}, interval, std::move(counted.elements)};
+    m.counter = true;
+    table_.maps.push_back(std::move(m));
+  }
+
+  Counted interface_elements(const std::function<std::optional<ir::Verdict>(size_t zone)>& verdict_of) const {
+    Counted out;
     for (size_t z = 0; z < zones_.size(); ++z) {
       if (zones_[z].interfaces.empty()) continue;
       auto v = verdict_of(z);
       if (!v) continue;
       for (const auto& [name, loc] : zones_[z].interfaces)
-        if (auto value = ifname_value(name)) out.push_back({{{*value, *value}}, *v});
+        if (auto value = ifname_value(name)) {
+          out.elements.push_back({{{*value, *value}}, *v});
+          out.zones.push_back(z);
+        }
     }
+    return out;
+  }
+
+  Counted address_elements(int family, const std::function<std::optional<ir::Verdict>(size_t zone)>& verdict_of) const {
+    Counted out;
+    out.elements = segment_map_elements(in_.flat.of(family), verdict_of, &out.zones);
     return out;
   }
 
@@ -212,10 +241,10 @@ class HookLowering {
       return verdict(ir::VerdictKind::Goto, source_chain(static_cast<int>(z)));
     };
     add_lookup(source_map_name(in_.hook, 0), Field::Iifname, false, interface_elements(verdict_of),
-               "source zone by interface", out);
+               "source zone by interface", out, "", "");
     for (int family : {4, 6})
       add_lookup(source_map_name(in_.hook, family), address_field(family, true), true,
-                 segment_map_elements(in_.flat.of(family), verdict_of), "source zone by address", out);
+                 address_elements(family, verdict_of), "source zone by address", out, "", "");
   }
 
   // What a packet of source class `src` meets once its source is known.
@@ -236,7 +265,7 @@ class HookLowering {
       return verdict(ir::VerdictKind::Goto, leaf_chain(src, static_cast<int>(z), find(to_zone, static_cast<int>(z))));
     };
     add_lookup(destination_map_name(in_.hook, 0, src), Field::Oifname, false, interface_elements(leaf_of),
-               "destination zone by interface", out);
+               "destination zone by interface", out, class_name(src), "");
     for (Action a : kPrecedence) {
       write_group(find(from_to_any_, src), a, group_chain_name(in_.hook, src, kNoneClass, a), out);
       // Decided once per zone, not once per address segment, and only for zones with addresses.
@@ -252,8 +281,9 @@ class HookLowering {
       };
       for (int family : {4, 6})
         add_lookup(action_map_name(in_.hook, family, src, a), address_field(family, false), true,
-                   segment_map_elements(in_.flat.of(family), pair_of),
-                   fmt::format("{} rules by destination zone", policy::to_string(a)), out);
+                   address_elements(family, pair_of),
+                   fmt::format("{} rules by destination zone", policy::to_string(a)), out, class_name(src),
+                   std::string(policy::to_string(a)));
       for (int family : {4, 6}) lookup_any_to_zone(family, a, out);
       write_group(any_to_any_, a, group_chain_name(in_.hook, kNoneClass, kNoneClass, a), out);
     }
@@ -263,9 +293,15 @@ class HookLowering {
       auto default_of = [&](size_t z) -> std::optional<ir::Verdict> {
         return verdict(ir::VerdictKind::Goto, default_chain(src, static_cast<int>(z)));
       };
-      for (int family : {4, 6})
-        add_lookup(default_map_name(in_.hook, family, src), address_field(family, false), true,
-                   segment_map_elements(in_.flat.of(family), default_of), "default by destination zone", out);
+      // Not counted: the per-pair default chains count (and log) what they decide.
+      for (int family : {4, 6}) {
+        auto elements = segment_map_elements(in_.flat.of(family), default_of);
+        if (elements.empty()) continue;
+        out.push_back(lookup(address_field(family, false), default_map_name(in_.hook, family, src),
+                             "default by destination zone"));
+        table_.maps.push_back(ir::Map{default_map_name(in_.hook, family, src), {address_field(family, false)}, true,
+                                      std::move(elements)});
+      }
     }
     in_.leaves.write_default(class_name(src), class_name(kNoneClass), out);
   }
@@ -282,9 +318,10 @@ class HookLowering {
         return verdict(ir::VerdictKind::Jump,
                        group_chain(group_chain_name(in_.hook, kNoneClass, static_cast<int>(z), a), rules, a));
       };
-      auto elements = segment_map_elements(in_.flat.of(family), group_of);
-      if (!elements.empty()) {
-        table_.maps.push_back(ir::Map{name, {address_field(family, false)}, true, std::move(elements)});
+      Counted counted = address_elements(family, group_of);
+      if (!counted.elements.empty()) {
+        add_counted_map(name, address_field(family, false), true, std::move(counted), "*",
+                        std::string(policy::to_string(a)));
         any_maps_.insert(name);
       }
     }

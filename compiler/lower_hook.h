@@ -25,6 +25,8 @@
 // output the source is the target itself, so the base chain holds that source's body.
 #pragma once
 
+#include <map>
+#include <string>
 #include <vector>
 
 #include "compiler/lower_addresses.h"
@@ -41,6 +43,8 @@ struct HookInput {
   const Flattening& flat;
   const LeafWriter& leaves;
   std::vector<ir::Rule> prelude;  // the fixed rules the base chain starts with
+  // Receives what the element counters of the classification maps count (ir::MapCounting).
+  std::map<std::string, ir::MapCounting>* counting = nullptr;
 };
 
 // Adds the base chain of the hook, its regular chains and its maps to `table`.

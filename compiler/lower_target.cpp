@@ -50,7 +50,7 @@ ir::Ruleset lower_target(const policy::Policy& policy, size_t target_index) {
   lower::AntiSpoofing spoof = lower::anti_spoofing(policy, target, flat);
   rs.table.sets = std::move(spoof.sets);
   for (ir::Hook hook : target.hooks()) {
-    lower::HookInput in{policy, target_index, hook, flat, leaves, lower::conntrack_rules(target)};
+    lower::HookInput in{policy, target_index, hook, flat, leaves, lower::conntrack_rules(target), &rs.counting};
     auto essentials = lower::essential_rules(policy, hook);
     in.prelude.insert(in.prelude.end(), essentials.begin(), essentials.end());
     if (hook == ir::Hook::Forward || hook == ir::Hook::Input)

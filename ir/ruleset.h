@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -184,6 +185,9 @@ struct Map {
   std::vector<Field> key;
   bool interval = false;
   std::vector<MapElement> elements;
+  // Every element counts the packets that met it (`counter` on the map): what the audit reads
+  // to tell which zone pairs saw traffic (docs/monitoring.md). Decides nothing.
+  bool counter = false;
   friend bool operator==(const Map&, const Map&) = default;
 };
 
@@ -218,9 +222,23 @@ struct Table {
 };
 
 // The ruleset of one enforcement point (target) of a policy.
+// What the element counters of one map count, as the compiler knows it (nft does not carry it):
+// the packets of `hook` that met each element, from `source` (a zone, the target, or "*" for
+// every source) to the element's zone; or, when `source` is empty (a map classifying sources),
+// from the element's zone. `stage` is the action whose rules those packets meet next, empty for
+// a map every packet of the pair meets.
+struct MapCounting {
+  Hook hook = Hook::Forward;
+  std::string source;
+  std::string stage;
+  std::vector<std::string> zones;  // per element, in the map's element order
+  friend bool operator==(const MapCounting&, const MapCounting&) = default;
+};
+
 struct Ruleset {
   std::string target;  // the user's target name (never an nft identifier)
   Table table;
+  std::map<std::string, MapCounting> counting;  // by map name; empty when read back from nft
   friend bool operator==(const Ruleset&, const Ruleset&) = default;
 
   // Rule by id, or nullptr. Linear: for many lookups, index the rules once (rules_by_id).

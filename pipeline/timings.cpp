@@ -3,6 +3,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -44,7 +45,17 @@ bool timings_enabled() { return recorder().on; }
 void phase_done(std::string_view name) {
   Recorder& r = recorder();
   const auto now = Clock::now();
-  if (r.on) r.phases.push_back({std::string(name), std::chrono::duration<double>(now - r.last).count(), peak_kib()});
+  if (r.on) {
+    const double seconds = std::chrono::duration<double>(now - r.last).count();
+    // A phase run once per target adds up under its first place.
+    auto same = std::find_if(r.phases.begin(), r.phases.end(), [&](const Phase& p) { return p.name == name; });
+    if (same != r.phases.end()) {
+      same->seconds += seconds;
+      same->peak_kib = peak_kib();
+    } else {
+      r.phases.push_back({std::string(name), seconds, peak_kib()});
+    }
+  }
   r.last = now;
 }
 

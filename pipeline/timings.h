@@ -12,7 +12,8 @@ namespace zp::pipeline {
 
 void enable_timings();
 bool timings_enabled();
-// Ends the phase that began when the previous one ended (or when the process started).
+// Ends the phase that began when the previous one ended (or when the process started). A name
+// seen before adds to that phase (the same step for each target).
 void phase_done(std::string_view name);
 // The phases so far and the total, when --timings was given.
 void print_timings(std::ostream& out);

@@ -28,10 +28,14 @@ std::optional<std::vector<ir::Ruleset>> rulesets_for_verify(const policy::Policy
   std::vector<ir::Ruleset> out;
   for (size_t ti : targets) {
     ir::Ruleset lowered = lower_target(p, ti);
+    phase_done("lower");
     std::string err;
     ir::Ruleset back;
     try {
-      back = backends::from_nft_json(backends::to_nft_json(lowered), err);
+      auto document = backends::to_nft_json(lowered);
+      phase_done("nft JSON: write");
+      back = backends::from_nft_json(document, err);
+      phase_done("nft JSON: read back");
     } catch (const std::exception& e) {
       err = e.what();
     }
@@ -48,10 +52,11 @@ std::optional<std::vector<ir::Ruleset>> rulesets_for_verify(const policy::Policy
       for (auto& r : c.rules)
         if (auto it = by_id.find(r.id); it != by_id.end()) r.origins = it->second->origins;
     back.target = lowered.target.empty() ? p.targets[ti].name : lowered.target;
+    back.counting = lowered.counting;  // what the maps' counters mean: the compiler's to say
     out.push_back(std::move(back));
     if (lowered_out) lowered_out->push_back(std::move(lowered));
+    phase_done("nft JSON: read back");  // and the document freed
   }
-  phase_done("lower, nft JSON round trip");
   return out;
 }
 

@@ -26,7 +26,7 @@ struct AuditRuleCount {
 
 // One finding of the audit (cli/audit_findings.h makes them).
 struct AuditItem {
-  std::string code;     // ZP5001 ... ZP5004, ZP1702 (expires soon)
+  std::string code;     // ZP5001 ... ZP5005, ZP1702 (expires soon)
   std::string check;
   const policy::Rule* rule = nullptr;
   std::string message;

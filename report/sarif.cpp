@@ -96,6 +96,10 @@ constexpr RuleDoc kRules[] = {
     {"ZP5004", "idle-service", "warning", "Service unused", "A service of a used rule saw no packet",
      "The rule decided packets, but this one of its services saw none since the snapshot: that port "
      "is open for nothing. `zoneproof audit --propose FILE` writes the policy without it."},
+    {"ZP5005", "idle-zone", "warning", "Zone unused", "A zone of a used rule saw no packet",
+     "The rule decided packets, but none came from (or went to) this one of its zones since the window "
+     "began: the rule opens that path for nothing. `zoneproof audit --propose FILE` writes the policy "
+     "without the zone in the rule."},
     {"ZP4001", "newly-allowed", "warning", "Newly allowed traffic", "The change newly allows traffic",
      "Packets in this region were dropped or rejected before the change and are accepted after it. "
      "Check that the opening is intended; `zoneproof diff` prints the witness packet and the rules "

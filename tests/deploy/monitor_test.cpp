@@ -232,6 +232,12 @@ TEST(DeployMonitor, CountersCountRealPacketsAndSurviveAReapply) {
                                "owner=\"lab-team\"} 5\n"),
               std::string::npos)
         << prom.output;
+    // The zone pair's count started again at the re-apply (docs/monitoring.md): one packet since,
+    // and it reached the allow rules whatever its port.
+    EXPECT_NE(prom.output.find("zoneproof_zone_pair_packets_total{target=\"h1\",hook=\"output\",from=\"h1\","
+                               "to=\"lab\",stage=\"allow\"} 1\n"),
+              std::string::npos)
+        << prom.output;
     // After a removal the counters are gone with the table.
     ASSERT_EQ(zp_state("remove", "", state.path()).status, 0);
     auto gone = live_stats(policy);
@@ -310,6 +316,29 @@ TEST(DeployMonitor, EachApplyKeepsASnapshotThatAuditCanStartFrom) {
   });
 }
 
+std::string file_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The regions of `zoneproof diff BEFORE AFTER`, which must find a change (exit 1).
+std::vector<nlohmann::json> diff_regions(const std::string& before, const std::string& after) {
+  auto d = zoneproof("diff " + before + " " + after + " --format json");
+  EXPECT_EQ(d.status, 1) << d.output;
+  auto dj = nlohmann::json::parse(d.output, nullptr, false);
+  std::vector<nlohmann::json> out;
+  if (dj.is_discarded()) {
+    ADD_FAILURE() << d.output;
+    return out;
+  }
+  for (const auto& t : dj["targets"])
+    for (const auto& h : t["hooks"])
+      for (const auto& r : h["regions"]) out.push_back(r);
+  return out;
+}
+
 TEST(DeployMonitor, AuditProposesToDropTheServiceNoPacketUsedAndDiffShowsOnlyThat) {
   TempDir state;
   in_fresh_netns([&] {
@@ -331,24 +360,65 @@ TEST(DeployMonitor, AuditProposesToDropTheServiceNoPacketUsedAndDiffShowsOnlyTha
     EXPECT_EQ(j["findings"][0]["code"], "ZP5004");
     EXPECT_EQ(j["findings"][0]["service"], "udp/5003");
     // The proposal keeps the file as written but for the one item.
-    std::ifstream in(proposal);
-    std::stringstream text;
-    text << in.rdbuf();
-    EXPECT_NE(text.str().find("    allow: [udp/5002, udp/5004]  # 5003 is never used\n"), std::string::npos) << text.str();
+    const std::string text = file_text(proposal);
+    EXPECT_NE(text.find("    allow: [udp/5002, udp/5004]  # 5003 is never used\n"), std::string::npos) << text;
     // And the diff proves that the change blocks udp 5003 and nothing else.
-    auto d = zoneproof("diff " + policy + " " + proposal + " --format json");
-    EXPECT_EQ(d.status, 1) << d.output;
-    auto dj = nlohmann::json::parse(d.output, nullptr, false);
-    ASSERT_FALSE(dj.is_discarded()) << d.output;
-    size_t regions = 0;
-    for (const auto& t : dj["targets"])
-      for (const auto& h : t["hooks"])
-        for (const auto& r : h["regions"]) {
-          ++regions;
-          EXPECT_EQ(r["change"], "newly-blocked") << r.dump();
-          EXPECT_EQ(r["witness"]["dport"], 5003) << r.dump();
-        }
-    EXPECT_GT(regions, 0u) << d.output;
+    auto regions = diff_regions(policy, proposal);
+    for (const auto& r : regions) {
+      EXPECT_EQ(r["change"], "newly-blocked") << r.dump();
+      EXPECT_EQ(r["witness"]["dport"], 5003) << r.dump();
+    }
+    EXPECT_FALSE(regions.empty());
+  });
+}
+
+// A rule to two zones, used toward one: the counters of the maps that choose the destination zone
+// prove the other saw nothing, the proposal drops it from the rule, and the diff shows that this
+// blocks the host's traffic to it and nothing else.
+TEST(DeployMonitor, AuditFindsTheZoneOfARuleNoPacketWentTo) {
+  TempDir state;
+  in_fresh_netns([&] {
+    host_network();
+    const std::string policy = deploy_policy("host-zones.yaml");
+    ASSERT_EQ(zp_state("apply", policy + " --target h1", state.path()).status, 0);
+    send_udp("10.9.0.2", 5005, 3);
+    send_udp("fd00:9::2", 5005, 1);
+    // The snapshot `stats` writes carries the zone pairs' counts.
+    auto stats = zoneproof("stats " + policy + " --target h1 --live --format json");
+    ASSERT_EQ(stats.status, 0) << stats.output;
+    uint64_t to_lab = 0, to_lab_b = 99;
+    const auto snapshot = nlohmann::json::parse(stats.output);
+    for (const auto& p : snapshot["pairs"]) {
+      if (p["hook"] != "output" || p["from"] != "h1" || p["stage"] != "allow") continue;
+      if (p["to"] == "lab") to_lab = p["packets"];
+      if (p["to"] == "lab-b") to_lab_b = p["packets"];
+    }
+    EXPECT_EQ(to_lab, 4u) << stats.output;
+    EXPECT_EQ(to_lab_b, 0u) << stats.output;
+    const std::string proposal = state.path() + "/tightened.yaml";
+    auto a = zoneproof("audit " + policy + " --target h1 --live --since last-apply --state-dir " + state.path() +
+                       " --today 2026-12-03 --format json --propose " + proposal);
+    EXPECT_EQ(a.status, 1) << a.output;
+    auto j = nlohmann::json::parse(a.output.substr(a.output.find("{\n")), nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << a.output;
+    ASSERT_EQ(j["findings"].size(), 1u) << a.output;
+    EXPECT_EQ(j["findings"][0]["code"], "ZP5005");
+    EXPECT_EQ(j["findings"][0]["zone"], "lab-b");
+    EXPECT_EQ(j["findings"][0]["message"],
+              "zone 'lab-b' of rule 'to-labs' (allow) received no packet since the last apply, while the rule saw "
+              "traffic");
+    const std::string text = file_text(proposal);
+    EXPECT_NE(text.find("    to: [lab]  # lab-b is never sent to\n"), std::string::npos) << text;
+    auto regions = diff_regions(policy, proposal);
+    for (const auto& r : regions) {
+      EXPECT_EQ(r["change"], "newly-blocked") << r.dump();
+      EXPECT_EQ(r["to"], "lab-b") << r.dump();
+    }
+    EXPECT_FALSE(regions.empty());
+    // Once a packet went to lab-b, the zone is used.
+    send_udp("10.9.0.130", 5005, 1);
+    auto after = zoneproof("audit " + policy + " --target h1 --live --today 2026-12-03 --format json");
+    EXPECT_EQ(after.status, 0) << after.output;
   });
 }
 

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// ZP5005: which zones of a used rule saw no traffic (cli/audit_findings.h, docs/monitoring.md).
+//
+// A rule's packets from zone S to zone D at one hook all meet the element of D in S's
+// destination map of the rule's action, or the element of D's interface in S's interface map;
+// a packet from S to anywhere meets S's element in the map of sources
+// (compiler/lower_hook.h). Those elements count (cli/zone_pair_counts.h). Their sum counts
+// packets other rules decided as well, so a zero proves the rule saw nothing of the pair and
+// anything else proves nothing: a zone is reported only when every pair it takes part in is
+// known and zero.
+#include <algorithm>
+#include <optional>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "cli/audit_findings.h"
+#include "compiler/lower_naming.h"
+#include "compiler/lower_scope.h"
+#include "compiler/text_util.h"
+
+namespace zp::cli {
+
+namespace {
+
+using lower::kNoneClass;  // here: `any`
+using lower::kSelfClass;
+
+bool has(const std::vector<int>& v, int c) { return std::find(v.begin(), v.end(), c) != v.end(); }
+
+class ZoneAudit {
+ public:
+  ZoneAudit(const policy::Policy& p, size_t target, const RuleCounts& counts, const Since& since)
+      : p_(p),
+        target_(p.targets[target]),
+        target_index_(target),
+        counts_(counts),
+        rules_since_(since.counts ? &*since.counts : nullptr),
+        pairs_since_(since.pairs_from_snapshot ? rules_since_ : nullptr),
+        when_(since.pairs_when) {
+    for (ir::Hook h : target_.hooks()) scopes_.emplace_back(h, lower::rule_scopes(p, target, h));
+  }
+
+  void run(std::vector<AuditFinding>& out) {
+    if (counts_.expected_pairs.empty()) return;  // a table without counting maps tells nothing
+    for (const auto& c : counts_.rules) {
+      if (!c.present || seen_since(c.counter, c.value.packets, rules_since_) == 0) continue;  // ZP5001's
+      const size_t index = static_cast<size_t>(c.rule - p_.rules.data());
+      side(*c.rule, index, true, out);
+      side(*c.rule, index, false, out);
+    }
+  }
+
+ private:
+  // The classes endpoint `e` stands for at hook `h` on one side (compiler/lower_scope.cpp), as
+  // that side can be there: the target itself where the hook fixes it, zones elsewhere.
+  std::vector<int> own_classes(const policy::Endpoint& e, ir::Hook h, bool source) const {
+    const bool fixed_self = h == (source ? ir::Hook::Output : ir::Hook::Input);
+    if (e.kind == policy::Endpoint::Kind::Target)
+      return fixed_self && e.index == target_index_ ? std::vector<int>{kSelfClass} : std::vector<int>{};
+    if (!fixed_self) return {static_cast<int>(e.index)};
+    // A host is a member of its own zone where the hook fixes the side to it.
+    if (target_.kind == policy::Target::Kind::Host && e.index == target_.zone_index) return {kSelfClass};
+    return {};
+  }
+
+  // The classes the rule's other side stands for at `h` (kNoneClass for `any`).
+  static std::vector<int> other_classes(const lower::RuleScope& sc, ir::Hook h, bool source) {
+    const bool all = source ? sc.to_all : sc.from_all;
+    const std::vector<int>& list = source ? sc.to : sc.from;
+    if (h == (source ? ir::Hook::Input : ir::Hook::Output))
+      return all || has(list, kSelfClass) ? std::vector<int>{kSelfClass} : std::vector<int>{};
+    std::vector<int> out;
+    for (int c : list)
+      if (c >= 0) out.push_back(c);
+    if (all) out.push_back(kNoneClass);
+    return out;
+  }
+
+  std::string name(int cls) const {
+    return cls >= 0 ? p_.zones[static_cast<size_t>(cls)].name : cls == kSelfClass ? target_.name : "*";
+  }
+
+  // Packets of one pair key in the window; nullopt when it is counted but not known.
+  std::optional<uint64_t> key_count(const std::string& key) const {
+    if (!counts_.expected_pairs.count(key)) return 0;  // no element counts it: nothing goes there
+    auto it = counts_.pairs.find(key);
+    if (it == counts_.pairs.end()) return std::nullopt;
+    return seen_since(key, it->second.packets, pairs_since_);
+  }
+
+  // Packets from class `s` to class `d` that met the rules of `stage` at `h`; nullopt: unknown.
+  std::optional<uint64_t> pair_count(ir::Hook h, int s, int d, const std::string& stage) const {
+    std::vector<std::string> keys;
+    if (s == kNoneClass) {  // from any: the map of every source to D, and each source's interfaces
+      if (d < 0) return std::nullopt;
+      keys.push_back(pair_key(h, "*", name(d), stage));
+      for (const auto& key : counts_.expected_pairs)
+        if (auto k = parse_pair_key(key); k && k->hook == ir::hook_name(h) && k->to == name(d) && k->stage.empty())
+          keys.push_back(key);
+    } else if (d == kSelfClass || d == kNoneClass) {  // everything from S
+      if (s == kSelfClass) return std::nullopt;        // what the target sends is not counted
+      keys.push_back(pair_key(h, name(s), "*", ""));
+    } else {
+      keys.push_back(pair_key(h, name(s), name(d), stage));
+      keys.push_back(pair_key(h, name(s), name(d), ""));
+    }
+    uint64_t sum = 0;
+    for (const auto& k : keys) {
+      auto n = key_count(k);
+      if (!n) return std::nullopt;
+      sum += *n;
+    }
+    return sum;
+  }
+
+  // The endpoints of one side of `rule` that took part in no packet.
+  void side(const policy::Rule& rule, size_t index, bool source, std::vector<AuditFinding>& out) const {
+    const auto& endpoints = source ? rule.from : rule.to;
+    const auto named = std::count_if(endpoints.begin(), endpoints.end(),
+                                     [](const policy::Endpoint& e) { return e.kind != policy::Endpoint::Kind::Any; });
+    if (named < 2) return;  // the only zone of a side unused is the whole rule unused (ZP5001)
+    const std::string stage(policy::to_string(rule.action));
+    for (const auto& e : endpoints) {
+      if (e.kind == policy::Endpoint::Kind::Any) continue;
+      bool applies = false, zero = true;
+      for (const auto& [h, scopes] : scopes_) {
+        const lower::RuleScope& sc = scopes[index];
+        for (int mine : own_classes(e, h, source))
+          for (int other : other_classes(sc, h, source)) {
+            applies = true;
+            auto n = source ? pair_count(h, mine, other, stage) : pair_count(h, other, mine, stage);
+            zero = zero && n && *n == 0;
+          }
+      }
+      if (!applies || !zero) continue;
+      out.push_back({"ZP5005", "idle-zone", &rule, nullptr, &e,
+                     fmt::format("{} {} of rule {} ({}) {} no packet {}, while the rule saw traffic",
+                                 e.kind == policy::Endpoint::Kind::Zone ? "zone" : "target", quote(e.name),
+                                 quote(rule.name), policy::to_string(rule.action), source ? "sent" : "received",
+                                 when_),
+                     e.loc});
+    }
+  }
+
+  const policy::Policy& p_;
+  const policy::Target& target_;
+  const size_t target_index_;
+  const RuleCounts& counts_;
+  const CounterValues* rules_since_;  // the snapshot, for the rules' own counters
+  const CounterValues* pairs_since_;  // the baseline of the pairs, or nullptr (Since)
+  const std::string when_;
+  std::vector<std::pair<ir::Hook, std::vector<lower::RuleScope>>> scopes_;
+};
+
+}  // namespace
+
+void audit_zones(const policy::Policy& p, size_t target, const RuleCounts& counts, const Since& since,
+                 std::vector<AuditFinding>& out) {
+  ZoneAudit(p, target, counts, since).run(out);
+}
+
+}  // namespace zp::cli
