@@ -85,6 +85,11 @@ constexpr RuleDoc kRules[] = {
     {"ZP3105", "uncovered-rule", "warning", "Rule covered by no intent", "No intent covers this rule",
      "No packet this rule applies to lies in the class of any intent: no assertion states what this "
      "rule is for, so a change to it cannot fail verification."},
+    {"ZP3106", "upstream-unreachable", "warning", "Server cannot ask upstream",
+     "The target serves DNS or NTP but cannot send it itself",
+     "The target accepts DNS or NTP at input, so it serves it to its zones, but no rule lets the "
+     "target itself send that service: a resolver there cannot ask an upstream server, a time "
+     "server cannot ask its sources. Allow the service from the target to where its upstream is."},
     {"ZP5001", "unused-rule", "warning", "Rule unused", "No packet used this rule",
      "The rule's counter on the firewall saw no packet since the snapshot the audit compares with: the "
      "path it opens may no longer be needed. Remove or narrow the rule; `zoneproof diff` shows what "
@@ -220,7 +225,7 @@ nlohmann::json finding_result(const verifier::Finding& f) {
   return r;
 }
 
-std::vector<std::string> lint_rule_ids() { return {"ZP3101", "ZP3102", "ZP3103", "ZP3104", "ZP3105"}; }
+std::vector<std::string> lint_rule_ids() { return {"ZP3101", "ZP3102", "ZP3103", "ZP3104", "ZP3105", "ZP3106"}; }
 
 std::vector<std::string> sarif_rule_ids() {
   std::vector<std::string> out;

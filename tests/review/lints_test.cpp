@@ -30,6 +30,46 @@ TEST(Lints, EachLintAtItsLine) {
   EXPECT_EQ(codes_and_lines(run.findings), want);
 }
 
+// A gateway that resolves names for its LAN and a host that serves time, each without a rule to
+// ask upstream, and the same two once they have one.
+TEST(Lints, ServerThatCannotAskUpstream) {
+  TempDir dir;
+  const std::string base = R"(zones:
+  internet: { addresses: [0.0.0.0/0, "::/0"] }
+  lan: { addresses: [10.1.0.0/24, "fd00:1::/64"] }
+rules:
+  - { name: lan-out, from: lan, to: internet, allow: https }
+  - { name: gateway-dns, from: lan, to: gw, allow: dns }
+  - { name: time-server, from: lan, to: clock, allow: ntp }
+targets:
+  gw: { kind: gateway, interfaces: { eth0: internet, eth1: lan } }
+  clock: { kind: host, zone: lan, addresses: [10.1.0.5] }
+)";
+  auto findings = [&](const std::string& text) {
+    std::set<std::string> out;
+    Diagnostics d;
+    auto p = load_policy(dir.write("p.yaml", text), d);
+    if (!p) {
+      ADD_FAILURE() << render_all(d);
+      return out;
+    }
+    auto run = verifier::run_lints(*p, verifier::kDefaultRlimit, false);
+    EXPECT_EQ(run.undecided, 0u);
+    for (const auto& f : run.findings)
+      if (f.code == "ZP3106") out.insert(f.message.substr(0, f.message.find(':')));
+    return out;
+  };
+  EXPECT_EQ(findings(base), (std::set<std::string>{
+                                "target 'gw' serves dns (udp/53) at input (rule 'gateway-dns'), but no rule lets it "
+                                "send dns itself",
+                                "target 'clock' serves ntp (udp/123) at input (rule 'time-server'), but no rule lets "
+                                "it send ntp itself"}));
+  std::string fixed = base;
+  fixed.replace(fixed.find("targets:"), 8,
+                "  - { name: upstream, from: [gw, clock], to: internet, allow: [dns, ntp] }\ntargets:");
+  EXPECT_EQ(findings(fixed), std::set<std::string>{});
+}
+
 TEST(Lints, RedundancyIsProvedNotGuessed) {
   // In three-tier only no-smtp-out is redundant (the default drops smtp anyway); the allow rules
   // each open something, even overlapping ones.

@@ -37,6 +37,8 @@ LintRun run_lints(const policy::Policy& p, uint64_t rlimit, bool coverage) {
   o.rlimit = rlimit;
   auto intents = verifier::intent_lints(p, o, out.undecided, coverage);
   out.findings.insert(out.findings.end(), intents.begin(), intents.end());
+  auto upstream = verifier::upstream_lints(p, o, out.undecided);
+  out.findings.insert(out.findings.end(), upstream.begin(), upstream.end());
   std::vector<ir::Ruleset> full = lower_policy(p);
   for (size_t i = 0; i < p.rules.size(); ++i) {
     auto r = removable(p, full, i, rlimit);

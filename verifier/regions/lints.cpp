@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "verifier/regions/lints.h"
 
+#include <algorithm>
 #include <set>
 
 #include <fmt/core.h>
@@ -78,6 +79,56 @@ std::vector<Finding> intent_lints(const policy::Policy& p, const Options& o, siz
                                "assertion",
                                p.rules[r].name),
                    {}, std::nullopt, {}});
+  }
+  return out;
+}
+
+namespace {
+
+// Services whose server usually asks another of its kind: a resolver its upstream, a time server
+// its sources.
+struct Upstream {
+  const char* name;
+  uint8_t proto;
+  uint16_t port;
+  const char* broken;  // what cannot work without it
+};
+constexpr Upstream kUpstream[] = {{"dns", 17, 53, "a resolver there cannot ask an upstream server"},
+                                  {"ntp", 17, 123, "a time server there cannot ask its own sources"}};
+
+}  // namespace
+
+std::vector<Finding> upstream_lints(const policy::Policy& p, const Options& o, size_t& undecided) {
+  std::vector<Finding> out;
+  ClassQuestions questions(p, o);
+  for (size_t t = 0; t < p.targets.size(); ++t) {
+    const auto hooks = p.targets[t].hooks();
+    if (std::find(hooks.begin(), hooks.end(), ir::Hook::Input) == hooks.end() ||
+        std::find(hooks.begin(), hooks.end(), ir::Hook::Output) == hooks.end())
+      continue;
+    for (const auto& u : kUpstream) {
+      policy::ServiceEntry s;
+      s.proto = u.proto;
+      s.ports = {{u.port, u.port}};
+      s.text = fmt::format("udp/{}", u.port);
+      Status served = questions.accepts(t, ir::Hook::Input, s);
+      undecided += served == Status::Unknown;
+      if (served != Status::Pass) continue;
+      Status asks = questions.accepts(t, ir::Hook::Output, s);
+      undecided += asks == Status::Unknown;
+      if (asks != Status::Fail) continue;
+      // Placed at the allow rule that serves it, else at the target (the default accepts it).
+      const policy::Rule* by = nullptr;
+      for (size_t r = 0; r < p.rules.size() && !by; ++r)
+        if (p.rules[r].action == policy::Action::Allow && questions.accepts(t, ir::Hook::Input, s, r) == Status::Pass)
+          by = &p.rules[r];
+      out.push_back({kLintUpstreamUnreachable, "upstream-unreachable", by ? by->loc : p.targets[t].loc,
+                     fmt::format("target '{}' serves {} ({}) at input{}, but no rule lets it send {} itself: "
+                                 "{}; allow {} from '{}' to where its upstream is",
+                                 p.targets[t].name, u.name, s.text, by ? fmt::format(" (rule '{}')", by->name) : "",
+                                 u.name, u.broken, u.name, p.targets[t].name),
+                     {}, std::nullopt, {}});
+    }
   }
   return out;
 }

@@ -18,6 +18,7 @@ inline constexpr const char* kLintUnusedZone = "ZP3102";
 inline constexpr const char* kLintUnusedService = "ZP3103";
 inline constexpr const char* kLintVacuousIntent = "ZP3104";
 inline constexpr const char* kLintUncoveredRule = "ZP3105";
+inline constexpr const char* kLintUpstreamUnreachable = "ZP3106";
 
 // Zones no rule, assertion or target names; services of the policy (not the catalog) no rule or
 // assertion names. No solver involved.
@@ -28,5 +29,8 @@ std::vector<Finding> unused_lints(const policy::Policy& p);
 std::vector<Finding> intent_lints(const policy::Policy& p, const Options& o, size_t& undecided,
                                   bool coverage = true);
 Finding redundant_rule_finding(const policy::Policy& p, size_t rule);
+// Targets that accept DNS or NTP at input (they serve it to their zones) but accept no such
+// packet they send themselves at output: a resolver or time server there cannot ask upstream.
+std::vector<Finding> upstream_lints(const policy::Policy& p, const Options& o, size_t& undecided);
 
 }  // namespace zp::verifier

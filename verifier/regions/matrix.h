@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -92,6 +93,10 @@ class ClassQuestions {
   Status intent_constrains(size_t assertion);
   // Whether some packet a policy rule applies to lies in the class of some intent.
   Status rule_covered(size_t rule);
+  // Whether the policy accepts, at `hook` of `target`, some packet opening a connection of
+  // service `s` (to which rule `rule` applies, when given), the essentials (loopback...) aside.
+  // Pass: some; Fail: none.
+  Status accepts(size_t target, ir::Hook hook, const policy::ServiceEntry& s, std::optional<size_t> rule = std::nullopt);
 
  private:
   struct HookEncoding;

@@ -174,6 +174,17 @@ Status ClassQuestions::rule_covered(size_t ri) {
   return unknown ? Status::Unknown : Status::Fail;
 }
 
+Status ClassQuestions::accepts(size_t target, ir::Hook hook, const policy::ServiceEntry& s, std::optional<size_t> rule) {
+  if (run_limit_reached()) return Status::Unknown;
+  HookEncoding& he = at(target, hook);
+  // Not the essentials: loopback would let every service through.
+  z3::expr q = he.p.ct == he.c.bv_val(ir::kCtNew, 8) && !he.pe.essential() && he.pe.service_matches(s) &&
+               he.pe.verdict() == he.c.bv_val(enc::kOutAccept, 2);
+  if (rule) q = q && he.pe.rule_applies(*rule);
+  auto r = enc::solve_with(he.s, q);
+  return r == z3::sat ? Status::Pass : r == z3::unsat ? Status::Fail : Status::Unknown;
+}
+
 // --- the matrix ------------------------------------------------------------------------------------
 
 namespace {
