@@ -22,6 +22,10 @@ namespace zp::backends {
 // Throws BackendError for IR nft cannot express (see validate_for_nft).
 nlohmann::json to_nft_json(const ir::Ruleset& ruleset);
 
+// The text of a to_nft_json document with one command per line: compact as `nft -j` prints, and a
+// change to one rule is one line of a text diff. Ends with a newline.
+std::string nft_json_lines(const nlohmann::json& document);
+
 // On success `error` is empty. On failure the result is an empty ruleset and `error` says what
 // and where, e.g. `nftables[7].rule.expr[1].match.left: unsupported payload field "ip ttl"`.
 // The result's target is empty and its rules have no origins (nft does not carry them); rule ids

@@ -68,6 +68,16 @@ json rule_object(const std::string& table, const std::string& chain, const ir::R
 
 }  // namespace
 
+std::string nft_json_lines(const json& document) {
+  std::string out = "{\"nftables\": [";
+  const json& commands = document.at("nftables");
+  for (size_t i = 0; i < commands.size(); ++i) {
+    out += i ? ",\n" : "\n";
+    out += commands[i].dump();
+  }
+  return out + "\n]}\n";
+}
+
 json to_nft_json(const ir::Ruleset& ruleset) {
   require_valid_for_nft(ruleset);
   const ir::Table& t = ruleset.table;

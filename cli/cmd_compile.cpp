@@ -48,7 +48,7 @@ int compile(const CompileOptions& o) {
       text += backends::to_nft_script(rs);
     }
   } else if (selected->size() == 1) {
-    text = backends::to_nft_json(lower_target(p, selected->front())).dump(2) + "\n";
+    text = backends::nft_json_lines(backends::to_nft_json(lower_target(p, selected->front())));
   } else {
     // Several targets: one nft JSON document per line, in target order.
     for (size_t i : *selected) text += backends::to_nft_json(lower_target(p, i)).dump() + "\n";

@@ -412,10 +412,12 @@ uint64_t History::next_seq() const {
 }
 
 bool History::save(const HistoryEntry& e, std::string& error) const {
-  if (e.previous && !store_blob(dir_, "rulesets", content_hash(*e.previous), ".json", e.previous->dump(), error))
-    return false;
-  if (e.applied && !store_blob(dir_, "rulesets", content_hash(*e.applied), ".json", e.applied->dump(), error))
-    return false;
+  // Each document is written out once and hashed from those bytes (content_hash is the same).
+  for (const auto* doc : {&e.previous, &e.applied}) {
+    if (!*doc) continue;
+    const std::string bytes = (*doc)->dump();
+    if (!store_blob(dir_, "rulesets", bytes_hash(bytes), ".json", bytes, error)) return false;
+  }
   pipeline::Fd hist = subdir(dir_, "history", true, error);
   if (!hist) return false;
   if (!pipeline::write_file_atomically_at(hist.get(), entry_name(e.seq), entry_json(e).dump(1) + "\n", 0600, error)) {
