@@ -88,6 +88,10 @@ struct ReadResult {
 // Reads table `table_name` of family inet. Retries when the ruleset changes during the dumps, so
 // the result is one consistent generation.
 ReadResult read_table(const std::string& table_name);
+// Only the named maps `maps` of the table (their names, key fields and interval flags; nft keeps
+// only key types), with their elements' counts: for counts per element on a large table, where
+// reading every set's elements costs the kernel a scan of all sets per set.
+ReadResult read_maps(const std::string& table_name, const std::vector<ir::Map>& maps);
 
 struct CounterRead {
   std::map<std::string, CounterValue> values;  // by counter name; empty when the table is absent

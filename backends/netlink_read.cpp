@@ -119,6 +119,40 @@ class Reader {
     return 0;
   }
 
+  // Only the elements of `maps` (named maps of the table), decoded with their key fields: what
+  // the counts per element need, without the whole table. A map the table lacks is left out; one
+  // whose elements do not all carry a count gets no element_counts.
+  int run_maps(const std::vector<ir::Map>& maps, ReadResult& out) {
+    out.table.name = table_;
+    for (const auto& m : maps) {
+      DumpedSet d;
+      d.name = m.name;
+      const int e = dump_elements(d);
+      if (e == ENOENT) continue;
+      if (e != 0) return e;
+      out.found = true;
+      std::string err;
+      auto elements = nl::decode_elements(m.key, m.interval, d.elements, &err);
+      if (!err.empty()) {
+        error(out, "map " + m.name, err);
+        continue;
+      }
+      ir::Map live{m.name, m.key, m.interval, {}};
+      std::vector<CounterValue> counts;
+      bool counted = true;
+      for (auto& el : elements) {
+        if (!el.verdict) continue;
+        live.elements.push_back({std::move(el.key), *el.verdict});
+        counted = counted && el.count.has_value();
+        counts.push_back(el.count.value_or(CounterValue{}));
+      }
+      live.counter = counted;
+      if (counted) out.element_counts[m.name] = std::move(counts);
+      out.table.maps.push_back(std::move(live));
+    }
+    return 0;
+  }
+
  private:
   void error(ReadResult& out, std::string object, std::string message) {
     out.errors.push_back({fmt::format("{}: {}", object, message), 0, std::move(object), 0});
@@ -326,12 +360,16 @@ class Reader {
 
 }  // namespace
 
-ReadResult read_table(const std::string& table_name) {
+namespace {
+
+// The whole table, or only `only_maps` (read_maps).
+ReadResult read_with(const std::string& table_name, const std::vector<ir::Map>* only_maps) {
   nl::Socket socket;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     ReadResult result;
     result.generation = socket.generation();
-    const int e = Reader(socket, table_name, result.generation).run(result);
+    Reader reader(socket, table_name, result.generation);
+    const int e = only_maps ? reader.run_maps(*only_maps, result) : reader.run(result);
     // Another process changed the ruleset during the dumps, or a set's elements were dumped
     // while the kernel reordered them (see repeats_an_element): read it all again.
     if (e == EINTR) continue;
@@ -346,6 +384,14 @@ ReadResult read_table(const std::string& table_name) {
                                        table_name),
                            0, "table " + table_name, EINTR});
   return result;
+}
+
+}  // namespace
+
+ReadResult read_table(const std::string& table_name) { return read_with(table_name, nullptr); }
+
+ReadResult read_maps(const std::string& table_name, const std::vector<ir::Map>& maps) {
+  return read_with(table_name, &maps);
 }
 
 }  // namespace zp::backends

@@ -60,9 +60,13 @@ std::optional<CounterValues> live_counts(const std::string& table, const ir::Rul
     std::cerr << "zoneproof: " << r.error << "\n";
     return std::nullopt;
   }
-  // The element counts come with the table itself. A table that does not read back whole still
-  // gives the pairs of the maps that did.
-  if (!compiled.counting.empty()) r.values.merge(pair_counts(compiled, backends::read_table(table)));
+  // The element counts of the maps that count, read alone (not the whole table: on a large one
+  // the kernel scans every set for each set it dumps). A map that does not read back leaves its
+  // pairs unknown.
+  std::vector<ir::Map> counted;
+  for (const auto& m : compiled.table.maps)
+    if (m.counter && compiled.counting.count(m.name)) counted.push_back(m);
+  if (!counted.empty()) r.values.merge(pair_counts(compiled, backends::read_maps(table, counted)));
   return r.values;
 }
 
