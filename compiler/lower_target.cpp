@@ -5,7 +5,8 @@
 //     gateway: base chains zp_fwd, zp_in, zp_out     host: zp_in, zp_out
 //     each: conntrack, essentials (input/output), anti-spoofing (gateway forward/input), then
 //     classification by verdict maps into source, destination and leaf chains (lower_hook.h);
-//     untracked packets are dropped where a rule rejects (lower_untracked.h).
+//     untracked packets are dropped where a rule rejects (lower_untracked.h); lists of values
+//     are shared named sets (lower_value_sets.h).
 //
 // Rule ids count from 1 over the table in chain order, so the same policy always gives the
 // same ids.
@@ -18,6 +19,7 @@
 #include "compiler/lower_prelude.h"
 #include "compiler/lower_spoof.h"
 #include "compiler/lower_untracked.h"
+#include "compiler/lower_value_sets.h"
 
 namespace zp {
 namespace {
@@ -58,6 +60,7 @@ ir::Ruleset lower_target(const policy::Policy& policy, size_t target_index) {
     lower::lower_hook(in, rs.table);
   }
   lower::drop_untracked_instead_of_reject(rs.table);
+  lower::share_value_sets(rs.table);
   number_rules(rs.table);
   declare_counters(rs.table);
   return rs;

@@ -3,6 +3,8 @@
 // the file, the default, rate limits, logging, and how services match.
 #include <algorithm>
 #include <map>
+#include <optional>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -12,6 +14,19 @@
 
 namespace zp::lower_test {
 namespace {
+
+// The field and the values of a match of one field: written inline, or the shared set it looks
+// up (lower_value_sets.h).
+std::optional<std::pair<Field, std::vector<Range>>> field_values(const ir::Table& t, const ir::Match& m) {
+  if (const auto* f = std::get_if<ir::FieldMatch>(&m)) return std::make_pair(f->field, f->values);
+  const auto* s = std::get_if<ir::SetMatch>(&m);
+  if (!s || s->key.size() != 1) return std::nullopt;
+  const ir::Set* set = t.find_set(s->set);
+  if (!set) return std::nullopt;
+  std::vector<Range> values;
+  for (const auto& e : set->elements) values.push_back(e[0]);
+  return std::make_pair(s->key[0], values);
+}
 
 std::string zones() {
   return R"(
@@ -181,15 +196,16 @@ TEST(LowerServices, PortMatchesAlwaysCarryTheirProtocolAndIcmpItsFamily) {
     for (const auto& r : c.rules) {
       bool l4 = false, nf4 = false;
       for (const auto& m : r.matches) {
-        const auto* f = std::get_if<ir::FieldMatch>(&m);
+        const auto f = field_values(rs.table, m);
         if (!f) continue;
-        if (f->field == Field::L4proto) l4 = true;
-        if (f->field == Field::Nfproto && f->values == std::vector<Range>{{kNfprotoIpv4, kNfprotoIpv4}}) nf4 = true;
-        if (f->field == Field::Dport || f->field == Field::Sport) {
+        const auto& [field, values] = *f;
+        if (field == Field::L4proto) l4 = true;
+        if (field == Field::Nfproto && values == std::vector<Range>{{kNfprotoIpv4, kNfprotoIpv4}}) nf4 = true;
+        if (field == Field::Dport || field == Field::Sport) {
           EXPECT_TRUE(l4) << "th port before meta l4proto in " << c.name;
           ++seen_ports;
         }
-        if (f->field == Field::L4proto && f->values == std::vector<Range>{{kProtoIcmp, kProtoIcmp}}) {
+        if (field == Field::L4proto && values == std::vector<Range>{{kProtoIcmp, kProtoIcmp}}) {
           EXPECT_TRUE(nf4) << "icmp without meta nfproto ipv4 in " << c.name;
           ++seen_icmp;
         }
@@ -210,8 +226,8 @@ TEST(LowerServices, EntriesOfOneProtocolShareOneRule) {
       if (r.comment == "rule many") {
         ++rules_of_many;
         ASSERT_EQ(r.matches.size(), 3u);
-        EXPECT_EQ(std::get<ir::FieldMatch>(r.matches[1]).values,
-                  (std::vector<Range>{{22, 22}, {80, 80}, {443, 443}, {2222, 2222}}));
+        EXPECT_EQ(field_values(rs.table, r.matches[1]),
+                  std::make_pair(Field::Dport, std::vector<Range>{{22, 22}, {80, 80}, {443, 443}, {2222, 2222}}));
       }
   EXPECT_EQ(rules_of_many, 1u);
 }
@@ -227,7 +243,7 @@ TEST(LowerServices, EachServiceOfARuleCountsApart) {
         ASSERT_EQ(r.statements.size(), 2u);
         EXPECT_EQ(std::get<ir::NamedCounter>(r.statements[0]).name, lower::rule_counter_name("many"));
         ports_by_counter[std::get<ir::NamedCounter>(r.statements[1]).name] =
-            std::get<ir::FieldMatch>(r.matches[1]).values;
+            field_values(rs.table, r.matches[1]).value().second;
       }
   EXPECT_EQ(ports_by_counter,
             (std::map<std::string, std::vector<Range>>{
