@@ -80,15 +80,13 @@ std::string destination_map_name(ir::Hook hook, int family, int source_class) {
   return fmt::format("zp_{}_dst{}_{}", hook_tag(hook), family_tag(family), class_suffix(source_class));
 }
 
-namespace {
-uint64_t fnv1a64(std::string_view text, uint64_t h = 14695981039346656037ULL) {
+uint64_t fnv1a64(std::string_view text, uint64_t h) {
   for (char c : text) {
     h ^= static_cast<unsigned char>(c);
     h *= 1099511628211ULL;
   }
   return h;
 }
-}  // namespace
 
 std::string rule_counter_name(std::string_view rule_name) {
   return fmt::format("zp_r_{:016x}", fnv1a64(rule_name));

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,8 @@ std::string destination_map_name(ir::Hook hook, int family, int source_class);
 // Per action, the destinations named together with a source: "zp_f_dst4_s3_reject", and
 // those named by rules from any source: "zp_f_dst4_any_reject" (source_class kNoneClass).
 std::string action_map_name(ir::Hook hook, int family, int source_class, policy::Action action);
+// FNV-1a, 64 bits: the stable hash generated names take from user text.
+uint64_t fnv1a64(std::string_view text, uint64_t h = 14695981039346656037ULL);
 // The named counter of a policy rule: "zp_r_" and 16 hex digits of a hash of the rule's name, so
 // it is the same in every version of the policy that keeps the name (docs/monitoring.md).
 std::string rule_counter_name(std::string_view rule_name);

@@ -8,6 +8,8 @@
 
 #include <fmt/core.h>
 
+#include "compiler/lower_naming.h"
+
 namespace zp::lower {
 
 namespace {
@@ -44,15 +46,6 @@ std::vector<Range> merged(std::vector<Range> v) {
     out.push_back(r);
   }
   return out;
-}
-
-uint64_t fnv1a64(const std::string& text) {
-  uint64_t h = 14695981039346656037ULL;
-  for (char c : text) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ULL;
-  }
-  return h;
 }
 
 // "zp_v_dport_80_443", "zp_v_l4proto_tcp_udp" for a few single values, else "zp_v_dport_" and a
