@@ -95,6 +95,9 @@ ReadResult read_maps(const std::string& table_name, const std::vector<ir::Map>& 
 
 struct CounterRead {
   std::map<std::string, CounterValue> values;  // by counter name; empty when the table is absent
+  // The kernel's handle of the table: a new one each time the table is created, so two reads of
+  // the same handle saw one table, whose counters only grew. 0 when the table is absent.
+  uint64_t table_handle = 0;
   std::vector<std::string> foreign;            // names of other objects (quotas, ...) in the table
   uint32_t generation = 0;
   std::string error;                           // empty on success

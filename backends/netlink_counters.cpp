@@ -6,6 +6,7 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
 #include <libnftnl/object.h>
+#include <libnftnl/table.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
@@ -41,6 +42,18 @@ int dump_counters(Socket& socket, const std::string& table, uint32_t generation,
   });
 }
 
+int dump_table_handle(Socket& socket, const std::string& table, uint32_t generation, uint64_t& handle) {
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_DUMP, socket.next_seq());
+  return socket.dump(nlh, generation, [&](const nlmsghdr* reply) {
+    std::unique_ptr<nftnl_table, decltype(&nftnl_table_free)> t(nftnl_table_alloc(), nftnl_table_free);
+    if (nftnl_table_nlmsg_parse(reply, t.get()) < 0) return;
+    const char* name = nftnl_table_get_str(t.get(), NFTNL_TABLE_NAME);
+    if (name && table == name && nftnl_table_get_u32(t.get(), NFTNL_TABLE_FAMILY) == NFPROTO_INET)
+      handle = nftnl_table_get_u64(t.get(), NFTNL_TABLE_HANDLE);
+  });
+}
+
 }  // namespace nl
 
 CounterRead read_counters(const std::string& table) {
@@ -49,7 +62,8 @@ CounterRead read_counters(const std::string& table) {
   for (int attempt = 0; attempt < 10; ++attempt) {
     out = {};
     out.generation = socket.generation();
-    const int e = nl::dump_counters(socket, table, out.generation, out);
+    int e = nl::dump_table_handle(socket, table, out.generation, out.table_handle);
+    if (e == 0) e = nl::dump_counters(socket, table, out.generation, out);
     if (e == EINTR) continue;
     if (e != 0) out.error = fmt::format("reading the counters of table {} failed: {}", table, strerror(e));
     return out;

@@ -12,5 +12,7 @@ namespace zp::backends::nl {
 // One GETOBJ dump of table `table` (family inet) into `out`. Returns 0, EINTR when the ruleset
 // changed during the dump, or another errno.
 int dump_counters(Socket& socket, const std::string& table, uint32_t generation, CounterRead& out);
+// The kernel's handle of table `table` (family inet) into `handle`, left as it is when absent.
+int dump_table_handle(Socket& socket, const std::string& table, uint32_t generation, uint64_t& handle);
 
 }  // namespace zp::backends::nl

@@ -41,32 +41,18 @@ std::optional<int> judged_day(const std::string& today) {
 
 bool load_since(const std::string& since, const std::string& state_dir, Since& out) {
   out.path = since;
-  std::string error;
-  auto latest_apply = deploy::latest_counter_snapshot(state_dir, error);
   if (since == "last-apply") {
-    if (!latest_apply) {
+    std::string error;
+    auto latest = deploy::latest_counter_snapshot(state_dir, error);
+    if (!latest) {
       std::cerr << "zoneproof: --since last-apply: " << error << "\n";
       return false;
     }
-    out.path = *latest_apply;
+    out.path = *latest;
   }
   if (out.path.empty()) return true;
-  std::string time;
-  out.counts = snapshot_counts(out.path, &time);
-  if (!out.counts) return false;
-  // Element counters restarted at the last apply. When that apply is the snapshot or came after
-  // it, they count exactly from it; when no apply is recorded, from the snapshot.
-  std::string apply_time;
-  if (latest_apply && *latest_apply != out.path) snapshot_counts(*latest_apply, &apply_time);
-  if (since == "last-apply" || (latest_apply && *latest_apply == out.path)) {
-    out.pairs_when = "since the last apply";
-  } else if (!apply_time.empty() && apply_time > time) {
-    out.pairs_when = fmt::format("since the last apply ({}), which came after the snapshot", apply_time);
-  } else {
-    out.pairs_from_snapshot = true;
-    out.pairs_when = "since the snapshot";
-  }
-  return true;
+  out.counts = snapshot_counts(out.path, &out.table_handle);
+  return out.counts.has_value();
 }
 
 std::vector<AuditFinding> audit(const policy::Policy& p, size_t target, const RuleCounts& counts,

@@ -46,11 +46,10 @@ std::optional<int> judged_day(const std::string& today);
 struct Since {
   std::optional<CounterValues> counts;  // none: count everything the counters hold
   std::string path;                     // the snapshot, resolved ("" for none)
-  // The zone pairs' element counters start from zero at every apply (apply carries only the
-  // named counters), so the snapshot is their baseline only when no apply came after it;
-  // otherwise they count from the last apply. How the findings on zones name that window:
-  bool pairs_from_snapshot = false;
-  std::string pairs_when = "since the table was loaded";
+  // The handle of the table the snapshot counted (0: unknown). The zone pairs' element counters
+  // start from zero whenever the table is created again (apply carries only the named
+  // counters), so the snapshot is their baseline only for the same table (audit_zones.cpp).
+  uint64_t table_handle = 0;
 };
 
 // Packets a counter saw since the snapshot (nullptr: all it holds). A counter below its snapshot

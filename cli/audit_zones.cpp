@@ -28,6 +28,13 @@ using lower::kSelfClass;
 
 bool has(const std::vector<int>& v, int c) { return std::find(v.begin(), v.end(), c) != v.end(); }
 
+// Whether the snapshot and the counts are of one table, so that subtracting is right: the kernel
+// gives a table a new handle each time it is created, and every element counter starts again.
+// Unknown handles count as different: the counts then speak for what the table holds.
+bool same_table(const Since& since, const RuleCounts& counts) {
+  return since.counts && since.table_handle != 0 && since.table_handle == counts.table_handle;
+}
+
 class ZoneAudit {
  public:
   ZoneAudit(const policy::Policy& p, size_t target, const RuleCounts& counts, const Since& since)
@@ -36,8 +43,11 @@ class ZoneAudit {
         target_index_(target),
         counts_(counts),
         rules_since_(since.counts ? &*since.counts : nullptr),
-        pairs_since_(since.pairs_from_snapshot ? rules_since_ : nullptr),
-        when_(since.pairs_when) {
+        pairs_since_(same_table(since, counts) ? rules_since_ : nullptr),
+        when_(!rules_since_                    ? "since the table was loaded"
+              : pairs_since_                   ? "since the snapshot"
+              : since.table_handle && counts.table_handle ? "since the table was loaded again, after the snapshot"
+                                                          : "since the table was last loaded") {
     for (ir::Hook h : target_.hooks()) scopes_.emplace_back(h, lower::rule_scopes(p, target, h));
   }
 
@@ -121,19 +131,31 @@ class ZoneAudit {
                                      [](const policy::Endpoint& e) { return e.kind != policy::Endpoint::Kind::Any; });
     if (named < 2) return;  // the only zone of a side unused is the whole rule unused (ZP5001)
     const std::string stage(policy::to_string(rule.action));
+    // Each endpoint: its pairs all known and zero, some known and not zero, or neither.
+    enum class Seen { Nothing, Something, Unknown };
+    std::vector<std::pair<const policy::Endpoint*, Seen>> seen;
     for (const auto& e : endpoints) {
       if (e.kind == policy::Endpoint::Kind::Any) continue;
-      bool applies = false, zero = true;
+      bool applies = false, unknown = false, some = false;
       for (const auto& [h, scopes] : scopes_) {
         const lower::RuleScope& sc = scopes[index];
         for (int mine : own_classes(e, h, source))
           for (int other : other_classes(sc, h, source)) {
             applies = true;
             auto n = source ? pair_count(h, mine, other, stage) : pair_count(h, other, mine, stage);
-            zero = zero && n && *n == 0;
+            unknown = unknown || !n;
+            some = some || (n && *n > 0);
           }
       }
-      if (!applies || !zero) continue;
+      seen.emplace_back(&e, some ? Seen::Something : applies && !unknown ? Seen::Nothing : Seen::Unknown);
+    }
+    // The rule's counter and the pairs can count over different windows (a table loaded again
+    // since the snapshot restarts only the pairs): a zone is reported only beside one of the same
+    // side that the pairs show in use, so a proposal never empties a side.
+    if (std::none_of(seen.begin(), seen.end(), [](const auto& s) { return s.second == Seen::Something; })) return;
+    for (const auto& [ep, state] : seen) {
+      if (state != Seen::Nothing) continue;
+      const policy::Endpoint& e = *ep;
       out.push_back({"ZP5005", "idle-zone", &rule, nullptr, &e,
                      fmt::format("{} {} of rule {} ({}) {} no packet {}, while the rule saw traffic",
                                  e.kind == policy::Endpoint::Kind::Zone ? "zone" : "target", quote(e.name),

@@ -78,11 +78,13 @@ int run_audit_report(const ReportOptions& o) {
   if (counted) {
     // The target's table as verified (one target: checked above); its counters, read once.
     const ir::Ruleset& compiled = input->rulesets.front();
+    uint64_t handle = 0;
     auto values = read_counts({o.policy, o.targets.front(), "", o.live, o.from}, compiled.table.name, compiled,
-                              "report --audit");
+                              "report --audit", &handle);
     if (!values) return kExitUsage;
     if (!load_since(o.window.since, o.window.state_dir, since)) return kExitUsage;
     counts = join_counts(p, compiled, *values);
+    counts.table_handle = handle;
     while (target + 1 < p.targets.size() && p.targets[target].name != o.targets.front()) ++target;
     for (const auto& c : counts.rules) in.counts.push_back({c.rule, c.present, c.value.packets, c.value.bytes});
     in.counters_source = (o.live ? "live, target " + o.targets.front() : "snapshot " + o.from) +

@@ -54,12 +54,14 @@ RuleCounts join_counts(const policy::Policy& p, const ir::Ruleset& compiled, con
   return out;
 }
 
-std::optional<CounterValues> live_counts(const std::string& table, const ir::Ruleset& compiled) {
+std::optional<CounterValues> live_counts(const std::string& table, const ir::Ruleset& compiled,
+                                         uint64_t* table_handle) {
   backends::CounterRead r = backends::read_counters(table);
   if (!r.error.empty()) {
     std::cerr << "zoneproof: " << r.error << "\n";
     return std::nullopt;
   }
+  if (table_handle) *table_handle = r.table_handle;
   // The element counts of the maps that count, read alone (not the whole table: on a large one
   // the kernel scans every set for each set it dumps). A map that does not read back leaves its
   // pairs unknown.
@@ -70,7 +72,7 @@ std::optional<CounterValues> live_counts(const std::string& table, const ir::Rul
   return r.values;
 }
 
-std::optional<CounterValues> snapshot_counts(const std::string& path, std::string* time) {
+std::optional<CounterValues> snapshot_counts(const std::string& path, uint64_t* table_handle) {
   std::string text;
   if (auto why = read_regular_file(path, text, 256u << 20)) {
     std::cerr << fmt::format("zoneproof: cannot read counters snapshot '{}': {}\n", path, *why);
@@ -82,7 +84,7 @@ std::optional<CounterValues> snapshot_counts(const std::string& path, std::strin
   };
   try {
     auto j = nlohmann::json::parse(text);
-    if (time) *time = j.value("time", "");
+    if (table_handle) *table_handle = j.value("table_handle", uint64_t{0});
     CounterValues out;
     if (j.value("schema", "") == "zoneproof.counters/1") {  // kept by apply in the state directory
       for (const auto& [name, v] : j.at("counters").items())
@@ -114,19 +116,19 @@ std::optional<CounterValues> snapshot_counts(const std::string& path, std::strin
 }
 
 std::optional<CounterValues> read_counts(const CountsSource& s, const std::string& table, const ir::Ruleset& compiled,
-                                         const std::string& command) {
+                                         const std::string& command, uint64_t* table_handle) {
   if (s.live == !s.from.empty()) {
     std::cerr << fmt::format("zoneproof: {}: give --live (read the kernel) or --from SNAPSHOT (a file written "
                              "by `zoneproof stats --live --format json`)\n",
                              command);
     return std::nullopt;
   }
-  if (!s.live) return snapshot_counts(s.from);
+  if (!s.live) return snapshot_counts(s.from, table_handle);
   if (!deploy::has_net_admin()) {
     std::cerr << "zoneproof: " << deploy::privilege_message(command + " --live") << "\n";
     return std::nullopt;
   }
-  return live_counts(table, compiled);
+  return live_counts(table, compiled, table_handle);
 }
 
 std::optional<CountsInput> load_counts(const CountsSource& s, const std::string& command, int& exit_code) {
@@ -141,9 +143,11 @@ std::optional<CountsInput> load_counts(const CountsSource& s, const std::string&
   CountsInput in{std::move(*loaded.policy), indices->front(), {}, {}, {}};
   in.compiled = lower_target(in.policy, indices->front());
   in.table = s.table.empty() ? in.compiled.table.name : s.table;
-  auto values = read_counts(s, in.table, in.compiled, command);
+  uint64_t handle = 0;
+  auto values = read_counts(s, in.table, in.compiled, command, &handle);
   if (!values) return std::nullopt;
   in.counts = join_counts(in.policy, in.compiled, *values);
+  in.counts.table_handle = handle;
   exit_code = kExitOk;
   return in;
 }
@@ -178,8 +182,10 @@ nlohmann::json counts_json(const RuleCounts& counts, const std::string& policy, 
     if (auto k = parse_pair_key(key))
       pairs.push_back({{"hook", k->hook}, {"from", k->from}, {"to", k->to}, {"stage", k->stage},
                        {"packets", value.packets}, {"bytes", value.bytes}});
-  return {{"schema", "zoneproof.stats/1"}, {"policy", policy}, {"target", target}, {"table", table},
-          {"time", time}, {"rules", rules}, {"stray", stray}, {"pairs", pairs}};
+  nlohmann::json j{{"schema", "zoneproof.stats/1"}, {"policy", policy}, {"target", target}, {"table", table},
+                   {"time", time}, {"rules", rules}, {"stray", stray}, {"pairs", pairs}};
+  if (counts.table_handle) j["table_handle"] = counts.table_handle;
+  return j;
 }
 
 }  // namespace zp::cli

@@ -43,6 +43,9 @@ struct RuleCounts {
   // of these missing from `pairs` is unknown, not zero.
   CounterValues pairs;
   std::set<std::string> expected_pairs;
+  // The kernel's handle of the table counted (backends::CounterRead), 0 when unknown: the pairs
+  // of two counts with the same handle come from one table, whose counters only grew.
+  uint64_t table_handle = 0;
 };
 
 // Joins `values` to the policy's rules that the compiled table `compiled` counts.
@@ -50,10 +53,12 @@ RuleCounts join_counts(const policy::Policy& p, const ir::Ruleset& compiled, con
 
 // The counters of a live table, with its zone pairs' counts as `compiled` names them; nullopt
 // with a message on stderr when they cannot be read.
-std::optional<CounterValues> live_counts(const std::string& table, const ir::Ruleset& compiled);
+std::optional<CounterValues> live_counts(const std::string& table, const ir::Ruleset& compiled,
+                                         uint64_t* table_handle = nullptr);
 // The counters a `stats --format json` document holds (a snapshot); nullopt with a message on
-// stderr when the file is unreadable or not such a document. `time` gets the snapshot's time.
-std::optional<CounterValues> snapshot_counts(const std::string& path, std::string* time = nullptr);
+// stderr when the file is unreadable or not such a document. `table_handle` gets the handle of the
+// table it counted (0 when the snapshot does not say).
+std::optional<CounterValues> snapshot_counts(const std::string& path, uint64_t* table_handle = nullptr);
 
 // Where the counters come from: the live table (`--live`) or a snapshot file (`--from`).
 struct CountsSource {
@@ -76,7 +81,7 @@ struct CountsInput {
 // The counters of `s`: the live `table`, or the snapshot file. nullopt, with a message on stderr,
 // when there is not exactly one source or it cannot be read.
 std::optional<CounterValues> read_counts(const CountsSource& s, const std::string& table, const ir::Ruleset& compiled,
-                                         const std::string& command);
+                                         const std::string& command, uint64_t* table_handle = nullptr);
 
 // Loads the policy, compiles the target and reads the counters. On failure prints why on stderr,
 // sets `exit_code` and returns nullopt. `command` names the command in messages.

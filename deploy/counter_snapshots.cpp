@@ -39,6 +39,7 @@ bool save_counter_snapshot(const std::string& state_dir, uint64_t seq, const std
   for (const auto& [name, v] : r.values) counters[name] = {{"packets", v.packets}, {"bytes", v.bytes}};
   nlohmann::json j{{"schema", "zoneproof.counters/1"}, {"table", table}, {"seq", seq},
                    {"time", utc_time(std::time(nullptr))}, {"counters", counters}};
+  if (r.table_handle) j["table_handle"] = r.table_handle;
   pipeline::Fd d = pipeline::open_trusted_dir(state_dir + "/" + kDir, pipeline::TrustPolicy{0700}, error);
   if (!d) return false;
   return pipeline::write_file_atomically_at(d.get(), fmt::format("{:08d}.json", seq), j.dump(1) + "\n", 0600, error);
