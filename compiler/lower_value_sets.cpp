@@ -62,7 +62,7 @@ std::string set_name(Field f, const std::vector<Range>& values) {
     for (const Range& r : values) {
       std::string v = f == Field::L4proto ? protocol_name(static_cast<uint8_t>(r.lo)) : u128_to_string(r.lo);
       const bool word = std::all_of(v.begin(), v.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
-      out += "_" + (word ? v : u128_to_string(r.lo));
+      out.append("_").append(word ? v : u128_to_string(r.lo));  // not "_" + ...: g++ 12's false -Wrestrict
     }
     return out;
   }
