@@ -27,14 +27,6 @@ std::vector<u128> highs(const ir::Key& k) {
   return v;
 }
 
-bool key_less(const ir::Key& a, const ir::Key& b) {
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
-    if (a[i].lo != b[i].lo) return a[i].lo < b[i].lo;
-    if (a[i].hi != b[i].hi) return a[i].hi < b[i].hi;
-  }
-  return a.size() < b.size();
-}
-
 WireElement start_element(const std::vector<Field>& key, const Item& it, bool interval) {
   WireElement w;
   w.key = encode_key(key, lows(*it.key), interval);
@@ -79,20 +71,6 @@ std::vector<WireElement> encode(const std::vector<Field>& key, bool interval,
 
 }  // namespace
 
-std::vector<Range> merge_ranges(std::vector<Range> ranges) {
-  std::sort(ranges.begin(), ranges.end(),
-            [](const Range& a, const Range& b) { return a.lo < b.lo; });
-  std::vector<Range> out;
-  for (const auto& r : ranges) {
-    if (!out.empty() && (r.lo <= out.back().hi || r.lo - 1 == out.back().hi)) {
-      out.back().hi = std::max(out.back().hi, r.hi);
-      continue;
-    }
-    out.push_back(r);
-  }
-  return out;
-}
-
 std::vector<WireElement> set_elements(const ir::Set& set) {
   std::vector<Item> items;
   items.reserve(set.elements.size());
@@ -136,7 +114,7 @@ std::vector<DecodedElement> decode_elements(const std::vector<Field>& key, bool 
       out.push_back(std::move(d));
     }
     std::sort(out.begin(), out.end(), [](const DecodedElement& a, const DecodedElement& b) {
-      return key_less(a.key, b.key);
+      return ir::key_less(a.key, b.key);
     });
     return out;
   }

@@ -45,7 +45,5 @@ std::vector<DecodedElement> decode_elements(const std::vector<Field>& key, bool 
                                             const std::vector<WireElement>& wire,
                                             std::string* error);
 
-// Sorts and merges overlapping or adjacent ranges.
-std::vector<Range> merge_ranges(std::vector<Range> ranges);
 
 }  // namespace zp::backends::nl

@@ -12,25 +12,6 @@ namespace zp::backends {
 
 namespace {
 
-bool range_less(const Range& a, const Range& b) { return a.lo != b.lo ? a.lo < b.lo : a.hi < b.hi; }
-
-// Sorted, with overlapping and adjacent ranges merged.
-std::vector<Range> merge_ranges(std::vector<Range> v) {
-  std::sort(v.begin(), v.end(), range_less);
-  std::vector<Range> out;
-  for (const auto& r : v) {
-    if (!out.empty() && (r.lo <= out.back().hi || r.lo - 1 == out.back().hi)) {
-      out.back().hi = std::max(out.back().hi, r.hi);
-    } else {
-      out.push_back(r);
-    }
-  }
-  return out;
-}
-
-bool key_less(const ir::Key& a, const ir::Key& b) {
-  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), range_less);
-}
 
 bool is_single(const ir::Match& m, Field f, u128 v) {
   auto* fm = std::get_if<ir::FieldMatch>(&m);
@@ -152,12 +133,12 @@ ir::Ruleset normalize_for_compare(const ir::Ruleset& ruleset) {
   };
   for (auto& s : t.sets) {
     s.key = resolved_key(s.key, use_of(set_use, s.name));
-    std::sort(s.elements.begin(), s.elements.end(), key_less);
+    std::sort(s.elements.begin(), s.elements.end(), ir::key_less);
   }
   for (auto& m : t.maps) {
     m.key = resolved_key(m.key, use_of(map_use, m.name));
     std::sort(m.elements.begin(), m.elements.end(),
-              [](const ir::MapElement& a, const ir::MapElement& b) { return key_less(a.key, b.key); });
+              [](const ir::MapElement& a, const ir::MapElement& b) { return ir::key_less(a.key, b.key); });
   }
   return out;
 }

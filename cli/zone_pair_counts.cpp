@@ -17,12 +17,6 @@ std::string element_pair(const ir::MapCounting& c, size_t i) {
   return pair_key(c.hook, c.source, c.zones[i], c.stage);
 }
 
-bool key_less(const ir::Key& a, const ir::Key& b) {
-  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](const Range& x, const Range& y) {
-    return std::tie(x.lo, x.hi) < std::tie(y.lo, y.hi);
-  });
-}
-
 struct Element {
   const ir::Key* key;
   const ir::Verdict* verdict;
@@ -32,7 +26,7 @@ struct Element {
 std::vector<Element> sorted_elements(const ir::Map& m) {
   std::vector<Element> out;
   for (size_t i = 0; i < m.elements.size(); ++i) out.push_back({&m.elements[i].key, &m.elements[i].verdict, i});
-  std::sort(out.begin(), out.end(), [](const Element& a, const Element& b) { return key_less(*a.key, *b.key); });
+  std::sort(out.begin(), out.end(), [](const Element& a, const Element& b) { return ir::key_less(*a.key, *b.key); });
   return out;
 }
 

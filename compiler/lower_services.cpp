@@ -14,20 +14,6 @@ namespace {
 ir::Match field(Field f, std::vector<Range> values) { return ir::FieldMatch{f, std::move(values), false}; }
 ir::Match single(Field f, u128 v) { return field(f, {{v, v}}); }
 
-// Sorted, with overlapping and adjacent ranges joined.
-std::vector<Range> normalize(std::vector<Range> ranges) {
-  std::sort(ranges.begin(), ranges.end(), [](const Range& a, const Range& b) { return a.lo < b.lo; });
-  std::vector<Range> out;
-  for (const Range& r : ranges) {
-    if (!out.empty() && r.lo <= out.back().hi + 1) {
-      out.back().hi = std::max(out.back().hi, r.hi);
-      continue;
-    }
-    out.push_back(r);
-  }
-  return out;
-}
-
 std::vector<Range> values_of(const std::set<uint8_t>& protos) {
   std::vector<Range> out;
   for (uint8_t p : protos) out.push_back({p, p});
@@ -109,7 +95,7 @@ void lower_ports(const Grouped& g, std::vector<MatchList>& out) {
   for (const auto& [proto, ports] : g.ports) {
     if (g.whole.count(proto)) continue;
     PortKey key;
-    for (const Range& r : normalize(ports)) key.emplace_back(r.lo, r.hi);
+    for (const Range& r : merge_ranges(ports)) key.emplace_back(r.lo, r.hi);
     by_ports[key].insert(proto);
   }
   for (const auto& [key, protos] : by_ports) {

@@ -34,20 +34,6 @@ std::string_view tag(Field f) {
   }
 }
 
-// Sorted, with overlapping and adjacent ranges merged: a named interval set must not overlap.
-std::vector<Range> merged(std::vector<Range> v) {
-  std::sort(v.begin(), v.end(), [](const Range& a, const Range& b) { return a.lo < b.lo; });
-  std::vector<Range> out;
-  for (const Range& r : v) {
-    if (!out.empty() && (r.lo <= out.back().hi || r.lo == out.back().hi + 1)) {
-      out.back().hi = std::max(out.back().hi, r.hi);
-      continue;
-    }
-    out.push_back(r);
-  }
-  return out;
-}
-
 // "zp_v_dport_80_443", "zp_v_l4proto_tcp_udp" for a few single values, else "zp_v_dport_" and a
 // hash of the list.
 std::string set_name(Field f, const std::vector<Range>& values) {
@@ -78,7 +64,7 @@ void share_value_sets(ir::Table& table) {
       for (auto& m : rule.matches) {
         auto* fm = std::get_if<ir::FieldMatch>(&m);
         if (!fm || fm->values.size() < 2 || tag(fm->field).empty()) continue;
-        std::vector<Range> values = merged(fm->values);
+        std::vector<Range> values = merge_ranges(fm->values);
         if (values.size() < 2) {
           fm->values = std::move(values);  // one range after all: no set
           continue;

@@ -57,4 +57,10 @@ void join_origins(const Ruleset& from, Ruleset& to) {
       if (auto it = index.find(r.id); r.id && it != index.end()) r.origins = it->second->origins;
 }
 
+bool key_less(const Key& a, const Key& b) {
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](const Range& x, const Range& y) {
+    return x.lo != y.lo ? x.lo < y.lo : x.hi < y.hi;
+  });
+}
+
 }  // namespace zp::ir

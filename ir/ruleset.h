@@ -165,6 +165,8 @@ struct Rule {
 
 // One element: one range per key component (a concatenation has several).
 using Key = std::vector<Range>;
+// Lexicographic by (lo, hi) of each field: the order sets and maps are compared in.
+bool key_less(const Key& a, const Key& b);
 
 struct Set {
   std::string name;

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -270,6 +271,20 @@ std::string format_field_range(Field f, Range r) {
       return fmt::format("{}/{}", format_field_value(f, r.lo), *len);
   }
   return fmt::format("{}-{}", format_field_value(f, r.lo), format_field_value(f, r.hi));
+}
+
+std::vector<Range> merge_ranges(std::vector<Range> ranges) {
+  std::sort(ranges.begin(), ranges.end(), [](const Range& a, const Range& b) { return a.lo < b.lo; });
+  std::vector<Range> out;
+  for (const Range& r : ranges) {
+    // Adjacent: hi + 1 cannot overflow here, since hi < r.lo.
+    if (!out.empty() && (r.lo <= out.back().hi || r.lo == out.back().hi + 1)) {
+      out.back().hi = std::max(out.back().hi, r.hi);
+      continue;
+    }
+    out.push_back(r);
+  }
+  return out;
 }
 
 }  // namespace zp

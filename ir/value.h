@@ -105,4 +105,8 @@ std::string icmpv6_type_name(uint8_t type);
 
 std::string u128_to_string(u128 v);
 
+// Sorted by start, with overlapping and adjacent ranges joined: the canonical form of a list of
+// values (a named interval set must not overlap; nft merges anonymous sets the same way).
+std::vector<Range> merge_ranges(std::vector<Range> ranges);
+
 }  // namespace zp

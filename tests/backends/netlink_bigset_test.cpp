@@ -51,12 +51,6 @@ std::string key_text(const std::vector<Field>& fields, const ir::Key& key) {
   return out;
 }
 
-bool key_less(const ir::Key& a, const ir::Key& b) {
-  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](Range x, Range y) {
-    return x.lo != y.lo ? x.lo < y.lo : x.hi < y.hi;
-  });
-}
-
 // Where a read-back set or map differs from the written one: its first differing element, and
 // how many written keys are missing and how many read keys repeat. Only built on failure; a full
 // print of 300,000 elements helps no one.
@@ -74,10 +68,10 @@ std::string element_difference(const std::string& what, const std::vector<Field>
                        key_text(fields, key_of(got[at])), key_text(fields, key_of(want[at])));
   std::vector<ir::Key> keys;
   for (const auto& e : got) keys.push_back(key_of(e));
-  std::sort(keys.begin(), keys.end(), key_less);
+  std::sort(keys.begin(), keys.end(), ir::key_less);
   size_t repeated = 0, missing = 0;
   for (size_t i = 1; i < keys.size(); ++i) repeated += keys[i] == keys[i - 1];
-  for (const auto& e : want) missing += !std::binary_search(keys.begin(), keys.end(), key_of(e), key_less);
+  for (const auto& e : want) missing += !std::binary_search(keys.begin(), keys.end(), key_of(e), ir::key_less);
   return out + fmt::format("; {} written keys missing, {} read keys repeated\n", missing, repeated);
 }
 

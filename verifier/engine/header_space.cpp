@@ -5,19 +5,7 @@
 
 namespace zp::verifier {
 
-std::vector<Range> normalize(std::vector<Range> rs) {
-  std::sort(rs.begin(), rs.end(), [](const Range& a, const Range& b) { return a.lo < b.lo; });
-  std::vector<Range> out;
-  for (const auto& r : rs) {
-    // Merge overlapping and adjacent ranges; hi + 1 cannot overflow when hi < lo of the next.
-    if (!out.empty() && (r.lo <= out.back().hi || r.lo == out.back().hi + 1)) {
-      out.back().hi = std::max(out.back().hi, r.hi);
-    } else {
-      out.push_back(r);
-    }
-  }
-  return out;
-}
+std::vector<Range> normalize(std::vector<Range> rs) { return merge_ranges(std::move(rs)); }
 
 std::vector<Range> intersect(const std::vector<Range>& a, const std::vector<Range>& b) {
   std::vector<Range> out;

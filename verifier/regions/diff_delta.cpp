@@ -185,25 +185,19 @@ Reach reach(const ir::Table& t, ir::Hook hook, int family) {
   return r;
 }
 
-bool key_less(const ir::Key& x, const ir::Key& y) {
-  return std::lexicographical_compare(x.begin(), x.end(), y.begin(), y.end(), [](const Range& a, const Range& b) {
-    return std::tie(a.lo, a.hi) < std::tie(b.lo, b.hi);
-  });
-}
-
 // Whether two sets (maps) hold the same elements, in whatever order: a set read back from the
 // kernel, which keeps intervals in its own order, equals the set that was loaded.
 bool same_definition(const ir::Set& a, const ir::Set& b) {
   if (a.key != b.key || a.interval != b.interval || a.elements.size() != b.elements.size()) return false;
   auto x = a.elements, y = b.elements;
-  std::sort(x.begin(), x.end(), key_less);
-  std::sort(y.begin(), y.end(), key_less);
+  std::sort(x.begin(), x.end(), ir::key_less);
+  std::sort(y.begin(), y.end(), ir::key_less);
   return x == y;
 }
 
 bool same_definition(const ir::Map& a, const ir::Map& b) {
   if (a.key != b.key || a.interval != b.interval || a.elements.size() != b.elements.size()) return false;
-  auto by_key = [](const ir::MapElement& x, const ir::MapElement& y) { return key_less(x.key, y.key); };
+  auto by_key = [](const ir::MapElement& x, const ir::MapElement& y) { return ir::key_less(x.key, y.key); };
   auto x = a.elements, y = b.elements;
   std::sort(x.begin(), x.end(), by_key);
   std::sort(y.begin(), y.end(), by_key);
