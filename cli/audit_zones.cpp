@@ -52,7 +52,6 @@ class ZoneAudit {
   }
 
   void run(std::vector<AuditFinding>& out) {
-    if (counts_.expected_pairs.empty()) return;  // a table without counting maps tells nothing
     for (const auto& c : counts_.rules) {
       if (!c.present || seen_since(c.counter, c.value.packets, rules_since_) == 0) continue;  // ZP5001's
       const size_t index = static_cast<size_t>(c.rule - p_.rules.data());
@@ -179,6 +178,9 @@ class ZoneAudit {
 
 void audit_zones(const policy::Policy& p, size_t target, const RuleCounts& counts, const Since& since,
                  std::vector<AuditFinding>& out) {
+  // No counting maps (no counters read, or a table without them): nothing to tell, and no
+  // target to look at in a policy without one.
+  if (counts.expected_pairs.empty() || target >= p.targets.size()) return;
   ZoneAudit(p, target, counts, since).run(out);
 }
 

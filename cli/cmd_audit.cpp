@@ -213,7 +213,7 @@ void add_audit_command(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"text", "json", "sarif", "junit", "markdown"}));
   cmd->add_option("-o,--output", o->output, "Write to FILE (atomically) instead of standard output");
   cmd->add_option("--propose", o->propose,
-                  "Write the policy without the services no packet used (ZP5004) to FILE, for `zoneproof diff`");
+                  "Write the policy without the services (ZP5004) and the zones of rules (ZP5005) no packet used to FILE, for `zoneproof diff`");
   cmd->callback([o, &exit_code] { exit_code = run_audit(*o); });
 }
 

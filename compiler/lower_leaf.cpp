@@ -67,15 +67,20 @@ std::vector<ir::Rule> lower_rule(const policy::Rule& rule, const policy::Default
   std::vector<ir::Rule> out;
   for (const auto& [services, counter] : counted_services(rule))
   for (auto& matches : lower_services(services)) {
-    if (rule.log)
-      out.push_back(log_rule(matches, d, log_prefix(verb(rule.action), endpoints_text(rule), rule.name),
-                             safe_text(fmt::format("log of {}", what), kCommentBytes), base.origins));
+    std::string prefix = log_prefix(verb(rule.action), endpoints_text(rule), rule.name);
+    // A rule with a rate limit logs on itself, after its limit: a log rule before it would also
+    // log the packets over the limit, which the rule does not accept. Its limit bounds the log.
+    if (rule.log && !rule.limit)
+      out.push_back(log_rule(matches, d, std::move(prefix), safe_text(fmt::format("log of {}", what), kCommentBytes),
+                             base.origins));
     ir::Rule r = base;
     if (!counter.empty()) r.statements.push_back(ir::NamedCounter{counter});
     r.matches = std::move(matches);
     // Last, so that only packets of the rule's services consume the rate.
-    if (rule.limit)
+    if (rule.limit) {
       r.matches.push_back(ir::LimitMatch{rule.limit->rate, rule.limit->per, rule.limit->burst});
+      if (rule.log) r.statements.push_back(ir::Log{std::move(prefix), d.log_group});
+    }
     out.push_back(std::move(r));
   }
   return out;

@@ -148,6 +148,28 @@ rules:
   EXPECT_EQ(logged_before_verdict(d), "zp drop lan>srv default: ");
 }
 
+// A rate-limited rule logs only what it accepts: the log sits on the rule, after its limit, so a
+// packet over the limit (which the default then decides) is not logged as accepted.
+TEST(LowerPrecedence, RateLimitedRuleLogsOnlyWhatItAccepts) {
+  auto rs = lower(load(zones() + R"(defaults: { verdict: drop }
+rules:
+  - { name: web, from: lan, to: srv, allow: https, log: true, limit: 5/second }
+)"), "gw");
+  size_t logs = 0;
+  for (const auto& c : rs.table.chains)
+    for (const auto& r : c.rules)
+      for (const auto& s : r.statements)
+        if (const auto* l = std::get_if<ir::Log>(&s)) {
+          ++logs;
+          EXPECT_EQ(l->prefix, "zp accept lan>srv web: ");
+          ASSERT_FALSE(r.matches.empty());
+          EXPECT_EQ(std::get<ir::LimitMatch>(r.matches.back()), (ir::LimitMatch{5, ir::TimeUnit::Second, 5}))
+              << "the log goes with the rule's own limit";
+          EXPECT_TRUE(std::holds_alternative<ir::Verdict>(r.action)) << "on the deciding rule";
+        }
+  EXPECT_GT(logs, 0u);
+}
+
 TEST(LowerPrecedence, LogLimitAndGroupAreThePolicys) {
   auto rs = lower(load(zones() + R"(defaults: { verdict: reject, log: denied, log_limit: none, log_group: 5 }
 )"), "gw");

@@ -76,6 +76,20 @@ TEST(Audit, ProposalBlocksExactlyTheIdleServices) {
       << d.output.substr(0, 3000);
 }
 
+// A policy without targets still gets its auditor's page (its reviews and expiry), without
+// counters: there is no table to count.
+TEST(Audit, ReportOfAPolicyWithoutTargets) {
+  TempDir dir;
+  const std::string policy = dir.write("p.yaml", R"(zones:
+  lan: { addresses: [10.0.0.0/8] }
+rules:
+  - { name: r, from: lan, to: lan, allow: ssh }
+)");
+  auto r = zp("report " + policy + " --audit --today 2026-12-03 --format markdown -o " + dir.path() + "/a.md");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(read_text(dir.path() + "/a.md").find("rule 'r' has no 'reviewed' date"), std::string::npos);
+}
+
 TEST(Audit, NeedsOneSourceOfCounters) {
   auto both = zp("audit examples/office.yaml --target office-gw --live --from x.json");
   EXPECT_EQ(both.status, 2) << both.output;
