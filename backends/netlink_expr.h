@@ -22,6 +22,7 @@
 #include <map>
 #include <string>
 #include <variant>
+#include <unordered_map>
 #include <vector>
 
 #include "backends/netlink_elements.h"
@@ -41,11 +42,19 @@ struct AnonSet {
   std::vector<WireElement> elements;
 };
 
+// The named sets and maps of a table, by name, with whether each is an interval set: what encoding
+// a lookup needs, found once per table rather than by a scan per rule (a table of 10,000 rules has
+// about a thousand sets).
+struct NamedSets {
+  explicit NamedSets(const ir::Table& table);
+  std::unordered_map<std::string, bool> sets, maps;  // name -> interval
+};
+
 // Appends the expressions and the comment userdata of `rule` to `out`. Anonymous sets the rule
 // needs get ids from `next_set_id` and are appended to `anon`. Throws BackendError for IR that
 // nft cannot express.
-void encode_rule(const ir::Table& table, const ir::Rule& rule, nftnl_rule* out,
-                 uint32_t& next_set_id, std::vector<AnonSet>& anon);
+void encode_rule(const NamedSets& named, const ir::Rule& rule, nftnl_rule* out, uint32_t& next_set_id,
+                 std::vector<AnonSet>& anon);
 
 // A set as dumped from the kernel, before its key is tied to IR fields.
 struct DumpedSet {

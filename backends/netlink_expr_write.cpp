@@ -56,9 +56,8 @@ int needed_l4(Field f) {
 
 class Encoder {
  public:
-  Encoder(const ir::Table& table, nftnl_rule* rule, uint32_t& next_set_id,
-          std::vector<AnonSet>& anon)
-      : table_(table), rule_(rule), next_set_id_(next_set_id), anon_(anon) {}
+  Encoder(const NamedSets& named, nftnl_rule* rule, uint32_t& next_set_id, std::vector<AnonSet>& anon)
+      : named_(named), rule_(rule), next_set_id_(next_set_id), anon_(anon) {}
 
   void rule(const ir::Rule& r) {
     matches_ = &r.matches;
@@ -280,10 +279,10 @@ class Encoder {
   }
 
   void match(const ir::SetMatch& m) {
-    const ir::Set* set = table_.find_set(m.set);
-    if (!set) throw BackendError(fmt::format("lookup in unknown set {}", m.set));
+    auto set = named_.sets.find(m.set);
+    if (set == named_.sets.end()) throw BackendError(fmt::format("lookup in unknown set {}", m.set));
     require_key(m.key);
-    lookup(load_key(m.key, set->interval), m.set, 0, m.negate, std::nullopt);
+    lookup(load_key(m.key, set->second), m.set, 0, m.negate, std::nullopt);
   }
 
   void match(const ir::CtStateMatch& m) {
@@ -364,10 +363,10 @@ class Encoder {
   }
 
   void vmap(const ir::VmapLookup& v) {
-    const ir::Map* map = table_.find_map(v.map);
-    if (!map) throw BackendError(fmt::format("vmap lookup in unknown map {}", v.map));
+    auto map = named_.maps.find(v.map);
+    if (map == named_.maps.end()) throw BackendError(fmt::format("vmap lookup in unknown map {}", v.map));
     require_key(v.key);
-    lookup(load_key(v.key, map->interval), v.map, 0, false, NFT_REG_VERDICT);
+    lookup(load_key(v.key, map->second), v.map, 0, false, NFT_REG_VERDICT);
   }
 
   void comment(const ir::Rule& r) {
@@ -381,7 +380,7 @@ class Encoder {
                         nftnl_udata_buf_len(buf.get()));
   }
 
-  const ir::Table& table_;
+  const NamedSets& named_;
   nftnl_rule* rule_;
   uint32_t& next_set_id_;
   std::vector<AnonSet>& anon_;
@@ -394,9 +393,14 @@ class Encoder {
 
 }  // namespace
 
-void encode_rule(const ir::Table& table, const ir::Rule& rule, nftnl_rule* out,
-                 uint32_t& next_set_id, std::vector<AnonSet>& anon) {
-  Encoder(table, out, next_set_id, anon).rule(rule);
+NamedSets::NamedSets(const ir::Table& table) {
+  for (const auto& s : table.sets) sets.emplace(s.name, s.interval);
+  for (const auto& m : table.maps) maps.emplace(m.name, m.interval);
+}
+
+void encode_rule(const NamedSets& named, const ir::Rule& rule, nftnl_rule* out, uint32_t& next_set_id,
+                 std::vector<AnonSet>& anon) {
+  Encoder(named, out, next_set_id, anon).rule(rule);
 }
 
 }  // namespace zp::backends::nl

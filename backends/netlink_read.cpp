@@ -296,21 +296,8 @@ class Reader {
     });
   }
 
-  // The key fields of each set and map: those of its first use by a rule (in one pass over the
-  // rules: a table of 10,000 rules has about as many sets).
-  static std::unordered_map<std::string, std::vector<Field>> first_uses(const ir::Table& t) {
-    std::unordered_map<std::string, std::vector<Field>> out;
-    for (const auto& c : t.chains)
-      for (const auto& r : c.rules) {
-        for (const auto& m : r.matches)
-          if (auto* sm = std::get_if<ir::SetMatch>(&m)) out.emplace(sm->set, sm->key);
-        if (auto* v = std::get_if<ir::VmapLookup>(&r.action)) out.emplace(v->map, v->key);
-      }
-    return out;
-  }
-
   void named_sets(ReadResult& out) {
-    const auto uses = first_uses(out.table);
+    const auto uses = ir::first_key_uses(out.table);
     for (const auto& name : set_order_) {
       const DumpedSet& d = sets_.at(name);
       if (d.flags & NFT_SET_ANONYMOUS) continue;

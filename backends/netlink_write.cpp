@@ -150,13 +150,13 @@ class BatchWriter {
     element_messages("__set%d", a.id, a.elements, "elements of " + what, rule_id);
   }
 
-  void rule(const ir::Table& table, const ir::Rule& r, const std::string& what) {
+  void rule(const nl::NamedSets& named, const ir::Rule& r, const std::string& what) {
     RulePtr nr(nftnl_rule_alloc());
     nftnl_rule_set_u32(nr.get(), NFTNL_RULE_FAMILY, NFPROTO_INET);
     nftnl_rule_set_str(nr.get(), NFTNL_RULE_TABLE, table_.c_str());
     nftnl_rule_set_str(nr.get(), NFTNL_RULE_CHAIN, chain_.c_str());
     std::vector<AnonSet> anon;
-    nl::encode_rule(table, r, nr.get(), next_set_id_, anon);
+    nl::encode_rule(named, r, nr.get(), next_set_id_, anon);
     for (const auto& a : anon) anonymous_set(a, what, r.id);
     nlmsghdr* nlh = batch_.start(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, {what, r.id});
     nftnl_rule_nlmsg_build_payload(nlh, nr.get());
@@ -294,10 +294,11 @@ ApplyResult apply_ruleset(const ir::Ruleset& ruleset, const ApplyOptions& option
     w.named_set(m.name, m.key, m.interval, true, nl::map_elements(m), m.counter);
     result.set_elements += m.elements.size();
   }
+  const nl::NamedSets named(table);
   for (const auto& c : table.chains) {
     w.set_chain(c.name);
     for (size_t i = 0; i < c.rules.size(); ++i) {
-      w.rule(table, c.rules[i], rule_description(c.rules[i], i, c.name));
+      w.rule(named, c.rules[i], rule_description(c.rules[i], i, c.name));
       ++result.rules;
     }
   }

@@ -261,27 +261,12 @@ class DocumentReader {
         if (field_set_type(a[i]) != field_set_type(b[i])) return false;
       return true;
     };
-    auto resolve = [&](std::vector<Field>& key, const std::vector<Field>& use, bool& done) {
-      if (!done && same_types(key, use)) key = use;
-      done = true;
+    const auto uses = ir::first_key_uses(table());
+    auto resolve = [&](const std::string& name, std::vector<Field>& key) {
+      if (auto it = uses.find(name); it != uses.end() && same_types(key, it->second)) key = it->second;
     };
-    std::vector<bool> set_done(table().sets.size()), map_done(table().maps.size());
-    for (const auto& c : table().chains)
-      for (const auto& r : c.rules) {
-        for (const auto& m : r.matches)
-          if (auto* sm = std::get_if<ir::SetMatch>(&m))
-            if (auto it = set_index_.find(sm->set); it != set_index_.end()) {
-              bool done = set_done[it->second];
-              resolve(table().sets[it->second].key, sm->key, done);
-              set_done[it->second] = done;
-            }
-        if (auto* v = std::get_if<ir::VmapLookup>(&r.action))
-          if (auto it = map_index_.find(v->map); it != map_index_.end()) {
-            bool done = map_done[it->second];
-            resolve(table().maps[it->second].key, v->key, done);
-            map_done[it->second] = done;
-          }
-      }
+    for (auto& s : table().sets) resolve(s.name, s.key);
+    for (auto& m : table().maps) resolve(m.name, m.key);
   }
 
   ir::Ruleset ruleset_;

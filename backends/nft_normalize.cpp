@@ -118,25 +118,18 @@ ir::Ruleset normalize_for_compare(const ir::Ruleset& ruleset) {
   for (auto& c : t.chains)
     for (auto& r : c.rules) normalize_rule(r);
 
-  // The key fields of each set and map's first use, found in one pass over the rules.
-  std::unordered_map<std::string, std::vector<Field>> set_use, map_use;
-  for (const auto& c : t.chains)
-    for (const auto& r : c.rules) {
-      for (const auto& m : r.matches)
-        if (auto* sm = std::get_if<ir::SetMatch>(&m)) set_use.emplace(sm->set, sm->key);
-      if (auto* v = std::get_if<ir::VmapLookup>(&r.action)) map_use.emplace(v->map, v->key);
-    }
-  auto use_of = [](const auto& uses, const std::string& name) -> std::optional<std::vector<Field>> {
+  const auto uses = ir::first_key_uses(t);
+  auto use_of = [&](const std::string& name) -> std::optional<std::vector<Field>> {
     auto it = uses.find(name);
     if (it == uses.end()) return std::nullopt;
     return it->second;
   };
   for (auto& s : t.sets) {
-    s.key = resolved_key(s.key, use_of(set_use, s.name));
+    s.key = resolved_key(s.key, use_of(s.name));
     std::sort(s.elements.begin(), s.elements.end(), ir::key_less);
   }
   for (auto& m : t.maps) {
-    m.key = resolved_key(m.key, use_of(map_use, m.name));
+    m.key = resolved_key(m.key, use_of(m.name));
     std::sort(m.elements.begin(), m.elements.end(),
               [](const ir::MapElement& a, const ir::MapElement& b) { return ir::key_less(a.key, b.key); });
   }

@@ -9,6 +9,7 @@
 // anything else proves nothing: a zone is reported only when every pair it takes part in is
 // known and zero.
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -49,6 +50,9 @@ class ZoneAudit {
               : since.table_handle && counts.table_handle ? "since the table was loaded again, after the snapshot"
                                                           : "since the table was last loaded") {
     for (ir::Hook h : target_.hooks()) scopes_.emplace_back(h, lower::rule_scopes(p, target, h));
+    // The interface maps of every source, by hook and destination zone (for `from: any`).
+    for (const auto& key : counts_.expected_pairs)
+      if (auto k = parse_pair_key(key); k && k->stage.empty()) every_source_to_[{k->hook, k->to}].push_back(key);
   }
 
   void run(std::vector<AuditFinding>& out) {
@@ -104,9 +108,8 @@ class ZoneAudit {
     if (s == kNoneClass) {  // from any: the map of every source to D, and each source's interfaces
       if (d < 0) return std::nullopt;
       keys.push_back(pair_key(h, "*", name(d), stage));
-      for (const auto& key : counts_.expected_pairs)
-        if (auto k = parse_pair_key(key); k && k->hook == ir::hook_name(h) && k->to == name(d) && k->stage.empty())
-          keys.push_back(key);
+      if (auto it = every_source_to_.find({std::string(ir::hook_name(h)), name(d)}); it != every_source_to_.end())
+        keys.insert(keys.end(), it->second.begin(), it->second.end());
     } else if (d == kSelfClass || d == kNoneClass) {  // everything from S
       if (s == kSelfClass) return std::nullopt;        // what the target sends is not counted
       keys.push_back(pair_key(h, name(s), "*", ""));
@@ -172,6 +175,7 @@ class ZoneAudit {
   const CounterValues* pairs_since_;  // the baseline of the pairs, or nullptr (Since)
   const std::string when_;
   std::vector<std::pair<ir::Hook, std::vector<lower::RuleScope>>> scopes_;
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> every_source_to_;
 };
 
 }  // namespace

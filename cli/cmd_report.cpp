@@ -85,7 +85,7 @@ int run_audit_report(const ReportOptions& o) {
     if (!load_since(o.window.since, o.window.state_dir, since)) return kExitUsage;
     counts = join_counts(p, compiled, *values);
     counts.table_handle = handle;
-    while (target + 1 < p.targets.size() && p.targets[target].name != o.targets.front()) ++target;
+    target = input->target_indices.front();
     for (const auto& c : counts.rules) in.counts.push_back({c.rule, c.present, c.value.packets, c.value.bytes});
     in.counters_source = (o.live ? "live, target " + o.targets.front() : "snapshot " + o.from) +
                          (since.path.empty() ? "" : ", since " + since.path);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <stdexcept>
 #include <string>
 
 #include <fmt/core.h>
@@ -37,12 +38,9 @@ std::string_view tag(Field f) {
 // "zp_v_dport_80_443", "zp_v_l4proto_tcp_udp" for a few single values, else "zp_v_dport_" and a
 // hash of the list.
 std::string set_name(Field f, const std::vector<Range>& values) {
-  bool readable = values.size() <= 4;
-  std::string list;
-  for (const Range& r : values) {
-    readable = readable && r.lo == r.hi && r.lo < 100000;
-    list += fmt::format("_{}-{}", u128_to_string(r.lo), u128_to_string(r.hi));
-  }
+  const bool readable = values.size() <= 4 && std::all_of(values.begin(), values.end(), [](const Range& r) {
+                          return r.lo == r.hi && r.lo < 100000;
+                        });
   if (readable) {
     std::string out = fmt::format("zp_v_{}", tag(f));
     for (const Range& r : values) {
@@ -52,6 +50,8 @@ std::string set_name(Field f, const std::vector<Range>& values) {
     }
     return out;
   }
+  std::string list;
+  for (const Range& r : values) list += fmt::format("_{}-{}", u128_to_string(r.lo), u128_to_string(r.hi));
   return fmt::format("zp_v_{}_{:016x}", tag(f), fnv1a64(list));
 }
 
@@ -70,12 +70,16 @@ void share_value_sets(ir::Table& table) {
           continue;
         }
         std::string name = set_name(fm->field, values);
-        if (!made.count(name)) {
+        std::vector<ir::Key> elements;
+        for (const Range& r : values) elements.push_back({r});
+        if (auto it = made.find(name); it != made.end()) {
+          // A hashed name names one list only: two lists under one name would change verdicts.
+          if (table.sets[it->second].elements != elements)
+            throw std::logic_error("two lists of values hash to the set name " + name);
+        } else {
           const bool interval = std::any_of(values.begin(), values.end(), [](const Range& r) { return r.lo != r.hi; });
-          ir::Set s{name, {fm->field}, interval, {}};
-          for (const Range& r : values) s.elements.push_back({r});
           made.emplace(name, table.sets.size());
-          table.sets.push_back(std::move(s));
+          table.sets.push_back(ir::Set{name, {fm->field}, interval, std::move(elements)});
         }
         m = ir::SetMatch{{fm->field}, name, fm->negate};
       }

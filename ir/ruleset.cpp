@@ -63,4 +63,15 @@ bool key_less(const Key& a, const Key& b) {
   });
 }
 
+std::unordered_map<std::string, std::vector<Field>> first_key_uses(const Table& table) {
+  std::unordered_map<std::string, std::vector<Field>> out;
+  for (const auto& c : table.chains)
+    for (const auto& r : c.rules) {
+      for (const auto& m : r.matches)
+        if (const auto* sm = std::get_if<SetMatch>(&m)) out.emplace(sm->set, sm->key);
+      if (const auto* v = std::get_if<VmapLookup>(&r.action)) out.emplace(v->map, v->key);
+    }
+  return out;
+}
+
 }  // namespace zp::ir

@@ -247,6 +247,10 @@ struct Ruleset {
   const Rule* find_rule(uint32_t id) const;
 };
 
+// The key fields of each set and map at its first use by a rule (a set lookup, or a verdict map
+// lookup), by name. nft keeps only a set's key types; the first use says which fields they are.
+std::unordered_map<std::string, std::vector<Field>> first_key_uses(const Table& table);
+
 // Every rule with an id (not 0), by id.
 std::unordered_map<uint32_t, const Rule*> rules_by_id(const Ruleset& rs);
 // Gives each rule of `to` the origins of the rule with the same id in `from` (a ruleset read back

@@ -55,7 +55,7 @@ std::optional<std::vector<ir::Ruleset>> rulesets_for_verify(const policy::Policy
     back.counting = lowered.counting;  // what the maps' counters mean: the compiler's to say
     out.push_back(std::move(back));
     if (lowered_out) lowered_out->push_back(std::move(lowered));
-    phase_done("nft JSON: read back");  // and the document freed
+    phase_done("nft JSON: read back");  // with origins joined and the document freed
   }
   return out;
 }
