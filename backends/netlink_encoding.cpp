@@ -230,6 +230,12 @@ std::vector<uint32_t> split_key_type(uint32_t type) {
   return ids;
 }
 
+std::optional<uint32_t> slot_of_reg(uint32_t reg) {
+  if (reg >= NFT_REG_1 && reg <= NFT_REG_4) return (reg - NFT_REG_1) * 4;
+  if (reg >= NFT_REG32_00 && reg <= NFT_REG32_15) return reg - NFT_REG32_00;
+  return std::nullopt;
+}
+
 int32_t verdict_code(ir::VerdictKind k) {
   switch (k) {
     case ir::VerdictKind::Accept: return NF_ACCEPT;

@@ -84,6 +84,10 @@ std::vector<Field> fields_of_datatype(uint32_t datatype);
 // Splits a NFTA_SET_KEY_TYPE into datatype ids (one for a plain key).
 std::vector<uint32_t> split_key_type(uint32_t key_type);
 
+// The 32-bit register slot a register number names: NFT_REG_1..4 are 16-byte registers (slots
+// 0, 4, 8, 12), NFT_REG32_00..15 the 4-byte ones; nullopt for the verdict register and others.
+std::optional<uint32_t> slot_of_reg(uint32_t reg);
+
 // NF_ACCEPT, NFT_JUMP, ... for a verdict (not Reject); and back.
 int32_t verdict_code(ir::VerdictKind k);
 std::optional<ir::VerdictKind> verdict_kind(int32_t code);

@@ -10,6 +10,7 @@
 //   ip saddr . th dport @s     meta nfproto ipv4; loads into consecutive 32-bit registers; lookup
 //   ct state established       ct load state; bitwise & bits; cmp neq 0
 //   ct state != new            ct load state; cmp neq 8   (several states: lookup in a set, inverted)
+//   dnat ip to 10.0.2.10:8443  immediate reg 1; immediate reg 2; nat   (see netlink_nat.h)
 //
 // Implicit dependencies (meta nfproto before an IPv4/IPv6 field, meta l4proto before an ICMP
 // field or a tcp reset) are added only where the rule has not already established them, as nft

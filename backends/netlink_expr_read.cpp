@@ -17,18 +17,13 @@
 
 #include "backends/netlink_encoding.h"
 #include "backends/netlink_expr.h"
+#include "backends/netlink_nat.h"
 #include "backends/netlink_rule_shape.h"
 #include "backends/nft_names.h"
 
 namespace zp::backends::nl {
 
 namespace {
-
-std::optional<uint32_t> slot_of_reg(uint32_t reg) {
-  if (reg >= NFT_REG_1 && reg <= NFT_REG_4) return (reg - NFT_REG_1) * 4;
-  if (reg >= NFT_REG32_00 && reg <= NFT_REG32_15) return reg - NFT_REG32_00;
-  return std::nullopt;
-}
 
 bool is_address(Field f) {
   return f == Field::Ip4Saddr || f == Field::Ip4Daddr || f == Field::Ip6Saddr ||
@@ -54,6 +49,7 @@ class Decoder {
     for (nftnl_expr* e = nftnl_expr_iter_next(it.get()); e; e = nftnl_expr_iter_next(it.get()))
       exprs_.push_back(e);
     for (i_ = 0; i_ < exprs_.size() && error_.empty(); ++i_) step(exprs_[i_]);
+    if (!immediates_.empty()) fail("immediate value that no nat statement uses");
     if (error_.empty()) {
       const ir::VmapLookup* vmap = std::get_if<ir::VmapLookup>(&rule_.action);
       if (auto why = drop_implied_dependencies(matches_, vmap ? &vmap->key : nullptr)) fail(*why);
@@ -83,7 +79,15 @@ class Decoder {
   void set_reg(uint32_t r, Reg value) {
     auto slot = slot_of_reg(r);
     if (!slot) return fail(fmt::format("load into register {}", r));
+    forget_immediates(*slot, value.len);
     regs_[*slot] = value;
+  }
+  // A load of `len` bytes from `slot` overwrites the immediate values it overlaps.
+  void forget_immediates(uint32_t slot, uint32_t len) {
+    const uint32_t end = slot + (len + 3) / 4;
+    std::erase_if(immediates_, [&](const auto& kv) {
+      return kv.first < end && slot < kv.first + (kv.second.size() + 3) / 4;
+    });
   }
 
   void add_match(ir::Match m) {
@@ -111,6 +115,7 @@ class Decoder {
     if (name == "counter") return statement(ir::Counter{});
     if (name == "objref") return objref(e);
     if (name == "log") return log(e);
+    if (name == "nat" || name == "masq") return nat(e);
     fail(fmt::format("unsupported expression '{}'", name));
   }
 
@@ -421,8 +426,30 @@ class Decoder {
                              u32(e, NFTNL_EXPR_LIMIT_BURST)});
   }
 
+  void nat(const nftnl_expr* e) {
+    auto decoded = decode_nat(e, immediates_);
+    if (auto* why = std::get_if<std::string>(&decoded)) return fail(*why);
+    immediates_.clear();
+    rule_.action = std::get<ir::Nat>(decoded);
+    phase_ = 2;
+  }
+
+  // A value only a NAT statement reads (nft loads its address and port right before it): it
+  // overwrites what the registers held, so a match reading them fails as reading nothing.
+  void immediate_data(const nftnl_expr* e) {
+    const uint32_t dreg = u32(e, NFTNL_EXPR_IMM_DREG);
+    auto slot = slot_of_reg(dreg);
+    if (!slot) return fail(fmt::format("immediate into register {}", dreg));
+    uint32_t len = 0;
+    const uint8_t* d = data(e, NFTNL_EXPR_IMM_DATA, &len);
+    if (!d || len == 0 || len > 16) return fail("immediate without a value");
+    forget_immediates(*slot, len);
+    immediates_[*slot].assign(d, d + len);
+    for (uint32_t s = *slot; s < *slot + (len + 3) / 4; ++s) regs_.erase(s);
+  }
+
   void immediate(const nftnl_expr* e) {
-    if (u32(e, NFTNL_EXPR_IMM_DREG) != NFT_REG_VERDICT) return fail("immediate into a data register");
+    if (u32(e, NFTNL_EXPR_IMM_DREG) != NFT_REG_VERDICT) return immediate_data(e);
     auto kind = verdict_kind(static_cast<int32_t>(u32(e, NFTNL_EXPR_IMM_VERDICT)));
     if (!kind) return fail(fmt::format("verdict {}", static_cast<int32_t>(u32(e, NFTNL_EXPR_IMM_VERDICT))));
     ir::Verdict v;
@@ -472,6 +499,7 @@ class Decoder {
   std::vector<nftnl_expr*> exprs_;
   size_t i_ = 0;
   std::map<uint32_t, Reg> regs_;
+  Immediates immediates_;  // loaded for a NAT statement
   std::vector<ir::Match> matches_;
   ir::Rule rule_;
   int phase_ = 0;  // 0 matches, 1 statements, 2 after the verdict

@@ -19,6 +19,7 @@
 
 #include "backends/netlink_encoding.h"
 #include "backends/netlink_expr.h"
+#include "backends/netlink_nat.h"
 #include "backends/netlink_rule_shape.h"
 #include "backends/nft_names.h"
 
@@ -74,6 +75,7 @@ class Encoder {
     for (const auto& s : r.statements) statement(s);
     if (auto* v = std::get_if<ir::Verdict>(&r.action)) verdict(*v);
     if (auto* v = std::get_if<ir::VmapLookup>(&r.action)) vmap(*v);
+    if (auto* n = std::get_if<ir::Nat>(&r.action)) encode_nat(*n, rule_);
     comment(r);
   }
 

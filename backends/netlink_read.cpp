@@ -188,12 +188,13 @@ class Reader {
         const std::string what = "chain " + chain.name;
         const std::string type = text(nftnl_chain_get_str(c.get(), NFTNL_CHAIN_TYPE));
         auto hook = hook_of(nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_HOOKNUM));
-        if (type != "filter") error(out, what, "chain type other than filter");
+        if (type != "filter" && type != "nat") error(out, what, "chain type other than filter or nat");
         if (!hook) error(out, what, "hook other than prerouting/input/forward/output/postrouting");
         ir::BaseChain base;
         base.hook = hook.value_or(ir::Hook::Forward);
         base.priority = nftnl_chain_get_s32(c.get(), NFTNL_CHAIN_PRIO);
         base.policy_accept = nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_POLICY) == NF_ACCEPT;
+        base.nat = type == "nat";
         chain.base = base;
       }
       out.table.chains.push_back(std::move(chain));

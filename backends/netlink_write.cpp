@@ -98,7 +98,7 @@ class BatchWriter {
     nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_NAME, c.name.c_str());
     nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_FAMILY, NFPROTO_INET);
     if (c.base) {
-      nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_TYPE, "filter");
+      nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_TYPE, c.base->nat ? "nat" : "filter");
       nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_HOOKNUM, hook_number(c.base->hook));
       nftnl_chain_set_s32(ch.get(), NFTNL_CHAIN_PRIO, c.base->priority);
       nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_POLICY, c.base->policy_accept ? NF_ACCEPT : NF_DROP);

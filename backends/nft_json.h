@@ -35,7 +35,7 @@ ir::Ruleset from_nft_json(const nlohmann::json& document, std::string& error);
 // The ruleset as it looks after a trip through nft and back, so two rulesets can be compared
 // for meaning rather than spelling. Applied to both sides of a comparison. It:
 //  * clears the target and all origins; sanitizes and truncates comments and log prefixes
-//    exactly as the writers do;
+//    exactly as the writers do; keeps only the kind of a masquerade;
 //  * sorts and merges the ranges of each match (nft merges anonymous sets);
 //  * drops a `meta nfproto` or `meta l4proto icmp/icmpv6` match that another match of the same
 //    rule implies (nft lists such dependencies away), adds the `meta l4proto tcp` that

@@ -26,6 +26,7 @@ json element_value(const std::vector<Field>& key, const ir::Key& element);
 json match(const ir::Match& m);
 json statement(const ir::Statement& s);
 json verdict(const ir::Verdict& v);
+json nat(const ir::Nat& n);
 json action(const ir::Action& a);
 
 // --- reading -----------------------------------------------------------------------------------
@@ -54,6 +55,10 @@ ir::Key read_element(const std::vector<Field>& key, const json& j, const std::st
 // A verdict object ({"accept":null}, {"jump":{"target":"c1"}}, {"reject":{...}}), or nullopt
 // if `j` is no verdict.
 std::optional<ir::Verdict> read_verdict(const json& j, const std::string& path);
+
+// A NAT statement ({"dnat":{...}}, {"snat":{...}}, {"masquerade":...}) whose kind is `kind`.
+// Fails on what the IR cannot hold exactly: address or port ranges, prefixes, maps, flags.
+ir::Nat read_nat(const std::string& kind, const json& body, const std::string& path);
 
 // Appends the matches, statements and action of a rule's "expr" list to `rule`.
 void read_rule_expressions(const json& expr, const std::string& path, ir::Rule& rule);

@@ -163,10 +163,20 @@ json verdict(const ir::Verdict& v) {
   return {{"drop", nullptr}};
 }
 
+// As `nft -j list` prints them: {"masquerade":null},
+// {"dnat":{"family":"ip","addr":"10.0.2.10","port":8443}}, {"snat":{"family":"ip6","addr":"fd00::1"}}.
+json nat(const ir::Nat& n) {
+  if (n.kind == ir::NatKind::Masquerade) return {{"masquerade", nullptr}};
+  json body = {{"family", n.family == 6 ? "ip6" : "ip"}, {"addr", format_address(n.addr, n.family)}};
+  if (n.port) body["port"] = *n.port;
+  return {{n.kind == ir::NatKind::Dnat ? "dnat" : "snat", std::move(body)}};
+}
+
 json action(const ir::Action& a) {
   if (auto* v = std::get_if<ir::Verdict>(&a)) return verdict(*v);
   if (auto* v = std::get_if<ir::VmapLookup>(&a))
     return {{"vmap", {{"key", key_expr(v->key)}, {"data", "@" + v->map}}}};
+  if (auto* n = std::get_if<ir::Nat>(&a)) return nat(*n);
   return nullptr;
 }
 

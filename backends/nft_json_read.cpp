@@ -120,7 +120,8 @@ class DocumentReader {
     if (body.contains("hook")) {
       ir::BaseChain base;
       std::string type = string_at(member(body, "type", path), path + ".type");
-      if (type != "filter") fail(path + ".type", fmt::format("unsupported chain type \"{}\"", type));
+      if (type != "filter" && type != "nat") fail(path + ".type", fmt::format("unsupported chain type \"{}\"", type));
+      base.nat = type == "nat";
       std::string hook = string_at(body["hook"], path + ".hook");
       auto h = hook_from_name(hook);
       if (!h) fail(path + ".hook", fmt::format("unsupported hook \"{}\"", hook));

@@ -50,6 +50,11 @@ class RuleReader {
       return add_statement(log);
     }
     if (kind == "vmap") return read_vmap(body, bpath);
+    if (kind == "dnat" || kind == "snat" || kind == "masquerade") {
+      rule_.action = read_nat(kind, body, bpath);
+      phase_ = Phase::Done;
+      return;
+    }
     if (auto v = read_verdict(e, path)) {
       rule_.action = *v;
       phase_ = Phase::Done;

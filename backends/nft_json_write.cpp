@@ -23,7 +23,7 @@ json key_types(const std::vector<Field>& key) {
 json chain_object(const std::string& table, const ir::Chain& c) {
   json body = {{"family", "inet"}, {"table", table}, {"name", c.name}};
   if (c.base) {
-    body["type"] = "filter";
+    body["type"] = c.base->nat ? "nat" : "filter";
     body["hook"] = std::string(ir::hook_name(c.base->hook));
     body["prio"] = c.base->priority;
     body["policy"] = c.base->policy_accept ? "accept" : "drop";

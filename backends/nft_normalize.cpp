@@ -77,6 +77,10 @@ void normalize_rule(ir::Rule& r) {
     if (!has) r.matches.push_back(ir::FieldMatch{Field::L4proto, {{kProtoTcp, kProtoTcp}}, false});
   }
 
+  // The backends write only the kind of a masquerade (it takes the output interface's address).
+  if (auto* n = std::get_if<ir::Nat>(&r.action); n && n->kind == ir::NatKind::Masquerade)
+    *n = ir::Nat{ir::NatKind::Masquerade, 0, 0, std::nullopt};
+
   std::vector<Field> lookup_fields;
   if (auto* v = std::get_if<ir::VmapLookup>(&r.action)) lookup_fields = v->key;
   std::vector<ir::Match> out, seg;

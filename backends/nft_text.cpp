@@ -77,6 +77,17 @@ std::string verdict_text(const ir::Verdict& v) {
   return "drop";
 }
 
+}  // namespace
+
+std::string nat_text(const ir::Nat& n) {
+  if (n.kind == ir::NatKind::Masquerade) return "masquerade";
+  std::string addr = format_address(n.addr, n.family);
+  if (n.port) addr = n.family == 6 ? fmt::format("[{}]:{}", addr, *n.port) : fmt::format("{}:{}", addr, *n.port);
+  return fmt::format("{} {} to {}", n.kind == ir::NatKind::Dnat ? "dnat" : "snat", n.family == 6 ? "ip6" : "ip", addr);
+}
+
+namespace {
+
 std::string statement_text(const ir::Statement& s) {
   if (std::holds_alternative<ir::Counter>(s)) return "counter";
   if (const auto* named = std::get_if<ir::NamedCounter>(&s)) return fmt::format("counter name \"{}\"", named->name);
@@ -114,8 +125,8 @@ void write_map(std::string& out, const ir::Map& m) {
 void write_chain(std::string& out, const ir::Chain& c) {
   out += fmt::format("\tchain {} {{\n", c.name);
   if (c.base)
-    out += fmt::format("\t\ttype filter hook {} priority {}; policy {};\n", ir::hook_name(c.base->hook),
-                       c.base->priority, c.base->policy_accept ? "accept" : "drop");
+    out += fmt::format("\t\ttype {} hook {} priority {}; policy {};\n", c.base->nat ? "nat" : "filter",
+                       ir::hook_name(c.base->hook), c.base->priority, c.base->policy_accept ? "accept" : "drop");
   // One rule per line: nft rejects a `}` on the line of a rule.
   for (const auto& r : c.rules) out += "\t\t" + rule_text(r) + "\n";
   out += "\t}\n";
@@ -148,6 +159,7 @@ std::string rule_text(const ir::Rule& rule) {
   if (auto* v = std::get_if<ir::Verdict>(&rule.action)) parts.push_back(verdict_text(*v));
   if (auto* v = std::get_if<ir::VmapLookup>(&rule.action))
     parts.push_back(fmt::format("{} vmap @{}", key_text(v->key), v->map));
+  if (auto* n = std::get_if<ir::Nat>(&rule.action)) parts.push_back(nat_text(*n));
   if (auto comment = rule_comment_text(rule)) parts.push_back(fmt::format("comment \"{}\"", *comment));
   return join(parts, " ");
 }

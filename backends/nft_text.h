@@ -18,5 +18,7 @@ std::string to_nft_script(const ir::Ruleset& ruleset);
 std::string rule_text(const ir::Rule& rule);
 // One match, e.g. `ip saddr != { 10.0.0.0/8, 192.0.2.1 }`.
 std::string match_text(const ir::Match& match);
+// The NAT statement: "masquerade", "snat ip to 203.0.113.10", "dnat ip6 to [2001:db8::10]:8443".
+std::string nat_text(const ir::Nat& n);
 
 }  // namespace zp::backends

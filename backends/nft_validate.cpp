@@ -45,10 +45,13 @@ class Validator {
     for (const auto& c : table_.chains) {
       check_name("chain", c.name);
       if (!chain_names.insert(c.name).second) add(fmt::format("chain {}: duplicate chain name", c.name));
+      if (c.base && c.base->nat && !c.base->policy_accept)
+        add(fmt::format("chain {}: a nat chain translates and never drops: its policy is accept", c.name));
       for (size_t i = 0; i < c.rules.size(); ++i) {
         where_ = fmt::format("chain {} rule {}{}", c.name, i + 1,
                              c.rules[i].id ? fmt::format(" (zp:{})", c.rules[i].id) : "");
         check_rule(c.rules[i]);
+        check_nat(c, c.rules[i]);
       }
     }
     return std::move(problems_);
@@ -194,6 +197,34 @@ class Validator {
     if (auto* v = std::get_if<ir::VmapLookup>(&r.action)) {
       const ir::Map* m = find(maps_, v->map);
       check_lookup_key(v->key, m ? &m->key : nullptr, "map", v->map);
+    }
+  }
+
+  // NAT statements live in nat base chains of their hook, and a nat chain only translates: the
+  // kernel rejects a drop or reject there. A port translation needs the rule's protocol.
+  void check_nat(const ir::Chain& c, const ir::Rule& r) {
+    const bool nat_chain = c.base && c.base->nat;
+    const auto* n = std::get_if<ir::Nat>(&r.action);
+    if (nat_chain && c.base->hook != ir::Hook::Prerouting && c.base->hook != ir::Hook::Postrouting)
+      add_here("nat chains are for prerouting and postrouting");
+    if (nat_chain && !n && !std::holds_alternative<std::monostate>(r.action))
+      add_here("a nat chain only translates: no verdict, jump or map");
+    if (!n) return;
+    if (!nat_chain) {
+      add_here("a NAT statement outside a nat base chain");
+      return;
+    }
+    const bool dnat = n->kind == ir::NatKind::Dnat;
+    if (dnat != (c.base->hook == ir::Hook::Prerouting))
+      add_here(dnat ? "dnat belongs to prerouting" : "snat and masquerade belong to postrouting");
+    if (n->kind != ir::NatKind::Masquerade && n->family != 4 && n->family != 6)
+      add_here("dnat and snat need the address family 4 or 6");
+    if (n->port && !dnat) add_here("only dnat translates the port here");
+    if (n->port) {
+      bool proto = false;
+      for (const auto& m : r.matches)
+        if (auto* fm = std::get_if<ir::FieldMatch>(&m); fm && fm->field == Field::L4proto && !fm->negate) proto = true;
+      if (!proto) add_here("dnat to a port needs a meta l4proto match");
     }
   }
 

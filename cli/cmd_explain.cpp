@@ -7,6 +7,7 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
+#include "ir/evaluate.h"
 #include "pipeline/load.h"
 #include "pipeline/verify_pipeline.h"
 #include "report/verify.h"
@@ -24,9 +25,41 @@ struct ExplainOptions {
   std::string format = "text";
 };
 
+// A translation by the nat chains of one hook.
+struct NatNote {
+  ir::Hook hook;
+  verifier::TraceStep rule;
+  ir::Nat nat;
+  std::string what;                // "destination becomes 10.0.2.10:8443"
+  std::optional<ir::Packet> after;  // the packet the filter sees (destination NAT)
+};
+
+std::optional<NatNote> nat_step(const ir::Ruleset& rs, const ir::Packet& packet, ir::Hook hook, const ExplainOptions&) {
+  if (hook == ir::Hook::Prerouting && packet.hook == ir::Hook::Output) return std::nullopt;
+  auto step = ir::nat_translation(rs, packet, hook);
+  if (!step) return std::nullopt;
+  const ir::Chain* chain = rs.table.find_chain(step->step.chain);
+  if (!chain || step->step.index >= chain->rules.size()) return std::nullopt;
+  const ir::Rule& r = chain->rules[step->step.index];
+  NatNote n{hook, {chain->name, static_cast<int>(step->step.index + 1), r.id, pipeline::nft_printer()(r), r.origins, {}},
+            step->nat, {}, {}};
+  const ir::Nat& x = step->nat;
+  switch (x.kind) {
+    case ir::NatKind::Dnat:
+      n.what = fmt::format("destination becomes {}{}", format_address(x.addr, x.family),
+                           x.port ? fmt::format(" port {}", *x.port) : std::string());
+      break;
+    case ir::NatKind::Snat: n.what = fmt::format("source becomes {}", format_address(x.addr, x.family)); break;
+    case ir::NatKind::Masquerade:
+      n.what = fmt::format("source becomes the address of {} (masquerade)", packet.oif);
+      break;
+  }
+  return n;
+}
+
 // One packet line: prints its verdict and trace, or an error naming line and column.
-bool explain_line(const policy::Policy& p, size_t ti, const verifier::Explainer& explainer, const std::string& line,
-                  int number, const std::string& source, const ExplainOptions& o) {
+bool explain_line(const policy::Policy& p, size_t ti, const ir::Ruleset& ruleset, const verifier::Explainer& explainer,
+                  const std::string& line, int number, const std::string& source, const ExplainOptions& o) {
   auto parsed = verifier::parse_packet(line);
   if (!parsed.spec) {
     std::cerr << fmt::format("{}:{}:{}: error: {}\n  {}\n  {}^\n", source, number, parsed.column,
@@ -37,6 +70,25 @@ bool explain_line(const policy::Policy& p, size_t ti, const verifier::Explainer&
     std::cerr << fmt::format("{}:{}: error: {}\n", source, number, err);
     return false;
   }
+  // Destination NAT first: the filter sees the packet a port forward makes of it.
+  ir::Packet arrived = parsed.spec->packet;
+  std::vector<NatNote> nat;
+  if (auto step = nat_step(ruleset, arrived, ir::Hook::Prerouting, o)) {
+    arrived.hook = ir::Hook::Prerouting;  // where it was translated, before any filter
+    verifier::PacketSpec after = *parsed.spec;
+    after.packet = ir::apply_nat(arrived, step->nat);
+    // Routing decides where the translated packet goes: a given output interface stands, else
+    // it is the interface of the translated destination's zone.
+    after.hook_given = false;
+    if (!after.oif_given) after.packet.oif.clear();
+    if (std::string err = verifier::complete_packet(after, p, ti); !err.empty()) {
+      std::cerr << fmt::format("{}:{}: error: after {}: {}\n", source, number, step->what, err);
+      return false;
+    }
+    step->after = after.packet;
+    nat.push_back(std::move(*step));
+    parsed.spec->packet = after.packet;
+  }
   verifier::Explanation ex;
   try {
     ex = explainer.explain(parsed.spec->packet);
@@ -44,6 +96,8 @@ bool explain_line(const policy::Policy& p, size_t ti, const verifier::Explainer&
     std::cerr << fmt::format("{}:{}: error: {}\n", source, number, e.what());
     return false;
   }
+  if (ex.verdict == verifier::Verdict::Accept && ex.packet.hook != ir::Hook::Input)
+    if (auto step = nat_step(ruleset, ex.packet, ir::Hook::Postrouting, o)) nat.push_back(std::move(*step));
   if (o.format == "json") {
     nlohmann::json j{{"schema", "zoneproof.explain/1"},
                      {"line", number},
@@ -52,8 +106,28 @@ bool explain_line(const policy::Policy& p, size_t ti, const verifier::Explainer&
                      {"verdict", std::string(verifier::to_string(ex.verdict))},
                      {"sport_assumed", !parsed.spec->sport_given},
                      {"trace", report::trace_json(ex.trace)}};
+    if (!nat.empty()) {
+      j["arrived"] = report::packet_json(arrived);
+      nlohmann::json steps = nlohmann::json::array();
+      for (const auto& n : nat) {
+        nlohmann::json sj{{"hook", std::string(ir::hook_name(n.hook))}, {"translation", n.what},
+                          {"trace", report::trace_json({n.rule})}};
+        // The translation as data, for programs (the kernel tests compare it with what arrives).
+        sj["kind"] = n.nat.kind == ir::NatKind::Dnat ? "dnat" : n.nat.kind == ir::NatKind::Snat ? "snat" : "masquerade";
+        if (n.nat.kind != ir::NatKind::Masquerade) sj["address"] = format_address(n.nat.addr, n.nat.family);
+        if (n.nat.port) sj["port"] = *n.nat.port;
+        if (n.after) sj["packet"] = report::packet_json(*n.after);
+        steps.push_back(std::move(sj));
+      }
+      j["nat"] = std::move(steps);
+    }
     std::cout << j.dump() << "\n";
   } else {
+    for (const auto& n : nat) {
+      if (n.hook != ir::Hook::Prerouting) continue;
+      std::cout << fmt::format("{} arrives on {}: {}\n", arrived.to_string(), p.targets[ti].name, n.what);
+      std::cout << report::trace_text({n.rule}, "  ");
+    }
     std::cout << fmt::format("{} on {}: {}\n", ex.packet.to_string(), p.targets[ti].name,
                              verifier::to_string(ex.verdict));
     // Say so: a rule matching source ports could decide another source port differently.
@@ -61,6 +135,11 @@ bool explain_line(const policy::Policy& p, size_t ti, const verifier::Explainer&
       std::cout << fmt::format("  (no source port given: assumed {}, an ephemeral port)\n",
                                verifier::kDefaultSourcePort);
     std::cout << report::trace_text(ex.trace, "  ");
+    for (const auto& n : nat) {
+      if (n.hook != ir::Hook::Postrouting) continue;
+      std::cout << fmt::format("  then at postrouting: {}\n", n.what);
+      std::cout << report::trace_text({n.rule}, "    ");
+    }
   }
   return true;
 }
@@ -105,7 +184,7 @@ int run_explain(const ExplainOptions& o) {
   for (size_t i = 0; i < lines.size(); ++i) {
     auto first = lines[i].find_first_not_of(" \t");
     if (first == std::string::npos || lines[i][first] == '#') continue;  // blank or comment
-    ok = explain_line(p, selected->front(), explainer, lines[i], static_cast<int>(i + 1),
+    ok = explain_line(p, selected->front(), rulesets->front(), explainer, lines[i], static_cast<int>(i + 1),
                       source, o) && ok;
   }
   return ok ? kExitOk : kExitUsage;

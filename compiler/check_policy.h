@@ -19,7 +19,12 @@ void check_zones(const policy::Policy& p, Diagnostics& diags);  // check_zones.c
 void check_references(policy::Policy& p, Diagnostics& diags);   // check_refs.cpp
 void check_targets(const policy::Policy& p, Diagnostics& diags);  // check_targets.cpp
 void check_senders(const policy::Policy& p, Diagnostics& diags);  // check_senders.cpp, from check_targets
+void check_nat(const policy::Policy& p, Diagnostics& diags);  // check_nat.cpp, from check_targets
 void check_assertions(const policy::Policy& p, Diagnostics& diags);  // check_assertions.cpp
+
+// The zone whose smallest address range contains `v` (the zone a packet from `v` belongs to by
+// address), or nullptr.
+const policy::Zone* zone_of_address(const policy::Policy& p, int family, u128 v);
 // ZP1506, a warning when a policy has no targets (check_targets.cpp). Not part of check_policy:
 // an included file or a test fixture need none; `check` and `verify` run it on the whole policy.
 void check_enforced(const policy::Policy& p, Diagnostics& diags);

@@ -72,6 +72,21 @@ class Resolver {
     }
   }
 
+  // The `from` of a NAT entry: zones only, resolved like a rule's.
+  void nat_sources(std::vector<Endpoint>& eps, std::string_view where) {
+    for (auto& e : eps) {
+      if (auto z = zones_.find(e.name); z != zones_.end()) {
+        e.kind = Endpoint::Kind::Zone;
+        e.index = z->second;
+      } else if (targets_.count(e.name)) {
+        diags_.error(code::kNatSourceZone, e.loc, fmt::format("{} in {} is a target, not a zone", quote(e.name), where),
+                     "NAT translates packets from zones; a gateway's own packets are translated when 'from' is left out");
+      } else {
+        unknown_zone(e.name, e.loc, where, false);
+      }
+    }
+  }
+
   std::optional<size_t> zone(const std::string& name, const policy::Loc& loc, std::string_view where) {
     if (auto z = zones_.find(name); z != zones_.end()) return z->second;
     unknown_zone(name, loc, where, false);
@@ -128,6 +143,16 @@ void check_references(policy::Policy& p, Diagnostics& diags) {
     }
     if (t.kind == policy::Target::Kind::Host && !t.zone.empty())
       if (auto z = res.zone(t.zone, t.zone_loc, what)) t.zone_index = *z;
+    for (size_t i = 0; i < t.nat.source.size(); ++i) {
+      auto& s = t.nat.source[i];
+      const char* word = s.kind == policy::SourceNat::Kind::Masquerade ? "masquerade" : "snat";
+      res.nat_sources(s.from, fmt::format("'from' of {} entry {} of {}", word, i + 1, what));
+    }
+    for (auto& f : t.nat.forwards) {
+      const std::string fwhat = fmt::format("{} of {}", quote(f.name), what);
+      res.nat_sources(f.from, "'from' of " + fwhat);
+      res.services(f.services, fwhat);
+    }
   }
   for (auto& a : p.assertions) {
     const std::string what = fmt::format("assertion {}", quote(a.name));

@@ -13,8 +13,9 @@ namespace {
 
 bool contains(const Range& outer, u128 v) { return outer.lo <= v && v <= outer.hi; }
 
-// The zone whose smallest address range contains `v` (the zone a packet from `v` belongs to).
-const policy::Zone* classify(const policy::Policy& p, int family, u128 v) {
+}  // namespace
+
+const policy::Zone* zone_of_address(const policy::Policy& p, int family, u128 v) {
   const policy::Zone* best = nullptr;
   u128 best_span = 0;
   for (const auto& z : p.zones)
@@ -28,6 +29,8 @@ const policy::Zone* classify(const policy::Policy& p, int family, u128 v) {
       }
   return best;
 }
+
+namespace {
 
 void check_host(const policy::Policy& p, const policy::Target& t, Diagnostics& diags) {
   if (t.zone_index >= p.zones.size() || p.zones[t.zone_index].name != t.zone) return;
@@ -57,7 +60,7 @@ void check_host(const policy::Policy& p, const policy::Target& t, Diagnostics& d
                   {{zone.loc, "the zone is defined here"}});
       continue;
     }
-    const policy::Zone* owner = classify(p, a.family, a.range.lo);
+    const policy::Zone* owner = zone_of_address(p, a.family, a.range.lo);
     if (owner && owner != &zone)
       diags.error(code::kHostInOtherZone, a.loc,
                   fmt::format("{} address {} belongs to the more specific zone {}, not to {}", what,
@@ -81,6 +84,7 @@ void check_targets(const policy::Policy& p, Diagnostics& diags) {
   for (const auto& t : p.targets)
     if (t.kind == policy::Target::Kind::Host) check_host(p, t, diags);
   check_senders(p, diags);
+  check_nat(p, diags);
 }
 
 }  // namespace zp

@@ -75,4 +75,15 @@ inline constexpr const char* kAssertionKind = "ZP1601";
 inline constexpr const char* kServiceFamily = "ZP1602";
 inline constexpr const char* kManageNotTarget = "ZP1603";
 
+// ZP18xx: NAT on gateways.
+inline constexpr const char* kNatNotGateway = "ZP1801";
+inline constexpr const char* kNatInterface = "ZP1802";
+inline constexpr const char* kNatFamily = "ZP1803";
+inline constexpr const char* kForwardNoZone = "ZP1804";
+inline constexpr const char* kForwardOverlap = "ZP1805";
+inline constexpr const char* kForwardService = "ZP1806";
+inline constexpr const char* kForwardNotAdmitted = "ZP1807";  // warning
+inline constexpr const char* kNatSourceZone = "ZP1808";
+inline constexpr const char* kNatUnused = "ZP1809";  // warning
+
 }  // namespace zp::code

@@ -32,6 +32,8 @@ void load_services(const Node& n, State& st, bool from_catalog);
 void load_rules(const Node& n, State& st);
 void load_targets(const Node& n, State& st);
 void load_assertions(const Node& n, State& st);
+// The `nat` part of a gateway target (load_nat.cpp).
+void load_nat(const Node& n, policy::Target& t, State& st, const std::string& what);
 
 // Shared by rules and assertions: `from`/`to` (a name, a list, or any) and service lists.
 std::vector<policy::Endpoint> load_endpoints(const Node& n, State& st, std::string_view what);

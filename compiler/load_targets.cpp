@@ -76,7 +76,7 @@ std::vector<policy::AddressRange> load_own_addresses(const Node& n, State& st, s
 
 void load_gateway(const Node& n, Target& t, State& st, const std::string& what) {
   const bool clean =
-      st.reader.check_keys(n, what, {"kind", "interfaces", "addresses", "table", "description"});
+      st.reader.check_keys(n, what, {"kind", "interfaces", "addresses", "table", "nat", "description"});
   if (const Node* ifs = clean ? st.reader.require(n, "interfaces", what) : Reader::get(n, "interfaces")) {
     if (st.reader.expect_map(*ifs, fmt::format("'interfaces' of {}", what),
                              "a mapping of interface names to zones")) {
@@ -104,11 +104,15 @@ void load_gateway(const Node& n, Target& t, State& st, const std::string& what) 
   }
   if (const Node* a = Reader::get(n, "addresses"))
     t.addresses = load_own_addresses(*a, st, fmt::format("'addresses' of {}", what));
+  if (const Node* nat = Reader::get(n, "nat")) load_nat(*nat, t, st, what);
 }
 
 void load_host(const Node& n, Target& t, State& st, const std::string& what) {
-  const bool clean =
-      st.reader.check_keys(n, what, {"kind", "zone", "address", "addresses", "table", "description"});
+  if (const Node* nat = Reader::get(n, "nat"))
+    st.reader.diags().error(code::kNatNotGateway, nat->loc, fmt::format("{} is a host: NAT is for gateways", what),
+                            "a host's traffic is translated by the gateway it goes through; move 'nat' there");
+  const bool clean = st.reader.check_keys(n, what, {"kind", "zone", "address", "addresses", "table", "nat",
+                                                    "description"});
   if (const Node* z = clean ? st.reader.require(n, "zone", what) : Reader::get(n, "zone")) {
     if (auto name = st.reader.string(*z, fmt::format("'zone' of {}", what))) {
       t.zone = *name;
@@ -156,7 +160,7 @@ void load_target(const Node& key, const Node& value, State& st) {
                                         {"host", Target::Kind::Host}});
   if (!k) {
     st.reader.check_keys(value, what, {"kind", "interfaces", "zone", "address", "addresses",
-                                       "table", "description"});
+                                       "table", "nat", "description"});
     return;
   }
   t.kind = *k;

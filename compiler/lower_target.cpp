@@ -3,6 +3,7 @@
 //
 //   table inet <target.table>
 //     gateway: base chains zp_fwd, zp_in, zp_out     host: zp_in, zp_out
+//     gateway with `nat`: nat chains zp_dnat (prerouting), zp_snat (postrouting) (lower_nat.h)
 //     each: conntrack, essentials (input/output), anti-spoofing (gateway forward/input), then
 //     classification by verdict maps into source, destination and leaf chains (lower_hook.h);
 //     untracked packets are dropped where a rule rejects (lower_untracked.h); lists of values
@@ -16,6 +17,7 @@
 #include "compiler/lower_addresses.h"
 #include "compiler/lower_hook.h"
 #include "compiler/lower_leaf.h"
+#include "compiler/lower_nat.h"
 #include "compiler/lower_prelude.h"
 #include "compiler/lower_spoof.h"
 #include "compiler/lower_untracked.h"
@@ -59,6 +61,7 @@ ir::Ruleset lower_target(const policy::Policy& policy, size_t target_index) {
       in.prelude.insert(in.prelude.end(), spoof.rules.begin(), spoof.rules.end());
     lower::lower_hook(in, rs.table);
   }
+  lower::lower_nat(policy, target, flat, rs.table);
   lower::drop_untracked_instead_of_reject(rs.table);
   lower::share_value_sets(rs.table);
   number_rules(rs.table);

@@ -132,6 +132,40 @@ struct InterfaceBinding {
   Loc loc;
 };
 
+// Source NAT on a gateway (docs/language.md, "NAT"): packets from `from` (every packet when
+// empty) leaving by interface `out` get the address of `out` (masquerade) or `to` (snat).
+struct SourceNat {
+  enum class Kind : uint8_t { Masquerade, Snat };
+  Kind kind = Kind::Masquerade;
+  Loc loc;
+  std::string out;
+  Loc out_loc;
+  std::vector<Endpoint> from;      // zones only; empty: every packet leaving `out`
+  std::optional<AddressRange> to;  // snat: the single address
+  int family = 4;                  // 4, 6, or 0 for both (masquerade only)
+};
+
+// A port forward (destination NAT): packets of `services` from `from` (anywhere when empty)
+// addressed to one of `on` get the destination `to` (and port `port`, when given) before any
+// filter sees them.
+struct PortForward {
+  std::string name;  // given, or "forward N" (1-based within the target)
+  Loc loc;
+  std::vector<ServiceRef> services;  // protocols with ports only
+  std::vector<AddressRange> on;      // the public addresses
+  AddressRange to;                   // a single address
+  std::optional<uint16_t> port;
+  Loc port_loc;
+  std::vector<Endpoint> from;        // zones only
+  int family = 4;                    // of `on` and `to`
+};
+
+struct Nat {
+  std::vector<SourceNat> source;
+  std::vector<PortForward> forwards;
+  bool empty() const { return source.empty() && forwards.empty(); }
+};
+
 struct Target {
   enum class Kind : uint8_t { Gateway, Host };
   std::string name;
@@ -145,6 +179,7 @@ struct Target {
   size_t zone_index = 0;
   Loc zone_loc;
   std::string table = "zoneproof";  // the nft table zoneproof owns on this target
+  Nat nat;                          // gateway only
 
   // The hooks zoneproof filters on this target: forward too on a gateway.
   std::vector<ir::Hook> hooks() const {

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "deploy/proof.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
+#include <set>
 
 #include <fmt/core.h>
 
+#include "backends/nft_json.h"
 #include "backends/nft_text.h"
 #include "pipeline/verify_pipeline.h"
 #include "report/verify.h"
@@ -16,8 +19,8 @@ namespace zp::deploy {
 namespace {
 
 std::string base_text(const ir::BaseChain& b) {
-  return fmt::format("hook {} priority {} policy {}", ir::hook_name(b.hook), b.priority,
-                     b.policy_accept ? "accept" : "drop");
+  return fmt::format("{}hook {} priority {} policy {}", b.nat ? "type nat " : "", ir::hook_name(b.hook),
+                     b.priority, b.policy_accept ? "accept" : "drop");
 }
 
 void compare_base_chains(const ir::Ruleset& expected, const ir::Ruleset& live, Proof& out) {
@@ -27,7 +30,8 @@ void compare_base_chains(const ir::Ruleset& expected, const ir::Ruleset& live, P
     if (!e || !e->base)
       out.structure.push_back(fmt::format("base chain {} ({}) is not in the compiled ruleset",
                                           c.name, base_text(*c.base)));
-    else if (e->base->hook != c.base->hook || e->base->priority != c.base->priority)
+    else if (e->base->hook != c.base->hook || e->base->priority != c.base->priority ||
+             e->base->nat != c.base->nat)
       out.structure.push_back(fmt::format("base chain {}: live {}, compiled {}", c.name,
                                           base_text(*c.base), base_text(*e->base)));
   }
@@ -67,6 +71,97 @@ std::string rule_nft(const ir::Rule& r) {
   }
 }
 
+// The nat chains of a ruleset and the named sets their rules look up, as nft would list them
+// (normalize_for_compare), the rules without comments and ids: what a translation is, whoever
+// wrote it.
+ir::Table nat_chains(const ir::Ruleset& rs) {
+  ir::Ruleset only;
+  std::set<std::string> sets;
+  for (const auto& c : rs.table.chains) {
+    if (!c.base || !c.base->nat) continue;
+    only.table.chains.push_back(c);
+    for (const auto& r : c.rules)
+      for (const auto& m : r.matches)
+        if (const auto* sm = std::get_if<ir::SetMatch>(&m)) sets.insert(sm->set);
+  }
+  for (const auto& s : rs.table.sets)
+    if (sets.count(s.name)) only.table.sets.push_back(s);
+  only = backends::normalize_for_compare(only);
+  for (auto& c : only.table.chains)
+    for (auto& r : c.rules) {
+      r.id = 0;
+      r.comment.clear();
+    }
+  return std::move(only.table);
+}
+
+// The differing rules of two versions of a chain, as a line diff would pair them: the rules of
+// a longest common subsequence are the same; between two of them, the k-th compiled-only rule is
+// paired with the k-th live-only one (a changed rule), the rest stand alone. So one rule added
+// out of band is one line, not a line for every rule after it.
+void diff_rules(const std::string& chain, const std::vector<ir::Rule>& e, const std::vector<ir::Rule>& l,
+                Proof& out) {
+  // The common head and tail need no table; a middle too large for one (millions of cells) is
+  // compared position by position.
+  size_t head = 0, n = e.size(), m = l.size();
+  while (head < n && head < m && e[head] == l[head]) ++head;
+  while (n > head && m > head && e[n - 1] == l[m - 1]) --n, --m;
+  constexpr size_t kMaxCells = size_t{1} << 22;
+  const bool table = (n - head + 1) * (m - head + 1) <= kMaxCells;
+  std::vector<std::vector<uint32_t>> lcs;  // of the suffixes from (head + i, head + j)
+  if (table) {
+    lcs.assign(n - head + 1, std::vector<uint32_t>(m - head + 1, 0));
+    for (size_t i = n - head; i-- > 0;)
+      for (size_t j = m - head; j-- > 0;)
+        lcs[i][j] = e[head + i] == l[head + j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
+  }
+  std::vector<size_t> gone, added;  // compiled-only and live-only rules since the last common one
+  auto flush = [&] {
+    for (size_t k = 0; k < std::max(gone.size(), added.size()); ++k) {
+      const bool g = k < gone.size(), a = k < added.size();
+      out.structure.push_back(fmt::format("nat chain {} rule {}: live {}, compiled {}", chain,
+                                          (a ? added[k] : gone[k]) + 1, a ? rule_nft(l[added[k]]) : "(none)",
+                                          g ? rule_nft(e[gone[k]]) : "(none)"));
+    }
+    gone.clear();
+    added.clear();
+  };
+  size_t i = head, j = head;
+  while (i < n || j < m) {
+    if (i < n && j < m && e[i] == l[j]) {
+      flush();
+      ++i, ++j;
+    } else if (!table) {
+      if (j < m) added.push_back(j++);
+      if (i < n) gone.push_back(i++);
+    } else if (j < m && (i == n || lcs[i - head][j + 1 - head] >= lcs[i + 1 - head][j - head])) {
+      added.push_back(j++);
+    } else {
+      gone.push_back(i++);
+    }
+  }
+  flush();
+}
+
+// Nat chains decide no verdict, so the verdict diff cannot see a changed translation: the rules
+// of each nat chain on both sides are compared (the chains themselves are compared with the
+// other base chains).
+void compare_nat_rules(const ir::Ruleset& expected, const ir::Ruleset& live, Proof& out) {
+  const ir::Table e = nat_chains(expected), l = nat_chains(live);
+  for (const auto& ec : e.chains)
+    if (const ir::Chain* lc = l.find_chain(ec.name)) diff_rules(ec.name, ec.rules, lc->rules, out);
+  for (const auto& es : e.sets) {
+    const ir::Set* ls = l.find_set(es.name);
+    if (!ls)
+      out.structure.push_back(
+          fmt::format("set {} (looked up by nat rules) of the compiled ruleset is missing", es.name));
+    else if (!(*ls == es))
+      out.structure.push_back(
+          fmt::format("set {} (looked up by nat rules): the live elements differ ({} live, {} compiled)", es.name,
+                      ls->elements.size(), es.elements.size()));
+  }
+}
+
 // Rate limits by rule id, and the rules zoneproof did not load.
 void compare_rules(const ir::Ruleset& expected, const ir::Ruleset& live, Proof& out) {
   const auto by_id = ir::rules_by_id(expected);
@@ -97,6 +192,7 @@ Proof prove_same(const ProofRequest& req, ir::Ruleset live) {
   live.target = req.expected->target;
   ir::join_origins(*req.expected, live);
   compare_base_chains(*req.expected, live, out);
+  compare_nat_rules(*req.expected, live, out);
   compare_rules(*req.expected, live, out);
 
   std::vector<ir::Ruleset> before{*req.expected}, after{std::move(live)};

@@ -9,7 +9,9 @@
 //  * base chains: a chain on another hook, or at another priority, changes how zoneproof's table
 //    interleaves with other tables even when no verdict inside the table changes;
 //  * rate limits: the diff assumes every limit is within its rate, so a changed rate is compared
-//    rule by rule (by the zp:<id> each rule carries).
+//    rule by rule (by the zp:<id> each rule carries);
+//  * nat chains: their rules translate and decide no verdict, so each nat chain's rules are
+//    compared one by one as nft lists them, ignoring comments and ids.
 #pragma once
 
 #include <string>
@@ -36,7 +38,7 @@ struct Proof {
   enum class Outcome : uint8_t { Equivalent, Differs, Unknown };
   Outcome outcome = Outcome::Equivalent;
   verifier::DiffReport diff;
-  std::vector<std::string> structure;      // base chain and rate-limit differences (drift)
+  std::vector<std::string> structure;      // base chain, nat rule and rate-limit differences (drift)
   std::vector<std::string> foreign_rules;  // rules zoneproof did not load (informational)
   double seconds = 0;
 };

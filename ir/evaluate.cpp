@@ -93,6 +93,13 @@ class Interpreter {
     }
     res.applied = true;
     if (const auto* v = std::get_if<Verdict>(&r.action)) res.verdict = *v;
+    // A translation ends the nat chain: the packet goes on, translated.
+    // (In an inet table a statement of the other family does nothing: the next rule is tried.)
+    if (const auto* n = std::get_if<Nat>(&r.action); n && (n->family == 0 || n->family == packet_.family)) {
+      res.verdict = Verdict{};
+      res.verdict->kind = VerdictKind::Accept;
+      if (!nat_) nat_ = NatStep{{chain_name_, 0, r.id, res.limited}, *n};
+    }
     return res;
   }
 
@@ -120,8 +127,10 @@ class Interpreter {
         continue;
       }
       const Rule& rule = chain->rules[i];
+      chain_name_ = chain->name;
       RuleResult res = run_rule(rule);
       if (!out_.error.empty()) return;
+      if (nat_ && nat_->step.chain == chain->name && nat_->step.rule_id == rule.id) nat_->step.index = i;
       if (res.applied) out_.trace.push_back({chain->name, i, rule.id, res.limited});
       ++i;
       if (!res.verdict) continue;
@@ -151,6 +160,10 @@ class Interpreter {
   const Table& table_;
   const Packet& packet_;
   Evaluation out_;
+  std::string chain_name_;
+
+ public:
+  std::optional<NatStep> nat_;
 };
 
 }  // namespace
@@ -187,6 +200,30 @@ std::string_view to_string(Outcome o) {
 
 Evaluation evaluate(const Ruleset& ruleset, const Packet& packet) {
   return Interpreter(ruleset.table, packet).run();
+}
+
+std::optional<NatStep> nat_translation(const Ruleset& ruleset, const Packet& packet, Hook hook) {
+  if (packet.ct_state != kCtNew) return std::nullopt;  // conntrack translates the rest
+  Packet at = packet;
+  at.hook = hook;
+  Interpreter in(ruleset.table, at);
+  in.run();
+  return in.nat_;
+}
+
+Packet apply_nat(const Packet& p, const Nat& n, std::optional<u128> masquerade_address) {
+  Packet out = p;
+  switch (n.kind) {
+    case NatKind::Dnat:
+      out.daddr = n.addr;
+      if (n.port) out.dport = *n.port;
+      break;
+    case NatKind::Snat: out.saddr = n.addr; break;
+    case NatKind::Masquerade:
+      if (masquerade_address) out.saddr = *masquerade_address;
+      break;
+  }
+  return out;
 }
 
 }  // namespace zp::ir

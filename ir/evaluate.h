@@ -8,6 +8,8 @@
 //    rule after the last jump, or, with no jump pending, applies the base chain's policy.
 //  * A vmap lookup without a matching element does not apply: evaluation goes on with the next
 //    rule.
+//  * A NAT statement (in a nat chain) ends its base chain as accept; nat_translation() says
+//    which translation it sets.
 //  * A limit match is taken as "within rate" (it holds); each rule that applied because of that
 //    says so in its trace step.
 //  * iifname/oifname of a packet without that interface read as the empty name, as the kernel's
@@ -47,6 +49,19 @@ struct Evaluation {
 };
 
 Evaluation evaluate(const Ruleset& ruleset, const Packet& packet);
+
+// The translation the nat chains of `hook` give a packet opening a connection: the rule that
+// translates it (the first whose matches hold) and its NAT statement; nullopt when none does
+// or the packet does not open a connection (conntrack translates the rest of a connection as
+// its first packet was).
+struct NatStep {
+  TraceStep step;
+  Nat nat;
+};
+std::optional<NatStep> nat_translation(const Ruleset& ruleset, const Packet& packet, Hook hook);
+// The packet with a translation applied. Masquerade takes the address of the output interface,
+// which the ruleset does not know: `masquerade_address`, else the source is left as it was.
+Packet apply_nat(const Packet& p, const Nat& n, std::optional<u128> masquerade_address = std::nullopt);
 
 // How a match reads a packet, for evaluators that index sets their own way (the verifier's).
 bool in_ranges(u128 v, const std::vector<Range>& ranges);

@@ -147,7 +147,23 @@ struct VmapLookup {
   friend bool operator==(const VmapLookup&, const VmapLookup&) = default;
 };
 
-using Action = std::variant<std::monostate, Verdict, VmapLookup>;
+// Network address translation, in a base chain of type nat (docs/semantics.md, "NAT"). The
+// kernel runs nat chains for the first packet of a connection only; conntrack applies the same
+// translation to the rest of the connection and the reverse one to its replies. The rule ends
+// the nat chain: the translation is set and the packet goes on.
+//  * Dnat: destination address `addr` (and destination port `port`, when set); prerouting.
+//  * Snat: source address `addr`; postrouting.
+//  * Masquerade: source address of the output interface; postrouting.
+enum class NatKind : uint8_t { Dnat, Snat, Masquerade };
+struct Nat {
+  NatKind kind = NatKind::Masquerade;
+  int family = 0;  // 4 or 6 for Dnat and Snat (`dnat ip to`, `dnat ip6 to`); 0 for Masquerade
+  u128 addr = 0;
+  std::optional<uint16_t> port;
+  friend bool operator==(const Nat&, const Nat&) = default;
+};
+
+using Action = std::variant<std::monostate, Verdict, VmapLookup, Nat>;
 
 struct Rule {
   std::vector<Match> matches;
@@ -200,6 +216,9 @@ struct BaseChain {
   Hook hook = Hook::Forward;
   int priority = 0;
   bool policy_accept = false;  // the chain policy: accept, else drop
+  // `type nat` (prerouting, postrouting): its rules translate and decide nothing; it never
+  // drops, and its policy is accept. Else `type filter`.
+  bool nat = false;
   friend bool operator==(const BaseChain&, const BaseChain&) = default;
 };
 

@@ -12,6 +12,15 @@
 #include "report/verify.h"
 
 namespace zp::report {
+namespace {
+// A port forward as an exposure: what the filter admits through it.
+std::string forward_exposure_text(const verifier::ForwardExposure& f) {
+  if (f.status == verifier::Status::Unknown) return "undecided (solver resource limit)";
+  if (!f.exposed || !f.witness) return "exposes nothing: the filter drops every packet it translates";
+  std::string arrived = f.witness->before_nat ? f.witness->before_nat->to_string() : std::string("?");
+  return fmt::format("port forward, accepted: e.g. {}, translated to {}", arrived, f.witness->ir.packet.to_string());
+}
+}  // namespace
 
 namespace {
 
@@ -146,6 +155,11 @@ std::string audit_page_html(const AuditPageInputs& in) {
       ++exposures;
       out += fmt::format("<li class=\"exposure\"><code>{}</code> {}</li>\n", esc(ir::to_string(f.loc)), esc(f.message));
     }
+  for (const auto& fw : in.verify->forwards) {
+    ++exposures;
+    out += fmt::format("<li class=\"forward\"><code>{}</code> {} {}: {}</li>\n", esc(ir::to_string(fw.loc)),
+                       esc(fw.target), esc(fw.forward), esc(forward_exposure_text(fw)));
+  }
   if (exposures == 0) out += "<li>None: no untrusted zone reaches a restricted zone beyond what intents permit.</li>\n";
   out += "</ul></section>\n";
 
@@ -201,6 +215,9 @@ std::string audit_page_markdown(const AuditPageInputs& in) {
   size_t exposures = 0;
   for (const auto& f : in.verify->findings)
     if (f.check == "exposure") ++exposures, out += fmt::format("- `{}` {}\n", ir::to_string(f.loc), md(f.message));
+  for (const auto& fw : in.verify->forwards)
+    ++exposures, out += fmt::format("- `{}` {} {}: {}\n", ir::to_string(fw.loc), md(fw.target), md(fw.forward),
+                                    md(forward_exposure_text(fw)));
   if (exposures == 0) out += "None.\n";
   out += "\n## Unused, expiring and unreviewed rules\n\n| finding | where | what | owner | ticket |\n|---|---|---|---|---|\n";
   for (const auto& f : in.findings)

@@ -68,10 +68,15 @@ std::string diff_json(const verifier::DiffReport& r, bool allowed_only) {
                        {"truncated", h.truncated},
                        {"regions", regions}});
     }
+    nlohmann::json nat = nlohmann::json::array();
+    for (const auto& n : t.nat)
+      nat.push_back({{"change", std::string(verifier::to_string(n.kind))}, {"what", n.what},
+                     {"location", ir::to_string(n.loc)}});
     targets.push_back({{"target", t.target},
                        {"presence", presence_name(t.presence)},
                        {"location", ir::to_string(t.loc)},
-                       {"hooks", hooks}});
+                       {"hooks", hooks},
+                       {"nat", nat}});
   }
   j["targets"] = targets;
   j["stats"] = {{"queries", r.queries}, {"seconds", r.seconds}};

@@ -29,6 +29,12 @@ std::string diff_junit(const verifier::DiffReport& r) {
       add(t.target, added ? "target added" : "target removed", ir::to_string(t.loc), false);
       continue;
     }
+    if (!t.nat.empty()) {
+      std::string body;
+      for (const auto& n : t.nat)
+        body += fmt::format("{}: {} ({})\n", verifier::to_string(n.kind), n.what, ir::to_string(n.loc));
+      add(fmt::format("{} nat", t.target), fmt::format("{} NAT change(s)", t.nat.size()), body, false);
+    }
     for (const auto& h : t.hooks) {
       std::string body;
       size_t n = 0;

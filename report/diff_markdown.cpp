@@ -28,8 +28,11 @@ std::string diff_markdown(const verifier::DiffReport& r) {
   }
   size_t counts[3] = {0, 0, 0};
   for (const auto& g : groups) ++counts[static_cast<int>(g.regions.front()->kind)];
-  out += fmt::format("**{} change(s)**: {} newly allowed, {} newly blocked, {} refusal changed.\n\n",
-                     groups.size(), counts[0], counts[1], counts[2]);
+  size_t nat = 0;
+  for (const auto& t : r.targets) nat += t.nat.size();
+  out += fmt::format("**{} change(s)**: {} newly allowed, {} newly blocked, {} refusal changed{}.\n\n",
+                     groups.size() + nat, counts[0], counts[1], counts[2],
+                     nat ? fmt::format(", {} NAT", nat) : std::string());
   for (const auto& t : r.targets) {
     if (t.presence == verifier::TargetDiff::Presence::Added)
       out += fmt::format("- target `{}` added\n", t.target);
@@ -38,6 +41,8 @@ std::string diff_markdown(const verifier::DiffReport& r) {
     for (const auto& h : t.hooks)
       if (h.status == verifier::Status::Unknown || h.truncated)
         out += fmt::format("- `{}` {}: incomplete, some differences may be missing\n", t.target, ir::hook_name(h.hook));
+    for (const auto& n : t.nat)
+      out += fmt::format("- `{}` NAT {}: {}\n", t.target, verifier::to_string(n.kind), markdown_escape(n.what));
   }
   if (groups.empty()) return out;
   out += "\n| target | hook | change | from | to | traffic | family | before → after |\n";

@@ -51,6 +51,13 @@ std::string diff_sarif(const verifier::DiffReport& r) {
     if (t.presence == verifier::TargetDiff::Presence::Removed)
       results.push_back(sarif_result("ZP4005", fmt::format("target {} was removed: zoneproof no longer filters its traffic", t.target),
                                      result_location(r, t, nullptr)));
+    for (const auto& n : t.nat) {
+      // A removed entry's line is in the old version; point at the target instead.
+      ir::SourceLoc at = n.kind == verifier::NatChange::Kind::Removed || n.loc.line == 0 ? result_location(r, t, nullptr)
+                                                                                        : n.loc;
+      results.push_back(sarif_result(
+          "ZP4007", fmt::format("{}: NAT {}: {}", t.target, verifier::to_string(n.kind), n.what), at));
+    }
     for (const auto& h : t.hooks)
       if (h.status == verifier::Status::Unknown || h.truncated)
         results.push_back(sarif_result(
@@ -59,7 +66,7 @@ std::string diff_sarif(const verifier::DiffReport& r) {
                         h.truncated ? "region limit reached" : "solver resource limit reached"),
             result_location(r, t, nullptr)));
   }
-  return sarif_log({"ZP4001", "ZP4002", "ZP4003", "ZP4004", "ZP4005", "ZP4006"}, results);
+  return sarif_log({"ZP4001", "ZP4002", "ZP4003", "ZP4004", "ZP4005", "ZP4006", "ZP4007"}, results);
 }
 
 }  // namespace zp::report

@@ -122,7 +122,10 @@ std::string diff_text(const verifier::DiffReport& r, bool color) {
         out += fmt::format("{} ({}): stopped after the maximum number of regions; more differences exist\n",
                            t.target, ir::hook_name(h.hook));
     }
-    if (!any) out += fmt::format("{}: no change in behaviour\n", t.target);
+    for (const auto& n : t.nat)
+      out += fmt::format("{} (nat) {}: {} ({})\n", t.target, paint("36", std::string(verifier::to_string(n.kind))),
+                         n.what, ir::to_string(n.loc));
+    if (!any && t.nat.empty()) out += fmt::format("{}: no change in behaviour\n", t.target);
   }
   size_t allowed = 0, blocked = 0, refusal = 0;
   for (const auto& g : groups) {
@@ -138,9 +141,12 @@ std::string diff_text(const verifier::DiffReport& r, bool color) {
   } else {
     size_t regions = r.count(verifier::ChangeKind::NewlyAllowed) + r.count(verifier::ChangeKind::NewlyBlocked) +
                      r.count(verifier::ChangeKind::RefusalChanged);
-    out += fmt::format("{} change(s): {} newly allowed, {} newly blocked, {} refusal changed ({} regions; {} "
+    size_t nat = 0;
+    for (const auto& t : r.targets) nat += t.nat.size();
+    out += fmt::format("{} change(s): {} newly allowed, {} newly blocked, {} refusal changed{} ({} regions; {} "
                        "queries, {:.2f} s)\n",
-                       groups.size(), allowed, blocked, refusal, regions, r.queries, r.seconds);
+                       groups.size() + nat, allowed, blocked, refusal,
+                       nat ? fmt::format(", {} NAT", nat) : std::string(), regions, r.queries, r.seconds);
   }
   return out;
 }

@@ -123,6 +123,9 @@ constexpr RuleDoc kRules[] = {
     {"ZP4006", "diff-incomplete", "warning", "Diff incomplete", "The diff could not be completed",
      "The solver reached its resource limit (raise --rlimit) or the region limit (raise "
      "--max-regions): some differences may be missing."},
+    {"ZP4007", "nat-changed", "warning", "NAT changed", "A port forward, masquerade or snat changed",
+     "The gateway translates other packets than before: a forward or a translation can expose a "
+     "server or change what reaches it, beyond the verdicts the diff compares."},
     {"ZP4101", "untrusted-reaches-restricted", "warning", "Untrusted zone reaches a restricted zone in the matrix",
      "Traffic from an untrusted zone is accepted into a restricted zone",
      "The reachability matrix shows connections from a zone with trust 'untrusted' accepted into a "

@@ -68,6 +68,8 @@ nlohmann::json witness_json(const verifier::Witness& w) {
   nlohmann::json rules = nlohmann::json::array();
   for (const auto& o : w.policy_rules) rules.push_back({{"rule", o.what}, {"location", ir::to_string(o.loc)}});
   j["policy_rules"] = rules;
+  if (w.before_nat) j["before_nat"] = packet_json(*w.before_nat);
+  if (!w.nat.empty()) j["nat"] = trace_json(w.nat);
   return j;
 }
 
@@ -120,9 +122,19 @@ std::string verify_json(const verifier::Report& r, bool strict) {
     nlohmann::json vj{{"target", v.target}, {"hook", std::string(ir::hook_name(v.hook))},
                       {"status", std::string(verifier::to_string(v.status))}};
     if (v.witness) vj["witness"] = witness_json(*v.witness);
+    if (!v.message.empty()) vj["message"] = v.message;
     tv.push_back(vj);
   }
   j["translation_validation"] = tv;
+  nlohmann::json fw = nlohmann::json::array();
+  for (const auto& f : r.forwards) {
+    nlohmann::json fj{{"target", f.target}, {"forward", f.forward}, {"location", ir::to_string(f.loc)},
+                      {"status", f.status == verifier::Status::Unknown ? "unknown" : "decided"},
+                      {"exposed", f.exposed}};
+    if (f.witness) fj["witness"] = witness_json(*f.witness);
+    fw.push_back(std::move(fj));
+  }
+  j["forwards"] = fw;
   nlohmann::json fs = nlohmann::json::array();
   for (const auto& f : r.findings) {
     std::vector<std::string> related;

@@ -22,6 +22,13 @@ std::string status_word(verifier::Status s, const Paint& paint) {
 void witness_text(std::string& out, const verifier::Witness& w, const std::string& indent) {
   out += fmt::format("{}witness on {} ({}): {}\n", indent, w.target, ir::hook_name(w.ir.packet.hook),
                      w.ir.packet.to_string());
+  if (w.before_nat) {
+    out += fmt::format("{}  arrived as: {}\n", indent, w.before_nat->to_string());
+    out += trace_text(w.nat, indent + "    ");
+  } else if (!w.nat.empty()) {
+    out += fmt::format("{}  caught at prerouting by:\n", indent);
+    out += trace_text(w.nat, indent + "    ");
+  }
   out += fmt::format("{}the ruleset says: {}", indent, verifier::to_string(w.ir.verdict));
   if (w.policy_verdict) out += fmt::format("; the policy says: {}", verifier::to_string(*w.policy_verdict));
   out += "\n";
@@ -79,6 +86,19 @@ std::string verify_text(const verifier::Report& r, bool color) {
       for (const auto& w : p.witness) witness_text(out, w, "      ");
     }
   }
+  for (const auto& f : r.forwards) {
+    if (f.status == verifier::Status::Unknown)
+      out += fmt::format("{} {} {} ({}): undecided, the solver reached its resource limit\n", paint("33", "unknown"),
+                         f.target, f.forward, ir::to_string(f.loc));
+    else if (!f.exposed)
+      out += fmt::format("exposure: {} {} ({}) exposes nothing: the filter drops every packet it translates\n",
+                         f.target, f.forward, ir::to_string(f.loc));
+    else
+      out += fmt::format("exposure: {} {} ({}): the filter accepts what it translates, e.g. {}, translated to {}\n",
+                         f.target, f.forward, ir::to_string(f.loc),
+                         f.witness->before_nat ? f.witness->before_nat->to_string() : std::string("?"),
+                         f.witness->ir.packet.to_string());
+  }
   for (const auto& v : r.validations) {
     if (v.status == verifier::Status::Pass) continue;
     out += fmt::format("{} translation validation of {} at {}: {}\n", status_word(v.status, paint),
@@ -86,6 +106,7 @@ std::string verify_text(const verifier::Report& r, bool color) {
                        v.status == verifier::Status::Fail
                            ? "the compiled ruleset disagrees with the policy (a compiler bug)"
                            : "the solver reached its resource limit");
+    if (!v.message.empty()) out += fmt::format("    {}\n", v.message);
     if (v.witness) witness_text(out, *v.witness, "    ");
   }
   size_t tv_pass = 0;

@@ -271,7 +271,8 @@ std::string complete_packet(PacketSpec& spec, const policy::Policy& pol, size_t 
   ir::Packet& p = spec.packet;
   bool host = t.kind == policy::Target::Kind::Host;
   if (!spec.hook_given) {
-    if (own_address(t, p.daddr, p.family)) p.hook = ir::Hook::Input;
+    // An output interface says the packet is routed on (a port forward of the address).
+    if (own_address(t, p.daddr, p.family) && !(spec.oif_given && !host)) p.hook = ir::Hook::Input;
     else if (own_address(t, p.saddr, p.family)) p.hook = ir::Hook::Output;
     else if (!host) p.hook = ir::Hook::Forward;
     else

@@ -64,6 +64,11 @@ struct Witness {
   Explanation ir;                         // what the compiled ruleset does with it
   std::optional<Verdict> policy_verdict;  // translation validation: what the policy says
   std::vector<ir::Origin> policy_rules;   // the policy rules that apply to the packet
+  // When destination NAT made the packet: the packet as it arrived at prerouting, and the nat
+  // rule that translated it into `ir.packet` (at input: only the rule that caught the packet,
+  // which therefore never reaches the gateway).
+  std::optional<ir::Packet> before_nat;
+  std::vector<TraceStep> nat;
 };
 
 // One intent on one target (or one target/hook of the translation validation).
@@ -107,6 +112,7 @@ struct ValidationResult {
   ir::Hook hook = ir::Hook::Forward;
   Status status = Status::Pass;
   std::optional<Witness> witness;
+  std::string message;  // what differs, where a witness's verdicts cannot say it (NAT)
 };
 
 // A built-in check's warning.
@@ -134,9 +140,21 @@ struct Stats {
   double seconds_checks = 0;
 };
 
+// What one port forward exposes (docs/verification.md, "NAT"): whether the filter accepts any
+// packet it translates, with such a packet.
+struct ForwardExposure {
+  std::string target;
+  std::string forward;  // "forward web"
+  ir::SourceLoc loc;
+  Status status = Status::Pass;  // Pass: decided; Unknown: the solver gave up
+  bool exposed = false;
+  std::optional<Witness> witness;  // an accepted packet, as translated (before_nat: as it arrived)
+};
+
 struct Report {
   std::string policy_file;
   std::vector<IntentResult> intents;
+  std::vector<ForwardExposure> forwards;
   std::vector<ValidationResult> validations;
   std::vector<Finding> findings;
   // With a subset of targets (`verify --target`): the intents whose traffic crosses none of

@@ -8,6 +8,7 @@
 #include "verifier/encode/naive.h"
 #include "verifier/intents/checks.h"
 #include "verifier/intents/checks_run.h"
+#include "verifier/translation/nat_validation.h"
 #include "verifier/translation/translation.h"
 
 namespace zp::verifier {
@@ -55,6 +56,11 @@ Report naive_verify(const policy::Policy& pol, const std::vector<const ir::Rules
       if (rss[t])
         for (ir::Hook h : pol.targets[t].hooks())
           rep.validations.push_back(naive_validation(pol, t, *rss[t], h, o, rep.stats));
+  if (o.translation_validation)
+    for (size_t t = 0; t < pol.targets.size(); ++t)
+      if (rss[t])
+        for (ir::Hook h : nat_hooks(pol.targets[t], *rss[t]))
+          rep.validations.push_back(validate_nat(pol, t, *rss[t], h, o, rep.stats));
   rep.stats.seconds_validation = since(t1);
   return rep;
 }
@@ -97,6 +103,7 @@ Report verify(const policy::Policy& pol, const std::vector<ir::Ruleset>& ruleset
     if (subset && r.status == Status::NotApplicable) rep.not_judged.push_back(r.name);
     else rep.intents.push_back(std::move(r));
   }
+  rep.forwards = forward_exposure(engines);
   rep.stats.seconds_intents = since(t1);
   auto t2 = Clock::now();
   if (o.translation_validation) {
@@ -107,6 +114,10 @@ Report verify(const policy::Policy& pol, const std::vector<ir::Ruleset>& ruleset
         for (ir::Hook h : pol.targets[t].hooks()) hooks.push_back(start_validation(engines.get(t, h), lemmas));
     lemmas.prove();
     for (auto& v : hooks) rep.validations.push_back(finish_validation(*v));
+    for (size_t t = 0; t < pol.targets.size(); ++t)
+      if (rss[t])
+        for (ir::Hook h : nat_hooks(pol.targets[t], *rss[t]))
+          rep.validations.push_back(validate_nat(pol, t, *rss[t], h, o, rep.stats));
   }
   rep.stats.seconds_validation = since(t2);
   auto t3 = Clock::now();

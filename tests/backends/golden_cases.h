@@ -181,9 +181,46 @@ inline ir::Ruleset comments_case() {
   return r;
 }
 
+// Nat chains beside a filter chain: dnat (IPv4 and IPv6, with and without a port) at prerouting,
+// snat and masquerade at postrouting, with the matches and a statement before the translation.
+inline ir::Ruleset nat_case() {
+  using F = Field;
+  auto v4 = match(F::Nfproto, {one(kNfprotoIpv4)});
+  auto v6 = match(F::Nfproto, {one(kNfprotoIpv6)});
+  ir::Ruleset r;
+  r.target = "gw";
+  r.table.chains = {
+      nat_chain("zp_dnat", ir::Hook::Prerouting, -100, {
+          rule({v4, match(F::Ip4Daddr, {ip("203.0.113.10")}), proto(kProtoTcp), match(F::Dport, {one(443)})},
+               dnat(4, "10.0.2.10", 8443), 60, "forward web"),
+          rule({v4, match(F::Ip4Daddr, {ip("203.0.113.12")})}, dnat(4, "10.0.2.12"), 62),
+          rule({v6, match(F::Ip6Daddr, {ip("2001:db8::10")}), proto(kProtoTcp), match(F::Dport, {one(443)})},
+               dnat(6, "fd00:2::10", 8443), 63),
+          rule({v6, match(F::Ip6Daddr, {ip("2001:db8::12")})}, dnat(6, "fd00:2::12"), 64),
+          rule({match(F::Iifname, {ifname("eth0")}), v4, proto(kProtoUdp), match(F::Dport, {one(53), one(5353)})},
+               dnat(4, "10.0.2.53", 53), 65, "", {ir::Counter{}}),
+      }),
+      nat_chain("zp_snat", ir::Hook::Postrouting, 100, {
+          rule({match(F::Oifname, {ifname("eth0")}), match(F::Iifname, {ifname("eth1")}), v4}, masquerade(), 61,
+               "masquerade out eth0"),
+          rule({match(F::Oifname, {ifname("eth0")}), match(F::Iifname, {ifname("eth1")}, true),
+                match(F::Ip4Saddr, {cidr("10.0.2.0/24")})},
+               masquerade(), 66),
+          rule({match(F::Oifname, {ifname("eth0")})}, snat(4, "203.0.113.11"), 67),
+          rule({match(F::Oifname, {ifname("eth0")}), v6}, snat(6, "fd00::1"), 68),
+      }),
+      base_chain("zp_fwd", ir::Hook::Forward, 0, false, {
+          rule({ct(ir::kCtEstablished | ir::kCtRelated)}, accept(), 69),
+          rule({match(F::Ip4Daddr, {ip("10.0.2.10")}), proto(kProtoTcp), match(F::Dport, {one(8443)})}, accept(), 70),
+      }),
+  };
+  return r;
+}
+
 inline std::vector<GoldenCase> golden_cases() {
   return {{"minimal", minimal_case()}, {"fields", fields_case()}, {"verdicts", verdicts_case()},
-          {"sets", sets_case()},       {"hooks", hooks_case()},   {"comments", comments_case()}};
+          {"sets", sets_case()},       {"hooks", hooks_case()},   {"comments", comments_case()},
+          {"nat", nat_case()}};
 }
 
 }  // namespace zp::testing

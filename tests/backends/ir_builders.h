@@ -2,6 +2,7 @@
 // Terse builders for hand-written IR in the backend tests.
 #pragma once
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -64,6 +65,13 @@ inline ir::Verdict reject(ir::RejectWith with) {
   return v;
 }
 
+// `dnat ip to 10.0.2.10:8443` is dnat(4, "10.0.2.10", 8443); masquerade() has no address.
+inline ir::Nat dnat(int family, const char* to, std::optional<uint16_t> port = std::nullopt) {
+  return ir::Nat{ir::NatKind::Dnat, family, addr(to), port};
+}
+inline ir::Nat snat(int family, const char* to) { return ir::Nat{ir::NatKind::Snat, family, addr(to), {}}; }
+inline ir::Nat masquerade() { return ir::Nat{ir::NatKind::Masquerade, 0, 0, {}}; }
+
 inline ir::Rule rule(std::vector<ir::Match> matches, ir::Action action, uint32_t id = 0,
                      std::string comment = "", std::vector<ir::Statement> statements = {}) {
   ir::Rule r;
@@ -78,6 +86,10 @@ inline ir::Rule rule(std::vector<ir::Match> matches, ir::Action action, uint32_t
 inline ir::Chain base_chain(std::string name, ir::Hook hook, int priority, bool policy_accept,
                             std::vector<ir::Rule> rules = {}) {
   return ir::Chain{std::move(name), ir::BaseChain{hook, priority, policy_accept}, std::move(rules)};
+}
+// A base chain of type nat (policy accept, as nat chains have).
+inline ir::Chain nat_chain(std::string name, ir::Hook hook, int priority, std::vector<ir::Rule> rules = {}) {
+  return ir::Chain{std::move(name), ir::BaseChain{hook, priority, true, true}, std::move(rules)};
 }
 inline ir::Chain chain(std::string name, std::vector<ir::Rule> rules = {}) {
   return ir::Chain{std::move(name), std::nullopt, std::move(rules)};

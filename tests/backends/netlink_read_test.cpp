@@ -79,12 +79,12 @@ TEST(NetlinkDrift, UnknownExpressionsAreNamed) {
       {"add rule inet zoneproof c_in ct mark 1 accept", "ct key 3"},
       {"add rule inet zoneproof c_in quota 100 bytes accept", "unsupported expression 'quota'"},
       {"add rule inet zoneproof c_in tcp flags syn accept", "payload load 1b @ transport header + 13"},
-      {"add rule inet zoneproof c_in meta mark set 1", "immediate into a data register"},
+      {"add rule inet zoneproof c_in meta mark set 1", "meta set statement"},
       {"add rule inet zoneproof c_in log level debug", "log with options zoneproof does not write"},
       {"add rule inet zoneproof c_in limit rate over 5/second drop", "limit other than a packet rate"},
       {"add set inet zoneproof s_t { type ipv4_addr; timeout 1m; }", "set flags 0x10"},
-      {"add chain inet zoneproof c_nat { type nat hook postrouting priority 100; }",
-       "chain type other than filter"},
+      {"add chain inet zoneproof c_route { type route hook output priority 0; }",
+       "chain type other than filter or nat"},
   };
   for (const auto& c : cases) {
     std::string errors = drift_errors(c.command);

@@ -148,7 +148,7 @@ TEST(NftJsonRead, RefusesWhatItDoesNotUnderstand) {
   EXPECT_EQ(rule_error(R"([{"counter":null},{"match":{"op":"==","left":{"meta":{"key":"mark"}},"right":1}}])"),
             "nftables[3].rule.expr[1].match: a match after a statement cannot be represented");
   EXPECT_EQ(rule_error(R"([{"accept":null},{"counter":null}])"), "nftables[3].rule.expr[1]: expression after the verdict");
-  EXPECT_EQ(rule_error(R"([{"snat":{"addr":"1.2.3.4"}}])"), "nftables[3].rule.expr[0]: unsupported expression \"snat\"");
+  EXPECT_EQ(rule_error(R"([{"redirect":{"port":8080}}])"), "nftables[3].rule.expr[0]: unsupported expression \"redirect\"");
   EXPECT_EQ(rule_error(R"([{"match":{"op":"!=","left":{"ct":{"key":"state"}},"right":{"|":["established","related"]}}}])"),
             "nftables[3].rule.expr[0].match.right: unsupported ct state value {\"|\":[\"established\",\"related\"]} with operator \"!=\"");
   EXPECT_EQ(rule_error(R"([{"match":{"op":"==","left":{"payload":{"protocol":"ip","field":"saddr"}},"right":"fd00::1"}}])"),
@@ -169,8 +169,8 @@ TEST(NftJsonRead, RefusesWhatItDoesNotUnderstand) {
   EXPECT_EQ(read_error(json::parse(R"({"nftables":[{"table":{"family":"inet","name":"t"}},{"table":{"family":"inet","name":"u"}}]})")),
             "nftables[1].table.name: a second table \"u\" (only one table is read)");
   EXPECT_EQ(read_error(json::parse(R"({"nftables":[{"table":{"family":"inet","name":"t"}},
-            {"chain":{"family":"inet","table":"t","name":"c","type":"nat","hook":"prerouting","prio":-100}}]})")),
-            "nftables[1].chain.type: unsupported chain type \"nat\"");
+            {"chain":{"family":"inet","table":"t","name":"c","type":"route","hook":"output","prio":0}}]})")),
+            "nftables[1].chain.type: unsupported chain type \"route\"");
   EXPECT_EQ(read_error(json::parse(R"({"nftables":[{"table":{"family":"inet","name":"t"}},
             {"set":{"family":"inet","table":"t","name":"s","type":"ether_addr"}}]})")),
             "nftables[1].set.type: unsupported set type \"ether_addr\"");

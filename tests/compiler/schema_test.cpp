@@ -81,7 +81,7 @@ TEST(Schema, RejectsShapeErrorsOfTheCorpus) {
         "defaults_unknown_key", "target_bad_kind", "target_host_missing_address",
         "target_gateway_key_on_host", "target_table_syntax", "target_host_range",
         "assertion_unknown_kind", "assertion_two_kinds", "assertion_bad_family",
-        "include_not_list"}) {
+        "include_not_list", "nat_unknown_key", "nat_on_host", "nat_forward_bad_port"}) {
     auto r = validate({(corpus / (std::string(name) + ".yaml")).string()});
     EXPECT_EQ(r.status, 1) << name << " passes the schema: " << r.output;
     EXPECT_NE(r.output, "") << name;

@@ -62,6 +62,16 @@ inline std::string table_listing(const std::string& table = "zoneproof") {
   return r.status == 0 ? r.output : "<absent>";
 }
 
+// The handle of the first rule of `chain` (in table zoneproof) whose listing contains `text`.
+inline std::string rule_handle(const std::string& chain, const std::string& text) {
+  auto r = nft("-a list chain inet zoneproof " + chain);
+  std::istringstream lines(r.output);
+  for (std::string line; std::getline(lines, line);)
+    if (line.find(text) != std::string::npos) return line.substr(line.rfind("handle ") + 7);
+  ADD_FAILURE() << "no rule with " << text << " in\n" << r.output;
+  return "0";
+}
+
 // The entries with their rulesets read in (History::load leaves them on disk).
 inline std::vector<deploy::HistoryEntry> history_of(const std::string& dir) {
   std::vector<deploy::HistoryEntry> out;

@@ -14,16 +14,6 @@ CommandResult drift(const std::string& extra = "") {
   return zoneproof("drift " + deploy_policy("gw-v1.yaml") + " --target gw " + extra);
 }
 
-// The handle of the first rule of `chain` whose listing contains `text`.
-std::string handle_of(const std::string& chain, const std::string& text) {
-  auto r = nft("-a list chain inet zoneproof " + chain);
-  std::istringstream lines(r.output);
-  for (std::string line; std::getline(lines, line);)
-    if (line.find(text) != std::string::npos) return line.substr(line.rfind("handle ") + 7);
-  ADD_FAILURE() << "no rule with " << text << " in\n" << r.output;
-  return "0";
-}
-
 TEST(DeployDrift, NoneRightAfterApply) {
   TempDir state;
   in_fresh_netns([&] {
@@ -67,7 +57,7 @@ TEST(DeployDrift, ADeletedRuleIsFoundAsNewlyBlockedTraffic) {
   in_fresh_netns([&] {
     ASSERT_EQ(zp_apply("gw-v1.yaml", state.path()).status, 0);
     // The admins' SSH rule sits in the chain the admin source zone jumps to.
-    const std::string handle = handle_of("zp_i_s2", "admin-ssh");
+    const std::string handle = rule_handle("zp_i_s2", "admin-ssh");
     ASSERT_EQ(nft("delete rule inet zoneproof zp_i_s2 handle " + handle).status, 0);
     auto r = drift();
     EXPECT_EQ(r.status, 1) << r.output;
@@ -121,7 +111,7 @@ TEST(DeployDrift, AChangedRateLimitIsDrift) {
     ASSERT_EQ(zp_state("apply", deploy_policy("gw-limit.yaml") + " --target gw", state.path()).status, 0);
     auto r = zoneproof("drift " + deploy_policy("gw-limit.yaml") + " --target gw");
     ASSERT_EQ(r.status, 0) << r.output;
-    const std::string handle = handle_of("zp_i_s2", "admin-ssh");
+    const std::string handle = rule_handle("zp_i_s2", "admin-ssh");
     ASSERT_EQ(nft_command("replace rule inet zoneproof zp_i_s2 handle " + handle +
                           " tcp dport 22 limit rate 100/minute burst 5 packets counter name \"zp_r_91d3a0c53cf0c47b\" "
                           "accept comment \"zp:33 rule admin-ssh\"")

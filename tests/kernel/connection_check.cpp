@@ -91,7 +91,7 @@ ConnectionResult check_connection(Topology& topo, const ConnectionCase& c) {
   r.client_port = ntohs(c.client.family == 4 ? reinterpret_cast<sockaddr_in*>(&bound)->sin_port
                                              : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
   socklen_t len = 0;
-  auto to = sockaddr_of(c.server, c.port, len);
+  auto to = c.via ? sockaddr_of(*c.via, c.via_port, len) : sockaddr_of(c.server, c.port, len);
   if (connect(client.get(), reinterpret_cast<sockaddr*>(&to), len) != 0 && errno != EINPROGRESS) {
     r.detail = fmt::format("connect: {}", std::strerror(errno));
     return r;
@@ -126,13 +126,13 @@ int run_connection_self_test(Topology& topo, bool verbose) {
   };
   // Clients and servers behind links use addresses no probe of the self-test uses.
   std::vector<Named> cases = {
-      {"forward v4", {0, 1, a("10.1.0.20"), a("10.2.0.20"), 1000}, true},
-      {"forward v6", {0, 1, a("fd01::20"), a("fd02::20"), 1000}, true},
-      {"input v4", {0, std::nullopt, a("10.1.0.21"), a("10.255.0.1"), 1000}, true},
-      {"input v6", {0, std::nullopt, a("fd01::21"), a("fdff::1"), 1000}, true},
-      {"output v4", {std::nullopt, 1, a("10.255.0.1"), a("10.2.0.21"), 1000}, true},
-      {"output v6", {std::nullopt, 1, a("fdff::1"), a("fd02::21"), 1000}, true},
-      {"forward v4 to a dropped port", {0, 1, a("10.1.0.20"), a("10.2.0.20"), 1001}, false},
+      {"forward v4", {0, 1, a("10.1.0.20"), a("10.2.0.20"), 1000, {}, 0}, true},
+      {"forward v6", {0, 1, a("fd01::20"), a("fd02::20"), 1000, {}, 0}, true},
+      {"input v4", {0, std::nullopt, a("10.1.0.21"), a("10.255.0.1"), 1000, {}, 0}, true},
+      {"input v6", {0, std::nullopt, a("fd01::21"), a("fdff::1"), 1000, {}, 0}, true},
+      {"output v4", {std::nullopt, 1, a("10.255.0.1"), a("10.2.0.21"), 1000, {}, 0}, true},
+      {"output v6", {std::nullopt, 1, a("fdff::1"), a("fd02::21"), 1000, {}, 0}, true},
+      {"forward v4 to a dropped port", {0, 1, a("10.1.0.20"), a("10.2.0.20"), 1001, {}, 0}, false},
   };
   int failures = 0;
   for (const auto& n : cases) {

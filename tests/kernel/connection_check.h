@@ -17,6 +17,10 @@ struct ConnectionCase {
   std::optional<size_t> server_link;
   IpAddr client, server;              // the enforcer's side uses one of its own addresses
   uint16_t port = 0;
+  // Through a port forward: the client connects to this address and port, which the gateway
+  // translates to the server's.
+  std::optional<IpAddr> via;
+  uint16_t via_port = 0;
 };
 
 struct ConnectionResult {

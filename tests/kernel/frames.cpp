@@ -17,6 +17,14 @@ bool tagged_icmp(uint8_t proto, uint8_t type) {
   return proto == 58 && (type == kIcmp6EchoRequest || (type >= 133 && type <= 136));
 }
 
+// Bytes 4-7 of a tagged ICMP message. Echo and timestamp requests carry the tag's low half as
+// their identifier, which conntrack keys ICMP connections by: two probes between the same
+// addresses must not share one (the second would be `established`). The swap is its own inverse.
+uint32_t icmp_word(uint8_t type, uint32_t tag) {
+  bool request = type == kIcmpEchoRequest || type == 13 || type == kIcmp6EchoRequest;
+  return request ? (tag << 16 | tag >> 16) : tag;
+}
+
 void put16(Bytes& b, size_t at, uint16_t v) {
   b[at] = static_cast<uint8_t>(v >> 8);
   b[at + 1] = static_cast<uint8_t>(v);
@@ -54,9 +62,9 @@ Bytes transport(const IpPacket& p) {
   auto tail = [&](size_t at) { put32(t, at, kMagic), put32(t, at + 4, p.tag); };
   if (p.proto == 6) {
     t.assign(20, 0);
-    put16(t, 0, p.sport), put16(t, 2, p.dport), put32(t, 4, p.tag);
+    put16(t, 0, p.sport), put16(t, 2, p.dport), put32(t, 4, p.tag), put32(t, 8, p.tcp_ack);
     t[12] = 5 << 4;
-    t[13] = kTcpSyn;
+    t[13] = p.tcp_flags ? p.tcp_flags : kTcpSyn;
     put16(t, 14, 64240);
   } else if (p.proto == 17) {
     t.assign(16, 0);
@@ -65,7 +73,7 @@ Bytes transport(const IpPacket& p) {
   } else {  // ICMP or ICMPv6: echo request unless the probe names another type
     t.assign(p.proto == 1 && p.icmp_type == 13 ? 20 : 16, 0);
     t[0] = p.icmp_type ? p.icmp_type : p.family == 4 ? kIcmpEchoRequest : kIcmp6EchoRequest;
-    put16(t, 4, static_cast<uint16_t>(p.tag >> 16)), put16(t, 6, static_cast<uint16_t>(p.tag));
+    put32(t, 4, icmp_word(t[0], p.tag));
     tail(8);
   }
   return t;
@@ -86,7 +94,9 @@ void parse_transport(uint8_t proto, const uint8_t* p, size_t len, IpPacket& out)
     }
   } else if ((proto == 1 || proto == 58) && len >= 4) {
     out.icmp_type = p[0], out.icmp_code = p[1];
-    if (tagged_icmp(proto, p[0]) && len >= 8) out.tag = get32(p + 4);
+    if (tagged_icmp(proto, p[0]) && len >= 8) out.tag = icmp_word(p[0], get32(p + 4));
+    // The payload's copy first: source NAT may give an echo request another identifier.
+    if (tagged_icmp(proto, p[0]) && len >= 16 && get32(p + 8) == kMagic) out.tag = get32(p + 12);
   }
 }
 

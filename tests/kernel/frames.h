@@ -2,7 +2,8 @@
 // Building the probe packets the harness sends, and parsing what comes back. Every probe carries
 // a 32-bit tag so that a captured packet (the probe itself, an ICMP error quoting it, or a TCP
 // reset answering it) can be traced back to it: the TCP sequence number, the UDP payload, bytes
-// 4-7 of the ICMP header (echo id/sequence), plus the IPv4 ID / IPv6 flow label.
+// 4-7 of the ICMP header (echo id/sequence) and its payload, plus the IPv4 ID / IPv6 flow label.
+// The sequence number and the payloads survive address translation; parsing reads those.
 #pragma once
 
 #include <array>
@@ -32,9 +33,10 @@ struct IpPacket {
 
 inline constexpr uint8_t kTcpSyn = 0x02, kTcpRst = 0x04, kTcpAck = 0x10;
 
-// An IP packet (no link header) for a probe: TCP SYN, UDP datagram, ICMP echo or timestamp
-// request, ICMPv6 echo request or neighbour discovery message (icmp_type; 0 means echo request),
-// tagged with p.tag. Checksums are filled in.
+// An IP packet (no link header) for a probe: TCP SYN (or, with tcp_flags set, a segment with
+// those flags and p.tcp_ack: a reply's SYN-ACK), UDP datagram, ICMP echo or timestamp request,
+// ICMPv6 echo request or neighbour discovery message (icmp_type; 0 means echo request), tagged
+// with p.tag. Checksums are filled in.
 Bytes build_probe(const IpPacket& p);
 // The same behind an Ethernet header.
 Bytes build_frame(const Mac& dst, const Mac& src, const IpPacket& p);

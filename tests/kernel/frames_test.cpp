@@ -66,5 +66,37 @@ TEST(Frames, AnIcmpErrorIsTracedToTheQuotedProbe) {
   EXPECT_EQ(c.quoted.dport, 53);
 }
 
+// A reply to a SYN is a SYN-ACK acknowledging it, tagged like a probe.
+TEST(Frames, ASynAckRoundTrips) {
+  IpPacket p;
+  p.family = 4, p.proto = 6, p.sport = 443, p.dport = 40000, p.tag = 9;
+  p.saddr = a("10.0.0.2"), p.daddr = a("10.0.0.1");
+  p.tcp_flags = kTcpSyn | kTcpAck, p.tcp_ack = 78;
+  Bytes ip = build_probe(p);
+  EXPECT_EQ(verify_sum(ip), 0xffff);
+  Captured c = parse_ip(ip.data(), ip.size());
+  EXPECT_EQ(c.kind, Captured::Kind::Probe);
+  EXPECT_EQ(c.outer.tag, 9u);
+  EXPECT_EQ(c.outer.tcp_flags, kTcpSyn | kTcpAck);
+  EXPECT_EQ(c.outer.tcp_ack, 78u);
+}
+
+// Echo requests carry the tag's low half as their identifier (conntrack keys ICMP connections by
+// it), and the tag survives source NAT giving them another identifier: the payload keeps it.
+TEST(Frames, EchoIdentifierIsUniqueAndTheTagSurvivesItsRewrite) {
+  for (int family : {4, 6}) {
+    IpPacket p;
+    p.family = family, p.proto = family == 4 ? 1 : 58, p.tag = 0x00020001;
+    p.saddr = family == 4 ? a("10.0.0.1") : a("fd00::1");
+    p.daddr = family == 4 ? a("10.0.0.2") : a("fd00::2");
+    Bytes ip = build_probe(p);
+    size_t hl = family == 4 ? 20 : 40;
+    EXPECT_EQ(ip[hl + 4] << 8 | ip[hl + 5], 0x0001) << family;  // identifier
+    EXPECT_EQ(parse_ip(ip.data(), ip.size()).outer.tag, 0x00020001u);
+    ip[hl + 4] = 0x77;  // a translated identifier
+    EXPECT_EQ(parse_ip(ip.data(), ip.size()).outer.tag, 0x00020001u) << family;
+  }
+}
+
 }  // namespace
 }  // namespace zpk

@@ -61,7 +61,8 @@ int run(const Options& o) {
   if (o.kernel_only) {
     fmt::print("{} packets, not compared (--kernel-only)\n", total.packets);
   } else {
-    fmt::print("{} packets, {} mismatches{}\n", total.packets, total.mismatches,
+    fmt::print("{} packets{}, {} mismatches{}\n", total.packets,
+               total.replies ? fmt::format(" ({} of them replies)", total.replies) : std::string{}, total.mismatches,
                total.over_limit ? fmt::format(" ({} past a rate limit's burst, where either verdict is right)",
                                               total.over_limit)
                                 : std::string{});

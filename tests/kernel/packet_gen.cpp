@@ -55,6 +55,12 @@ class Generator {
   }
 
   std::optional<Probe> one() {
+    // A target without NAT draws exactly what it always did.
+    const auto& nat = target_.nat;
+    if (!nat.empty() && rng_.chance(0.3)) {
+      if (!nat.forwards.empty() && (nat.source.empty() || rng_.chance(0.6))) return aimed_forward(rng_.pick(nat.forwards));
+      if (!nat.source.empty()) return aimed_source_nat(rng_.pick(nat.source));
+    }
     if (!policy_.rules.empty() && rng_.chance(0.65)) return aimed(rng_.pick(policy_.rules));
     uint64_t h = rng_.between(0, 99);
     Hook hook = gateway() ? (h < 70 ? Hook::Forward : h < 85 ? Hook::Input : Hook::Output)
@@ -119,14 +125,16 @@ class Generator {
 
   // Places a packet at a hook: addresses from the samplers (or the target's own), interfaces
   // from the routes. With probability `native` a forward/input packet arrives on the link its
-  // source is routed to (not spoofed).
-  std::optional<Probe> place(Hook hook, int family, const Sampler& src, const Sampler& dst, double native) {
+  // source is routed to (not spoofed). `own_dst`: at input, `dst` gives one of the target's
+  // own addresses (a port forward's public address).
+  std::optional<Probe> place(Hook hook, int family, const Sampler& src, const Sampler& dst, double native,
+                             bool own_dst = false) {
     Probe p;
     p.packet.family = family;
     p.packet.hook = hook;
     const auto& links = plan_.topology.links;
     auto s = hook == Hook::Output ? own_address(family) : src();
-    auto d = hook == Hook::Input ? own_address(family) : dst();
+    auto d = hook == Hook::Input && !own_dst ? own_address(family) : dst();
     if (!s || !d || *s == *d) return std::nullopt;
     if ((hook != Hook::Output && !usable(family, *s)) || (hook != Hook::Input && !usable(family, *d))) {
       return std::nullopt;
@@ -187,6 +195,65 @@ class Generator {
     int family = entry.family ? entry.family : (rng_.chance(0.5) ? 4 : 6);
     auto p = place(rng_.pick(hooks), family, side(rule.from, family), side(rule.to, family), 0.85);
     if (p) service_transport(p->packet, entry);
+    return p;
+  }
+
+  bool is_own(int family, u128 a) const {
+    return std::any_of(plan_.topology.own.begin(), plan_.topology.own.end(),
+                       [&](const IpAddr& o) { return o.family == family && o.value == a; });
+  }
+
+  // Sources from NAT `from` zones, or anywhere when it names none.
+  Sampler nat_sources(const std::vector<Endpoint>& from, int family) {
+    return [this, from, family]() -> std::optional<u128> {
+      if (from.empty() || rng_.chance(0.15)) return any_address(family);
+      auto a = zone_address(rng_.pick(from).index, family);
+      return a ? a : any_address(family);
+    };
+  }
+
+  // A probe at (or just beside) a port forward's public address and ports, from (or beside) its
+  // sources: at input when that address is the gateway's own, else forwarded.
+  std::optional<Probe> aimed_forward(const zp::policy::PortForward& f) {
+    std::vector<const zp::policy::ServiceEntry*> entries;
+    for (const auto& s : f.services)
+      for (const auto& e : s.entries) entries.push_back(&e);
+    if (entries.empty() || f.on.empty()) return std::nullopt;
+    const int family = f.family;
+    u128 d = near_edge(rng_, rng_.pick(f.on).range);
+    const Hook hook = is_own(family, d) ? Hook::Input : Hook::Forward;
+    auto p = place(hook, family, nat_sources(f.from, family), [d] { return std::optional<u128>(d); }, 0.85, true);
+    if (p) service_transport(p->packet, *rng_.pick(entries));
+    return p;
+  }
+
+  // A probe that leaves by a source NAT's interface: forwarded from (or beside) its sources, or
+  // sent by the gateway itself.
+  std::optional<Probe> aimed_source_nat(const zp::policy::SourceNat& s) {
+    const int family = s.family ? s.family : (rng_.chance(0.5) ? 4 : 6);
+    Sampler out_there = [this, &s, family]() -> std::optional<u128> {
+      for (int i = 0; i < 20; ++i) {
+        auto d = any_address(family);
+        auto link = d ? route(family, *d) : std::nullopt;
+        if (link && plan_.topology.links.at(*link) == s.out) return d;
+      }
+      return std::nullopt;
+    };
+    const Hook hook = rng_.chance(0.8) ? Hook::Forward : Hook::Output;
+    auto p = place(hook, family, nat_sources(s.from, family), out_there, 0.85);
+    if (!p) return p;
+    if (!policy_.rules.empty() && rng_.chance(0.7)) {
+      // The service of some rule, so that the filter lets a good part of them through.
+      std::vector<const zp::policy::ServiceEntry*> entries;
+      for (const auto& svc : rng_.pick(policy_.rules).services)
+        for (const auto& e : svc.entries)
+          if (!e.family || e.family == family) entries.push_back(&e);
+      if (!entries.empty()) {
+        service_transport(p->packet, *rng_.pick(entries));
+        return p;
+      }
+    }
+    random_transport(p->packet);
     return p;
   }
 

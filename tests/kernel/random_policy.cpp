@@ -8,6 +8,7 @@
 
 #include <fmt/core.h>
 
+#include "tests/kernel/random_nat.h"
 #include "tests/kernel/random_zones.h"
 #include "tests/kernel/rng.h"
 
@@ -55,6 +56,8 @@ struct Targets {
   std::string gateway;            // empty: none
   std::vector<std::string> hosts;
   std::string yaml;
+  size_t gateway_end = 0;         // where the gateway's part of `yaml` ends
+  GatewayShape shape;             // the gateway's interfaces and addresses, for its NAT
   std::string lan_interface;      // the gateway interface of zone `lan`, if there is one
 };
 
@@ -82,15 +85,20 @@ Targets random_targets(Rng& rng, const ZonePlan& plan, std::optional<size_t> tun
     for (size_t l = 0; l < links; ++l) {
       if (bound[l].empty()) continue;
       t.yaml += fmt::format("      eth{}: [{}]\n", l, join(bound[l]));
+      t.shape.interfaces.emplace_back(fmt::format("eth{}", l), bound[l]);
     }
     if (lan) {
       t.lan_interface = fmt::format("eth{}", links);
       t.yaml += fmt::format("      {}: [lan]\n", t.lan_interface);
+      t.shape.interfaces.push_back({t.lan_interface, {"lan"}});
     }
     if (rng.chance(0.5)) {
-      t.yaml += fmt::format("    addresses: [\"100.64.{}.1\", \"fd7a::{:x}\"]\n", rng.between(100, 200),
-                            rng.between(1, 0xfff));
+      // One call with both draws as its arguments, as always (argument order is the compiler's).
+      std::string both = fmt::format("100.64.{}.1 fd7a::{:x}", rng.between(100, 200), rng.between(1, 0xfff));
+      t.shape.addresses = {both.substr(0, both.find(' ')), both.substr(both.find(' ') + 1)};
+      t.yaml += fmt::format("    addresses: {}\n", quoted_list(t.shape.addresses));
     }
+    t.gateway_end = t.yaml.size();
   }
   if (hosts) {
     size_t count = rng.between(1, 2);
@@ -187,6 +195,14 @@ std::string random_policy(uint64_t seed) {
       y += fmt::format("  - {{ name: lan{}, from: [{}], to: [{}], {}: {} }}\n", r, out ? "lan" : other,
                        out ? other : "lan", action, quoted_list({pick_service(lan_rng, pool)}));
     }
+  }
+  // Every third seed, a gateway translates addresses, from a generator of its own again: the
+  // other seeds keep their policies.
+  if (!targets.gateway.empty() && seed % 3 == 0) {
+    if (tunnel) targets.shape.tunnel = plan.names[*tunnel];
+    NatPart nat = random_nat(seed, plan, targets.shape, pool);
+    y += nat.rules_yaml;
+    targets.yaml.insert(targets.gateway_end, nat.target_yaml);
   }
   y += "targets:\n" + targets.yaml;
   return y;

@@ -8,7 +8,8 @@
 //  - allow rules, and deny/reject rules that override some of them on overlapping classes;
 //    endpoints are zones, `any` and the targets themselves;
 //  - a gateway target (interfaces bound to zones, some zones unbound, sometimes a zone of its own
-//    interface) and/or host targets, and a default verdict of drop, reject or accept.
+//    interface) and/or host targets, and a default verdict of drop, reject or accept;
+//  - every third seed (seed divisible by 3), a `nat` part on the gateway (random_nat.h).
 // Rate limits are never generated: the kernel's verdict under a limit depends on timing.
 #pragma once
 

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "compiler/compiler.h"
 
 namespace zpk {
@@ -43,6 +45,37 @@ TEST(RandomPolicy, CampaignSeedsCoverTheFeatures) {
   }
   EXPECT_TRUE(internet && host && gateway && reject && deny && range && tunnel);
   EXPECT_GE(lan_beside_catch_all, 3u);
+}
+
+// Every third seed's gateway translates; the others keep the policies they always had.
+TEST(RandomPolicy, NatOnlyOnEveryThirdSeed) {
+  for (uint64_t seed = 1; seed <= 90; ++seed) {
+    bool nat = random_policy(seed).find("    nat:\n") != std::string::npos;
+    EXPECT_TRUE(seed % 3 == 0 || !nat) << "seed " << seed;
+  }
+}
+
+TEST(RandomPolicy, CampaignSeedsCoverNat) {
+  size_t nat = 0, masq_all = 0, masq_from = 0, family_any = 0, snat = 0, fwd_port = 0, fwd_plain = 0, fwd_from = 0;
+  for (uint64_t seed = 3; seed <= 45; seed += 3) {
+    std::string y = random_policy(seed);
+    if (y.find("    nat:\n") == std::string::npos) continue;
+    ++nat;
+    std::istringstream in(y);
+    for (std::string line; std::getline(in, line);) {
+      bool masq = line.find("- { out: ") != std::string::npos && line.find(", to: ") == std::string::npos;
+      masq_all += masq && line.find("from:") == std::string::npos;
+      masq_from += masq && line.find("from:") != std::string::npos;
+      family_any += line.find("family: any") != std::string::npos;
+      snat += line.find("- { out: ") != std::string::npos && line.find(", to: ") != std::string::npos;
+      bool fwd = line.find("- { name: fw") != std::string::npos;
+      fwd_port += fwd && line.find("port: ") != std::string::npos;
+      fwd_plain += fwd && line.find("port: ") == std::string::npos;
+      fwd_from += fwd && line.find("from: ") != std::string::npos;
+    }
+  }
+  EXPECT_GE(nat, 10u);
+  EXPECT_TRUE(masq_all && masq_from && family_any && snat && fwd_port && fwd_plain && fwd_from);
 }
 
 }  // namespace

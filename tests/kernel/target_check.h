@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // One policy target against the kernel: compile it with zoneproof, build its topology, load the
-// ruleset, send the probes, open real connections for return traffic, ask `zoneproof explain`
-// about the very same packets and compare.
+// ruleset, send the probes and the replies to the accepted ones, open real connections for
+// return traffic, ask `zoneproof explain` about the very same packets and compare.
 #pragma once
 
 #include <cstdint>
@@ -22,14 +22,15 @@ struct CheckOptions {
 };
 
 struct Tally {
-  size_t packets = 0;       // probes and connection packets compared
+  size_t packets = 0;       // probes, replies and connection packets compared
+  size_t replies = 0;       // of them, replies to accepted probes
   size_t mismatches = 0;    // kernel and explain disagree
   size_t over_limit = 0;    // they disagree where a rate limit decided: either verdict is right
   size_t anomalies = 0;     // the harness saw something it cannot classify
   size_t connections = 0;
   Tally& operator+=(const Tally& o) {
     packets += o.packets, mismatches += o.mismatches, anomalies += o.anomalies, connections += o.connections;
-    over_limit += o.over_limit;
+    over_limit += o.over_limit, replies += o.replies;
     return *this;
   }
 };

@@ -86,6 +86,39 @@ void plan_gateway(const Policy& p, const Target& g, TargetPlan& plan) {
       t.own.push_back({family, fallback->value});
     }
   }
+  // Each address on the interface of its zone, where the gateway routes it (an address in no
+  // zone: on the first interface, as the default route).
+  for (const auto& a : t.own) {
+    t.link_addresses.push_back({a, static_cast<size_t>(t.routes.lookup(a.family, a.value).value_or(0))});
+  }
+}
+
+bool has_address_on(const TopologySpec& t, size_t link, int family) {
+  return std::any_of(t.link_addresses.begin(), t.link_addresses.end(),
+                     [&](const auto& la) { return la.link == link && la.addr.family == family; });
+}
+
+// NAT: the `out` interfaces of source NAT are edges to a world that does not route private
+// addresses (nat_world.h). Masquerade takes the address of its interface, so an `out` without
+// one of a family it translates gets a harness address (100.64.254.K / fd7a:7a70:6c::K), as a
+// real uplink has one.
+void plan_nat(const Target& g, TopologySpec& t) {
+  t.translates = !g.nat.empty();
+  for (const auto& s : g.nat.source) {
+    size_t link = link_of(t, s.out);
+    if (std::find(t.nat_edges.begin(), t.nat_edges.end(), link) == t.nat_edges.end()) t.nat_edges.push_back(link);
+    if (s.to) t.routed_back.push_back({s.to->family, s.to->range.lo});
+    if (s.kind != zp::policy::SourceNat::Kind::Masquerade) continue;
+    for (int family : {4, 6}) {
+      if ((s.family != 0 && s.family != family) || has_address_on(t, link, family)) continue;
+      auto base = zp::parse_address(family == 4 ? "100.64.254.0" : "fd7a:7a70:6c::");
+      IpAddr a{family, base->value + link + 1};
+      t.own.push_back(a);
+      t.link_addresses.push_back({a, link});
+    }
+  }
+  if (t.nat_edges.empty()) return;
+  t.routed_back.insert(t.routed_back.end(), t.own.begin(), t.own.end());
 }
 
 }  // namespace
@@ -98,6 +131,7 @@ TargetPlan plan_target(const Policy& p, size_t target_index) {
   if (target.kind == Target::Kind::Gateway) {
     t.kind = TopologySpec::Kind::Gateway;
     plan_gateway(p, target, plan);
+    plan_nat(target, t);
   } else {
     t.kind = TopologySpec::Kind::Host;
     t.links = {"eth0"};

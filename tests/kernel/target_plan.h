@@ -10,7 +10,11 @@
 //            target's `addresses`; a family it declares none of gets a harness address
 //            (100.64.255.254 / fd7a:7a70:6b::1). A zone of interfaces only (a LAN known by
 //            its interface) gets a harness range of each family routed out of its interface (198.18.K.0/24, fd7a:7a70:K::/64), which only a
-//            catch-all zone's entries contain: the addresses such a LAN really has.
+//            catch-all zone's entries contain: the addresses such a LAN really has. Each own
+//            address sits on the interface its zone is routed out of.
+//            With NAT, the `out` interfaces of masquerade and snat are edges beyond which the
+//            world routes no private address (nat_world.h), and each has an address of every
+//            family it masquerades.
 //   host:    one link, eth0, to the rest of the network; its own addresses are the target's.
 #pragma once
 

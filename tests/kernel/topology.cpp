@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "tests/kernel/topology.h"
 
+#include <algorithm>
 #include <atomic>
 #include <stdexcept>
 
 #include <fmt/core.h>
 
+#include "tests/kernel/nat_world.h"
 #include "tests/kernel/netns.h"
 #include "tests/kernel/process.h"
 
@@ -56,18 +58,19 @@ void Topology::build() {
   for (size_t i = 0; i < spec_.links.size(); ++i) {
     const std::string& name = spec_.links[i];
     peers_.push_back(create_namespace(fmt::format("{}p{}", seq, i)));
-    peer_has_default_.push_back(false);
     run_checked({"ip", "-n", enforcer_, "link", "add", name, "address", mac_text(enforcer_mac(i)),
                  "type", "veth", "peer", "name", kPeerInterface, "address", mac_text(peer_mac(i)),
                  "netns", peers_.back()});
-    ip_batch(peers_.back(), fmt::format("link set lo up\nlink set {} up\n", kPeerInterface));
+    ip_batch(peers_.back(), fmt::format("link set lo up\nlink set {} up\n", kPeerInterface) + peer_routes(i));
     fw += fmt::format("link set {} up\n", name);
   }
-  // The gateway keeps its own addresses on lo (any interface would do: Linux accepts a local
-  // address on every interface); a host has them on its one link.
-  const std::string own_dev = gateway ? "lo" : spec_.links.at(0);
+  // A gateway has each own address on the interface its plan names (the one of its zone:
+  // masquerade takes the address of the output interface); a host has them on its one link.
   for (const auto& a : spec_.own) {
-    fw += fmt::format("addr add {}{} dev {}{}\n", addr_text(a), host_len(a.family), own_dev,
+    std::string dev = gateway ? "lo" : spec_.links.at(0);
+    for (const auto& la : spec_.link_addresses)
+      if (la.addr == a) dev = spec_.links.at(la.link);
+    fw += fmt::format("addr add {}{} dev {}{}\n", addr_text(a), host_len(a.family), dev,
                       a.family == 6 ? " nodad" : "");
   }
   for (size_t i = 0; i < spec_.links.size(); ++i) {
@@ -109,18 +112,37 @@ void Topology::add_peer_endpoint(size_t link, const IpAddr& a) {
   fw += fmt::format("route replace {}{} via {} dev {}{}\n", addr_text(a), host_len(a.family),
                     nexthop(a.family, link, 3), dev, a.family == 4 ? " onlink" : "");
   ip_batch(enforcer_, fw);
-  std::string peer = fmt::format("addr add {}{} dev {}{}\n", addr_text(a), host_len(a.family),
-                                 kPeerInterface, a.family == 6 ? " nodad" : "");
-  if (!peer_has_default_.at(link)) {
-    for (int family : {4, 6}) {
-      peer += fmt::format("neigh add {} lladdr {} dev {} nud permanent\n", nexthop(family, link, 1),
-                          mac_text(enforcer_mac(link)), kPeerInterface);
-    }
-    peer += fmt::format("route add 0.0.0.0/0 via {} dev {} onlink\n", nexthop(4, link, 1), kPeerInterface);
-    peer += fmt::format("route add ::/0 via {} dev {}\n", nexthop(6, link, 1), kPeerInterface);
-    peer_has_default_[link] = true;
+  ip_batch(peers_.at(link), fmt::format("addr add {}{} dev {}{}\n", addr_text(a), host_len(a.family),
+                                         kPeerInterface, a.family == 6 ? " nodad" : ""));
+}
+
+std::optional<size_t> Topology::endpoint_link(const IpAddr& a) const {
+  for (const auto& [l, e] : endpoints_)
+    if (e == a) return l;
+  return std::nullopt;
+}
+
+std::string Topology::peer_routes(size_t link) const {
+  std::string peer;
+  for (int family : {4, 6}) {
+    peer += fmt::format("neigh add {} lladdr {} dev {} nud permanent\n", nexthop(family, link, 1),
+                        mac_text(enforcer_mac(link)), kPeerInterface);
   }
-  ip_batch(peers_.at(link), peer);
+  peer += fmt::format("route add 0.0.0.0/0 via {} dev {} onlink\n", nexthop(4, link, 1), kPeerInterface);
+  peer += fmt::format("route add ::/0 via {} dev {}\n", nexthop(6, link, 1), kPeerInterface);
+  if (std::find(spec_.nat_edges.begin(), spec_.nat_edges.end(), link) == spec_.nat_edges.end()) return peer;
+  // Beyond a NAT edge: no route to private addresses (link-local fe80::/10 excepted: the next
+  // hops are link-local, and no probe uses such an address), but the gateway's own and
+  // translated addresses route back to it.
+  for (const auto& p : private_prefixes()) {
+    if (p.family == 6 && p.len == 10) continue;
+    peer += fmt::format("route add unreachable {}\n", prefix_text(p));
+  }
+  for (const auto& a : spec_.routed_back) {
+    peer += fmt::format("route replace {}{} via {} dev {}{}\n", addr_text(a), host_len(a.family),
+                        nexthop(a.family, link, 1), kPeerInterface, a.family == 4 ? " onlink" : "");
+  }
+  return peer;
 }
 
 }  // namespace zpk

@@ -11,9 +11,14 @@
 // captures them with AF_PACKET, but its IP stack ignores them (PACKET_OTHERHOST), so it never
 // answers a probe and no ARP/ND is needed for arbitrary destinations. Real endpoints (for
 // connection tests) are added on demand and routed to the peer's own MAC.
+//
+// Every peer routes what it sends (replies, connections) to the enforcer; a peer behind a NAT
+// edge does so as the internet would (nat_world.h): private destinations are unreachable but
+// for the addresses the gateway owns or translates to.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +40,18 @@ struct TopologySpec {
   std::vector<std::string> links;  // enforcing-side interface names
   RoutingPlan routes;              // gateway: the destinations behind each link
   std::vector<IpAddr> own;         // the gateway's or host's own addresses
+  // Gateway: the interface each own address sits on (an address not listed sits on lo). A host
+  // has all of them on its one link.
+  struct LinkAddress {
+    IpAddr addr;
+    size_t link = 0;
+  };
+  std::vector<LinkAddress> link_addresses;
+  // NAT: the target translates addresses (its probes may arrive changed); the links that are the
+  // `out` of a masquerade or snat; what the world beyond them routes back (nat_world.h).
+  bool translates = false;
+  std::vector<size_t> nat_edges;
+  std::vector<IpAddr> routed_back;
 };
 
 class Topology {
@@ -63,20 +80,21 @@ class Topology {
   std::string list_ruleset() const;
 
   // Gives the peer of `link` the address `a`, reachable from the enforcing namespace through the
-  // peer's own MAC (not the sink), and routes the peer's traffic back through the link. Adding
-  // the same endpoint again does nothing.
+  // peer's own MAC (not the sink). Adding the same endpoint again does nothing.
   void add_peer_endpoint(size_t link, const IpAddr& a);
+  // The link whose peer has `a` as an endpoint, if one has.
+  std::optional<size_t> endpoint_link(const IpAddr& a) const;
 
  private:
   static Mac mac(size_t link, uint8_t role) {
     return {0x02, 0x7a, 0x70, static_cast<uint8_t>(link >> 8), static_cast<uint8_t>(link), role};
   }
   void build();
+  std::string peer_routes(size_t link) const;
 
   TopologySpec spec_;
   std::string enforcer_;
   std::vector<std::string> peers_;
-  std::vector<bool> peer_has_default_;
   std::vector<std::pair<size_t, IpAddr>> endpoints_;
 };
 

@@ -71,4 +71,18 @@ std::vector<ZoneproofCli::Answer> ZoneproofCli::explain(const std::string& polic
   return answers;
 }
 
+std::string trace_text(const nlohmann::json& answer) {
+  if (!answer.contains("trace")) return "(no trace)";
+  std::string s;
+  for (const auto& t : answer["trace"]) s += "\n      " + t.dump();
+  return s;
+}
+
+bool decided_by_limit(const ZoneproofCli::Answer& a) {
+  if (a.verdict != "accept" || !a.raw.contains("trace")) return false;
+  for (const auto& t : a.raw["trace"])
+    if (t.value("nft", "").find(" limit rate ") != std::string::npos) return true;
+  return false;
+}
+
 }  // namespace zpk

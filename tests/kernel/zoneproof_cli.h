@@ -44,4 +44,12 @@ class ZoneproofCli {
   std::string exe_;
 };
 
+// An answer's rule trace, one JSON step a line, for reports.
+std::string trace_text(const nlohmann::json& answer);
+
+// `explain` takes a rate limit as holding (the verifier treats it as either outcome); the kernel
+// stops matching once a batch exceeds the burst. Where the answer went through a limit rule and
+// explain accepted, a kernel drop is the limit at work, not a model error.
+bool decided_by_limit(const ZoneproofCli::Answer& a);
+
 }  // namespace zpk

@@ -134,6 +134,8 @@ std::optional<z3::expr> IrEncoder::action(const ir::Rule& r, const z3::expr& nex
       acc = z3::ite(key_in(vm->key, map.elements[*e].key), verdict(map.elements[*e].verdict, next, depth), acc);
     return z3::ite(key_exists(vm->key), acc, next);
   }
+  // A translation ends its (nat) chain; the packet goes on.
+  if (std::holds_alternative<ir::Nat>(r.action)) return c_.bv_val(kOutAccept, 2);
   return next;  // statements only
 }
 
@@ -165,6 +167,32 @@ z3::expr IrEncoder::hook_verdict() {
     acc = z3::ite(v == c_.bv_val(kOutAccept, 2), acc, v);
   }
   return acc;
+}
+
+std::vector<IrEncoder::NatRule> IrEncoder::nat_rules(ir::Hook hook) {
+  std::vector<NatRule> out;
+  z3::expr none_before = c_.bool_val(true);
+  for (size_t ci : prep_.base_chains(hook)) {
+    const ir::Chain& ch = prep_.table().chains[ci];
+    if (!ch.base->nat) continue;
+    if (!ch.base->policy_accept)
+      throw std::runtime_error(fmt::format("nat chain {} drops by policy; that is not modelled", ch.name));
+    for (size_t i = 0; i < ch.rules.size(); ++i) {
+      const ir::Rule& r = ch.rules[i];
+      if (std::holds_alternative<std::monostate>(r.action)) continue;
+      if (!std::holds_alternative<ir::Nat>(r.action))
+        throw std::runtime_error(fmt::format("nat chain {} rule {} does more than translate; that is not modelled",
+                                             ch.name, i + 1));
+      auto m = rule_match(ci, i);
+      if (!m) continue;
+      // In an inet table a NAT statement of the other family does nothing: the next rule is tried.
+      const auto& n = std::get<ir::Nat>(r.action);
+      z3::expr translates = n.family == 0 ? *m : n.family == 6 ? (*m && p_.v6) : (*m && !p_.v6);
+      out.push_back({none_before && translates, &r, ch.name, i});
+      none_before = none_before && !translates;
+    }
+  }
+  return out;
 }
 
 // --- the trace of a concrete packet ----------------------------------------------------------------
@@ -223,6 +251,7 @@ unsigned IrEncoder::walk_chain(size_t chain, const z3::model& m, int depth, cons
       }
     } else {
       steps.push_back({ch.name, static_cast<int>(i + 1), r.id, nft ? nft(r) : std::string{}, r.origins, {}});
+      if (std::holds_alternative<ir::Nat>(r.action)) o = kOutAccept;
     }
     if (applied && o) return *o;
   }

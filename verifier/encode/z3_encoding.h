@@ -106,6 +106,17 @@ class IrEncoder {
   // the verdict the walk reaches (it must equal hook_verdict() in the model).
   unsigned trace(const z3::model& m, const NftTextFn& nft, std::vector<TraceStep>& steps,
                  bool& used_limits);
+  // The rules of the nat base chains at `hook` that translate, in the order the kernel tries
+  // them, each with the condition that it is the rule that translates the packet (its matches
+  // hold, and no earlier translating rule's do). Throws for a nat chain that does anything but
+  // translate (a verdict or a jump): that is not modelled.
+  struct NatRule {
+    z3::expr when;
+    const ir::Rule* rule;
+    std::string chain;
+    size_t index;  // 0-based position in the chain
+  };
+  std::vector<NatRule> nat_rules(ir::Hook hook);
   size_t rules_total() const { return prep_.total_rules(); }
   size_t rules_encoded() const { return encoded_; }
 

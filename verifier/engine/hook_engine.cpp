@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "verifier/engine/hook_engine.h"
 
+#include "verifier/engine/nat_view.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -66,6 +68,7 @@ HookEngine::HookEngine(const VerifyContext& vc, size_t target, ir::Hook hook, St
 
 HookEngine::~HookEngine() {
   // The terms go before the context that owns them (the run's).
+  nat_.reset();
   essential_.reset();
   opening_.reset();
   spoof_terms_.clear();
@@ -427,6 +430,11 @@ ir::Packet HookEngine::packet_of(const z3::model& m, const Cell& c, bool address
 
 std::map<std::string, bool> HookEngine::limit_values(const z3::model& m) {
   return enc::limit_values(*limits_, m);
+}
+
+NatView& HookEngine::nat() {
+  if (!nat_) nat_ = std::make_unique<NatView>(*this);
+  return *nat_;
 }
 
 Witness HookEngine::witness(const ir::Packet& pkt, const std::map<std::string, bool>& limits,

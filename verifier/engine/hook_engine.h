@@ -25,6 +25,8 @@
 
 namespace zp::verifier {
 
+class NatView;
+
 // What one verify run shares between hooks.
 struct VerifyContext {
   const policy::Policy& policy;
@@ -132,6 +134,8 @@ class HookEngine {
   std::map<std::string, bool> limit_values(const z3::model& m);
   Witness witness(const ir::Packet& p, const std::map<std::string, bool>& limits, bool with_policy_verdict);
   Stats& stats() { return stats_; }
+  // NAT as this hook sees it (nat_view.h), built on first use.
+  NatView& nat();
 
  private:
   DecisionList walk(const Cell& c);  // the cell's list, from its source side's prefix
@@ -158,6 +162,7 @@ class HookEngine {
   std::unordered_map<uint64_t, z3::expr> side_terms_;
   std::unordered_map<uint64_t, z3::expr> spoof_terms_;
   std::optional<z3::expr> essential_, opening_;
+  std::unique_ptr<NatView> nat_;
 };
 
 uint64_t cell_key(const Cell& c);

@@ -35,6 +35,8 @@ IntentResult check_intent(Engines& engines, const policy::Assertion& a);
 std::vector<PathCheck> check_paths(Engines& engines, const policy::Assertion& a);
 // ZP3003: policy rules that never decide a packet.
 void shadow_check(Engines& engines, std::vector<Finding>& out);
+// What each port forward exposes (forwards.cpp).
+std::vector<ForwardExposure> forward_exposure(Engines& engines);
 // ZP3005: untrusted-to-restricted connections that no intent permits.
 void exposure_check(Engines& engines, std::vector<Finding>& out);
 

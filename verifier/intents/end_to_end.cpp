@@ -326,7 +326,18 @@ std::vector<PathCheck> check_paths(Engines& engines, const Assertion& a) {
           any = true;
           if (merged.status == Status::Fail) break;
         }
-        if (any) out.push_back(std::move(merged));
+        if (!any) continue;
+        // Source NAT changes the packet between the gateway and the next hop, and destination
+        // NAT before the gateway: one packet for every hop is not what crosses them. Say so
+        // rather than judge the wrong packet.
+        if (a.kind == Assertion::Kind::Reach && !pol.targets[gw].nat.empty()) {
+          merged.status = Status::Unknown;
+          merged.witness.clear();
+          merged.message = fmt::format("{} translates addresses (nat): a path across NAT is not modelled; its hops "
+                                       "are judged one by one",
+                                       pol.targets[gw].name);
+        }
+        out.push_back(std::move(merged));
       }
   return out;
 }

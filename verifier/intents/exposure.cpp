@@ -5,6 +5,7 @@
 // lists; one witness per zone pair.
 #include <fmt/core.h>
 
+#include "verifier/engine/nat_view.h"
 #include "verifier/engine/query_box.h"
 #include "verifier/intents/checks.h"
 #include "verifier/intents/checks_run.h"
@@ -13,6 +14,14 @@ namespace zp::verifier {
 namespace {
 
 using policy::Assertion;
+
+// The NAT of the hook, when destination NAT can change what the forward filter sees: intents
+// name the service a packet was sent to, so exposure is judged on the packet as it arrived.
+NatView* arrival(HookEngine& e) {
+  if (e.hook() != ir::Hook::Forward || e.target().nat.forwards.empty()) return nullptr;
+  NatView& nv = e.nat();
+  return nv.destination() ? &nv : nullptr;
+}
 
 // Whether an intent of the policy says packets of the cell's classes with these services may
 // be accepted.
@@ -24,7 +33,10 @@ z3::expr permitted_by_intents(HookEngine& e, const Cell& c) {
     if (a.kind == Assertion::Kind::Isolate) continue;
     if (!m.endpoints_match(a.from, c.src.cls, true) || !m.endpoints_match(a.to, c.dst.cls, false)) continue;
     if (a.family != 0 && a.family != c.family) continue;
-    alts.push_back(a.services.empty() ? cx.bool_val(true) : e.policy_encoder().services_match(a.services));
+    NatView* nat = arrival(e);
+    alts.push_back(a.services.empty() ? cx.bool_val(true)
+                   : nat              ? nat->arrived_services(a.services)
+                                      : e.policy_encoder().services_match(a.services));
   }
   return enc::mk_or(cx, alts);
 }
@@ -63,13 +75,22 @@ bool exposure_pair(Engines& en, size_t u, size_t r, std::vector<Finding>& out) {
           for (const auto& d : e.sides(false, family, &dst)) {
             Cell c{family, s, d};
             HookEngine::Term ir = e.ir_verdict(c);
+            NatView* nat = arrival(e);
+            const bool addresses = ir.addresses || nat;
             std::optional<z3::model> m;
             z3::expr accepted = ir.e == e.ctx().bv_val(enc::kOutAccept, 2);
-            auto res = e.check(e.domain(c, ir.addresses) && exposure_class(e, u, r) && accepted &&
+            z3::expr linked = nat ? nat->link() : e.ctx().bool_val(true);
+            auto res = e.check(e.domain(c, addresses) && exposure_class(e, u, r) && linked && accepted &&
                                    !permitted_by_intents(e, c),
                                &m);
             if (res != z3::sat) continue;
-            Witness w = e.witness(e.packet_of(*m, c, ir.addresses), e.limit_values(*m), false);
+            ir::Packet p = e.packet_of(*m, c, addresses);
+            Witness w = e.witness(p, e.limit_values(*m), false);
+            if (nat) {
+              ir::Packet arrived = nat->arrived_packet(*m);
+              arrived.iif = p.iif;
+              nat->annotate(w, arrived);
+            }
             out.push_back({kFindingExposure, "exposure", pol.zones[r].loc,
                            fmt::format("untrusted zone '{}' reaches restricted zone '{}' on target {} "
                                        "and no intent permits it: {}",

@@ -14,6 +14,7 @@
 #include <fmt/core.h>
 
 #include "verifier/engine/candidates.h"
+#include "verifier/engine/nat_view.h"
 #include "verifier/engine/query_box.h"
 #include "verifier/intents/checks_run.h"
 
@@ -67,15 +68,18 @@ class IntentHook {
     }
     if (cells.empty()) return out;
     for (const auto& c : cells) out.limits = out.limits || limited(c);
-    for (const auto& c : cells)
-      if (try_candidates(c, out)) return out;
+    use_nat(cells);
+    if (!nat_)
+      for (const auto& c : cells)
+        if (try_candidates(c, out)) return out;
     bool unknown = false;
     for (const auto& c : cells) {
       HookEngine::Term ir = e_.ir_verdict(c);
+      const bool addresses = ir.addresses || nat_;
       std::optional<z3::model> m;
-      auto r = e_.check(e_.domain(c, ir.addresses) && klass(c, ir.addresses) && violation(c, ir.e), &m);
+      auto r = e_.check(e_.domain(c, addresses) && klass(c, addresses) && violation(c, ir.e), &m);
       if (r == z3::sat) {
-        fail(e_.packet_of(*m, c, ir.addresses), e_.limit_values(*m), out);
+        fail(e_.packet_of(*m, c, addresses), e_.limit_values(*m), out, &*m);
         return out;
       }
       unknown = unknown || r == z3::unknown;
@@ -84,7 +88,7 @@ class IntentHook {
     // Proved; but only where the class holds a packet at all.
     bool any_unknown = false;
     for (const auto& c : cells) {
-      auto r = e_.check(e_.domain(c, false) && klass(c, false));
+      auto r = e_.check(e_.domain(c, nat_) && klass(c, nat_));
       if (r == z3::sat) {
         out.applicable = true;
         return out;
@@ -130,6 +134,51 @@ class IntentHook {
     with_spoofed_ = false;
   }
 
+  // NAT on the target (nat_view.h): at forward, the class is judged on the packet as it
+  // arrived, and a reach into a zone that port forwards serve is judged on the packets they
+  // catch; a reach is also the reply getting back. At input, a packet a forward catches does
+  // not reach the gateway.
+  void use_nat(const std::vector<Cell>& cells) {
+    const ir::Hook h = e_.hook();
+    if (h != ir::Hook::Forward && h != ir::Hook::Input) return;
+    if (!has_nat_chains()) return;
+    NatView& nv = e_.nat();
+    if (!nv.destination() && !(reach_ && nv.reply_path())) return;
+    if (h == ir::Hook::Input && !(reach_ && nv.destination())) return;
+    nat_ = &nv;
+    if (h != ir::Hook::Forward || !reach_ || !nv.destination()) return;
+    // Per cell and per service of the intent: where forwards catch packets of that part of the
+    // class, the reach means "through the forwards"; elsewhere it is judged on the packets sent
+    // to the zone itself.
+    for (const auto& c : cells) {
+      std::vector<bool> served;
+      for (size_t j = 0; j < service_parts(); ++j)
+        served.push_back(e_.check(e_.domain(c, true) && klass(c, true, j) && nv.forwarded()) == z3::sat);
+      served_[cell_key(c)] = std::move(served);
+    }
+  }
+
+  // The services of the intent one by one (one part, every service, when it names none).
+  size_t service_parts() const {
+    size_t n = 0;
+    for (const auto& ref : a_.services) n += ref.entries.size();
+    return n == 0 ? 1 : n;
+  }
+  z3::expr service_part(size_t j) {
+    if (a_.services.empty()) return e_.ctx().bool_val(true);
+    for (const auto& ref : a_.services) {
+      if (j < ref.entries.size()) return nat_->arrived_entry(ref.entries[j]);
+      j -= ref.entries.size();
+    }
+    return e_.ctx().bool_val(false);
+  }
+
+  bool has_nat_chains() const {
+    for (const auto& ch : e_.prepared()->ruleset().table.chains)
+      if (ch.base && ch.base->nat) return true;
+    return false;
+  }
+
   // `only` from a permitted source without services: nothing there can violate it.
   bool trivially_safe(const Cell& c) const {
     return only_ && a_.services.empty() && e_.model().endpoints_match(a_.from, c.src.cls, true);
@@ -150,10 +199,23 @@ class IntentHook {
   // Packets of the class in the cell: connection-opening, not loopback, not the essentials, of
   // the class's services, on the interfaces the gateway binds to the zones involved, to (from)
   // the target's own addresses at input (output).
-  z3::expr klass(const Cell& c, bool addresses) {
+  // With NAT at forward, `part` selects one service of the intent (service_part), unrestricted.
+  z3::expr klass(const Cell& c, bool addresses, std::optional<size_t> part = std::nullopt) {
     const enc::SymPacket& p = e_.packet();
     z3::expr k = e_.opening();
-    if (!only_ && !a_.services.empty()) k = k && e_.policy_encoder().services_match(a_.services);
+    const bool arrived = nat_ && e_.hook() == ir::Hook::Forward && nat_->destination();
+    auto served = served_.find(cell_key(c));
+    if (part) {
+      k = k && service_part(*part);
+    } else if (arrived && served != served_.end()) {
+      std::vector<z3::expr> alts;
+      for (size_t j = 0; j < served->second.size(); ++j)
+        alts.push_back(served->second[j] ? service_part(j) && nat_->forwarded() : service_part(j));
+      k = k && enc::mk_or(e_.ctx(), alts);
+    } else if (!only_ && !a_.services.empty()) {
+      k = k && (arrived ? nat_->arrived_services(a_.services) : e_.policy_encoder().services_match(a_.services));
+    }
+    if (arrived) k = k && nat_->link();
     if (!only_) k = k && bound(c.src, a_.from, true);
     k = k && bound(c.dst, a_.to, false);
     if (legit_only()) k = k && !e_.spoofed(c.src, c.family);
@@ -203,10 +265,14 @@ class IntentHook {
   z3::expr violation(const Cell& c, const z3::expr& verdict) {
     z3::context& cx = e_.ctx();
     z3::expr accepted = verdict == cx.bv_val(enc::kOutAccept, 2);
+    if (reach_ && nat_ && e_.hook() == ir::Hook::Input) return !accepted || nat_->forwarded();
+    if (reach_ && nat_ && nat_->reply_path()) return !accepted || nat_->reply_lost();
     if (reach_) return !accepted;
     if (!only_) return accepted;
     if (!permitted_class(c)) return accepted;
-    return accepted && !e_.policy_encoder().services_match(a_.services);
+    // `only` names the services packets are sent to: before destination NAT.
+    const bool arrived = nat_ && e_.hook() == ir::Hook::Forward && nat_->destination();
+    return accepted && !(arrived ? nat_->arrived_services(a_.services) : e_.policy_encoder().services_match(a_.services));
   }
 
   bool violates(const Cell& c, const ir::Packet& p, uint8_t out) const {
@@ -241,17 +307,72 @@ class IntentHook {
     return false;
   }
 
-  void fail(const ir::Packet& p, const std::map<std::string, bool>& limits, HookOutcome& out) {
+  void fail(const ir::Packet& p, const std::map<std::string, bool>& limits, HookOutcome& out,
+            const z3::model* m = nullptr) {
     out.applicable = true;
     out.status = Status::Fail;
     out.witness = e_.witness(p, limits, false);
+    if (!nat_ || !m) return;
+    const bool forward = e_.hook() == ir::Hook::Forward;
+    ir::Packet arrived = forward ? nat_->arrived_packet(*m) : p;
+    if (forward) arrived.iif = p.iif;  // the model's interface names were mapped into the cell
+    if (forward && arrived.daddr == p.daddr && arrived.dport == p.dport) arrived = p;
+    nat_->annotate(*out.witness, arrived);
+    if (!forward && !out.witness->nat.empty())
+      out.message = "a port forward catches this packet: it is sent on to another host and never reaches the gateway";
+    else if (forward && nat_->reply_path() && reach_ && m->eval(nat_->reply_lost(), true).is_true())
+      out.message = fmt::format("the reply cannot come back: {} is a private address leaving by {}, where {} "
+                                "translates sources, and no masquerade or snat of it translates this packet",
+                                format_address(p.saddr, p.family), p.oif, e_.target().name);
   }
 
   HookEngine& e_;
   const Assertion& a_;
   bool only_, reach_;
   bool with_spoofed_ = false;
+  NatView* nat_ = nullptr;
+  std::unordered_map<uint64_t, std::vector<bool>> served_;  // per cell, per service part: forwards catch it
 };
+
+// Another gateway whose source NAT can rewrite the sources of the intent's class before they
+// reach target `ti`: it translates packets of a `from` zone out of an interface behind which a
+// zone of `ti` lies. A per-target proof about those sources would judge packets that arrive
+// with the gateway's address instead. Returns a description, or "".
+std::string translated_upstream(const policy::Policy& pol, size_t ti, const Assertion& a) {
+  const policy::Target& t = pol.targets[ti];
+  auto from_translated = [&](const policy::SourceNat& s) {
+    if (s.from.empty()) return true;
+    for (const auto& e : a.from) {
+      if (e.kind == Endpoint::Kind::Any) return true;
+      for (const auto& x : s.from)
+        if (e.kind == Endpoint::Kind::Zone && e.index == x.index) return true;
+    }
+    return false;
+  };
+  auto mine = [&](size_t zone) {
+    if (t.kind == policy::Target::Kind::Host) return t.zone_index == zone;
+    for (const auto& b : t.interfaces)
+      for (size_t z : b.zone_indices)
+        if (z == zone) return true;
+    return false;
+  };
+  for (size_t gi = 0; gi < pol.targets.size(); ++gi) {
+    if (gi == ti) continue;
+    const policy::Target& g = pol.targets[gi];
+    for (const auto& s : g.nat.source) {
+      if (!from_translated(s)) continue;
+      for (const auto& b : g.interfaces)
+        if (b.interface == s.out)
+          for (size_t z : b.zone_indices)
+            if (mine(z))
+              return fmt::format("{} translates the sources of these packets out of {} ({}): they may reach {} "
+                                 "with {}'s address, which is not modelled",
+                                 g.name, s.out, s.kind == policy::SourceNat::Kind::Masquerade ? "masquerade" : "snat",
+                                 t.name, g.name);
+    }
+  }
+  return {};
+}
 
 TargetCheck check_target(Engines& engines, size_t ti, const Assertion& a) {
   const auto& vc = engines.context();
@@ -277,6 +398,11 @@ TargetCheck check_target(Engines& engines, size_t ti, const Assertion& a) {
     tc.status = Status::Unknown;
     tc.message = "the solver reached its resource limit";
   }
+  if (tc.status == Status::Pass && (a.kind == Assertion::Kind::Reach || a.kind == Assertion::Kind::Manage))
+    if (std::string why = translated_upstream(vc.policy, ti, a); !why.empty()) {
+      tc.status = Status::Unknown;
+      tc.message = why;
+    }
   if (tc.limits_involved)
     tc.message += std::string(tc.message.empty() ? "" : "; ") +
                   "a rate-limited rule can decide these packets (treated as either outcome)";

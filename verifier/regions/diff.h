@@ -41,6 +41,17 @@ struct HookDiff {
   std::vector<DiffRegion> regions;
 };
 
+// A change to a target's `nat` part (diff_nat.cpp): it changes which packets the filters see, so
+// it is listed beside the regions, entry by entry.
+struct NatChange {
+  enum class Kind : uint8_t { Added, Removed, Changed };
+  Kind kind = Kind::Added;
+  std::string what;   // "forward web: https on 203.0.113.10 -> 10.0.2.10 port 8443"
+  ir::SourceLoc loc;  // the entry (the before side's when removed)
+};
+std::string_view to_string(NatChange::Kind k);
+std::vector<NatChange> diff_nat(const policy::Target* before, const policy::Target* after);
+
 struct TargetDiff {
   enum class Presence : uint8_t { Both, Added, Removed };
   std::string target;
@@ -48,6 +59,7 @@ struct TargetDiff {
   ir::SourceLoc loc;  // the target's definition on the after side (before side when removed)
   IfaceNames ifaces;  // the interface names the regions speak of
   std::vector<HookDiff> hooks;
+  std::vector<NatChange> nat;
 };
 
 struct DiffSide {
@@ -81,7 +93,7 @@ struct DiffReport {
   double seconds = 0;
 
   size_t count(ChangeKind k) const;
-  bool changed(bool allowed_only) const;  // added/removed targets count as changes
+  bool changed(bool allowed_only) const;  // added/removed targets and NAT changes count as changes
   bool unknown() const;
   // 1 when behaviour changed (newly allowed traffic only with allowed_only), else 3 when some
   // question was undecided, else 0.

@@ -33,6 +33,8 @@ bool DiffReport::changed(bool allowed_only) const {
     // only restricts.
     if (t.presence == TargetDiff::Presence::Removed) return true;
     if (t.presence == TargetDiff::Presence::Added && !allowed_only) return true;
+    // A forward or a translation can expose what no verdict shows: always a change.
+    if (!t.nat.empty()) return true;
   }
   if (count(ChangeKind::NewlyAllowed) > 0) return true;
   return !allowed_only && (count(ChangeKind::NewlyBlocked) + count(ChangeKind::RefusalChanged)) > 0;

@@ -296,6 +296,7 @@ TargetDiff diff_target(const DiffSide& before, const DiffSide& after, const std:
   const ir::Ruleset* rb = tb ? find_ruleset(*before.rulesets, name) : nullptr;
   const ir::Ruleset* ra = ta ? find_ruleset(*after.rulesets, name) : nullptr;
   td.loc = ta ? ta->loc : tb->loc;
+  td.nat = diff_nat(tb, ta);
   if (!rb || !ra) {
     td.presence = ra ? TargetDiff::Presence::Added : TargetDiff::Presence::Removed;
     return td;
