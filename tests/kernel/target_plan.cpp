@@ -98,15 +98,28 @@ bool has_address_on(const TopologySpec& t, size_t link, int family) {
                      [&](const auto& la) { return la.link == link && la.addr.family == family; });
 }
 
-// NAT: the `out` interfaces of source NAT are edges to a world that does not route private
-// addresses (nat_world.h). Masquerade takes the address of its interface, so an `out` without
-// one of a family it translates gets a harness address (100.64.254.K / fd7a:7a70:6c::K), as a
-// real uplink has one.
-void plan_nat(const Target& g, TopologySpec& t) {
+// Whether a zone behind the interface lists a whole address family (0.0.0.0/0 or ::/0).
+bool faces_catch_all(const Policy& p, const Target& g, const std::string& iface) {
+  for (const auto& b : g.interfaces)
+    if (b.interface == iface)
+      for (size_t z : b.zone_indices)
+        for (const auto& a : p.zones[z].addresses)
+          if (a.range.lo == 0 && a.range.hi == zp::field_max(a.family == 4 ? zp::Field::Ip4Saddr : zp::Field::Ip6Saddr))
+            return true;
+  return false;
+}
+
+// NAT: the `out` interfaces of source NAT that face a catch-all zone (the internet) are edges
+// to a world that does not route private addresses (nat_world.h), as verify's reply path has
+// them; behind an internal `out`, the peer routes everything back. Masquerade takes the address
+// of its interface, so an `out` without one of a family it translates gets a harness address
+// (100.64.254.K / fd7a:7a70:6c::K), as a real uplink has one.
+void plan_nat(const Policy& p, const Target& g, TopologySpec& t) {
   t.translates = !g.nat.empty();
   for (const auto& s : g.nat.source) {
     size_t link = link_of(t, s.out);
-    if (std::find(t.nat_edges.begin(), t.nat_edges.end(), link) == t.nat_edges.end()) t.nat_edges.push_back(link);
+    if (faces_catch_all(p, g, s.out) && std::find(t.nat_edges.begin(), t.nat_edges.end(), link) == t.nat_edges.end())
+      t.nat_edges.push_back(link);
     if (s.to) t.routed_back.push_back({s.to->family, s.to->range.lo});
     if (s.kind != zp::policy::SourceNat::Kind::Masquerade) continue;
     for (int family : {4, 6}) {
@@ -131,7 +144,7 @@ TargetPlan plan_target(const Policy& p, size_t target_index) {
   if (target.kind == Target::Kind::Gateway) {
     t.kind = TopologySpec::Kind::Gateway;
     plan_gateway(p, target, plan);
-    plan_nat(target, t);
+    plan_nat(p, target, t);
   } else {
     t.kind = TopologySpec::Kind::Host;
     t.links = {"eth0"};
