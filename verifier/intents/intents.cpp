@@ -173,10 +173,11 @@ class IntentHook {
     return e_.ctx().bool_val(false);
   }
 
+  // From the prepared ruleset's index of base chains (asked per intent and hook: no scan of
+  // the table's chains). Only nat chains sit at prerouting and postrouting.
   bool has_nat_chains() const {
-    for (const auto& ch : e_.prepared()->ruleset().table.chains)
-      if (ch.base && ch.base->nat) return true;
-    return false;
+    const PreparedRuleset& prep = *e_.prepared();
+    return !prep.base_chains(ir::Hook::Prerouting).empty() || !prep.base_chains(ir::Hook::Postrouting).empty();
   }
 
   // `only` from a permitted source without services: nothing there can violate it.
