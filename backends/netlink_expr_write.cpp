@@ -9,6 +9,7 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include <array>
+#include <stdexcept>
 #include <bit>
 #include <cstring>
 #include <algorithm>
@@ -311,6 +312,10 @@ class Encoder {
       s.elements.push_back(w);
     }
     lookup(NFT_REG_1, "__set%d", new_anon_set(std::move(s)), true, std::nullopt);
+  }
+
+  [[noreturn]] void match(const ir::OpaqueMatch& m) {
+    throw std::runtime_error("an imported match zoneproof does not model cannot be written: " + m.text);
   }
 
   void match(const ir::LimitMatch& m) {

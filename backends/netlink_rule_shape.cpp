@@ -113,7 +113,7 @@ MergePlan plan_merges(const std::vector<ir::Match>& ms) {
   MergePlan plan;
   size_t start = 0;
   for (size_t end = 0; end <= ms.size(); ++end) {
-    if (end < ms.size() && !std::holds_alternative<ir::LimitMatch>(ms[end])) continue;
+    if (end < ms.size() && !ir::undecided_match(ms[end])) continue;
     for (auto [first, second] : kPairs) {
       std::optional<size_t> a, b;
       for (size_t i = start; i < end; ++i) {

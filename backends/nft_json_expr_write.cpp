@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // IR expressions -> their nft JSON spelling.
+#include <stdexcept>
 #include <variant>
 
 #include "backends/nft_json_expr.h"
@@ -123,6 +124,8 @@ json match(const ir::Match& m) {
                    {{"op", x.negate ? "!=" : "=="}, {"left", key_expr(x.key)}, {"right", "@" + x.set}}}};
         } else if constexpr (std::is_same_v<T, ir::CtStateMatch>) {
           return ct_state_match(x);
+        } else if constexpr (std::is_same_v<T, ir::OpaqueMatch>) {
+          throw std::runtime_error("an imported match zoneproof does not model cannot be written: " + x.text);
         } else {
           return {{"limit",
                    {{"rate", x.rate}, {"per", std::string(time_unit_name(x.per))}, {"burst", x.burst}}}};

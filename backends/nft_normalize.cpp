@@ -85,7 +85,7 @@ void normalize_rule(ir::Rule& r) {
   if (auto* v = std::get_if<ir::VmapLookup>(&r.action)) lookup_fields = v->key;
   std::vector<ir::Match> out, seg;
   for (auto& m : r.matches) {
-    if (std::holds_alternative<ir::LimitMatch>(m)) {
+    if (ir::undecided_match(m)) {
       for (auto& x : normalize_segment(std::move(seg), {})) out.push_back(std::move(x));
       seg.clear();
       out.push_back(m);

@@ -144,6 +144,8 @@ std::string match_text(const ir::Match& match) {
           return fmt::format("{}{} @{}", key_text(m.key), m.negate ? " !=" : "", m.set);
         } else if constexpr (std::is_same_v<T, ir::CtStateMatch>) {
           return ct_state_text(m);
+        } else if constexpr (std::is_same_v<T, ir::OpaqueMatch>) {
+          return m.text;
         } else {
           return fmt::format("limit rate {}/{} burst {} packets", m.rate, time_unit_name(m.per),
                              m.burst);

@@ -149,6 +149,8 @@ class Validator {
           } else if constexpr (std::is_same_v<T, ir::LimitMatch>) {
             if (x.rate == 0) add_here("limit rate must be > 0");
             if (x.burst == 0) add_here("limit burst must be > 0");
+          } else if constexpr (std::is_same_v<T, ir::OpaqueMatch>) {
+            add_here(fmt::format("a match zoneproof does not model cannot be written ({})", x.text));
           }
         },
         m);

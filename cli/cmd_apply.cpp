@@ -19,6 +19,7 @@
 #include "deploy/kernel.h"
 #include "deploy/ops.h"
 #include "deploy/session.h"
+#include "pipeline/imported_ruleset.h"
 #include "pipeline/load.h"
 #include "pipeline/timings.h"
 #include "pipeline/verify_pipeline.h"
@@ -70,6 +71,45 @@ std::optional<int> gate(const deploy::GateResult& g, const ApplyOptions& o) {
   return std::nullopt;
 }
 
+// The kernel runs every table on a hook, and a drop anywhere is final: the intents must hold with
+// the tables that already share zoneproof's hooks on this machine (a distribution's firewall,
+// Docker's), or the guard would prove a ruleset the kernel does not run (docs/import.md).
+std::optional<int> gate_beside_foreign(const policy::Policy& p, size_t ti, const ir::Ruleset& own,
+                                       const ApplyOptions& o) {
+  int rc = 0;
+  auto live = pipeline::load_imported("", true, rc);
+  if (!live) {
+    std::cerr << "zoneproof: warning: cannot read the other tables on this machine's hooks; the proofs "
+                 "cover zoneproof's own table only\n";
+    return std::nullopt;
+  }
+  if (!pipeline::has_foreign_chains(*live, own.table.name)) return std::nullopt;
+  backends::ImportedRuleset whole = *live;
+  whole.ruleset = pipeline::beside_foreign(*live, own);
+  ir::Ruleset rs = pipeline::for_proofs(whole);
+  rs.target = p.targets[ti].name;
+  verifier::Options vo;
+  vo.rlimit = o.rlimit;
+  vo.translation_validation = false;
+  vo.builtin_checks = false;
+  vo.nft_text = pipeline::imported_nft_printer();
+  verifier::Report rep;
+  try {
+    rep = verifier::verify(p, {rs}, vo);
+  } catch (const std::exception& e) {
+    std::cerr << "zoneproof: internal error in the verifier: " << e.what() << "\n";
+    return kExitFinding;
+  }
+  pipeline::qualify_report(rep, whole, "this machine's ruleset with the new table");
+  pipeline::phase_done("verify beside the other tables (Z3)");
+  deploy::GateResult g = deploy::judge_target(rep, p.targets[ti].name);
+  if (g.failures.empty() && g.unknowns.empty() && g.lockouts.empty()) return std::nullopt;
+  std::cerr << "zoneproof: other tables share this machine's hooks; with them, the kernel would not do "
+               "what the policy says:\n";
+  for (const auto& n : rep.model_notes) std::cerr << "  note: not modelled exactly: " << n << "\n";
+  return gate(g, o);
+}
+
 int dry_run(const ir::Ruleset& rs) {
   if (!deploy::has_net_admin()) {
     std::cerr << "zoneproof: " << deploy::privilege_message("apply") << "\n";
@@ -111,6 +151,7 @@ int run_apply(const ApplyOptions& o) {
   plan.load = std::move(input->lowered.front());  // lowered once: what was verified came from it
   plan.verified = std::move(rulesets.front());
   if (!o.table.empty()) plan.load.table.name = plan.verified.table.name = o.table;
+  if (auto refused = gate_beside_foreign(p, ti, plan.verified, o)) return *refused;
   if (o.dry_run) return dry_run(plan.load);
   plan.state_dir = deploy::absolute_path(o.paths.state_dir);
   plan.lock_timeout = o.paths.lock_timeout;

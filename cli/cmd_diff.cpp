@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // `zoneproof diff OLD NEW` / `zoneproof diff POLICY --base GITREF`: what traffic a change newly
 // allows or blocks, per target and hook, proved with Z3 over the compiled rulesets.
+// `zoneproof diff OLD.json NEW.json --intents FILE`: the same over two `nft -j list ruleset`
+// listings zoneproof did not write, named by the zones of FILE.
 #include <iostream>
 
 #include <fmt/core.h>
 
 #include "cli/app.h"
 #include "cli/commands.h"
+#include "cli/imported_input.h"
+#include "pipeline/imported_ruleset.h"
 #include "cli/run_limit_options.h"
 #include "pipeline/git_source.h"
 #include "pipeline/load.h"
@@ -28,6 +32,7 @@ struct DiffCliOptions {
   uint64_t rlimit = verifier::kDefaultRlimit;
   RunLimitOptions limits;
   size_t max_regions = 5000;
+  std::string intents;  // POLICIES are two listings, named by this file's zones
 };
 
 struct Side {
@@ -59,28 +64,58 @@ int load_side(Side& s, const std::string& path, const std::string& rev, bool qui
   return kExitOk;
 }
 
-int run_diff(const DiffCliOptions& o) {
-  bool with_base = !o.base.empty();
-  if (o.policies.size() != (with_base ? 1u : 2u)) {
-    std::cerr << (with_base ? "zoneproof: with --base give one policy: diff POLICY --base GITREF\n"
-                            : "zoneproof: give two policies (diff OLD NEW) or one with --base GITREF\n");
+int load_policies(Side& before, Side& after, const DiffCliOptions& o);
+int write_diff(const verifier::DiffReport& rep, const DiffCliOptions& o);
+
+// Two listings as the two sides, both named by the intents file's zones and judged as its target.
+int load_listings(Side& before, Side& after, const DiffCliOptions& o, std::vector<backends::ImportedRuleset>& imported) {
+  if (o.policies.size() != 2 || !o.base.empty()) {
+    std::cerr << "zoneproof: with --intents give two listings: diff OLD.json NEW.json --intents FILE\n";
     return kExitUsage;
   }
-  bool quiet = o.format != "text";
+  int rc = 0;
+  auto in = load_imported_input(o.intents, o.targets, o.policies, false, o.format != "text", rc);
+  if (!in) return rc;
+  Side* sides[2] = {&before, &after};
+  for (size_t i = 0; i < 2; ++i) {
+    sides[i]->policy = in->policy;
+    sides[i]->label = in->labels[i];
+    ir::Ruleset rs = pipeline::for_proofs(in->rulesets[i]);
+    rs.target = in->policy.targets[in->target].name;
+    sides[i]->rulesets = {std::move(rs)};
+  }
+  imported = std::move(in->rulesets);
+  return kExitOk;
+}
+
+// What the diff of two listings cannot see: a nat chain that changed (the diff compares the
+// filters' verdicts), and hooks either side cannot judge, whose differences may be missing.
+void qualify_listing_diff(verifier::DiffReport& rep, const std::vector<backends::ImportedRuleset>& imported,
+                          const std::string& label) {
+  for (auto& t : rep.targets) {
+    for (const auto& name : pipeline::changed_nat_chains(imported[0].ruleset, imported[1].ruleset))
+      t.nat.push_back({verifier::NatChange::Kind::Changed,
+                       fmt::format("nat chain {} changed: translations are not compared", name),
+                       {label, 0, 0}});
+    for (auto& h : t.hooks)
+      if (!pipeline::unmodelled_at(imported[0], h.hook).empty() || !pipeline::unmodelled_at(imported[1], h.hook).empty())
+        h.status = verifier::Status::Unknown;
+  }
+}
+
+int run_diff(const DiffCliOptions& o) {
+  std::vector<backends::ImportedRuleset> imported;
   Side before, after;
-  const std::string& old_path = o.policies.front();
-  if (int rc = load_side(before, old_path, o.base, quiet); rc != kExitOk) return rc;
-  if (int rc = load_side(after, o.policies.back(), "", quiet); rc != kExitOk) return rc;
-  for (const auto& t : o.targets)
-    if (!before.policy->find_target(t) && !after.policy->find_target(t)) {
-      std::cerr << fmt::format("zoneproof: no target '{}' in either policy\n", t);
-      return kExitUsage;
-    }
+  if (!o.intents.empty()) {
+    if (int rc = load_listings(before, after, o, imported); rc != kExitOk) return rc;
+  } else {
+    if (int rc = load_policies(before, after, o); rc != kExitOk) return rc;
+  }
   verifier::DiffOptions d;
   d.rlimit = o.rlimit;
   d.max_regions = o.max_regions;
   d.targets = o.targets;
-  d.nft_text = pipeline::nft_printer();
+  d.nft_text = imported.empty() ? pipeline::nft_printer() : pipeline::imported_nft_printer();
   verifier::DiffReport rep;
   apply_run_limits(o.limits);
   try {
@@ -92,6 +127,30 @@ int run_diff(const DiffCliOptions& o) {
     std::cerr << "zoneproof: internal error in the diff: " << e.what() << "\n";
     return kExitFinding;
   }
+  if (!imported.empty()) qualify_listing_diff(rep, imported, after.label);
+  return write_diff(rep, o);
+}
+
+int load_policies(Side& before, Side& after, const DiffCliOptions& o) {
+  bool with_base = !o.base.empty();
+  if (o.policies.size() != (with_base ? 1u : 2u)) {
+    std::cerr << (with_base ? "zoneproof: with --base give one policy: diff POLICY --base GITREF\n"
+                            : "zoneproof: give two policies (diff OLD NEW) or one with --base GITREF\n");
+    return kExitUsage;
+  }
+  bool quiet = o.format != "text";
+  const std::string& old_path = o.policies.front();
+  if (int rc = load_side(before, old_path, o.base, quiet); rc != kExitOk) return rc;
+  if (int rc = load_side(after, o.policies.back(), "", quiet); rc != kExitOk) return rc;
+  for (const auto& t : o.targets)
+    if (!before.policy->find_target(t) && !after.policy->find_target(t)) {
+      std::cerr << fmt::format("zoneproof: no target '{}' in either policy\n", t);
+      return kExitUsage;
+    }
+  return kExitOk;
+}
+
+int write_diff(const verifier::DiffReport& rep, const DiffCliOptions& o) {
   bool allowed_only = o.fail_on == "allowed";
   std::string text;
   if (o.format == "json") text = report::diff_json(rep, allowed_only);
@@ -118,6 +177,8 @@ void add_diff_command(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"any", "allowed"}));
   cmd->add_option("--rlimit", o->rlimit, "Z3 resource limit per query (deterministic)");
   add_run_limit_options(cmd, o->limits);
+  cmd->add_option("--intents", o->intents,
+                  "OLD and NEW are `nft -j list ruleset` listings, named by this policy-syntax file's zones");
   cmd->add_option("--max-regions", o->max_regions, "Stop after this many regions per target hook and family");
   cmd->callback([o, &exit_code] { exit_code = run_diff(*o); });
 }

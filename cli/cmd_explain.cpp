@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // `zoneproof explain POLICY --target T (--packet "..." | --packets FILE) [--format text|json]`
+// `zoneproof explain [POLICY --target T] (--ruleset FILE | --live) --packet "..."`: through every
+// table of a ruleset zoneproof did not write (or the kernel's), along the packet's path
 #include <fstream>
 #include <iostream>
 
@@ -8,6 +10,7 @@
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "ir/evaluate.h"
+#include "pipeline/imported_ruleset.h"
 #include "pipeline/load.h"
 #include "pipeline/verify_pipeline.h"
 #include "report/verify.h"
@@ -23,7 +26,23 @@ struct ExplainOptions {
   std::vector<std::string> packets;
   std::string packets_file;
   std::string format = "text";
+  std::string ruleset;  // an `nft -j list ruleset` listing
+  bool live = false;
+  verifier::NftTextFn print;  // how trace steps print a rule
+  // An imported ruleset whose hooks the model cannot all judge (with the reasons for_proofs gives).
+  const backends::ImportedRuleset* imported = nullptr;
 };
+
+// Without a policy, a packet through an imported ruleset names its hook and interfaces itself:
+// the machine is a gateway that owns no address (docs/import.md).
+policy::Policy anonymous_machine(const std::string& source) {
+  policy::Policy p;
+  p.file = source;
+  policy::Target t;
+  t.name = source;
+  p.targets.push_back(std::move(t));
+  return p;
+}
 
 // A translation by the nat chains of one hook.
 struct NatNote {
@@ -34,14 +53,14 @@ struct NatNote {
   std::optional<ir::Packet> after;  // the packet the filter sees (destination NAT)
 };
 
-std::optional<NatNote> nat_step(const ir::Ruleset& rs, const ir::Packet& packet, ir::Hook hook, const ExplainOptions&) {
+std::optional<NatNote> nat_step(const ir::Ruleset& rs, const ir::Packet& packet, ir::Hook hook, const ExplainOptions& o) {
   if (hook == ir::Hook::Prerouting && packet.hook == ir::Hook::Output) return std::nullopt;
   auto step = ir::nat_translation(rs, packet, hook);
   if (!step) return std::nullopt;
   const ir::Chain* chain = rs.table.find_chain(step->step.chain);
   if (!chain || step->step.index >= chain->rules.size()) return std::nullopt;
   const ir::Rule& r = chain->rules[step->step.index];
-  NatNote n{hook, {chain->name, static_cast<int>(step->step.index + 1), r.id, pipeline::nft_printer()(r), r.origins, {}},
+  NatNote n{hook, {chain->name, static_cast<int>(step->step.index + 1), r.id, o.print(r), r.origins, {}},
             step->nat, {}, {}};
   const ir::Nat& x = step->nat;
   switch (x.kind) {
@@ -98,6 +117,10 @@ bool explain_line(const policy::Policy& p, size_t ti, const ir::Ruleset& ruleset
   }
   if (ex.verdict == verifier::Verdict::Accept && ex.packet.hook != ir::Hook::Input)
     if (auto step = nat_step(ruleset, ex.packet, ir::Hook::Postrouting, o)) nat.push_back(std::move(*step));
+  // What the model leaves out on this packet's way (a nat chain it cannot read): the verdict
+  // above does not account for it.
+  std::vector<std::string> unmodelled;
+  if (o.imported) unmodelled = pipeline::unmodelled_at(*o.imported, ex.packet.hook);
   if (o.format == "json") {
     nlohmann::json j{{"schema", "zoneproof.explain/1"},
                      {"line", number},
@@ -121,6 +144,7 @@ bool explain_line(const policy::Policy& p, size_t ti, const ir::Ruleset& ruleset
       }
       j["nat"] = std::move(steps);
     }
+    if (!unmodelled.empty()) j["not_modelled"] = unmodelled;
     std::cout << j.dump() << "\n";
   } else {
     for (const auto& n : nat) {
@@ -140,6 +164,8 @@ bool explain_line(const policy::Policy& p, size_t ti, const ir::Ruleset& ruleset
       std::cout << fmt::format("  then at postrouting: {}\n", n.what);
       std::cout << report::trace_text({n.rule}, "    ");
     }
+    for (const auto& why : unmodelled)
+      std::cout << fmt::format("  note: not modelled, left out of this verdict: {}\n", why);
   }
   return true;
 }
@@ -149,23 +175,52 @@ int run_explain(const ExplainOptions& o) {
     std::cerr << "zoneproof: give either --packet or --packets FILE\n";
     return kExitUsage;
   }
-  auto loaded = pipeline::load_and_report(o.policy, true);
-  if (!loaded.policy) return loaded.exit_code;
-  const auto& p = *loaded.policy;
-  std::vector<std::string> names;
-  if (!o.target.empty()) names.push_back(o.target);
-  auto selected = pipeline::select_targets(p, names);
-  if (!selected) return kExitUsage;
-  if (selected->size() != 1) {
-    std::cerr << "zoneproof: the policy has several targets; choose one with --target\n";
+  if (o.live && !o.ruleset.empty()) {
+    std::cerr << "zoneproof: give --ruleset or --live, not both\n";
     return kExitUsage;
   }
-  std::string error;
-  auto rulesets = pipeline::rulesets_for_verify(p, *selected, error);
-  if (!rulesets) {
-    std::cerr << "zoneproof: " << error << "\n";
-    return kExitFinding;
+  const bool imported_rules = o.live || !o.ruleset.empty();
+  if (o.policy.empty() && !imported_rules) {
+    std::cerr << "zoneproof: give a POLICY (with --target), or --ruleset FILE or --live\n";
+    return kExitUsage;
   }
+  std::optional<backends::ImportedRuleset> imported;
+  if (imported_rules) {
+    int rc = 0;
+    imported = pipeline::load_imported(o.ruleset, o.live, rc);
+    if (!imported) return rc;
+  }
+  std::optional<policy::Policy> policy;
+  std::vector<size_t> selected{0};
+  std::vector<ir::Ruleset> rulesets;
+  if (!o.policy.empty()) {
+    auto loaded = pipeline::load_and_report(o.policy, true);
+    if (!loaded.policy) return loaded.exit_code;
+    policy = std::move(loaded.policy);
+    std::vector<std::string> names;
+    if (!o.target.empty()) names.push_back(o.target);
+    auto chosen = pipeline::select_targets(*policy, names);
+    if (!chosen) return kExitUsage;
+    if (chosen->size() != 1) {
+      std::cerr << "zoneproof: the policy has several targets; choose one with --target\n";
+      return kExitUsage;
+    }
+    selected = *chosen;
+    std::string error;
+    auto compiled = pipeline::rulesets_for_verify(*policy, selected, error);
+    if (!compiled) {
+      std::cerr << "zoneproof: " << error << "\n";
+      return kExitFinding;
+    }
+    rulesets = std::move(*compiled);
+    if (imported) pipeline::join_own_origins(*imported, rulesets.front());
+  } else {
+    policy = anonymous_machine(o.live ? "the kernel" : o.ruleset);
+  }
+  // An imported ruleset is explained along the packet's path: prerouting's and postrouting's
+  // filter chains too, every nat chain as written (the interpreter follows their jumps).
+  if (imported) rulesets = {pipeline::along_the_path(imported->ruleset)};
+  const auto& p = *policy;
   std::vector<std::string> lines = o.packets;
   std::string source = "--packet";
   if (!o.packets_file.empty()) {
@@ -177,15 +232,23 @@ int run_explain(const ExplainOptions& o) {
     source = o.packets_file;
     for (std::string l; std::getline(f, l);) lines.push_back(l);
   }
+  ExplainOptions run = o;
+  run.print = imported ? pipeline::imported_nft_printer() : pipeline::nft_printer();
+  std::optional<backends::ImportedRuleset> judged;  // for the hooks for_proofs finds it cannot judge
+  if (imported) {
+    judged = *imported;
+    (void)pipeline::for_proofs(*judged);
+    run.imported = &*judged;
+  }
   verifier::Options vo;
-  vo.nft_text = pipeline::nft_printer();
-  verifier::Explainer explainer(rulesets->front(), vo);
+  vo.nft_text = run.print;
+  verifier::Explainer explainer(rulesets.front(), vo);
   bool ok = true;
   for (size_t i = 0; i < lines.size(); ++i) {
     auto first = lines[i].find_first_not_of(" \t");
     if (first == std::string::npos || lines[i][first] == '#') continue;  // blank or comment
-    ok = explain_line(p, selected->front(), rulesets->front(), explainer, lines[i], static_cast<int>(i + 1),
-                      source, o) && ok;
+    ok = explain_line(p, selected.front(), rulesets.front(), explainer, lines[i], static_cast<int>(i + 1),
+                      source, run) && ok;
   }
   return ok ? kExitOk : kExitUsage;
 }
@@ -195,11 +258,14 @@ int run_explain(const ExplainOptions& o) {
 void add_explain_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("explain", "Show what a target's ruleset does with a packet, and why");
   auto o = std::make_shared<ExplainOptions>();
-  cmd->add_option("POLICY", o->policy, "Policy file (YAML)")->required();
+  cmd->add_option("POLICY", o->policy, "Policy file (YAML)");
   cmd->add_option("--target", o->target, "The target whose ruleset to ask");
   cmd->add_option("--packet", o->packets, "A packet, e.g. \"tcp 203.0.113.7 -> 10.0.3.5:5432\" (source port: ephemeral)");
   cmd->add_option("--packets", o->packets_file, "A file with one packet a line");
   cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--ruleset", o->ruleset,
+                  "Ask this `nft -j list ruleset` listing instead of the compiled table (every table)");
+  cmd->add_flag("--live", o->live, "Ask the kernel's ruleset (`nft -j list ruleset`, read-only)");
   cmd->callback([o, &exit_code] { exit_code = run_explain(*o); });
 }
 

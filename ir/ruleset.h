@@ -104,7 +104,21 @@ struct LimitMatch {
   friend bool operator==(const LimitMatch&, const LimitMatch&) = default;
 };
 
-using Match = std::variant<FieldMatch, SetMatch, CtStateMatch, LimitMatch>;
+// A match zoneproof does not model, in a ruleset it imported and did not write (`fib`, `socket`,
+// an iptables-nft `xt` expression, a field the IR has no place for): it may or may not hold for
+// any packet. The verifier treats it as either outcome, as it does a rate limit, and says so in
+// every result it can change; `evaluate` takes it as holding and marks the step. No backend
+// writes it: an imported ruleset is read, never applied.
+struct OpaqueMatch {
+  std::string text;  // the expression as nft prints it (or its JSON), for traces and reports
+  friend bool operator==(const OpaqueMatch&, const OpaqueMatch&) = default;
+};
+
+using Match = std::variant<FieldMatch, SetMatch, CtStateMatch, LimitMatch, OpaqueMatch>;
+// Whether a match is either outcome to the verifier: a rate limit or an opaque match.
+inline bool undecided_match(const Match& m) {
+  return std::holds_alternative<LimitMatch>(m) || std::holds_alternative<OpaqueMatch>(m);
+}
 
 // --- statements, verdicts, actions ----------------------------------------------------------------
 

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "pipeline/git_source.h"
 
-#include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -18,19 +16,13 @@
 #include "compiler/yaml_node.h"
 #include "pipeline/exit_codes.h"
 #include "pipeline/load.h"
+#include "pipeline/subprocess.h"
 
 namespace zp::pipeline {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read_fd(int fd) {
-  std::string out;
-  char buf[65536];
-  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
-  return out;
-}
 
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
@@ -133,37 +125,9 @@ struct TempDir {
 // Runs git with `args` in `dir`; returns its exit status and fills stdout and stderr.
 int run_git(const std::string& dir, const std::vector<std::string>& args, std::string& out,
             std::string& err) {
-  int out_pipe[2], err_pipe[2];
-  if (pipe(out_pipe) != 0) return -1;
-  if (pipe(err_pipe) != 0) {
-    close(out_pipe[0]);
-    close(out_pipe[1]);
-    return -1;
-  }
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out_pipe[1], STDOUT_FILENO);
-    dup2(err_pipe[1], STDERR_FILENO);
-    close(out_pipe[0]);
-    close(err_pipe[0]);
-    std::vector<std::string> full{"git", "-C", dir};
-    full.insert(full.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : full) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execvp("git", argv.data());
-    _exit(127);
-  }
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-  // git's error messages are short, so reading stdout to the end first cannot block on stderr.
-  out = read_fd(out_pipe[0]);
-  err = read_fd(err_pipe[0]);
-  close(out_pipe[0]);
-  close(err_pipe[0]);
-  int status = 0;
-  if (pid < 0 || waitpid(pid, &status, 0) < 0) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::vector<std::string> full{"git", "-C", dir};
+  full.insert(full.end(), args.begin(), args.end());
+  return run_program(full, out, err);
 }
 
 }  // namespace

@@ -27,7 +27,7 @@ std::string matrix_json(const verifier::Matrix& m, const std::vector<verifier::F
   j["schema"] = "zoneproof.matrix/1";
   j["policy"] = m.policy_file;
   j["status"] = m.unknown() ? "incomplete" : "complete";
-  j["scope"] = kProofScope;
+  j["scope"] = m.scope.empty() ? std::string(kProofScope) : m.scope;
   j["targets"] = m.targets;
   nlohmann::json eps = nlohmann::json::array();
   for (const auto& e : m.endpoints) eps.push_back(endpoint_json(e));

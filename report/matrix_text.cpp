@@ -42,7 +42,7 @@ std::string matrix_text(const verifier::Matrix& m, const std::vector<verifier::F
   }
   if (m.highlighted() > 0) out += "! an untrusted zone reaches a restricted one\n";
   out += lints_text(lints, color);
-  out += fmt::format("note: {}\n", kProofScope);
+  out += fmt::format("note: {}\n", m.scope.empty() ? std::string(kProofScope) : m.scope);
   out += fmt::format("{} endpoint pairs with accepted traffic, {} highlighted, {} warnings ({} queries, {:.2f} s)\n",
                      m.cells.size(), m.highlighted(), lints.size(), m.queries, m.seconds);
   return out;

@@ -29,5 +29,7 @@ std::string path_text(const verifier::PathCheck& p, const std::string& arrow = "
 inline constexpr const char* kProofScope =
     "proofs cover zoneproof's own table only: another table on the same hook can still drop a "
     "packet zoneproof accepts";
+// The scope of a report: its own (an imported ruleset's) or kProofScope.
+inline std::string proof_scope(const verifier::Report& r) { return r.scope.empty() ? kProofScope : r.scope; }
 
 }  // namespace zp::report

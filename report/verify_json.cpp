@@ -51,6 +51,7 @@ nlohmann::json trace_json(const std::vector<verifier::TraceStep>& trace) {
   for (const auto& s : trace) {
     nlohmann::json j{{"chain", s.chain}, {"rule", s.rule}, {"nft", s.nft},
                      {"policy", origin_locations(s.origins)}};
+    if (!s.note.empty()) j["note"] = s.note;
     for (const auto& o : s.origins)
       if (!o.meta.empty()) j["ownership"] = ownership_json(o.meta);
     arr.push_back(j);
@@ -95,7 +96,8 @@ std::string verify_json(const verifier::Report& r, bool strict) {
   j["policy"] = r.policy_file;
   j["status"] = code == 0 ? "pass" : code == 3 ? "unknown" : "fail";
   j["exit_code"] = code;
-  j["scope"] = kProofScope;
+  j["scope"] = proof_scope(r);
+  if (!r.model_notes.empty()) j["model_notes"] = r.model_notes;
   nlohmann::json intents = nlohmann::json::array();
   for (const auto& i : r.intents) {
     nlohmann::json ts = nlohmann::json::array();

@@ -101,7 +101,8 @@ std::string verify_markdown(const verifier::Report& r) {
       out += fmt::format("- `{}` {} ({}): {}{}\n", ir::to_string(f.loc), f.code, f.check, markdown_escape(f.message),
                          f.ownership.empty() ? "" : " — " + markdown_escape(ownership_text(f.ownership)));
   }
-  out += fmt::format("\n> {}\n", kProofScope);
+  for (const auto& n : r.model_notes) out += fmt::format("\n> not modelled exactly: {}", markdown_escape(n));
+  out += fmt::format("\n> {}\n", markdown_escape(proof_scope(r)));
   return out;
 }
 

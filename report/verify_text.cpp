@@ -88,7 +88,7 @@ std::string verify_text(const verifier::Report& r, bool color) {
   }
   for (const auto& f : r.forwards) {
     if (f.status == verifier::Status::Unknown)
-      out += fmt::format("{} {} {} ({}): undecided, the solver reached its resource limit\n", paint("33", "unknown"),
+      out += fmt::format("{} {} {} ({}): undecided (the solver's resource limit, or a hook the model cannot judge)\n", paint("33", "unknown"),
                          f.target, f.forward, ir::to_string(f.loc));
     else if (!f.exposed)
       out += fmt::format("exposure: {} {} ({}) exposes nothing: the filter drops every packet it translates\n",
@@ -119,7 +119,8 @@ std::string verify_text(const verifier::Report& r, bool color) {
     if (auto who = ownership_text(f.ownership); !who.empty()) out += fmt::format("  = {}\n", who);
     if (f.witness) witness_text(out, *f.witness, "    ");
   }
-  out += fmt::format("note: {}\n", kProofScope);
+  for (const auto& n : r.model_notes) out += fmt::format("note: not modelled exactly: {}\n", n);
+  out += fmt::format("note: {}\n", proof_scope(r));
   if (!r.not_judged.empty())
     out += fmt::format("note: {} intent{} not judged: {} traffic crosses none of the targets verified\n",
                        r.not_judged.size(), r.not_judged.size() == 1 ? "" : "s",

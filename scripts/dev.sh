@@ -50,6 +50,15 @@ configure_and_build() {  # dir, extra cmake args... (ZP_TARGETS: what to build; 
   ninja -C "$dir" -j "$jobs" ${ZP_TARGETS:-}
 }
 
+run_fuzzer() {  # fuzzer, dictionary, corpus folder (both in fuzz/), seconds
+  echo "== fuzzing $1 for $4 s"
+  local corpus
+  corpus=$(mktemp -d)  # the fuzzer adds to its corpus: keep the tree clean
+  cp -r "fuzz/corpus/$3/." "$corpus"
+  "$build-fuzz/fuzz/$1" -max_total_time="$4" -max_len=4096 -dict="fuzz/$2" "$corpus" 2>&1 | tail -n 3
+  rm -rf "$corpus"
+}
+
 case "$mode" in
   demo)
     install_packages "${build_packages[@]}"
@@ -83,14 +92,12 @@ case "$mode" in
       ctest --test-dir "$build-asan" --output-on-failure -j "$jobs" \
         -E '^(CiExample|GraphAtScale|HtmlReport|NetlinkBigSets|InstallDocs)\.|^kernel\.(campaign\.(6-10|11-15|16-20|21-25|26-30|netlink\.36-40|netlink\.41-45)|example\.(branch-office|office|server-fleet))'
     if [ -f fuzz/CMakeLists.txt ]; then
-      echo "== fuzzing the policy loader for ${ZP_FUZZ_SECONDS:-60} s"
-      ZP_TARGETS=policy_loader_fuzz configure_and_build "$build-fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZP_FUZZ=ON -DZP_TESTS=OFF \
-        -DCMAKE_CXX_COMPILER=clang++
-      corpus=$(mktemp -d)  # the fuzzer adds to its corpus: keep the tree clean
-      cp -r fuzz/corpus/policy_loader/. "$corpus"
-      "$build-fuzz/fuzz/policy_loader_fuzz" -max_total_time="${ZP_FUZZ_SECONDS:-60}" \
-        -max_len=4096 -dict=fuzz/policy.dict "$corpus" 2>&1 | tail -n 3
-      rm -rf "$corpus"
+      # One budget for all fuzzers (ZP_FUZZ_SECONDS, 60 s by default), split between them.
+      fuzz_seconds=$(( (${ZP_FUZZ_SECONDS:-60} + 1) / 2 ))
+      ZP_TARGETS="policy_loader_fuzz nft_import_fuzz" configure_and_build "$build-fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DZP_FUZZ=ON -DZP_TESTS=OFF -DCMAKE_CXX_COMPILER=clang++
+      run_fuzzer policy_loader_fuzz policy.dict policy_loader "$fuzz_seconds"
+      run_fuzzer nft_import_fuzz nft_import.dict nft_import "$fuzz_seconds"
     fi
     ;;
   *)

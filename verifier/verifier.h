@@ -49,6 +49,7 @@ inline constexpr uint64_t kDefaultRlimit = 20'000'000;
 
 struct Options {
   uint64_t rlimit = kDefaultRlimit;  // Z3 resource limit per query (deterministic)
+  bool intents = true;  // false: only the translation validation and the built-in checks
   bool translation_validation = true;
   bool builtin_checks = true;
   bool slicing = true;  // false: one unsliced formula per query (the benchmark's baseline)
@@ -160,6 +161,12 @@ struct Report {
   // With a subset of targets (`verify --target`): the intents whose traffic crosses none of
   // them, left unjudged rather than failed as "applicable on no target".
   std::vector<std::string> not_judged;
+  // What the proofs cover when it is more than zoneproof's own table (a ruleset read from a file
+  // or the kernel: every table on each hook); empty for the default scope.
+  std::string scope;
+  // Where the model of an imported ruleset is wider than the rules (a match taken as either
+  // outcome, a chain left out), once each: "table inet filter chain input handle 7: ...".
+  std::vector<std::string> model_notes;
   Stats stats;
   // 0 all pass, 1 a failure or mismatch (or a finding with `strict`), 3 only unknowns.
   int exit_code(bool strict) const;

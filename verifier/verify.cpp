@@ -45,6 +45,7 @@ Report naive_verify(const policy::Policy& pol, const std::vector<const ir::Rules
   auto t0 = Clock::now();
   const bool subset = std::any_of(rss.begin(), rss.end(), [](const ir::Ruleset* rs) { return !rs; });
   for (const auto& a : pol.assertions) {
+    if (!o.intents) break;
     IntentResult r = naive_intent(pol, rss, a, o, rep.stats);
     if (subset && r.status == Status::NotApplicable) rep.not_judged.push_back(r.name);
     else rep.intents.push_back(std::move(r));
@@ -98,12 +99,14 @@ Report verify(const policy::Policy& pol, const std::vector<ir::Ruleset>& ruleset
     throw std::logic_error("verifier: its zone tables disagree with the policy's classification");
 
   auto t1 = Clock::now();
-  for (const auto& a : pol.assertions) {
-    IntentResult r = check_intent(engines, a);
-    if (subset && r.status == Status::NotApplicable) rep.not_judged.push_back(r.name);
-    else rep.intents.push_back(std::move(r));
+  if (o.intents) {
+    for (const auto& a : pol.assertions) {
+      IntentResult r = check_intent(engines, a);
+      if (subset && r.status == Status::NotApplicable) rep.not_judged.push_back(r.name);
+      else rep.intents.push_back(std::move(r));
+    }
+    rep.forwards = forward_exposure(engines);
   }
-  rep.forwards = forward_exposure(engines);
   rep.stats.seconds_intents = since(t1);
   auto t2 = Clock::now();
   if (o.translation_validation) {

@@ -101,8 +101,10 @@ CampaignTally check_policy_file(const std::string& path, const std::vector<std::
     fmt::print("ERROR {}: no such target\n", path);
     return t;
   }
-  if (opt.verbose) fmt::print("== {} ({} targets)\n", path, targets.size());
-  return check_targets(*p, path, targets, packet_seed, path, opt);
+  // With a foreign ruleset, reports name it beside the policy that gave the topology.
+  const std::string label = opt.ruleset.empty() ? path : path + " with " + opt.ruleset;
+  if (opt.verbose) fmt::print("== {} ({} targets)\n", label, targets.size());
+  return check_targets(*p, path, targets, packet_seed, label, opt);
 }
 
 }  // namespace zpk

@@ -22,6 +22,17 @@ Packet reversed(const Packet& p) {
   return r;
 }
 
+// What the filter sees of a probe that arrived as `d`: the destination a port forward gave it
+// (sources are translated after the filter, and back before it for replies), at the hook where
+// it was filtered.
+Packet filter_view(const Packet& p, const Delivery& d, const TopologySpec& spec) {
+  Packet f = p;
+  f.daddr = d.header.daddr, f.dport = d.header.dport;
+  f.hook = !d.link ? Hook::Input : p.hook == Hook::Output ? Hook::Output : Hook::Forward;
+  f.oif = d.link ? spec.links.at(*d.link) : std::string{};
+  return f;
+}
+
 std::string connection_text(const ConnectionCase& c) {
   return fmt::format("connection {} -> {} port {}{}", addr_text(c.client), addr_text(c.server), c.port,
                      c.via ? fmt::format(" (via {} port {})", addr_text(*c.via), c.via_port) : std::string{});
@@ -60,6 +71,7 @@ std::vector<Connection> open_connections(Topology& topo, const std::vector<Probe
     }
     done[h][nat] = true;
     Connection c;
+    c.probe = i;
     c.c.client_link = probes[i].in_link;  // nullopt at output: the enforcer is the client
     c.c.server_link = d->link;            // nullopt at input: the enforcer is the server
     c.c.client = {p.family, p.saddr};
@@ -72,11 +84,7 @@ std::vector<Connection> open_connections(Topology& topo, const std::vector<Probe
     c.result = check_connection(topo, c.c);
     c.syn = p;
     c.syn.sport = c.result.client_port;
-    // What the filter sees: the destination a port forward gave it (sources are translated after
-    // the filter, and back before it for replies).
-    Packet seen_syn = c.syn;
-    seen_syn.daddr = d->header.daddr, seen_syn.dport = d->header.dport, seen_syn.hook = filter;
-    seen_syn.oif = d->link ? topo.spec().links.at(*d->link) : std::string{};
+    Packet seen_syn = filter_view(c.syn, *d, topo.spec());
     c.reply = reversed(seen_syn);
     c.onward = seen_syn;
     c.onward.ct_state = zp::ir::kCtEstablished;
@@ -85,8 +93,13 @@ std::vector<Connection> open_connections(Topology& topo, const std::vector<Probe
   return out;
 }
 
+Packet reply_as_filtered(const Probe& probe, const Delivery& d, const TopologySpec& spec) {
+  return reversed(filter_view(probe.packet, d, spec));
+}
+
 void judge_replies(const Judging& j, const std::vector<ReplyCase>& cases, const std::vector<ReplySeen>& seen,
-                   const std::vector<std::string>& lines, const std::vector<ZoneproofCli::Answer>& answers, Tally& t) {
+                   const std::vector<std::string>& lines, const std::vector<ZoneproofCli::Answer>& answers,
+                   size_t first_reply, const std::vector<bool>& foreign_nat, Tally& t) {
   const auto& links = j.spec.links;
   for (size_t k = 0; k < cases.size(); ++k) {
     const ReplyCase& c = cases[k];
@@ -106,27 +119,56 @@ void judge_replies(const Judging& j, const std::vector<ReplyCase>& cases, const 
       if (j.opt.verbose) fmt::print("reply to {}: {}\n", probe, kernel);
       continue;
     }
+    if (foreign_nat[c.probe]) {
+      ++t.foreign_nat;
+      if (j.opt.verbose) fmt::print("foreign NAT: reply to {}: {}, not compared\n", probe, kernel);
+      continue;
+    }
+    const ZoneproofCli::Answer& r = answers[first_reply + k];
     const bool lost = reply_lost(answers[c.probe], j.spec);
+    const bool filtered = r.verdict != "accept";  // the filter does not let the reply through
+    const bool back = !lost && !filtered;
     const bool changed = seen[k].delivered && !arrived;
-    if (changed || arrived == lost) {
+    // The first packet's answer, or the reply's, rested on a match explain does not model.
+    std::string note = unmodelled_note(answers[c.probe]);
+    if (note.empty()) note = unmodelled_note(r);
+    if (!note.empty()) {
+      ++t.unmodelled;
+      if (changed || arrived != back) ++t.unmodelled_differ;
+      if (j.opt.verbose)
+        fmt::print("unmodelled reply to {}: {}, explain says it {} [{}]\n", probe, kernel,
+                   back ? "comes back" : "is lost", note);
+      continue;
+    }
+    if (changed || arrived != back) {
       ++t.mismatches;
       fmt::print("MISMATCH {} target {}: reply {} to {}\n  kernel:  {}{}\n  expected: {}\n", j.label, j.target,
                  header_text(c.reply.header), probe, kernel, changed ? "; " + why : std::string{},
-                 lost ? "lost: forwarded out of a NAT edge from a private source that no source NAT translated"
-                      : "it comes back to " + (c.home ? "the peer behind " + links.at(*c.home) : "the enforcer") +
-                            " as " + header_text(c.expected));
+                 lost       ? "lost: forwarded out of a NAT edge from a private source that no source NAT translated"
+                 : filtered ? fmt::format("lost: explain's verdict on it is {}: {}{}", r.verdict,
+                                          lines[first_reply + k], trace_text(r.raw))
+                            : "it comes back to " + (c.home ? "the peer behind " + links.at(*c.home) : "the enforcer") +
+                                  " as " + header_text(c.expected));
     } else if (j.opt.verbose) {
-      fmt::print("ok reply to {}: {}{}\n", probe, kernel, lost ? ", and the reply path is lost" : "");
+      fmt::print("ok reply to {}: {}{}\n", probe, kernel,
+                 lost       ? ", and the reply path is lost"
+                 : filtered ? ", and explain " + r.verdict + "s it"
+                            : std::string{});
     }
   }
 }
 
 void judge_connections(const Judging& j, const std::vector<Connection>& connections, size_t first_answer,
                        const std::vector<std::string>& lines, const std::vector<ZoneproofCli::Answer>& answers,
-                       Tally& t) {
+                       const std::vector<bool>& foreign_nat, Tally& t) {
   const bool compare = j.opt.compare;
   for (size_t k = 0; k < connections.size(); ++k) {
     const auto& c = connections[k];
+    if (compare && foreign_nat[c.probe]) {
+      t.foreign_nat += 3;
+      if (j.opt.verbose) fmt::print("foreign NAT: {}: {}, not compared\n", connection_text(c.c), c.result.detail);
+      continue;
+    }
     const auto* a = compare ? &answers[first_answer + 3 * k] : nullptr;
     bool kernel_ok = c.result.connected && c.result.exchanged;
     bool explain_ok = true, limited = false;
@@ -135,7 +177,15 @@ void judge_connections(const Judging& j, const std::vector<Connection>& connecti
       limited |= decided_by_limit(a[i]);
     }
     const bool lost = a && a[0].verdict == "accept" && reply_lost(a[0], j.spec);
-    if (compare && kernel_ok != (explain_ok && !lost) && limited && !kernel_ok) {
+    std::string note;
+    for (size_t i = 0; i < 3 && a && note.empty(); ++i) note = unmodelled_note(a[i]);
+    if (!note.empty()) {
+      t.unmodelled += 3;  // a connection is three packets, as in t.packets
+      if (kernel_ok != (explain_ok && !lost)) t.unmodelled_differ += 3;
+      if (j.opt.verbose)
+        fmt::print("unmodelled {}: {}, explain {} [{}]\n", connection_text(c.c), c.result.detail,
+                   explain_ok && !lost ? "connects" : "does not connect", note);
+    } else if (compare && kernel_ok != (explain_ok && !lost) && limited && !kernel_ok) {
       ++t.over_limit;
       if (j.opt.verbose) fmt::print("limit {}: {}\n", connection_text(c.c), c.result.detail);
     } else if (compare && kernel_ok != (explain_ok && !lost)) {

@@ -19,6 +19,12 @@ struct CheckOptions {
   bool compare = true;      // false: kernel only, explain is not asked
   bool netlink = false;     // load with `zoneproof apply` (the netlink path) rather than `nft -f`
   bool verbose = false;
+  // A ruleset zoneproof did not write (docs/kernel-tests.md, "Imported rulesets"): an nft script
+  // (*.nft, `nft -f`) or a shell script (*.sh, run with `sh` in the enforcing namespace) loaded
+  // instead of the compiled one, or beside it with `also_compiled`. explain is then asked about
+  // what the kernel lists (`nft -j list ruleset`) through `explain --ruleset`.
+  std::string ruleset;
+  bool also_compiled = false;
 };
 
 struct Tally {
@@ -28,9 +34,18 @@ struct Tally {
   size_t over_limit = 0;    // they disagree where a rate limit decided: either verdict is right
   size_t anomalies = 0;     // the harness saw something it cannot classify
   size_t connections = 0;
+  // Imported rulesets: packets whose answer rests on a match explain does not model and takes as
+  // holding ("not modelled, assumed to hold"); not compared, and of them, those the kernel
+  // answered otherwise (either verdict is right).
+  size_t unmodelled = 0;
+  size_t unmodelled_differ = 0;
+  // Packets a foreign NAT zoneproof does not model translated (return_traffic.h, Judging): not
+  // compared.
+  size_t foreign_nat = 0;
   Tally& operator+=(const Tally& o) {
     packets += o.packets, mismatches += o.mismatches, anomalies += o.anomalies, connections += o.connections;
     over_limit += o.over_limit, replies += o.replies;
+    unmodelled += o.unmodelled, unmodelled_differ += o.unmodelled_differ, foreign_nat += o.foreign_nat;
     return *this;
   }
 };

@@ -96,8 +96,16 @@ void Topology::load_ruleset(const std::string& nft_file) const {
   run_checked({"ip", "netns", "exec", enforcer_, "nft", "-f", nft_file});
 }
 
+void Topology::run_script(const std::string& sh_file) const {
+  run_checked({"ip", "netns", "exec", enforcer_, "sh", sh_file});
+}
+
 std::string Topology::list_ruleset() const {
   return run_process({"ip", "netns", "exec", enforcer_, "nft", "list", "ruleset"}).out;
+}
+
+std::string Topology::list_ruleset_json() const {
+  return run_checked({"ip", "netns", "exec", enforcer_, "nft", "-j", "list", "ruleset"});
 }
 
 void Topology::add_peer_endpoint(size_t link, const IpAddr& a) {

@@ -76,8 +76,17 @@ class Topology {
 
   // Loads an nft script into the enforcing namespace (`ip netns exec NS nft -f FILE`).
   void load_ruleset(const std::string& nft_file) const;
+  // Runs a shell script in the enforcing namespace (`ip netns exec NS sh FILE`): a ruleset made
+  // by commands, iptables-nft's say.
+  void run_script(const std::string& sh_file) const;
   // Lists the enforcing namespace's ruleset (for failure reports).
   std::string list_ruleset() const;
+  // The same as `nft -j list ruleset` prints it (what explain --ruleset reads).
+  std::string list_ruleset_json() const;
+
+  // A foreign ruleset may translate where the policy names no NAT: the probes' deliveries are
+  // then judged against explain's translation (nat_check.h), not required to arrive unchanged.
+  void set_translates() { spec_.translates = true; }
 
   // Gives the peer of `link` the address `a`, reachable from the enforcing namespace through the
   // peer's own MAC (not the sink). Adding the same endpoint again does nothing.

@@ -20,6 +20,12 @@ bool has_limit(const ir::Rule& r) {
     if (std::holds_alternative<ir::LimitMatch>(m)) return true;
   return false;
 }
+// The first match of the rule zoneproof does not model, or nullptr.
+const ir::OpaqueMatch* first_opaque(const ir::Rule& r) {
+  for (const auto& m : r.matches)
+    if (auto* o = std::get_if<ir::OpaqueMatch>(&m)) return o;
+  return nullptr;
+}
 }  // namespace
 
 IrEncoder::IrEncoder(z3::context& c, const ir::Ruleset& rs, const SymPacket& p, LimitVars& limits,
@@ -177,9 +183,16 @@ std::vector<IrEncoder::NatRule> IrEncoder::nat_rules(ir::Hook hook) {
     if (!ch.base->nat) continue;
     if (!ch.base->policy_accept)
       throw std::runtime_error(fmt::format("nat chain {} drops by policy; that is not modelled", ch.name));
+    // An accept ends this nat chain without a translation; the next nat chain still runs (an
+    // imported table's family guard is one).
+    z3::expr chain_runs = c_.bool_val(true);
     for (size_t i = 0; i < ch.rules.size(); ++i) {
       const ir::Rule& r = ch.rules[i];
       if (std::holds_alternative<std::monostate>(r.action)) continue;
+      if (auto* v = std::get_if<ir::Verdict>(&r.action); v && v->kind == ir::VerdictKind::Accept) {
+        if (auto m = rule_match(ci, i)) chain_runs = chain_runs && !*m;
+        continue;
+      }
       if (!std::holds_alternative<ir::Nat>(r.action))
         throw std::runtime_error(fmt::format("nat chain {} rule {} does more than translate; that is not modelled",
                                              ch.name, i + 1));
@@ -187,7 +200,7 @@ std::vector<IrEncoder::NatRule> IrEncoder::nat_rules(ir::Hook hook) {
       if (!m) continue;
       // In an inet table a NAT statement of the other family does nothing: the next rule is tried.
       const auto& n = std::get<ir::Nat>(r.action);
-      z3::expr translates = n.family == 0 ? *m : n.family == 6 ? (*m && p_.v6) : (*m && !p_.v6);
+      z3::expr translates = chain_runs && (n.family == 0 ? *m : n.family == 6 ? (*m && p_.v6) : (*m && !p_.v6));
       out.push_back({none_before && translates, &r, ch.name, i});
       none_before = none_before && !translates;
     }
@@ -232,7 +245,10 @@ unsigned IrEncoder::walk_chain(size_t chain, const z3::model& m, int depth, cons
     bool applied = true;
     if (auto* v = std::get_if<ir::Verdict>(&r.action)) {
       steps.push_back({ch.name, static_cast<int>(i + 1), r.id, nft ? nft(r) : std::string{}, r.origins, {}});
-      if (has_limit(r)) {
+      if (const ir::OpaqueMatch* opaque = first_opaque(r)) {
+        steps.back().note = fmt::format("not modelled, assumed to hold: {}", opaque->text);
+        used_limits = true;
+      } else if (has_limit(r)) {
         steps.back().note = "rate limit assumed not exceeded";
         used_limits = true;
       }

@@ -132,7 +132,7 @@ bool match_possible(const Box& box, const ir::Match& m, const ir::Table& table,
   if (auto* cm = std::get_if<ir::CtStateMatch>(&m)) {
     return cm->negate ? (box.ct_states & ~cm->states) != 0 : (box.ct_states & cm->states) != 0;
   }
-  return true;  // LimitMatch: either outcome
+  return true;  // LimitMatch, OpaqueMatch: either outcome
 }
 
 }  // namespace

@@ -141,6 +141,9 @@ std::string rule_content(const ir::Rule& r) {
     } else if (auto* lm = std::get_if<ir::LimitMatch>(&m)) {
       s += fmt::format("l{}/{}/{}", lm->rate, static_cast<int>(lm->per), lm->burst);
       limited = true;
+    } else if (auto* om = std::get_if<ir::OpaqueMatch>(&m)) {
+      s.append("o").append(om->text);
+      limited = true;
     }
     s += ';';
   }

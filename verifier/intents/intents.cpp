@@ -39,7 +39,8 @@ struct HookOutcome {
   bool applicable = false;
   Status status = Status::Pass;
   std::optional<Witness> witness;
-  bool limits = false;
+  bool limits = false;  // a rate limit can decide packets of the class
+  bool opaque = false;  // a match zoneproof does not model can (an imported ruleset's)
   std::string message;
 };
 
@@ -67,7 +68,11 @@ class IntentHook {
         }
     }
     if (cells.empty()) return out;
-    for (const auto& c : cells) out.limits = out.limits || limited(c);
+    for (const auto& c : cells) {
+      unsigned u = undecided(c);
+      out.limits = out.limits || (u & kLimit);
+      out.opaque = out.opaque || (u & kOpaque);
+    }
     use_nat(cells);
     if (!nat_)
       for (const auto& c : cells)
@@ -174,10 +179,13 @@ class IntentHook {
   }
 
   // From the prepared ruleset's index of base chains (asked per intent and hook: no scan of
-  // the table's chains). Only nat chains sit at prerouting and postrouting.
+  // the table's chains). Only an imported ruleset has filter chains there too.
   bool has_nat_chains() const {
     const PreparedRuleset& prep = *e_.prepared();
-    return !prep.base_chains(ir::Hook::Prerouting).empty() || !prep.base_chains(ir::Hook::Postrouting).empty();
+    for (ir::Hook h : {ir::Hook::Prerouting, ir::Hook::Postrouting})
+      for (size_t ci : prep.base_chains(h))
+        if (prep.table().chains[ci].base->nat) return true;
+    return false;
   }
 
   // `only` from a permitted source without services: nothing there can violate it.
@@ -185,16 +193,37 @@ class IntentHook {
     return only_ && a_.services.empty() && e_.model().endpoints_match(a_.from, c.src.cls, true);
   }
 
-  bool limited(const Cell& c) {
+  static constexpr unsigned kLimit = 1, kOpaque = 2;
+  // Without a decision list, any rule of the table might decide.
+  unsigned undecided_anywhere() const {
+    unsigned out = 0;
+    for (const auto& ch : e_.prepared()->table().chains)
+      for (const auto& r : ch.rules) {
+        if (std::holds_alternative<std::monostate>(r.action)) continue;
+        for (const auto& m : r.matches) {
+          if (std::holds_alternative<ir::LimitMatch>(m)) out |= kLimit;
+          if (std::holds_alternative<ir::OpaqueMatch>(m)) out |= kOpaque;
+        }
+      }
+    return out;
+  }
+  // Which kinds of either-outcome match can decide packets of the cell. A rule without an action
+  // (a rate-limited log line) decides nothing.
+  unsigned undecided(const Cell& c) {
     const DecisionList& dl = e_.decisions(c);
-    if (dl.complex) return true;
+    if (dl.complex) return undecided_anywhere();
+    unsigned out = 0;
     for (const Step& s : dl.steps) {
       if (s.rule == kChainPolicyStep) continue;
       const auto& r = e_.prepared()->table().chains[s.chain].rules[s.rule];
-      for (size_t i = 0; i < r.matches.size(); ++i)
-        if ((s.symbolic & (1u << i)) && std::holds_alternative<ir::LimitMatch>(r.matches[i])) return true;
+      if (std::holds_alternative<std::monostate>(r.action)) continue;
+      for (size_t i = 0; i < r.matches.size(); ++i) {
+        if (!(s.symbolic & (1u << i))) continue;
+        if (std::holds_alternative<ir::LimitMatch>(r.matches[i])) out |= kLimit;
+        if (std::holds_alternative<ir::OpaqueMatch>(r.matches[i])) out |= kOpaque;
+      }
     }
-    return false;
+    return out;
   }
 
   // Packets of the class in the cell: connection-opening, not loopback, not the essentials, of
@@ -379,12 +408,14 @@ TargetCheck check_target(Engines& engines, size_t ti, const Assertion& a) {
   const auto& vc = engines.context();
   TargetCheck tc;
   tc.target = vc.policy.targets[ti].name;
-  bool unknown = false;
+  bool unknown = false, opaque = false, limited = false;
   for (ir::Hook h : vc.policy.targets[ti].hooks()) {
     HookOutcome ho = IntentHook(engines.get(ti, h), a).run();
     if (!ho.applicable) continue;
     tc.hooks.push_back(h);
-    tc.limits_involved = tc.limits_involved || ho.limits;
+    tc.limits_involved = tc.limits_involved || ho.limits || ho.opaque;
+    opaque = opaque || ho.opaque;
+    limited = limited || ho.limits;
     unknown = unknown || ho.status == Status::Unknown;
     if (ho.status == Status::Fail && tc.status != Status::Fail) {
       tc.status = Status::Fail;
@@ -404,9 +435,11 @@ TargetCheck check_target(Engines& engines, size_t ti, const Assertion& a) {
       tc.status = Status::Unknown;
       tc.message = why;
     }
-  if (tc.limits_involved)
-    tc.message += std::string(tc.message.empty() ? "" : "; ") +
-                  "a rate-limited rule can decide these packets (treated as either outcome)";
+  auto add = [&](std::string_view what) {
+    tc.message.append(tc.message.empty() ? "" : "; ").append(what);
+  };
+  if (limited) add("a rate-limited rule can decide these packets (treated as either outcome)");
+  if (opaque) add("a match zoneproof does not model can decide these packets (treated as either outcome)");
   return tc;
 }
 

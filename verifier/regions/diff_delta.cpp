@@ -283,7 +283,7 @@ bool same_rule(const Compared& a, const Compared& b, const Changed& ch) {
   if (a.hash != b.hash || a.matches != b.matches || !(a.rule->action == b.rule->action)) return false;
   for (const auto& m : a.matches) {
     if (const auto* sm = std::get_if<ir::SetMatch>(&m); sm && ch.sets.count(sm->set)) return false;
-    if (std::holds_alternative<ir::LimitMatch>(m) && limit_place(*a.rule) != limit_place(*b.rule)) return false;
+    if (ir::undecided_match(m) && limit_place(*a.rule) != limit_place(*b.rule)) return false;
   }
   if (const auto* vm = std::get_if<ir::VmapLookup>(&a.rule->action); vm && ch.maps.count(vm->map)) return false;
   return true;

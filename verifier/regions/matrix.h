@@ -57,6 +57,7 @@ struct Matrix {
   std::vector<MatrixEndpoint> endpoints;  // zones in policy order, then targets, then (no zone)
   std::vector<MatrixCell> cells;          // only pairs with accepted traffic (or undecided)
   IfaceNames ifaces;
+  std::string scope;  // what the cells cover when more than zoneproof's own table
   size_t queries = 0;
   double seconds = 0;
   bool unknown() const;

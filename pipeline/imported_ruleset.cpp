@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "pipeline/imported_ruleset.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+#include <iterator>
+#include <limits>
+#include <map>
+#include <set>
+
+#include <fmt/core.h>
+
+#include "backends/nft_text.h"
+#include "pipeline/exit_codes.h"
+#include "pipeline/secure_file.h"
+#include "pipeline/subprocess.h"
+
+namespace zp::pipeline {
+
+namespace {
+
+// A listing of a big ruleset (a 100,000-element blocklist is a few megabytes) stays far below.
+constexpr size_t kMaxRulesetBytes = 512u << 20;
+
+std::optional<std::string> read_stdin(std::string& error) {
+  std::string out;
+  char buf[65536];
+  for (ssize_t n; (n = read(STDIN_FILENO, buf, sizeof buf)) != 0;) {
+    if (n < 0) {
+      error = "cannot read standard input";
+      return std::nullopt;
+    }
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > kMaxRulesetBytes) {
+      error = fmt::format("standard input is larger than {} bytes", kMaxRulesetBytes);
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> list_live(std::string& error) {
+  std::string out, err;
+  int rc = run_program({"nft", "-j", "list", "ruleset"}, out, err);
+  if (rc == 127) {
+    error = "cannot run `nft -j list ruleset`: nft is not installed (Debian package nftables)";
+    return std::nullopt;
+  }
+  if (rc != 0) {
+    while (!err.empty() && err.back() == '\n') err.pop_back();
+    error = fmt::format("`nft -j list ruleset` failed{}", err.empty() ? "" : ": " + err);
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::string prefixed(const std::string& table, const std::string& name) {
+  return fmt::format("inet {} {}", table, name);
+}
+
+// `own`'s chains, sets and maps as the importer names those of table `inet TABLE`.
+ir::Table renamed(const ir::Table& own) {
+  ir::Table t = own;
+  auto name = [&](std::string& n) { n = prefixed(own.name, n); };
+  auto verdict = [&](ir::Verdict& v) {
+    if (v.kind == ir::VerdictKind::Jump || v.kind == ir::VerdictKind::Goto) name(v.chain);
+  };
+  for (auto& s : t.sets) name(s.name);
+  for (auto& m : t.maps) {
+    name(m.name);
+    for (auto& e : m.elements) verdict(e.verdict);
+  }
+  for (auto& c : t.chains) {
+    name(c.name);
+    for (auto& r : c.rules) {
+      for (auto& m : r.matches)
+        if (auto* sm = std::get_if<ir::SetMatch>(&m)) name(sm->set);
+      if (auto* v = std::get_if<ir::Verdict>(&r.action)) verdict(*v);
+      if (auto* vm = std::get_if<ir::VmapLookup>(&r.action)) name(vm->map);
+    }
+  }
+  return t;
+}
+
+bool in_table(const std::string& name, const std::string& table) {
+  return name.rfind(prefixed(table, ""), 0) == 0;
+}
+
+// The hooks whose verdicts a hook the model cannot judge changes: what arrives crosses
+// prerouting before input and forward; what leaves crosses postrouting after forward and output.
+std::set<ir::Hook> affected_by(ir::Hook h) {
+  switch (h) {
+    case ir::Hook::Prerouting: return {ir::Hook::Prerouting, ir::Hook::Input, ir::Hook::Forward};
+    case ir::Hook::Postrouting: return {ir::Hook::Postrouting, ir::Hook::Forward, ir::Hook::Output};
+    default: return {h};
+  }
+}
+
+}  // namespace
+
+std::optional<backends::ImportedRuleset> load_imported(const std::string& file, bool live, int& exit_code) {
+  exit_code = kExitUsage;
+  std::string error;
+  std::optional<std::string> text;
+  std::string name = live ? "the kernel's ruleset" : file == "-" ? "<stdin>" : file;
+  if (live) text = list_live(error);
+  else if (file == "-") text = read_stdin(error);
+  else text = read_regular_file(file, kMaxRulesetBytes, error);
+  if (!text) {
+    std::cerr << "zoneproof: " << error << "\n";
+    return std::nullopt;
+  }
+  try {
+    auto imported = backends::import_nft_json(*text, name);
+    exit_code = kExitOk;
+    return imported;
+  } catch (const std::exception& e) {
+    std::cerr << fmt::format("{}: error: {}\n", name, e.what());
+    return std::nullopt;
+  }
+}
+
+verifier::NftTextFn imported_nft_printer() {
+  return [](const ir::Rule& rule) {
+    ir::Rule r = rule;
+    r.id = 0;
+    if (r.comment.rfind("zp:", 0) == 0) r.comment.clear();
+    auto own_name = [](std::string& n) { n = n.substr(n.rfind(' ') + 1); };
+    for (auto& m : r.matches)
+      if (auto* sm = std::get_if<ir::SetMatch>(&m)) own_name(sm->set);
+    if (auto* v = std::get_if<ir::Verdict>(&r.action); v && !v->chain.empty()) own_name(v->chain);
+    if (auto* vm = std::get_if<ir::VmapLookup>(&r.action)) own_name(vm->map);
+    try {
+      return backends::rule_text(r);
+    } catch (const std::exception&) {
+      return std::string{};
+    }
+  };
+}
+
+ir::Ruleset along_the_path(const ir::Ruleset& rs) {
+  ir::Ruleset out = rs;
+  std::vector<const ir::Chain*> pre, post;
+  for (const auto& c : rs.table.chains) {
+    if (!c.base || c.base->nat) continue;
+    if (c.base->hook == ir::Hook::Prerouting) pre.push_back(&c);
+    if (c.base->hook == ir::Hook::Postrouting) post.push_back(&c);
+  }
+  auto by_priority = [](const ir::Chain* a, const ir::Chain* b) { return a->base->priority < b->base->priority; };
+  std::stable_sort(pre.begin(), pre.end(), by_priority);
+  std::stable_sort(post.begin(), post.end(), by_priority);
+  auto copy_onto = [&](const std::vector<const ir::Chain*>& chains, std::string_view at,
+                       std::initializer_list<ir::Hook> hooks, int first_priority) {
+    for (ir::Hook h : hooks)
+      for (size_t i = 0; i < chains.size(); ++i) {
+        ir::Chain c = *chains[i];
+        c.name = fmt::format("{} (at {}, {} {})", c.name, at, at == "prerouting" ? "before" : "after",
+                             ir::hook_name(h));
+        c.base->hook = h;
+        c.base->priority = first_priority + static_cast<int>(i);
+        out.table.chains.push_back(std::move(c));
+      }
+  };
+  copy_onto(pre, "prerouting", {ir::Hook::Input, ir::Hook::Forward}, std::numeric_limits<int>::min());
+  copy_onto(post, "postrouting", {ir::Hook::Forward, ir::Hook::Output},
+            std::numeric_limits<int>::max() - static_cast<int>(post.size()));
+  return out;
+}
+
+ir::Ruleset for_proofs(backends::ImportedRuleset& imported) {
+  ir::Ruleset rs = imported.ruleset;
+  auto readable = [](const ir::Chain& c) {
+    if (!c.base->policy_accept) return false;
+    return std::all_of(c.rules.begin(), c.rules.end(), [](const ir::Rule& r) {
+      const auto* v = std::get_if<ir::Verdict>(&r.action);
+      return std::holds_alternative<std::monostate>(r.action) || std::holds_alternative<ir::Nat>(r.action) ||
+             (v && v->kind == ir::VerdictKind::Accept);
+    });
+  };
+  auto& chains = rs.table.chains;
+  for (auto it = chains.begin(); it != chains.end();) {
+    if (it->base && it->base->nat && !readable(*it)) {
+      imported.unmodelled.emplace_back(
+          it->base->hook, fmt::format("nat chain {} does more than translate (a jump, a drop, or a statement "
+                                      "zoneproof does not read)",
+                                      it->name));
+      it = chains.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return along_the_path(rs);
+}
+
+bool has_foreign_chains(const backends::ImportedRuleset& live, const std::string& own_table) {
+  return std::any_of(live.ruleset.table.chains.begin(), live.ruleset.table.chains.end(),
+                     [&](const ir::Chain& c) { return c.base && !in_table(c.name, own_table); });
+}
+
+ir::Ruleset beside_foreign(const backends::ImportedRuleset& live, const ir::Ruleset& own) {
+  ir::Ruleset out;
+  out.target = own.target;
+  out.counting = {};
+  ir::Table own_t = renamed(own.table);
+  ir::Table& t = out.table;
+  t.name = live.ruleset.table.name;
+  uint32_t next_id = 0;
+  for (const auto& c : own_t.chains)
+    for (const auto& r : c.rules) next_id = std::max(next_id, r.id);
+  t.chains = std::move(own_t.chains);
+  t.sets = std::move(own_t.sets);
+  t.maps = std::move(own_t.maps);
+  const std::string& table = own.table.name;
+  for (const auto& s : live.ruleset.table.sets)
+    if (!in_table(s.name, table)) t.sets.push_back(s);
+  for (const auto& m : live.ruleset.table.maps)
+    if (!in_table(m.name, table)) t.maps.push_back(m);
+  for (const auto& c : live.ruleset.table.chains) {
+    if (in_table(c.name, table)) continue;
+    t.chains.push_back(c);
+    for (auto& r : t.chains.back().rules) r.id += next_id;
+  }
+  return out;
+}
+
+void join_own_origins(backends::ImportedRuleset& imported, const ir::Ruleset& compiled) {
+  auto by_id = ir::rules_by_id(compiled);
+  for (auto& c : imported.ruleset.table.chains)
+    for (auto& r : c.rules) {
+      auto zp = imported.zp_ids.find(r.id);
+      if (zp == imported.zp_ids.end()) continue;
+      auto it = by_id.find(zp->second);
+      if (it != by_id.end()) r.origins = it->second->origins;
+    }
+}
+
+std::vector<std::string> unmodelled_at(const backends::ImportedRuleset& imported, ir::Hook hook) {
+  std::vector<std::string> out;
+  for (const auto& [h, reason] : imported.unmodelled)
+    if (affected_by(h).count(hook) && std::find(out.begin(), out.end(), reason) == out.end()) out.push_back(reason);
+  return out;
+}
+
+std::vector<std::string> changed_nat_chains(const ir::Ruleset& before, const ir::Ruleset& after) {
+  auto nat_chains = [](const ir::Ruleset& rs) {
+    std::map<std::string, std::vector<ir::Rule>> out;
+    for (const auto& c : rs.table.chains) {
+      if (!c.base || !c.base->nat) continue;
+      auto& rules = out[c.name];
+      for (ir::Rule r : c.rules) {
+        r.id = 0;
+        r.origins.clear();
+        r.comment.clear();
+        rules.push_back(std::move(r));
+      }
+    }
+    return out;
+  };
+  auto a = nat_chains(before), b = nat_chains(after);
+  std::vector<std::string> out;
+  for (const auto& [name, rules] : a)
+    if (!b.count(name) || b.at(name) != rules) out.push_back(name);
+  for (const auto& [name, rules] : b)
+    if (!a.count(name)) out.push_back(name);
+  return out;
+}
+
+void qualify_report(verifier::Report& rep, const backends::ImportedRuleset& imported, const std::string& source) {
+  rep.scope = fmt::format("proofs cover the ruleset of {}: every table on each hook, in priority order",
+                          source);
+  for (const auto& n : imported.notes) rep.model_notes.push_back(fmt::format("{}: {}", n.where, n.what));
+  std::map<ir::Hook, std::string> why;
+  for (const auto& [hook, reason] : imported.unmodelled)
+    for (ir::Hook h : affected_by(hook)) why.emplace(h, reason);
+  if (why.empty()) return;
+  auto undecided = [&](verifier::Status& s, std::string& message, ir::Hook h) {
+    auto it = why.find(h);
+    if (it == why.end() || s == verifier::Status::NotApplicable) return false;
+    s = verifier::Status::Unknown;
+    message = fmt::format("not modelled at {}: {}", ir::hook_name(h), it->second);
+    return true;
+  };
+  for (auto& i : rep.intents) {
+    bool fail = false, unknown = false;
+    for (auto& t : i.targets) {
+      for (ir::Hook h : t.hooks)
+        if (undecided(t.status, t.message, h)) t.witness.reset();
+      fail = fail || t.status == verifier::Status::Fail;
+      unknown = unknown || t.status == verifier::Status::Unknown;
+    }
+    for (auto& p : i.paths) {
+      for (const auto& hop : p.hops)
+        if (undecided(p.status, p.message, hop.hook)) p.witness.clear();
+      fail = fail || p.status == verifier::Status::Fail;
+      unknown = unknown || p.status == verifier::Status::Unknown;
+    }
+    if (i.status != verifier::Status::NotApplicable)
+      i.status = fail ? verifier::Status::Fail : unknown ? verifier::Status::Unknown : verifier::Status::Pass;
+  }
+  // What a port forward exposes is judged at prerouting (the translation) and forward.
+  for (auto& f : rep.forwards)
+    for (ir::Hook h : {ir::Hook::Prerouting, ir::Hook::Forward})
+      if (why.count(h)) {
+        f.status = verifier::Status::Unknown;
+        f.witness.reset();
+      }
+}
+
+}  // namespace zp::pipeline

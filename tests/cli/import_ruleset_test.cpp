@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Rulesets zoneproof did not write (docs/import.md), through the real binary: `verify --intents
+// --ruleset`, `verify POLICY --ruleset`, `explain --ruleset`, and apply's guard beside another
+// table. Every listing is the real nft's (`nft -j list ruleset` in a throwaway namespace).
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/cli_run.h"
+
+namespace zp::testing {
+namespace {
+
+// `nft -j list ruleset` after loading `scripts` (in order) into a fresh namespace.
+std::string listing(const std::vector<std::string>& scripts) {
+  std::string cmd = "unshare -n sh -c '";
+  for (const auto& s : scripts) cmd += std::string(kNft) + " -f " + s + " && ";
+  cmd += std::string(kNft) + " -j list ruleset'";
+  auto r = run_shell(cmd);
+  EXPECT_EQ(r.status, 0) << r.output;
+  return r.output;
+}
+
+const std::string kIntents = source_path("examples/imported/host-firewall.intents.yaml");
+
+// The example's filter table without the blocklist table beside it.
+const char* kFilterOnly = R"(table inet filter {
+  set admins { type ipv4_addr; flags interval; elements = { 192.0.2.0/28, 198.51.100.7 } }
+  chain input {
+    type filter hook input priority filter; policy drop;
+    ct state established,related accept
+    iifname "lo" accept
+    tcp dport 22 ip saddr @admins accept
+    tcp dport { 80, 443 } accept
+  }
+}
+)";
+
+const char* kForeignDropsSsh = R"(table ip foreign {
+  chain input {
+    type filter hook input priority -5; policy accept;
+    tcp dport 22 drop
+  }
+}
+)";
+
+TEST(ImportVerify, TheShippedExampleHoldsOverBothTables) {
+  auto r = zoneproof("verify --intents " + kIntents + " --ruleset " +
+                     source_path("examples/imported/host-firewall.json") + " --format json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  EXPECT_NE(j["scope"].get<std::string>().find("every table on each hook"), std::string::npos);
+  ASSERT_EQ(j["intents"].size(), 4u);
+  for (const auto& i : j["intents"]) EXPECT_EQ(i["status"], "pass") << i.dump();
+  // The fib match is taken as either outcome, and said so once.
+  ASSERT_TRUE(j.contains("model_notes"));
+  EXPECT_NE(j["model_notes"].dump().find("fib daddr type broadcast"), std::string::npos);
+}
+
+TEST(ImportVerify, WithoutTheOtherTableTheScannersGetIn) {
+  TempFile nft(kFilterOnly);
+  TempFile json(listing({nft.path()}));
+  auto r = zoneproof("verify --intents " + kIntents + " --ruleset " + json.path());
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("FAIL isolate 'the scanners never reach the web server'"), std::string::npos) << r.output;
+  // The witness names the rule that accepts it by table, chain and handle.
+  EXPECT_NE(r.output.find("inet filter input handle"), std::string::npos) << r.output;
+}
+
+TEST(ImportVerify, AForeignTableBesideZoneproofsBreaksTheManageIntent) {
+  const std::string policy = source_path("examples/office.yaml");
+  auto compiled = zoneproof_stdout("compile " + policy + " --target office-gw");
+  ASSERT_EQ(compiled.status, 0);
+  TempFile own(compiled.output), foreign(kForeignDropsSsh);
+  TempFile json(listing({own.path(), foreign.path()}));
+  auto r = zoneproof("verify " + policy + " --target office-gw --ruleset " + json.path());
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("FAIL manage 'staff manage the gateway'"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("ip foreign input handle"), std::string::npos) << r.output;
+  // The compiled table is still validated against the policy.
+  EXPECT_NE(r.output.find("translation validation: 3/3"), std::string::npos) << r.output;
+
+  // Without the foreign table, zoneproof's own table as loaded keeps the policy's lines.
+  TempFile alone(listing({own.path()}));
+  auto ok = zoneproof("verify " + policy + " --target office-gw --ruleset " + alone.path());
+  EXPECT_NE(ok.output.find("pass manage 'staff manage the gateway'"), std::string::npos) << ok.output;
+}
+
+TEST(ImportVerify, ANetdevChainThatCanDropMakesArrivalsUnknown) {
+  TempFile nft(std::string(kFilterOnly) + R"(table netdev edge {
+  chain ingress { type filter hook ingress device lo priority 0; policy drop; }
+}
+)");
+  TempFile json(listing({nft.path()}));
+  auto r = zoneproof("verify --intents " + kIntents + " --ruleset " + json.path());
+  // The scanners' isolation fails over the filter table, but that failure cannot be claimed
+  // either: the ingress chain may drop first. Nothing passes at input.
+  EXPECT_EQ(r.status, 3) << r.output;
+  EXPECT_EQ(r.output.find("pass "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("not modelled at input: table netdev edge"), std::string::npos) << r.output;
+}
+
+TEST(ImportDiff, TwoListingsComparedByMeaning) {
+  TempFile nft(kFilterOnly);
+  TempFile json(listing({nft.path()}));
+  auto r = zoneproof("diff " + source_path("examples/imported/host-firewall.json") + " " + json.path() +
+                     " --intents " + kIntents + " --format json");
+  EXPECT_EQ(r.status, 1) << r.output;
+  auto j = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  // Dropping the blocklist table lets the scanners in; dropping the ICMP rules blocks ICMP.
+  std::string all = j.dump();
+  EXPECT_NE(all.find("newly-allowed"), std::string::npos);
+  EXPECT_NE(all.find("newly-blocked"), std::string::npos);
+  EXPECT_NE(all.find("ip blocklist input handle"), std::string::npos);
+  // A listing compared with itself has no difference.
+  auto same = zoneproof("diff " + json.path() + " " + json.path() + " --intents " + kIntents);
+  EXPECT_EQ(same.status, 0) << same.output;
+}
+
+TEST(ImportMatrix, CellsOfAListingNameTheIntentsZones) {
+  auto r = zoneproof("matrix --intents " + kIntents + " --ruleset " +
+                     source_path("examples/imported/host-firewall.json") + " --format json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  EXPECT_NE(j["scope"].get<std::string>().find("every table on each hook"), std::string::npos);
+  std::string all = j.dump();
+  EXPECT_NE(all.find("admins"), std::string::npos);
+  // The scanners reach nothing at input: the blocklist table drops them first.
+  for (const auto& c : j["cells"])
+    if (c.dump().find("\"scanners\"") != std::string::npos) {
+      EXPECT_NE(c["hook"], "input") << c.dump();
+    }
+  EXPECT_EQ(zoneproof("matrix --intents " + kIntents + " --ruleset x.json --lints").status, 2);
+}
+
+TEST(ImportExplain, TracesThroughEveryTableWithoutAPolicy) {
+  auto r = zoneproof("explain --ruleset " + source_path("examples/imported/host-firewall.json") +
+                     " --packet \"tcp 203.0.113.70 -> 10.0.1.10:443 hook input iif eth0\"");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find(": drop"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("ip saddr @scanners drop"), std::string::npos) << r.output;
+  // An IPv6 packet does not traverse the ip table: it is accepted by the filter table.
+  auto v6 = zoneproof("explain --ruleset " + source_path("examples/imported/host-firewall.json") +
+                      " --packet \"tcp [2001:db8::7] -> [2001:db8:1::10]:443 hook input iif eth0\"");
+  ASSERT_EQ(v6.status, 0) << v6.output;
+  EXPECT_NE(v6.output.find(": accept"), std::string::npos) << v6.output;
+  EXPECT_NE(v6.output.find("family ip: IPv6 packets do not traverse this chain"), std::string::npos) << v6.output;
+  // Without a policy the machine owns no address: the packet must say where it is.
+  auto where = zoneproof("explain --ruleset " + source_path("examples/imported/host-firewall.json") +
+                         " --packet \"tcp 203.0.113.70 -> 10.0.1.10:443\"");
+  EXPECT_EQ(where.status, 2);
+  EXPECT_NE(where.output.find("add 'iif NAME'"), std::string::npos) << where.output;
+}
+
+TEST(ImportVerify, BadInputAndUsage) {
+  TempFile broken("{\"nftables\": [\n  {\"table\": }\n]}");
+  auto r = zoneproof("verify --intents " + kIntents + " --ruleset " + broken.path());
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find(broken.path() + ": error: 2:"), std::string::npos) << r.output;
+  EXPECT_EQ(zoneproof("verify --intents " + kIntents).status, 2);
+  EXPECT_EQ(zoneproof("verify --intents " + kIntents + " --ruleset x --live").status, 2);
+  EXPECT_EQ(zoneproof("verify --ruleset x").status, 2);
+  auto missing = zoneproof("verify --intents " + kIntents + " --ruleset /nonexistent.json");
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_NE(missing.output.find("/nonexistent.json"), std::string::npos) << missing.output;
+}
+
+// apply lists the other tables of the machine and refuses a policy whose manage intent one of
+// them breaks, naming the foreign rule. In a network namespace of its own.
+TEST(ImportApply, RefusesBesideAForeignTableThatDropsSsh) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
+  const std::string ns = "zp-import-apply-" + std::to_string(getpid());
+  ASSERT_EQ(run_shell("ip netns add " + ns).status, 0);
+  TempFile foreign(kForeignDropsSsh);
+  auto in_ns = [&](const std::string& cmd) { return run_shell("ip netns exec " + ns + " " + cmd); };
+  ASSERT_EQ(in_ns(std::string(kNft) + " -f " + foreign.path()).status, 0);
+  char tmpl[] = "/tmp/zp-import-state-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string apply = std::string(ZP_EXE) + " apply " + source_path("examples/office.yaml") +
+                            " --target office-gw --state-dir " + tmpl + "/state";
+  auto r = in_ns(apply);
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("would lock the administrators out"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("ip foreign input handle"), std::string::npos) << r.output;
+  // Nothing was loaded.
+  EXPECT_EQ(in_ns(std::string(kNft) + " list table inet zoneproof").status, 1);
+  // Without the foreign table the same apply goes through.
+  ASSERT_EQ(in_ns(std::string(kNft) + " delete table ip foreign").status, 0);
+  auto ok = in_ns(apply);
+  EXPECT_EQ(ok.status, 0) << ok.output;
+  run_shell("ip netns del " + ns);
+  run_shell(std::string("rm -rf ") + tmpl);
+}
+
+}  // namespace
+}  // namespace zp::testing
