@@ -76,37 +76,24 @@ std::optional<int> gate(const deploy::GateResult& g, const ApplyOptions& o) {
 // Docker's), or the guard would prove a ruleset the kernel does not run (docs/import.md).
 std::optional<int> gate_beside_foreign(const policy::Policy& p, size_t ti, const ir::Ruleset& own,
                                        const ApplyOptions& o) {
-  int rc = 0;
-  auto live = pipeline::load_imported("", true, rc);
-  if (!live) {
-    std::cerr << "zoneproof: warning: cannot read the other tables on this machine's hooks; the proofs "
-                 "cover zoneproof's own table only\n";
-    return std::nullopt;
-  }
-  if (!pipeline::has_foreign_chains(*live, own.table.name)) return std::nullopt;
-  backends::ImportedRuleset whole = *live;
-  whole.ruleset = pipeline::beside_foreign(*live, own);
-  ir::Ruleset rs = pipeline::for_proofs(whole);
-  rs.target = p.targets[ti].name;
   verifier::Options vo;
   vo.rlimit = o.rlimit;
-  vo.translation_validation = false;
-  vo.builtin_checks = false;
-  vo.nft_text = pipeline::imported_nft_printer();
-  verifier::Report rep;
+  std::string skipped;
+  std::optional<verifier::Report> rep;
   try {
-    rep = verifier::verify(p, {rs}, vo);
+    rep = pipeline::verify_beside_foreign(p, ti, own, vo, skipped);
   } catch (const std::exception& e) {
     std::cerr << "zoneproof: internal error in the verifier: " << e.what() << "\n";
     return kExitFinding;
   }
-  pipeline::qualify_report(rep, whole, "this machine's ruleset with the new table");
+  if (!skipped.empty()) std::cerr << "zoneproof: warning: " << skipped << "\n";
+  if (!rep) return std::nullopt;
   pipeline::phase_done("verify beside the other tables (Z3)");
-  deploy::GateResult g = deploy::judge_target(rep, p.targets[ti].name);
+  deploy::GateResult g = deploy::judge_target(*rep, p.targets[ti].name);
   if (g.failures.empty() && g.unknowns.empty() && g.lockouts.empty()) return std::nullopt;
   std::cerr << "zoneproof: other tables share this machine's hooks; with them, the kernel would not do "
                "what the policy says:\n";
-  for (const auto& n : rep.model_notes) std::cerr << "  note: not modelled exactly: " << n << "\n";
+  for (const auto& n : rep->model_notes) std::cerr << "  note: not modelled exactly: " << n << "\n";
   return gate(g, o);
 }
 

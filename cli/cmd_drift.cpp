@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // `zoneproof drift POLICY --target T [--table NAME] [--format text|json] [--max-regions N]`:
 // reads zoneproof's table back from the kernel and proves it equivalent to the compiled policy,
-// or lists the packet regions where the two differ. Exit 1 on drift.
+// or lists the packet regions where the two differ; then says which intents the machine's other
+// tables change (docs/import.md). Exit 1 on drift or on an intent another table breaks.
 #include <iostream>
 
 #include <fmt/core.h>
@@ -13,6 +14,8 @@
 #include "deploy/kernel.h"
 #include "deploy/ops.h"
 #include "deploy/proof.h"
+#include "report/verify.h"
+#include "pipeline/imported_ruleset.h"
 #include "pipeline/load.h"
 #include "pipeline/verify_pipeline.h"
 
@@ -29,12 +32,71 @@ struct DriftOptions {
   uint64_t rlimit = verifier::kDefaultRlimit;
 };
 
+// An intent whose outcome the machine's other tables change: judged on zoneproof's table alone
+// and beside them.
+struct ForeignEffect {
+  std::string intent;
+  ir::SourceLoc loc;
+  verifier::Status alone = verifier::Status::Pass;
+  verifier::Status beside = verifier::Status::Pass;
+  std::string message;
+  std::optional<verifier::Witness> witness;  // beside the other tables
+};
+
 struct DriftResult {
   int exit_code = kExitOk;
   std::string status;               // "none", "drift", "unknown"
   std::vector<std::string> reasons;  // why, when the table is missing or unreadable
   std::optional<deploy::Proof> proof;
+  std::vector<ForeignEffect> foreign;  // intents the other tables change
+  std::string foreign_skipped;         // why they were not judged
 };
+
+const verifier::TargetCheck* check_on(const verifier::IntentResult& i, const std::string& target) {
+  for (const auto& t : i.targets)
+    if (t.target == target) return &t;
+  return nullptr;
+}
+
+// The intents on the target judged with the compiled table alone and beside the other tables of
+// the machine; those whose status differs.
+std::vector<ForeignEffect> foreign_effects(const policy::Policy& p, size_t ti, const ir::Ruleset& expected,
+                                           uint64_t rlimit, std::string& skipped) {
+  verifier::Options vo;
+  vo.rlimit = rlimit;
+  auto beside = pipeline::verify_beside_foreign(p, ti, expected, vo, skipped);
+  if (!beside) return {};
+  vo.translation_validation = false;
+  vo.builtin_checks = false;
+  vo.nft_text = pipeline::nft_printer();
+  verifier::Report alone = verifier::verify(p, {expected}, vo);
+  const std::string& target = p.targets[ti].name;
+  std::vector<ForeignEffect> out;
+  for (const auto& b : beside->intents) {
+    const verifier::TargetCheck* tb = check_on(b, target);
+    if (!tb) continue;
+    for (const auto& a : alone.intents) {
+      const verifier::TargetCheck* ta = a.name == b.name ? check_on(a, target) : nullptr;
+      if (!ta || ta->status == tb->status) continue;
+      out.push_back({b.name, b.loc, ta->status, tb->status, tb->message, tb->witness});
+    }
+  }
+  return out;
+}
+
+void print_foreign_text(const DriftResult& r) {
+  if (!r.foreign_skipped.empty()) std::cout << "note: " << r.foreign_skipped << "\n";
+  for (const auto& f : r.foreign) {
+    std::cout << fmt::format("other tables change intent '{}' ({}): {} with zoneproof's table alone, {} beside them{}\n",
+                             f.intent, ir::to_string(f.loc), verifier::to_string(f.alone),
+                             verifier::to_string(f.beside), f.message.empty() ? "" : " — " + f.message);
+    if (f.witness) {
+      std::cout << fmt::format("  witness: {}: {}\n", f.witness->ir.packet.to_string(),
+                               verifier::to_string(f.witness->ir.verdict));
+      std::cout << report::trace_text(f.witness->ir.trace, "    ");
+    }
+  }
+}
 
 void print(const DriftOptions& o, const std::string& table, const DriftResult& r) {
   if (o.format == "json") {
@@ -42,9 +104,22 @@ void print(const DriftOptions& o, const std::string& table, const DriftResult& r
                      {"policy", o.policy},            {"target", o.target},  {"table", table},
                      {"reasons", r.reasons}};
     if (r.proof) j["proof"] = deploy::proof_json(*r.proof);
+    nlohmann::json foreign = nlohmann::json::array();
+    for (const auto& f : r.foreign) {
+      nlohmann::json fj{{"intent", f.intent},
+                        {"location", ir::to_string(f.loc)},
+                        {"alone", std::string(verifier::to_string(f.alone))},
+                        {"beside_other_tables", std::string(verifier::to_string(f.beside))},
+                        {"message", f.message}};
+      if (f.witness) fj["witness"] = report::witness_json(*f.witness);
+      foreign.push_back(std::move(fj));
+    }
+    j["other_tables"] = std::move(foreign);
+    if (!r.foreign_skipped.empty()) j["other_tables_skipped"] = r.foreign_skipped;
     std::cout << j.dump(2) << "\n";
     return;
   }
+  print_foreign_text(r);
   if (r.status == "none") {
     std::cout << fmt::format("no drift: table inet {} is equivalent to {} --target {} on every hook, "
                              "for every packet ({} queries, {:.2f} s)\n",
@@ -99,6 +174,12 @@ int run_drift(const DriftOptions& o) {
     deploy::ProofRequest req{&p, ti, &expected, o.rlimit, o.max_regions, false};
     r.proof = deploy::prove_same(req, *live.ruleset);
   }
+  try {
+    r.foreign = foreign_effects(p, ti, expected, o.rlimit, r.foreign_skipped);
+  } catch (const std::exception& e) {
+    std::cerr << "zoneproof: internal error in the verifier: " << e.what() << "\n";
+    return kExitFinding;
+  }
   if (!r.reasons.empty() || r.proof->outcome == deploy::Proof::Outcome::Differs) {
     r.status = "drift";
     r.exit_code = kExitFinding;
@@ -108,6 +189,9 @@ int run_drift(const DriftOptions& o) {
   } else {
     r.status = "none";
   }
+  // Another table breaking an intent is a finding too: the kernel does not do what the policy says.
+  for (const auto& f : r.foreign)
+    if (f.beside == verifier::Status::Fail && r.exit_code == kExitOk) r.exit_code = kExitFinding;
   print(o, table, r);
   return r.exit_code;
 }

@@ -236,6 +236,27 @@ void join_own_origins(backends::ImportedRuleset& imported, const ir::Ruleset& co
     }
 }
 
+std::optional<verifier::Report> verify_beside_foreign(const policy::Policy& p, size_t ti, const ir::Ruleset& own,
+                                                      verifier::Options options, std::string& skipped) {
+  int rc = 0;
+  auto live = load_imported("", true, rc);
+  if (!live) {
+    skipped = "cannot read the other tables on this machine's hooks; the proofs cover zoneproof's own table only";
+    return std::nullopt;
+  }
+  if (!has_foreign_chains(*live, own.table.name)) return std::nullopt;
+  backends::ImportedRuleset whole = *live;
+  whole.ruleset = beside_foreign(*live, own);
+  ir::Ruleset rs = for_proofs(whole);
+  rs.target = p.targets[ti].name;
+  options.translation_validation = false;
+  options.builtin_checks = false;
+  options.nft_text = imported_nft_printer();
+  verifier::Report rep = verifier::verify(p, {rs}, options);
+  qualify_report(rep, whole, "this machine's ruleset");
+  return rep;
+}
+
 std::vector<std::string> unmodelled_at(const backends::ImportedRuleset& imported, ir::Hook hook) {
   std::vector<std::string> out;
   for (const auto& [h, reason] : imported.unmodelled)

@@ -54,6 +54,13 @@ std::vector<std::string> unmodelled_at(const backends::ImportedRuleset& imported
 // rules, ignoring ids, origins and comments), by name.
 std::vector<std::string> changed_nat_chains(const ir::Ruleset& before, const ir::Ruleset& after);
 
+// The policy's intents on target `ti` judged over what the kernel would run with `own` loaded:
+// the machine's other tables (listed live) beside it. nullopt when no other table has a base
+// chain, or when the listing cannot be read (then `skipped` says why). Options' validation and
+// checks are turned off: there is no policy for the other tables. Throws what verify throws.
+std::optional<verifier::Report> verify_beside_foreign(const policy::Policy& p, size_t ti, const ir::Ruleset& own,
+                                                      verifier::Options options, std::string& skipped);
+
 // What a report over an imported ruleset must say: its scope (the source, every table), the
 // notes of what the model over-approximates, and "unknown" for every result at a hook the model
 // cannot judge (a foreign nat chain it cannot read, a netdev chain that can drop first).

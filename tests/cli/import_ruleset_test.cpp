@@ -133,6 +133,36 @@ TEST(ImportMatrix, CellsOfAListingNameTheIntentsZones) {
   EXPECT_EQ(zoneproof("matrix --intents " + kIntents + " --ruleset x.json --lints").status, 2);
 }
 
+// Every intent of the kernel-checked corpus (tests/import_corpus, docs/kernel-tests.md) is proved
+// over its listing; the blocklist from its generator. A changed element breaks the right one.
+TEST(ImportCorpus, VerifyProvesTheCorpusIntents) {
+  const std::string corpus = source_path("tests/import_corpus/");
+  for (const char* name : {"host-firewall", "router-vmaps"}) {
+    TempFile json(listing({corpus + name + ".nft"}));
+    auto r = zoneproof("verify --intents " + corpus + name + ".yaml --ruleset " + json.path());
+    EXPECT_EQ(r.status, 0) << name << "\n" << r.output;
+    EXPECT_EQ(r.output.find("FAIL"), std::string::npos) << r.output;
+  }
+  TempFile blocklist("");
+  ASSERT_EQ(run_shell("sh " + corpus + "gen-blocklist.sh " + blocklist.path()).status, 0);
+  TempFile big(listing({blocklist.path()}));
+  auto b = zoneproof("verify --intents " + corpus + "blocklist-100k.yaml --ruleset " + big.path());
+  EXPECT_EQ(b.status, 0) << b.output;
+
+  // The router's guests are kept out of the LAN by one verdict-map element: send them to the
+  // LAN's accepting chain instead and that isolation fails.
+  std::string router = run_shell("cat " + corpus + "router-vmaps.nft").output;
+  const std::string element = "\"guest\" . \"lan\" : jump guest_lan";
+  auto at = router.find(element);
+  ASSERT_NE(at, std::string::npos) << "the corpus router has no guest . lan element";
+  router.replace(at, element.size(), "\"guest\" . \"lan\" : accept");
+  TempFile changed(router);
+  TempFile changed_json(listing({changed.path()}));
+  auto c = zoneproof("verify --intents " + corpus + "router-vmaps.yaml --ruleset " + changed_json.path());
+  EXPECT_EQ(c.status, 1) << c.output;
+  EXPECT_NE(c.output.find("FAIL isolate 'guests never reach the LAN'"), std::string::npos) << c.output;
+}
+
 TEST(ImportExplain, TracesThroughEveryTableWithoutAPolicy) {
   auto r = zoneproof("explain --ruleset " + source_path("examples/imported/host-firewall.json") +
                      " --packet \"tcp 203.0.113.70 -> 10.0.1.10:443 hook input iif eth0\"");
@@ -188,6 +218,23 @@ TEST(ImportApply, RefusesBesideAForeignTableThatDropsSsh) {
   ASSERT_EQ(in_ns(std::string(kNft) + " delete table ip foreign").status, 0);
   auto ok = in_ns(apply);
   EXPECT_EQ(ok.status, 0) << ok.output;
+  // The foreign table back beside the applied one: `verify --live` judges what the kernel runs.
+  ASSERT_EQ(in_ns(std::string(kNft) + " -f " + foreign.path()).status, 0);
+  auto live = in_ns(std::string(ZP_EXE) + " verify " + source_path("examples/office.yaml") +
+                    " --target office-gw --live");
+  EXPECT_EQ(live.status, 1) << live.output;
+  EXPECT_NE(live.output.find("FAIL manage 'staff manage the gateway'"), std::string::npos) << live.output;
+  EXPECT_NE(live.output.find("ip foreign input handle"), std::string::npos) << live.output;
+  EXPECT_NE(live.output.find("pass isolate 'guests never reach internal networks'"), std::string::npos)
+      << live.output;
+  // drift: zoneproof's table is as applied, but another table changes an intent's outcome.
+  auto drift = in_ns(std::string(ZP_EXE) + " drift " + source_path("examples/office.yaml") +
+                     " --target office-gw");
+  EXPECT_EQ(drift.status, 1) << drift.output;
+  EXPECT_NE(drift.output.find("no drift"), std::string::npos) << drift.output;
+  EXPECT_NE(drift.output.find("other tables change intent 'staff manage the gateway'"), std::string::npos)
+      << drift.output;
+  EXPECT_NE(drift.output.find("ip foreign input handle"), std::string::npos) << drift.output;
   run_shell("ip netns del " + ns);
   run_shell(std::string("rm -rf ") + tmpl);
 }
