@@ -112,7 +112,7 @@ class Decoder {
     if (name == "immediate") return immediate(e);
     if (name == "reject") return reject(e);
     if (name == "limit") return limit(e);
-    if (name == "counter") return statement(ir::Counter{});
+    if (name == "counter") return statement(ir::Statement(std::in_place_type<ir::Counter>));
     if (name == "objref") return objref(e);
     if (name == "log") return log(e);
     if (name == "nat" || name == "masq") return nat(e);

@@ -52,11 +52,15 @@ class Importer {
     collect(doc);
     for (auto& t : tables_) learn(t);
     for (auto& t : tables_)
-      if (modelled_family(t.family) || t.family == "netdev") trace_chains(t);
+      if (modelled_family(t.family) || t.family == "netdev" || t.family == "bridge" || t.family == "arp")
+        trace_chains(t);
     out_.ruleset.table.name = "imported";
     for (auto& t : tables_) import_table(t);
     check_hooks(tables_, out_);
+    untracked_translations();
     dedupe_unmodelled();
+    out_.mark_changed = facts_.mark_changed;
+    out_.notrack = facts_.notrack;
     return std::move(out_);
   }
 
@@ -200,9 +204,10 @@ class Importer {
   void import_table(SourceTable& t) {
     const std::string where = fmt::format("table {} {}", t.family, t.name);
     if (t.dormant) return out_.notes.push_back({where, "dormant: its chains do not run"});
+    // bridge and arp: check_hooks judges whether their chains can drop before or after the ip hooks.
     if (t.family == "bridge")
-      return out_.notes.push_back({where, "family bridge not modelled: it sees bridged frames, not the routed traffic of the ip hooks"});
-    if (t.family == "arp") return out_.notes.push_back({where, "family arp not modelled: it sees ARP, not IP traffic"});
+      return out_.notes.push_back({where, "family bridge not modelled: it sees frames, not the packets of the ip hooks"});
+    if (t.family == "arp") return out_.notes.push_back({where, "family arp not modelled: it sees ARP, not IP packets"});
     if (!modelled_family(t.family)) {
       if (t.family != "netdev") out_.notes.push_back({where, fmt::format("family {} not modelled", t.family)});
       return;  // netdev: check_hooks judges its base chains
@@ -287,6 +292,22 @@ class Importer {
       out.rules.push_back(std::move(r));
     }
     for (const auto& n : notes.all()) out_.notes.push_back({site.where, n});
+  }
+
+  // The nat core translates only tracked connections: a packet a `notrack` rule exempts is
+  // never translated, which the model (translating by the nat chains alone) cannot say.
+  void untracked_translations() {
+    if (facts_.notrack.empty()) return;
+    for (const auto& c : out_.ruleset.table.chains) {
+      if (!c.base || !c.base->nat) continue;
+      bool translates = std::any_of(c.rules.begin(), c.rules.end(),
+                                    [](const ir::Rule& r) { return std::holds_alternative<ir::Nat>(r.action); });
+      if (!translates) continue;
+      out_.unmodelled.emplace_back(c.base->hook,
+                                   fmt::format("a rule turns connection tracking off ({}), and untracked packets are "
+                                               "never translated by {}",
+                                               facts_.notrack, c.name));
+    }
   }
 
   void dedupe_unmodelled() {

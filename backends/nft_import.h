@@ -56,6 +56,11 @@ struct ImportedRuleset {
   // Imported rule id -> zoneproof rule id, for the rules of zoneproof's own table (inet
   // zoneproof, comments "zp:<id> ..."), so callers can join the policy's origins.
   std::map<uint32_t, uint32_t> zp_ids;
+  // Where a rule changes the mark, or turns connection tracking off (`notrack`); "" when none
+  // does. The importer already made the listing's own mark and ct state matches opaque; a table
+  // merged in later (apply's new table, beside_foreign) must be treated the same way.
+  std::string mark_changed;
+  std::string notrack;
 };
 
 // Imports the text of `nft -j list ruleset`; `source_name` (a file name) goes into every origin.

@@ -45,9 +45,10 @@ std::optional<FieldRef> payload_field(const std::string& proto, const std::strin
   if (proto == "ip6" && field == "daddr") return FieldRef{F::Ip6Daddr, {}};
   // `ip protocol` reads the IPv4 header, so it implies IPv4; the IR's L4proto has no family.
   if (proto == "ip" && field == "protocol") return FieldRef{F::L4proto, {dep(F::Nfproto, kNfprotoIpv4)}};
-  // `ip6 nexthdr` is the first next-header field, which is the transport protocol unless the
-  // packet has extension headers: the packet model has none, so it reads as meta l4proto.
-  if (proto == "ip6" && field == "nexthdr") return FieldRef{F::L4proto, {dep(F::Nfproto, kNfprotoIpv6)}};
+  // `ip6 nexthdr` is the first next-header field: the transport protocol only when the packet
+  // carries no extension header, which the packet model cannot say. Left opaque: read as meta
+  // l4proto, `ip6 nexthdr udp drop` would look like it drops UDP that a destination-options
+  // header carries past it.
   if (proto == "icmp" && (field == "type" || field == "code"))
     return FieldRef{field == "type" ? F::IcmpType : F::IcmpCode, {dep(F::L4proto, kProtoIcmp)}};
   if (proto == "icmpv6" && (field == "type" || field == "code"))

@@ -194,7 +194,8 @@ void check_hooks(const std::vector<SourceTable>& tables, ImportedRuleset& out) {
   for (const auto& t : tables) {
     if (t.dormant) continue;
     std::vector<std::string> interferes, translates;
-    if (t.family == "netdev" || t.family == "inet") interferes = reached_reasons(t, local_interference(t));
+    const bool link_layer = t.family == "bridge" || t.family == "arp";
+    if (t.family == "netdev" || t.family == "inet" || link_layer) interferes = reached_reasons(t, local_interference(t));
     if (modelled_family(t.family)) translates = reached_reasons(t, local_translations(t));
     for (size_t i = 0; i < t.chains.size(); ++i) {
       const SourceChain& c = t.chains[i];
@@ -203,6 +204,23 @@ void check_hooks(const std::vector<SourceTable>& tables, ImportedRuleset& out) {
       // postrouting. Dropping or rewriting there changes what the model sees.
       bool ingress = c.base->hook == "ingress" && (t.family == "netdev" || t.family == "inet");
       bool egress = c.base->hook == "egress" && t.family == "netdev";
+      // A bridge chain sees the frames that reach the machine through a bridge port (before IP
+      // prerouting) or leave it through one (after postrouting); an arp chain, the ARP without
+      // which IPv4 goes nowhere. Dropping there changes what the model sees.
+      if (link_layer) {
+        const std::string where = t.chain_where(c);
+        if (interferes[i].empty()) {
+          out.notes.push_back({where, fmt::format("family {}: only matches, counts and accepts", t.family)});
+          continue;
+        }
+        const std::string& h = c.base->hook;
+        const bool arriving = h == "prerouting" || h == "input" || h == "forward";
+        out.unmodelled.emplace_back(arriving ? ir::Hook::Prerouting : ir::Hook::Postrouting,
+                                    fmt::format("{} ({} {}) can drop {} {} the ip hooks: {}", where, t.family, h,
+                                                t.family == "arp" ? "the ARP of packets" : "frames",
+                                                arriving ? "before" : "after", interferes[i]));
+        continue;
+      }
       if (ingress || egress) {
         const std::string where = t.chain_where(c);
         if (interferes[i].empty()) {
@@ -244,12 +262,15 @@ void check_hooks(const std::vector<SourceTable>& tables, ImportedRuleset& out) {
   for (const auto& f : filters)
     for (const auto& n : first) {
       if (f.hook != n.hook) continue;
-      const int fp = f.chain->base->priority, np = n.chain->base->priority;
+      // Every nat chain of a hook runs inside the nat core's own hook, at a fixed priority (-100
+      // at prerouting, 100 at postrouting, nf_nat_register_fn): a nat chain's priority orders it
+      // only among the nat chains. A filter at exactly that priority runs in no promised order.
+      const int fp = f.chain->base->priority, np = n.hook == ir::Hook::Prerouting ? -100 : 100;
       const bool pre = n.hook == ir::Hook::Prerouting;
       if (pre ? fp > np : fp < np) continue;
       if (f.table->family != "inet" && n.table->family != "inet" && f.table->family != n.table->family) continue;
       out.unmodelled.emplace_back(
-          n.hook, fmt::format("{} (priority {}) runs {} the translations of {} (priority {}) and sees {} packets",
+          n.hook, fmt::format("{} (priority {}) runs {} the translations of {} (the nat core, priority {}) and sees {} packets",
                               f.table->chain_where(*f.chain), fp, pre ? "before" : "after",
                               n.table->chain_where(*n.chain), np, pre ? "untranslated" : "translated"));
     }

@@ -62,6 +62,11 @@ std::optional<NatNote> nat_step(const ir::Ruleset& rs, const ir::Packet& packet,
   const ir::Rule& r = chain->rules[step->step.index];
   NatNote n{hook, {chain->name, static_cast<int>(step->step.index + 1), r.id, o.print(r), r.origins, {}},
             step->nat, {}, {}};
+  for (const auto& m : r.matches)
+    if (auto* opaque = std::get_if<ir::OpaqueMatch>(&m)) {
+      n.rule.note = "not modelled, assumed to hold: " + opaque->text;
+      break;
+    }
   const ir::Nat& x = step->nat;
   switch (x.kind) {
     case ir::NatKind::Dnat:

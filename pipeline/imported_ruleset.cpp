@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <limits>
@@ -37,6 +38,18 @@ std::optional<std::string> read_stdin(std::string& error) {
       error = fmt::format("standard input is larger than {} bytes", kMaxRulesetBytes);
       return std::nullopt;
     }
+  }
+  return out;
+}
+
+// Rules of iptables-legacy (x_tables) run on the same hooks, and nft does not list them: the
+// kernel names its loaded tables in /proc.
+std::vector<std::string> legacy_tables() {
+  std::vector<std::string> out;
+  for (const char* family : {"ip", "ip6", "arp"}) {
+    std::ifstream f(fmt::format("/proc/net/{}_tables_names", family));
+    for (std::string name; std::getline(f, name);)
+      if (!name.empty()) out.push_back(fmt::format("{} {}", family, name));
   }
   return out;
 }
@@ -114,6 +127,12 @@ std::optional<backends::ImportedRuleset> load_imported(const std::string& file, 
   }
   try {
     auto imported = backends::import_nft_json(*text, name);
+    if (live)
+      for (const auto& legacy : legacy_tables())
+        for (ir::Hook h : {ir::Hook::Prerouting, ir::Hook::Input, ir::Hook::Forward, ir::Hook::Output,
+                           ir::Hook::Postrouting})
+          imported.unmodelled.emplace_back(
+              h, fmt::format("iptables-legacy table {} is loaded: nft does not list its rules", legacy));
     exit_code = kExitOk;
     return imported;
   } catch (const std::exception& e) {
@@ -169,6 +188,103 @@ ir::Ruleset along_the_path(const ir::Ruleset& rs) {
   return out;
 }
 
+namespace {
+
+bool reads_oif(const ir::Rule& r) {
+  auto in_key = [](const std::vector<Field>& key) { return std::find(key.begin(), key.end(), Field::Oifname) != key.end(); };
+  for (const auto& m : r.matches) {
+    if (auto* fm = std::get_if<ir::FieldMatch>(&m); fm && fm->field == Field::Oifname) return true;
+    if (auto* sm = std::get_if<ir::SetMatch>(&m); sm && in_key(sm->key)) return true;
+  }
+  auto* vm = std::get_if<ir::VmapLookup>(&r.action);
+  return vm && in_key(vm->key);
+}
+
+// The chains a base chain reaches through jumps, gotos and verdict maps, itself included.
+std::vector<const ir::Chain*> reached_from(const ir::Table& t, const ir::Chain& base) {
+  std::vector<const ir::Chain*> out{&base}, todo{&base};
+  auto visit = [&](const ir::Verdict& v) {
+    if (v.kind != ir::VerdictKind::Jump && v.kind != ir::VerdictKind::Goto) return;
+    const ir::Chain* c = t.find_chain(v.chain);
+    if (c && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c), todo.push_back(c);
+  };
+  while (!todo.empty()) {
+    const ir::Chain* c = todo.back();
+    todo.pop_back();
+    for (const auto& r : c->rules) {
+      if (auto* v = std::get_if<ir::Verdict>(&r.action)) visit(*v);
+      if (auto* vm = std::get_if<ir::VmapLookup>(&r.action))
+        if (const ir::Map* m = t.find_map(vm->map))
+          for (const auto& e : m->elements) visit(e.verdict);
+    }
+  }
+  return out;
+}
+
+// A prerouting filter chain runs before routing: it reads no output interface. Its copy on the
+// forward hook would read the forwarded packet's: where it asks, forward is not modelled.
+void prerouting_reads_no_oif(backends::ImportedRuleset& imported, const ir::Ruleset& rs) {
+  for (const auto& c : rs.table.chains) {
+    if (!c.base || c.base->nat || c.base->hook != ir::Hook::Prerouting) continue;
+    for (const ir::Chain* reached : reached_from(rs.table, c))
+      for (const auto& r : reached->rules)
+        if (reads_oif(r)) {
+          imported.unmodelled.emplace_back(
+              ir::Hook::Forward, fmt::format("{} (prerouting) matches the output interface, which no packet has "
+                                             "before routing: {}",
+                                             c.name, r.origins.empty() ? reached->name : r.origins.front().what));
+          return;
+        }
+  }
+}
+
+// `own`'s matches that another table makes undecidable: the mark a foreign rule sets, the
+// conntrack state a foreign `notrack` turns off.
+void undecided_beside(ir::Table& own, const backends::ImportedRuleset& live) {
+  for (auto& c : own.chains)
+    for (auto& r : c.rules)
+      for (auto& m : r.matches) {
+        const auto* fm = std::get_if<ir::FieldMatch>(&m);
+        const auto* sm = std::get_if<ir::SetMatch>(&m);
+        const bool mark = (fm && fm->field == Field::Mark) ||
+                          (sm && std::find(sm->key.begin(), sm->key.end(), Field::Mark) != sm->key.end());
+        if (mark && !live.mark_changed.empty())
+          m = ir::OpaqueMatch{fmt::format("meta mark (another table sets it: {})", live.mark_changed)};
+        else if (std::holds_alternative<ir::CtStateMatch>(m) && !live.notrack.empty())
+          m = ir::OpaqueMatch{fmt::format("ct state (another table turns tracking off: {})", live.notrack)};
+      }
+}
+
+// The new table's translations run in the nat core (priority -100 at prerouting, 100 at
+// postrouting). Another table's filter chain on the wrong side of it (before at prerouting, after
+// at postrouting) sees other packets than the model gives it; a `notrack` exempts packets from
+// them. Either way the hook is not modelled.
+void own_translations_beside(backends::ImportedRuleset& whole, const backends::ImportedRuleset& live,
+                             const ir::Ruleset& own) {
+  for (const auto& c : own.table.chains) {
+    if (!c.base || !c.base->nat) continue;
+    if (std::none_of(c.rules.begin(), c.rules.end(),
+                     [](const ir::Rule& r) { return std::holds_alternative<ir::Nat>(r.action); }))
+      continue;
+    const ir::Hook h = c.base->hook;
+    if (!live.notrack.empty())
+      whole.unmodelled.emplace_back(h, fmt::format("another table turns connection tracking off ({}): those "
+                                                   "packets are never translated by {}",
+                                                   live.notrack, c.name));
+    const bool pre = h == ir::Hook::Prerouting;
+    for (const auto& f : live.ruleset.table.chains) {
+      if (!f.base || f.base->nat || f.base->hook != h || in_table(f.name, own.table.name)) continue;
+      if (pre ? f.base->priority > -100 : f.base->priority < 100) continue;
+      whole.unmodelled.emplace_back(h, fmt::format("{} (priority {}) runs {} the translations of {} and sees {} "
+                                                   "packets",
+                                                   f.name, f.base->priority, pre ? "before" : "after", c.name,
+                                                   pre ? "untranslated" : "translated"));
+    }
+  }
+}
+
+}  // namespace
+
 ir::Ruleset for_proofs(backends::ImportedRuleset& imported) {
   ir::Ruleset rs = imported.ruleset;
   auto readable = [](const ir::Chain& c) {
@@ -191,10 +307,13 @@ ir::Ruleset for_proofs(backends::ImportedRuleset& imported) {
       ++it;
     }
   }
+  prerouting_reads_no_oif(imported, rs);
   return along_the_path(rs);
 }
 
 bool has_foreign_chains(const backends::ImportedRuleset& live, const std::string& own_table) {
+  // A netdev, bridge or arp chain that can drop is in no merged chain, only in `unmodelled`.
+  if (!live.unmodelled.empty()) return true;
   return std::any_of(live.ruleset.table.chains.begin(), live.ruleset.table.chains.end(),
                      [&](const ir::Chain& c) { return c.base && !in_table(c.name, own_table); });
 }
@@ -204,6 +323,7 @@ ir::Ruleset beside_foreign(const backends::ImportedRuleset& live, const ir::Rule
   out.target = own.target;
   out.counting = {};
   ir::Table own_t = renamed(own.table);
+  undecided_beside(own_t, live);
   ir::Table& t = out.table;
   t.name = live.ruleset.table.name;
   uint32_t next_id = 0;
@@ -247,6 +367,7 @@ std::optional<verifier::Report> verify_beside_foreign(const policy::Policy& p, s
   if (!has_foreign_chains(*live, own.table.name)) return std::nullopt;
   backends::ImportedRuleset whole = *live;
   whole.ruleset = beside_foreign(*live, own);
+  own_translations_beside(whole, *live, own);
   ir::Ruleset rs = for_proofs(whole);
   rs.target = p.targets[ti].name;
   options.translation_validation = false;

@@ -34,7 +34,8 @@ verifier::NftTextFn imported_nft_printer();
 // not read); the hooks of those join `imported.unmodelled`, so results there are unknown.
 ir::Ruleset for_proofs(backends::ImportedRuleset& imported);
 
-// Whether an imported ruleset has a base chain outside zoneproof's own table `own_table`.
+// Whether an imported ruleset has a base chain outside zoneproof's own table `own_table`, or a
+// hook the model cannot judge (a netdev, bridge or arp chain that can drop, legacy iptables).
 bool has_foreign_chains(const backends::ImportedRuleset& live, const std::string& own_table);
 
 // The kernel's ruleset once `own` is loaded: `live` without its table `inet own.table.name`, plus

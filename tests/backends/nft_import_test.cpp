@@ -237,8 +237,11 @@ table inet t {
   EXPECT_EQ(rules[0].matches, (std::vector<ir::Match>{match(Field::Iifname, {ifname_prefix("eth")}),
                                                       match(Field::Nfproto, {one(kNfprotoIpv4)}),
                                                       proto(kProtoIcmp), match(Field::IcmpType, {one(8)})}));
-  EXPECT_EQ(rules[1].matches, (std::vector<ir::Match>{match(Field::Nfproto, {one(kNfprotoIpv6)}), proto(kProtoIcmpv6),
-                                                      match(Field::Icmp6Type, {one(128), one(135)})}));
+  // `ip6 nexthdr` is opaque (extension headers); the icmpv6 type and its dependencies are not.
+  ASSERT_FALSE(rules[1].matches.empty());
+  ASSERT_TRUE(std::holds_alternative<ir::OpaqueMatch>(rules[1].matches[0]));
+  EXPECT_NE(std::get<ir::OpaqueMatch>(rules[1].matches[0]).text.find("ip6 nexthdr"), std::string::npos);
+  EXPECT_EQ(rules[1].matches.back(), ir::Match(match(Field::Icmp6Type, {one(128), one(135)})));
   EXPECT_EQ(rules[2].matches, (std::vector<ir::Match>{match(Field::L4proto, {one(kProtoTcp), one(kProtoUdp)}),
                                                       match(Field::Dport, {span(1000, 2000)})}));
   EXPECT_EQ(rules[3].matches, (std::vector<ir::Match>{proto(kProtoUdp), match(Field::Dport, {span(1025, 65535)}),
@@ -246,7 +249,7 @@ table inet t {
   EXPECT_EQ(rules[4].matches, (std::vector<ir::Match>{ct(ir::kCtEstablished | ir::kCtRelated)}));
   EXPECT_EQ(rules[5].matches, (std::vector<ir::Match>{ct(ir::kCtNew, true)}));
   EXPECT_EQ(rules[6].matches, (std::vector<ir::Match>{limit(10, ir::TimeUnit::Minute, 5)}));
-  EXPECT_TRUE(r.notes.empty()) << notes_text(r);
+  EXPECT_EQ(r.notes.size(), 1u) << notes_text(r);
 }
 
 TEST(NftImport, NamedIntervalAndConcatenatedSets) {
@@ -608,10 +611,10 @@ table ip6 g {
 }
 )");
   EXPECT_TRUE(unmodelled(r, Hook::Prerouting, "table inet f chain early (priority -150) runs before the translations of "
-                                              "table ip nat chain pre (priority -100) and sees untranslated packets"))
+                                              "table ip nat chain pre (the nat core, priority -100) and sees untranslated packets"))
       << notes_text(r);
   EXPECT_TRUE(unmodelled(r, Hook::Postrouting, "table inet f chain out_late (priority 200) runs after the translations of "
-                                               "table ip nat chain post (priority 100) and sees translated packets"))
+                                               "table ip nat chain post (the nat core, priority 100) and sees translated packets"))
       << notes_text(r);
   EXPECT_EQ(r.unmodelled.size(), 2u) << notes_text(r);  // not late, out_early, nor the IPv6-only early6
 }
@@ -798,6 +801,64 @@ table inet filter {
   EXPECT_EQ(outcome(r, p), Outcome::Accept);
   p.iif = "eth0";
   EXPECT_EQ(outcome(r, p), Outcome::Drop);
+}
+
+
+// The nat core translates at a fixed priority (-100 at prerouting): a nat chain's own priority
+// orders it among nat chains only, so a filter at -120 runs before a dnat chain at -150.
+TEST(NftImport, FiltersAreOrderedAgainstTheNatCoreNotTheNatChain) {
+  auto r = import_script(R"(
+table ip nat { chain pre { type nat hook prerouting priority -150; tcp dport 22 dnat to 10.0.0.5;
+  }
+}
+table ip g { chain pre { type filter hook prerouting priority -120; policy accept; ip daddr 10.0.0.5 drop;
+  }
+}
+)");
+  EXPECT_TRUE(unmodelled(r, Hook::Prerouting, "runs before the translations")) << notes_text(r);
+}
+
+TEST(NftImport, BridgeAndArpChainsThatCanDropMakeTheIpHooksUnmodelled) {
+  auto r = import_script(R"(
+table bridge b { chain in { type filter hook input priority 0; policy drop;
+  }
+}
+table arp a { chain out { type filter hook output priority 0; policy accept; drop;
+  }
+}
+table bridge quiet { chain in { type filter hook input priority 0; policy accept; counter;
+  }
+}
+)");
+  EXPECT_TRUE(unmodelled(r, Hook::Prerouting, "table bridge b chain in")) << notes_text(r);
+  EXPECT_TRUE(unmodelled(r, Hook::Postrouting, "table arp a chain out")) << notes_text(r);
+  EXPECT_FALSE(unmodelled(r, Hook::Prerouting, "table bridge quiet")) << notes_text(r);
+}
+
+// Untracked packets are never translated: with a notrack anywhere, translations are not modelled.
+TEST(NftImport, NotrackBesideTranslationsMakesThemUnmodelled) {
+  auto r = import_script(R"(
+table ip raw { chain pre { type filter hook prerouting priority -300; policy accept; tcp dport 80 notrack;
+  }
+}
+table ip nat { chain pre { type nat hook prerouting priority -100; iifname "wan0" tcp dport 80 dnat to 10.0.0.5;
+  }
+}
+)");
+  EXPECT_TRUE(unmodelled(r, Hook::Prerouting, "never translated")) << notes_text(r);
+  EXPECT_FALSE(r.notrack.empty());
+}
+
+// `ip6 nexthdr` is the first next header, not the transport protocol behind extension headers.
+TEST(NftImport, Ip6NexthdrIsOpaque) {
+  auto r = import_script(R"(
+table ip6 f { chain forward { type filter hook forward priority 0; policy accept; ip6 nexthdr udp drop;
+  }
+}
+)");
+  auto texts = opaque_texts(chain(r, "ip6 f forward"));
+  ASSERT_EQ(texts.size(), 1u) << notes_text(r);
+  EXPECT_NE(texts[0].find("nexthdr"), std::string::npos) << texts[0];
 }
 
 }  // namespace

@@ -163,6 +163,44 @@ TEST(ImportCorpus, VerifyProvesTheCorpusIntents) {
   EXPECT_NE(c.output.find("FAIL isolate 'guests never reach the LAN'"), std::string::npos) << c.output;
 }
 
+// An opaque match is either outcome in matrix and diff too, never assumed to hold: an opaque
+// drop hides nothing the kernel may accept, and a rule deleted behind it is seen.
+TEST(ImportDiff, AnOpaqueDropHidesNothing) {
+  const char* before = R"(table inet filter {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    fib saddr . iif oif missing drop
+    tcp dport 22 drop
+  }
+}
+)";
+  std::string after_text = before;
+  after_text.erase(after_text.find("    tcp dport 22 drop\n"), std::string("    tcp dport 22 drop\n").size());
+  TempFile a(before), b(after_text);
+  TempFile ja(listing({a.path()})), jb(listing({b.path()}));
+  auto d = zoneproof("diff " + ja.path() + " " + jb.path() + " --intents " + kIntents);
+  EXPECT_EQ(d.status, 1) << d.output;
+  EXPECT_NE(d.output.find("newly allowed"), std::string::npos) << d.output;
+  EXPECT_NE(d.output.find("tcp 22"), std::string::npos) << d.output;
+  auto m = zoneproof("matrix --intents " + kIntents + " --ruleset " + jb.path());
+  EXPECT_NE(m.output.find("internet → web-1"), std::string::npos) << m.output;
+}
+
+// A prerouting chain runs before routing: a match on the output interface there never holds,
+// and the model, which judges it on the forwarded packet, says it cannot judge forward.
+TEST(ImportVerify, APreroutingMatchOnTheOutputInterfaceIsNotJudged) {
+  TempFile nft(R"(table inet f {
+  chain pre { type filter hook prerouting priority 0; policy accept; oifname "wan0" drop; }
+  chain forward_filter { type filter hook forward priority 0; policy accept; }
+}
+)");
+  TempFile json(listing({nft.path()}));
+  auto r = zoneproof("explain --ruleset " + json.path() +
+                     " --packet \"tcp 10.0.0.2 -> 198.51.100.1:443 hook forward iif lan0 oif wan0\"");
+  EXPECT_NE(r.output.find("not modelled, left out of this verdict"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("matches the output interface"), std::string::npos) << r.output;
+}
+
 TEST(ImportExplain, TracesThroughEveryTableWithoutAPolicy) {
   auto r = zoneproof("explain --ruleset " + source_path("examples/imported/host-firewall.json") +
                      " --packet \"tcp 203.0.113.70 -> 10.0.1.10:443 hook input iif eth0\"");

@@ -259,8 +259,12 @@ unsigned IrEncoder::walk_chain(size_t chain, const z3::model& m, int depth, cons
       applied = false;
       for (size_t e : kept_elements(prep_.map(mi))) {
         if (!holds(m, key_exists(vm->key) && key_in(vm->key, map.elements[e].key))) continue;
-        steps.push_back({ch.name, static_cast<int>(i + 1), r.id, nft ? nft(r) : std::string{}, r.origins,
-                         fmt::format("verdict map element {}", e + 1)});
+        std::string element = fmt::format("verdict map element {}", e + 1);
+        if (const ir::OpaqueMatch* opaque = first_opaque(r)) {
+          element += fmt::format("; not modelled, assumed to hold: {}", opaque->text);
+          used_limits = true;
+        }
+        steps.push_back({ch.name, static_cast<int>(i + 1), r.id, nft ? nft(r) : std::string{}, r.origins, element});
         applied = true;
         o = walk_verdict(map.elements[e].verdict, m, depth, nft, steps, used_limits);
         break;

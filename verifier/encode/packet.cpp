@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The symbolic packet, its field terms and the rate-limit unknowns shared by every encoding.
+#include <algorithm>
 #include <stdexcept>
 
 #include <fmt/core.h>
@@ -239,6 +240,24 @@ z3::expr LimitVars::get(const std::string& key) {
 }
 
 std::string limit_key(const ir::Rule& r) {
+  std::vector<std::string_view> opaque;
+  bool limit = false;
+  for (const auto& m : r.matches) {
+    if (auto* o = std::get_if<ir::OpaqueMatch>(&m)) opaque.push_back(o->text);
+    limit = limit || std::holds_alternative<ir::LimitMatch>(m);
+  }
+  if (!opaque.empty()) {
+    // The same predicate on the same packet has one value: rules whose unknowns are the same
+    // opaque matches share one variable, within a ruleset and across the two sides of a diff.
+    // Not for an iptables-nft `xt` match, whose options nft does not list (two may differ), nor
+    // beside a rate limit.
+    bool faithful = !limit && std::none_of(opaque.begin(), opaque.end(),
+                                           [](std::string_view t) { return t.rfind("xt ", 0) == 0; });
+    if (!faithful) return fmt::format("{}rule-{}", kOpaqueKeyPrefix, r.id);
+    std::string key(kOpaqueKeyPrefix);
+    for (size_t i = 0; i < opaque.size(); ++i) key.append(i ? " && " : "").append(opaque[i]);
+    return key;
+  }
   for (const auto& o : r.origins)
     if (o.loc.line > 0) return ir::to_string(o.loc);
   return fmt::format("ir-rule-{}", r.id);

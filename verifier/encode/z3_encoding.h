@@ -86,7 +86,10 @@ class LimitVars {
   z3::context& c_;
   std::map<std::string, z3::expr> vars_;
 };
-// The key of the limit of an IR rule: its first located origin, else its id.
+// The key of the limit of an IR rule: its first located origin, else its id. A rule with an opaque
+// match (an imported ruleset's) has a key starting with kOpaqueKeyPrefix: its variable is a
+// predicate the model cannot decide, never assumed one way (limits_within leaves it free).
+inline constexpr std::string_view kOpaqueKeyPrefix = "opaque:";
 std::string limit_key(const ir::Rule& r);
 std::string limit_key(const policy::Rule& r);
 

@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "verifier/engine/prepared.h"
+
 namespace zp::verifier {
 
 namespace {
@@ -227,11 +229,7 @@ struct Changed {
 
 // The place a rate limit's unknown is keyed by (enc::limit_key): its first located origin, else
 // its id. Two limits at different places are two unknowns to the solver.
-std::string limit_place(const ir::Rule& r) {
-  for (const auto& o : r.origins)
-    if (o.loc.line > 0) return ir::to_string(o.loc);
-  return std::string("#").append(std::to_string(r.id));  // not "#" + ...: g++ 12's false -Wrestrict
-}
+std::string limit_place(const ir::Rule& r) { return enc::limit_key(r); }
 
 // A rule's matches as compared: an anonymous set's values as the ranges they hold (the kernel may
 // give back `{ 22, 80 }` in another order or with neighbours merged), and without the protocol

@@ -175,7 +175,8 @@ z3::expr iface_names_domain(const enc::SymPacket& p, const IfaceNames& names) {
 
 z3::expr limits_within(z3::context& c, const enc::LimitVars& lv) {
   std::vector<z3::expr> all;
-  for (const auto& [k, v] : lv.all()) all.push_back(v);
+  for (const auto& [k, v] : lv.all())
+    if (k.rfind(enc::kOpaqueKeyPrefix, 0) != 0) all.push_back(v);  // an opaque match: either way
   return enc::mk_and(c, all);
 }
 
