@@ -39,8 +39,7 @@ ir::Rule log_rule(std::vector<ir::Match> matches, const policy::Defaults& d, std
                   std::string comment, std::vector<ir::Origin> origins) {
   ir::Rule r;
   r.matches = std::move(matches);
-  if (d.log_limit)
-    r.matches.emplace_back(std::in_place_type<ir::LimitMatch>, d.log_limit->rate, d.log_limit->per, d.log_limit->burst);
+  if (d.log_limit) r.matches.push_back(ir::LimitMatch{d.log_limit->rate, d.log_limit->per, d.log_limit->burst});
   r.statements.push_back(ir::Log{std::move(prefix), d.log_group});
   r.comment = std::move(comment);
   r.origins = std::move(origins);
