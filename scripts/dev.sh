@@ -22,6 +22,7 @@ build_packages=(
 )
 test_packages=(
   clang libgtest-dev libgmock-dev nftables iproute2 python3 python3-jsonschema python3-yaml
+  iptables           # iptables-nft writes the Docker-style rulesets the import tests read
   chromium graphviz  # the HTML report is tested in headless chromium; `graph` writes SVG with dot
   man-db zsh fish    # the generated man page and completions are read by man and both shells
 )
