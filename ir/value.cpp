@@ -200,13 +200,13 @@ std::vector<std::pair<u128, int>> range_to_prefixes(Range r, int bits) {
 }
 
 std::string u128_to_string(u128 v) {
-  if (v == 0) return "0";
-  std::string s;
-  while (v) {
-    s.insert(s.begin(), static_cast<char>('0' + static_cast<int>(v % 10)));
-    v /= 10;
-  }
-  return s;
+  // Region merging keys on these strings: 64-bit arithmetic where the value fits (ports,
+  // IPv4 addresses), and otherwise two 19-digit chunks peeled off with one 128-bit division each.
+  constexpr uint64_t kChunk = 10'000'000'000'000'000'000ull;  // 10^19
+  if (v <= UINT64_MAX) return std::to_string(static_cast<uint64_t>(v));
+  std::string low = std::to_string(static_cast<uint64_t>(v % kChunk));
+  std::string high = u128_to_string(v / kChunk);
+  return high + std::string(19 - low.size(), '0') + low;
 }
 
 std::optional<uint8_t> protocol_number(std::string_view name) { return lookup(kProtocols, name); }

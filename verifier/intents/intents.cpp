@@ -10,6 +10,7 @@
 // (docs/semantics.md), and such a packet is no counterexample to "lan reaches the web". When
 // anti-spoofing drops every packet of the class, the intent fails with such a packet and says so.
 #include <algorithm>
+#include <optional>
 
 #include <fmt/core.h>
 
@@ -194,8 +195,10 @@ class IntentHook {
   }
 
   static constexpr unsigned kLimit = 1, kOpaque = 2;
-  // Without a decision list, any rule of the table might decide.
-  unsigned undecided_anywhere() const {
+  // Without a decision list, any rule of the table might decide. Scanned once per intent and
+  // hook, not once per cell whose list is complex.
+  unsigned undecided_anywhere() {
+    if (anywhere_) return *anywhere_;
     unsigned out = 0;
     for (const auto& ch : e_.prepared()->table().chains)
       for (const auto& r : ch.rules) {
@@ -205,6 +208,7 @@ class IntentHook {
           if (std::holds_alternative<ir::OpaqueMatch>(m)) out |= kOpaque;
         }
       }
+    anywhere_ = out;
     return out;
   }
   // Which kinds of either-outcome match can decide packets of the cell. A rule without an action
@@ -362,6 +366,7 @@ class IntentHook {
   bool with_spoofed_ = false;
   NatView* nat_ = nullptr;
   std::unordered_map<uint64_t, std::vector<bool>> served_;  // per cell, per service part: forwards catch it
+  std::optional<unsigned> anywhere_;                         // undecided_anywhere(), once computed
 };
 
 // Another gateway whose source NAT can rewrite the sources of the intent's class before they

@@ -89,6 +89,23 @@ u128 packet_value(const ir::Packet& p, Dim d) {
   return 0;
 }
 
+void set_packet_value(ir::Packet& p, Dim d, u128 v) {
+  auto iface = [](u128 x) { return x == 0 ? std::string() : ifname_text(x); };
+  switch (d) {
+    case Dim::L4proto: p.l4proto = static_cast<uint8_t>(v); break;
+    case Dim::Dport: p.dport = static_cast<uint16_t>(v); break;
+    case Dim::Sport: p.sport = static_cast<uint16_t>(v); break;
+    case Dim::IcmpType: p.icmp_type = static_cast<uint8_t>(v); break;
+    case Dim::IcmpCode: p.icmp_code = static_cast<uint8_t>(v); break;
+    case Dim::Ct: p.ct_state = static_cast<uint32_t>(v); break;
+    case Dim::Mark: p.mark = static_cast<uint32_t>(v); break;
+    case Dim::Iif: p.iif = iface(v); break;
+    case Dim::Oif: p.oif = iface(v); break;
+    case Dim::Daddr: p.daddr = v; break;
+    case Dim::Saddr: p.saddr = v; break;
+  }
+}
+
 bool Region::contains(const ir::Packet& p) const {
   if (p.family != family || p.hook != hook) return false;
   bool icmp = packet_is_icmp(p);
@@ -118,15 +135,21 @@ bool intersects(const Region& a, const Region& b) {
 
 namespace {
 
-// Every dimension but `skip`, as text, with the label: regions with equal keys differ in `skip`
-// only.
+// Every dimension but `skip`, as bytes, with the label: regions with equal keys differ in `skip`
+// only. (Only equality matters: the merge keeps the regions' own order.)
 std::string key_without(const LabeledRegion& r, Dim skip) {
-  std::string k = std::to_string(r.label) + "|" + std::to_string(r.box.family) + "|" +
-                  std::to_string(static_cast<int>(r.box.hook));
+  std::string k;
+  auto put = [&k](const auto& x) { k.append(reinterpret_cast<const char*>(&x), sizeof x); };
+  put(r.label);
+  put(r.box.family);
+  put(r.box.hook);
   for (Dim d : kAllDims) {
-    k += '|';
-    if (d == skip) continue;
-    for (const auto& x : r.box.at(d)) k += u128_to_string(x.lo) + "-" + u128_to_string(x.hi) + ",";
+    uint32_t n = d == skip ? 0 : static_cast<uint32_t>(r.box.at(d).size());
+    put(n);
+    for (uint32_t i = 0; i < n; ++i) {
+      put(r.box.at(d)[i].lo);
+      put(r.box.at(d)[i].hi);
+    }
   }
   return k;
 }

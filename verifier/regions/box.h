@@ -64,6 +64,8 @@ bool intersects(const Region& a, const Region& b);
 
 // The value of a packet in a dimension (interfaces as kernel values, 0 for none).
 u128 packet_value(const ir::Packet& p, Dim d);
+// The packet with its value in one dimension replaced (the inverse of packet_value).
+void set_packet_value(ir::Packet& p, Dim d, u128 v);
 
 // A region with a label (the verdicts it has), and the index of the region whose witness
 // represents it after merging.

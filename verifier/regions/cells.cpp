@@ -86,6 +86,21 @@ ir::Packet fold_interfaces(ir::Packet p, const IfaceNames& names) {
   return p;
 }
 
+bool in_question_domain(const ir::Packet& p, ir::Hook hook, int family, const IfaceNames& names) {
+  if (p.family != family || p.hook != hook) return false;
+  if (family == 4 && ((p.saddr >> 32) != 0 || (p.daddr >> 32) != 0)) return false;
+  const uint32_t states[] = {ir::kCtInvalid, ir::kCtEstablished, ir::kCtRelated, ir::kCtNew, ir::kCtUntracked};
+  if (std::find(std::begin(states), std::end(states), p.ct_state) == std::end(states)) return false;
+  bool nd = family == 6 && p.l4proto == 58 && ((p.icmp_type >= 130 && p.icmp_type <= 136) || p.icmp_type == 143);
+  if (nd && p.ct_state != ir::kCtUntracked) return false;
+  if (hook != ir::Hook::Postrouting && p.iif.empty() == ir::hook_has_iif(hook)) return false;
+  if (p.oif.empty() == ir::hook_has_oif(hook)) return false;
+  auto named = [&](const std::string& n) {
+    return n.empty() || n == names.other || std::binary_search(names.names.begin(), names.names.end(), n);
+  };
+  return !names.closed || (named(p.iif) && named(p.oif));
+}
+
 size_t Cells::index_of(Dim d, u128 v) const {
   const auto& cs = at(d);
   auto it = std::upper_bound(cs.begin(), cs.end(), v, [](u128 x, const Range& r) { return x < r.lo; });

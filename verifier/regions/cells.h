@@ -31,6 +31,11 @@ void add_iface_names(IfaceNames& out, const ir::Ruleset& rs);
 void finish_iface_names(IfaceNames& out);
 // The packet with each interface the names do not mention replaced by `other`.
 ir::Packet fold_interfaces(ir::Packet p, const IfaceNames& names);
+// Whether a concrete packet lies in the domain of region questions at `hook` for `family`: what
+// enc::wellformed and regions::iface_names_domain say of the symbolic packet (one conntrack
+// state, untracked neighbour discovery, interfaces the hook has, among the names, addresses of
+// the family's width).
+bool in_question_domain(const ir::Packet& p, ir::Hook hook, int family, const IfaceNames& names);
 
 struct Cells {
   int family = 4;

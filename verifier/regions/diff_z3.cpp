@@ -126,7 +126,7 @@ struct FamilySearch {
   }
   regions::SearchSpec spec(ir::Hook hook, int family, const DiffOptions& o) const {
     return {&p, family, hook, &cells, o.rlimit, o.max_regions, o.first_only, o.explain ? &prefs : nullptr, &groups,
-            nullptr, nullptr, o.first_only && o.cell_only};
+            nullptr, nullptr, o.first_only && o.cell_only, nullptr};
   }
 };
 
@@ -174,6 +174,15 @@ std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook ho
     spec.decided = [&](const Region& cand, unsigned want) {
       Box b = regions::region_box(cand);
       return uniform_b.always(b, static_cast<uint8_t>(want >> 2)) && uniform_a.always(b, static_cast<uint8_t>(want & 3));
+    };
+    // A packet's label is its two lists' verdicts inside the part (rate limits within their
+    // rates, as the domain has them; an opaque match holding, one of the ways the domain allows),
+    // the equal pair 0 outside.
+    const PartPair& pp = (*parts)[i];
+    spec.label_of = [&](const ir::Packet& q) -> std::optional<unsigned> {
+      if (!in_question_domain(q, hook, family, s.ifaces)) return std::nullopt;
+      if (!regions::contains(pp.box, Box::point(q))) return 0u;
+      return static_cast<unsigned>(evaluate_list(prep_b, pp.before, q) << 2 | evaluate_list(prep_a, pp.after, q));
     };
     auto res = regions::enumerate(spec, solvers, fs.c.bool_val(true), terms[i].label, terms[i].differ);
     all.queries += res.queries;

@@ -58,8 +58,9 @@ class Grower {
       : spec_(spec), cells_(*spec.cells), checker_(checker), label_(label), found_(found),
         queries_(queries), decided_(decided) {}
 
-  Region grow(const std::array<u128, kDimCount>& v, unsigned want) {
+  Region grow(const std::array<u128, kDimCount>& v, unsigned want, const ir::Packet& witness) {
     want_ = want;
+    witness_ = &witness;
     Region cell{spec_.family, spec_.hook, {}}, point{spec_.family, spec_.hook, {}};
     for (Dim d : kAllDims) {
       size_t i = static_cast<size_t>(d);
@@ -80,10 +81,33 @@ class Grower {
   }
 
  private:
-  bool ok(const Region& cand) {
+  // Whether a packet of the cells `cand` adds to `from` in dimension `d` has another label than
+  // the witness's: the witness moved to both ends of the first and last range added (where a
+  // growing range first meets, or last passes, another rule's constant).
+  bool refuted(const Region& cand, const Region& from, Dim d) {
+    if (!spec_.label_of) return false;
+    auto added = subtract(cand.at(d), from.at(d));
+    if (added.empty()) return false;
+    const u128 ends[] = {added.front().lo, added.front().hi, added.back().lo, added.back().hi};
+    for (size_t i = 0; i < 4; ++i) {
+      if (i > 0 && ends[i] == ends[i - 1]) continue;
+      ir::Packet q = *witness_;
+      set_packet_value(q, d, ends[i]);
+      if (packet_value(q, d) != ends[i] || !cand.contains(q)) continue;  // not a value a packet can carry
+      auto label = spec_.label_of(q);
+      if (label && *label != want_) return true;
+    }
+    return false;
+  }
+
+  bool ok(const Region& cand, const Region* from = nullptr, Dim d = Dim::L4proto) {
     for (const auto& f : found_)
       if (intersects(f.box, cand)) return false;
     if (spec_.confine && !spec_.confine(cand)) return false;
+    if (from && refuted(cand, *from, d)) {
+      ++decided_;
+      return false;
+    }
     if (spec_.decided && spec_.decided(cand, want_)) {
       ++decided_;
       return true;
@@ -103,7 +127,7 @@ class Grower {
       Region cand = r;
       cand.at(d).push_back(c);
       cand.at(d) = normalize(std::move(cand.at(d)));
-      if (ok(cand)) r = std::move(cand);
+      if (ok(cand, &r, d)) r = std::move(cand);
     }
   }
 
@@ -120,9 +144,10 @@ class Grower {
       cand.at(d) = {x};
       return cand;
     };
-    long u = largest_ok(up.size(), [&](size_t i) { return ok(with({cur.lo, up[i]})); });
+    long u = largest_ok(up.size(), [&](size_t i) { return ok(with({cur.lo, up[i]}), &r, d); });
     if (u >= 0) cur.hi = up[static_cast<size_t>(u)];
-    long dn = largest_ok(down.size(), [&](size_t i) { return ok(with({down[i], cur.hi})); });
+    const Region grown_up = with(cur);
+    long dn = largest_ok(down.size(), [&](size_t i) { return ok(with({down[i], cur.hi}), &grown_up, d); });
     if (dn >= 0) cur.lo = down[static_cast<size_t>(dn)];
     r.at(d) = {cur};
     if ((d != Dim::Saddr && d != Dim::Daddr) || !spec_.address_groups) return;
@@ -132,7 +157,7 @@ class Grower {
       auto merged = r.at(d);
       merged.insert(merged.end(), g.begin(), g.end());
       cand.at(d) = normalize(std::move(merged));
-      if (ok(cand)) r = std::move(cand);
+      if (ok(cand, &r, d)) r = std::move(cand);
     }
   }
 
@@ -144,6 +169,7 @@ class Grower {
   size_t& queries_;
   size_t& decided_;
   unsigned want_ = 0;
+  const ir::Packet* witness_ = nullptr;
 };
 
 }  // namespace
@@ -330,7 +356,8 @@ SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3:
     std::array<u128, kDimCount> v{};
     for (Dim d : kAllDims) v[static_cast<size_t>(d)] = enc::model_value(m, dim_expr(p, d, spec.family));
     auto want = static_cast<unsigned>(enc::model_value(m, label));
-    Found f{grower.grow(v, want), want, enc::read_packet(p, m)};
+    ir::Packet witness = enc::read_packet(p, m);
+    Found f{grower.grow(v, want, witness), want, witness};
     finder.add(!in_region(p, f.box));
     out.regions.push_back(std::move(f));
     if (spec.first_only) break;

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "verifier/encode/z3_encoding.h"
@@ -67,6 +68,12 @@ struct SearchSpec {
   std::function<bool(const Region&)> confine;
   // Regions are the elementary cells of their witnesses (or the witness alone), not grown.
   bool cell_only = false;
+  // The label of one concrete packet, without Z3 (the question's own label: the pair of
+  // verdicts of decision lists, say), or nullopt when the packet is outside the domain or the
+  // label cannot be read without the solver. Growth tries a few packets of each candidate's new
+  // cells: one with another label refutes the candidate as Z3 would (a packet of the domain in
+  // the box without the label), and no query is asked. Only a "no" is given this way.
+  std::function<std::optional<unsigned>(const ir::Packet&)> label_of;
 };
 
 // The classified address sets of every zone of the policies (and "no zone"), and the targets'

@@ -299,8 +299,9 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
   box.v6 = family == 6;
   enc::IrEncoder ir(c, rs, p, lv, &box);
   z3::expr v = ir.hook_verdict();
+  z3::expr in_class = base_class(pe, p, pol.targets[ti], family);
   z3::expr domain = enc::wellformed(p) && (family == 6 ? p.v6 : !p.v6) && regions::iface_names_domain(p, names) &&
-                    regions::limits_within(c, lv) && base_class(pe, p, pol.targets[ti], family);
+                    regions::limits_within(c, lv) && in_class;
   CellBuilder cb(family, hook, names);
   cb.add_ruleset(rs);
   cb.add_policy(pol);
@@ -322,7 +323,18 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
       if (cls.simplify().is_false()) continue;
       regions::SearchSpec spec{&p, family, hook, &cells, o.rlimit, o.max_regions, false,
                                o.explain ? &prefs : nullptr, &groups,
-                               o.partial_evaluation ? boxes.decided() : nullptr, nullptr};
+                               o.partial_evaluation ? boxes.decided() : nullptr, nullptr, false, nullptr};
+      // A packet's label is the verdict term evaluated at it (no solving): the same formula the
+      // solver is asked about, the rate limits within their rates and opaque matches holding
+      // (one of the ways the domain allows). Packets outside the cell's class are no refutation.
+      const z3::expr cell_class = in_class && cls;
+      if (o.partial_evaluation)
+        spec.label_of = [&](const ir::Packet& q) -> std::optional<unsigned> {
+          if (!in_question_domain(q, hook, family, names)) return std::nullopt;
+          z3::model m = enc::packet_model(p, q, &lv, nullptr);
+          if (!m.eval(cell_class, true).is_true()) return std::nullopt;
+          return static_cast<unsigned>(enc::model_value(m, v));
+        };
       auto res = regions::enumerate(spec, solvers, cls, v, v == c.bv_val(enc::kOutAccept, 2));
       queries += res.queries;
       if (res.regions.empty() && !res.unknown) continue;
@@ -380,7 +392,8 @@ Matrix reachability_matrix(const policy::Policy& pol, const std::vector<ir::Rule
     if (!rs) continue;
     const PreparedRuleset prep(*rs);
     const TargetSpace ts{*rs, prep, zone_space, pol.targets[ti]};
-    const Explainer explainer(*rs, eo);  // one encoding for every witness of the target
+    std::optional<Explainer> explainer;  // one encoding for every witness of the target, if asked for
+    if (o.explain) explainer.emplace(*rs, eo);
     m.targets.push_back(pol.targets[ti].name);
     MatrixEndpoint self = self_endpoint(pol, ti);
     m.endpoints.push_back(self);
@@ -409,7 +422,7 @@ Matrix reachability_matrix(const policy::Policy& pol, const std::vector<ir::Rule
             mr.to_detail = region_detail(mr.box.at(Dim::Daddr), cell.to, mr.box.family, pol, namer.zones);
             mr.extra = describe(mr.box, namer, true).extra;
             mr.witness = std::move(f.witness);
-            if (o.explain) mr.explained = explainer.explain(mr.witness);
+            if (explainer) mr.explained = explainer->explain(mr.witness);
             cell.regions.push_back(std::move(mr));
           }
         }

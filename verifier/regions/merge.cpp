@@ -28,13 +28,22 @@ constexpr std::array<Dim, 7> kServiceDims = {Dim::L4proto, Dim::Dport, Dim::Spor
                                              Dim::IcmpCode, Dim::Ct, Dim::Mark};
 constexpr size_t kMaxCells = 200'000;
 
-using Cell = std::vector<uint32_t>;
+// A cell's index in each dimension of its grid (at most the seven service dimensions; unused
+// entries stay 0). Fixed size: grids hold up to kMaxCells of them, and the merge builds many.
+using Cell = std::array<uint32_t, kServiceDims.size()>;
+// Sorted, without duplicates.
+using CellSet = std::vector<Cell>;
+
+void sort_unique(CellSet& s) {
+  std::sort(s.begin(), s.end());
+  s.erase(std::unique(s.begin(), s.end()), s.end());
+}
 
 // A set of boxes over some dimensions as the cells of a grid.
 struct Grid {
   std::vector<Dim> dims;
   std::vector<std::vector<u128>> cuts;  // per dim: where each elementary interval starts (first 0)
-  std::set<Cell> cells;
+  CellSet cells;
   bool too_big = false;
 };
 
@@ -56,7 +65,7 @@ void for_each_cell(const Grid& g, const Region& b, const std::function<void(cons
         idx.push_back(static_cast<uint32_t>(it - cuts.begin()));
     per_dim.push_back(std::move(idx));
   }
-  Cell c(g.dims.size());
+  Cell c{};
   std::function<void(size_t)> fill = [&](size_t k) {
     if (k == g.dims.size()) return f(c);
     for (uint32_t i : per_dim[k]) {
@@ -98,33 +107,61 @@ Grid build_grid(const std::vector<const Region*>& boxes, const std::vector<Dim>&
     g.too_big = true;
     return g;
   }
-  for (const auto* b : boxes) for_each_cell(g, *b, [&](const Cell& c) { g.cells.insert(c); });
+  g.cells.reserve(total);
+  for (const auto* b : boxes) for_each_cell(g, *b, [&](const Cell& c) { g.cells.push_back(c); });
+  sort_unique(g.cells);
   return g;
 }
 
 // Removes every cut that no membership changes across: what is left depends on the set only.
+// Cut i of dimension k is needed when some line of cells along k (the cells equal but in k)
+// holds one of the intervals i-1 and i and not the other. Dropping a needless cut merges two
+// intervals every line holds alike, which changes no other cut's need: all of one dimension's
+// needless cuts go at once.
 void drop_needless_cuts(Grid& g) {
-  for (size_t k = 0; k < g.dims.size(); ++k)
-    for (size_t i = g.cuts[k].size(); i-- > 1;) {
-      bool needless = true;
-      for (const auto& c : g.cells) {
-        if (c[k] != i && c[k] != i - 1) continue;
-        Cell other = c;
-        other[k] = c[k] == i ? static_cast<uint32_t>(i - 1) : static_cast<uint32_t>(i);
-        if (!g.cells.count(other)) {
-          needless = false;
-          break;
-        }
+  for (size_t k = 0; k < g.dims.size(); ++k) {
+    const size_t n = g.cuts[k].size();
+    if (n < 2) continue;
+    // Cells ordered by line, then by their index along k.
+    auto line_less = [k](const Cell& a, const Cell& b) {
+      for (size_t j = 0; j < a.size(); ++j)
+        if (j != k && a[j] != b[j]) return a[j] < b[j];
+      return a[k] < b[k];
+    };
+    auto same_line = [k](const Cell& a, const Cell& b) {
+      for (size_t j = 0; j < a.size(); ++j)
+        if (j != k && a[j] != b[j]) return false;
+      return true;
+    };
+    CellSet by_line = g.cells;
+    std::sort(by_line.begin(), by_line.end(), line_less);
+    std::vector<bool> needed(n, false);
+    for (size_t s = 0; s < by_line.size();) {
+      size_t e = s + 1;
+      while (e < by_line.size() && same_line(by_line[s], by_line[e])) ++e;
+      // A run of consecutive intervals [lo, hi] needs the cuts at its two ends.
+      for (size_t a = s; a < e;) {
+        size_t b = a + 1;
+        while (b < e && by_line[b][k] == by_line[b - 1][k] + 1) ++b;
+        uint32_t lo = by_line[a][k], hi = by_line[b - 1][k];
+        if (lo > 0) needed[lo] = true;
+        if (hi + 1 < n) needed[hi + 1] = true;
+        a = b;
       }
-      if (!needless) continue;
-      g.cuts[k].erase(g.cuts[k].begin() + static_cast<long>(i));
-      std::set<Cell> moved;
-      for (Cell c : g.cells) {
-        if (c[k] >= i) --c[k];
-        moved.insert(c);
-      }
-      g.cells = std::move(moved);
+      s = e;
     }
+    // The new index of each old interval: the number of needed cuts at or before it.
+    std::vector<uint32_t> renumber(n, 0);
+    std::vector<u128> kept{g.cuts[k][0]};
+    for (size_t i = 1; i < n; ++i) {
+      renumber[i] = renumber[i - 1] + (needed[i] ? 1 : 0);
+      if (needed[i]) kept.push_back(g.cuts[k][i]);
+    }
+    if (kept.size() == n) continue;
+    g.cuts[k] = std::move(kept);
+    for (Cell& c : g.cells) c[k] = renumber[c[k]];
+    sort_unique(g.cells);
+  }
 }
 
 std::string grid_key(const Grid& g) {
@@ -134,7 +171,7 @@ std::string grid_key(const Grid& g) {
     k += ";";
   }
   for (const auto& c : g.cells) {
-    for (uint32_t i : c) k += std::to_string(i) + ",";
+    for (size_t j = 0; j < g.dims.size(); ++j) k += std::to_string(c[j]) + ",";
     k += ";";
   }
   return k;
@@ -188,7 +225,7 @@ std::optional<std::vector<Region>> recut(const std::vector<Region>& group) {
     });
   }
   // Address cells grouped by their (canonical) service set.
-  std::map<std::string, std::pair<Grid, std::set<Cell>>> by_service;
+  std::map<std::string, std::pair<Grid, CellSet>> by_service;
   for (auto& [cell, boxes] : services) {
     std::vector<const Region*> sp;
     for (const auto& b : boxes) sp.push_back(&b);
@@ -197,7 +234,7 @@ std::optional<std::vector<Region>> recut(const std::vector<Region>& group) {
     drop_needless_cuts(sg);
     auto& slot = by_service[grid_key(sg)];
     slot.first = std::move(sg);
-    slot.second.insert(cell);
+    slot.second.push_back(cell);  // `services` is ordered: the cells come sorted
   }
   std::vector<Region> out;
   for (auto& [key, entry] : by_service) {
