@@ -29,6 +29,9 @@ struct Sides {
   const ir::Ruleset& after;
   const IfaceNames& ifaces;
   size_t after_target;  // index of the target in the after policy
+  // Indexed once per target, for every hook and family.
+  const PreparedRuleset& prep_before;
+  const PreparedRuleset& prep_after;
 };
 
 // The growth questions partial evaluation answers (uniform.h). The label is the pair of
@@ -207,7 +210,7 @@ regions::SearchResult diff_family(const Sides& s, ir::Hook hook, int family, con
     stopped.unknown = true;
     return stopped;
   }
-  const PreparedRuleset prep_b(s.before), prep_a(s.after);
+  const PreparedRuleset &prep_b = s.prep_before, &prep_a = s.prep_after;
   const regions::UniformVerdict uniform_b(prep_b, hook), uniform_a(prep_a, hook);
   // A box where both rulesets give every packet one and the same verdict holds no difference
   // (partial evaluation, uniform.h): it needs no query.
@@ -318,8 +321,9 @@ TargetDiff diff_target(const DiffSide& before, const DiffSide& after, const std:
   Namer namer = make_namer(*after.policy, td.ifaces, name);
   namer.base = before.policy;
   namer.base_zones = zone_addresses(*before.policy);
+  const PreparedRuleset prep_b(*rb), prep_a(*ra);
   Sides s{*before.policy, *after.policy, *rb, *ra, td.ifaces,
-          static_cast<size_t>(ta - after.policy->targets.data())};
+          static_cast<size_t>(ta - after.policy->targets.data()), prep_b, prep_a};
   // Forward first (between zones), then input and output; the after side's kind first.
   std::vector<ir::Hook> hooks = ta->hooks();
   for (ir::Hook h : tb->hooks())
