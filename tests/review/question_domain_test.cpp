@@ -42,10 +42,7 @@ class QuestionDomain : public ::testing::TestWithParam<std::string> {};
 TEST_P(QuestionDomain, ConcreteAndSymbolicAgree) {
   policy::Policy p = load(GetParam());
   auto rulesets = compile(p);
-  verifier::IfaceNames names;
-  verifier::add_iface_names(names, p);
-  for (const auto& rs : rulesets) verifier::add_iface_names(names, rs);
-  verifier::finish_iface_names(names);
+  verifier::IfaceNames names = interface_universe(p, rulesets);
   PacketSampler sampler({&p}, names, 5);
   std::mt19937_64 rng(3);
   z3::context c;

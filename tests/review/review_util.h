@@ -56,6 +56,15 @@ inline const ir::Ruleset& ruleset_of(const std::vector<ir::Ruleset>& rss, const 
   throw std::runtime_error("no ruleset for " + target);
 }
 
+// The interface names the policy and its rulesets mention (the sampler draws from them).
+inline verifier::IfaceNames interface_universe(const policy::Policy& p, const std::vector<ir::Ruleset>& rulesets) {
+  verifier::IfaceNames names;
+  verifier::add_iface_names(names, p);
+  for (const auto& rs : rulesets) verifier::add_iface_names(names, rs);
+  verifier::finish_iface_names(names);
+  return names;
+}
+
 // Random packets that are real at a hook (docs/verification.md, "The packet model"), drawn
 // mostly from the values the policies name — zone boundaries, service ports, interfaces — so
 // that every region boundary is probed, plus uniformly random ones. Defined in

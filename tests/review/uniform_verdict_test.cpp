@@ -37,15 +37,6 @@ verifier::Region around(const ir::Packet& p, std::mt19937_64& rng) {
   return r;
 }
 
-// The interface names the policy and its rulesets mention (the sampler draws from them).
-verifier::IfaceNames interface_universe(const policy::Policy& p, const std::vector<ir::Ruleset>& rulesets) {
-  verifier::IfaceNames names;
-  verifier::add_iface_names(names, p);
-  for (const auto& rs : rulesets) verifier::add_iface_names(names, rs);
-  verifier::finish_iface_names(names);
-  return names;
-}
-
 class UniformVerdictAgainstInterpreter : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(UniformVerdictAgainstInterpreter, ClaimsHoldForEveryPacketInside) {
