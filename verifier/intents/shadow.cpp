@@ -6,12 +6,21 @@
 //
 //  * most rules decide the very first packet built from their own services in one of their
 //    cells (no rival of higher precedence applies to it, it is a new connection, not an
-//    essential, not spoofed): such a concrete packet settles "not shadowed" without a solver;
+//    essential, not spoofed): such a concrete packet settles "not shadowed" without a solver.
+//    The packets tried are points of the services the rivals leave to the rule, then the
+//    usual candidates; a packet of an interface zone takes a source address no anti-spoofing
+//    drops on its interface;
+//  * a cell where the rivals' services cover the rule's own (every service packet of the rule
+//    is one of a rival's) is one where the rule decides nothing: that is settled on the
+//    services alone (service_cover.h), and most shadowed rules are shadowed this way;
 //  * for the rest, one Z3 query per target and hook asks for any packet the rule decides, over
-//    every cell it applies to (cells with the same rivals share one disjunct). Unsat on every
-//    hook of every target is the proof that the rule is shadowed.
+//    every cell it applies to and the rivals do not cover (cells with the same rivals share one
+//    disjunct). Unsat on every hook of every target is the proof that the rule is shadowed.
 #include <algorithm>
+#include <array>
+#include <map>
 #include <set>
+#include <unordered_map>
 
 #include <fmt/core.h>
 #include <fmt/format.h>
@@ -19,6 +28,7 @@
 #include "verifier/engine/candidates.h"
 #include "verifier/intents/checks.h"
 #include "verifier/intents/checks_run.h"
+#include "verifier/intents/service_cover.h"
 
 namespace zp::verifier {
 namespace {
@@ -33,14 +43,28 @@ std::vector<unsigned> classes(const HookEngine& e, const std::vector<policy::End
   return out;
 }
 
-std::vector<uint32_t> rivals(const HookEngine& e, uint32_t rule, const Cell& c) {
-  const auto& pol = e.context().policy;
-  std::vector<uint32_t> out;
-  for (uint32_t r : e.model().rules_for(c.src.cls, c.dst.cls))
-    if (r != rule && policy::precedence(pol.rules[r].action) < policy::precedence(pol.rules[rule].action))
-      out.push_back(r);
-  return out;
-}
+// The rules of each cell of each hook by precedence, kept across rules: a cell's rule list is
+// the intersection of two per-class lists, which for the classes of `any` rules holds nearly
+// every rule, and the check asks it for every cell of every rule.
+class RivalIndex {
+ public:
+  // The rules of the cell with higher precedence than `rule` (a rival decides first).
+  const std::vector<uint32_t>& rivals(const HookEngine& e, uint32_t rule, const Cell& c) {
+    const auto& pol = e.context().policy;
+    auto& by_cell = cache_[&e];
+    auto [it, fresh] = by_cell.try_emplace(uint64_t{c.src.cls} << 32 | c.dst.cls);
+    if (fresh)
+      for (uint32_t r : e.model().rules_for(c.src.cls, c.dst.cls)) {
+        int p = policy::precedence(pol.rules[r].action);
+        for (int above = p + 1; above < 3; ++above) it->second[above].push_back(r);
+      }
+    return it->second[policy::precedence(pol.rules[rule].action)];
+  }
+
+ private:
+  // [p]: the cell's rules of precedence below p (a rule's own precedence never rivals it).
+  std::unordered_map<const HookEngine*, std::unordered_map<uint64_t, std::array<std::vector<uint32_t>, 3>>> cache_;
+};
 
 size_t all_hooks(const policy::Policy& pol) {
   size_t n = 0;
@@ -50,7 +74,8 @@ size_t all_hooks(const policy::Policy& pol) {
 
 class RuleShadow {
  public:
-  RuleShadow(Engines& en, uint32_t rule) : en_(en), rule_(rule), r_(en.context().policy.rules[rule]) {}
+  RuleShadow(Engines& en, RivalIndex& rivals, uint32_t rule)
+      : en_(en), rivals_(rivals), rule_(rule), r_(en.context().policy.rules[rule]) {}
 
   // Pass: the rule decides some packet; Fail: it decides none (shadowed); Unknown; NotApplicable:
   // no packet of it crosses the targets verified (`--target`).
@@ -91,22 +116,80 @@ class RuleShadow {
   bool decides(HookEngine& e, const Cell& c, const std::vector<uint32_t>& rivals, const ir::Packet& p) const {
     const auto& pol = e.context().policy;
     if (!services_match(r_.services, p) || e.model().essential(p)) return false;
+    // Conntrack leaves ICMPv6 neighbour discovery untracked: no such packet is new.
+    if (p.family == 6 && p.l4proto == kProtoIcmpv6 && ((p.icmp_type >= 130 && p.icmp_type <= 136) || p.icmp_type == 143))
+      return false;
     if (c.src.kind == CellSide::Address && e.model().spoofed(c.src.cls, c.family, ifname_value(p.iif).value_or(0))) return false;
-    if (c.src.kind == CellSide::Interface && e.model().has_anti_spoofing()) return false;  // leave it to Z3
+    if (c.src.kind == CellSide::Interface && e.model().has_anti_spoofing()) {
+      // An interface zone's packets can have any source address: anti-spoofing judges the
+      // packet's own on its interface.
+      const auto& m = e.model();
+      if (m.src_class_of(p) != c.src.cls ||
+          m.spoofed(m.zones().address_class(p.family, p.saddr), p.family, ifname_value(p.iif).value_or(0)))
+        return false;
+    }
     for (uint32_t j : rivals)
       if (services_match(pol.rules[j].services, p)) return false;
     return true;
   }
 
+  // Rivals whose services cover the rule's leave it nothing to decide in a cell. (A rival is a
+  // deny or reject, which has no rate limit to make it apply only sometimes.) Kept per rival
+  // list: the cells of every hook of every target share a handful of lists.
+  const ServiceCover& cover(const std::vector<uint32_t>& rivals) {
+    auto [it, fresh] = covers_.try_emplace(rivals);
+    if (fresh) {
+      const auto& pol = en_.context().policy;
+      std::vector<const std::vector<policy::ServiceRef>*> others;
+      for (uint32_t j : rivals)
+        if (!pol.rules[j].limit) others.push_back(&pol.rules[j].services);
+      it->second = service_cover(r_.services, others);
+    }
+    return it->second;
+  }
+
+  // The cell's base packet with the service fields of a point the rivals leave to the rule.
+  static std::optional<ir::Packet> packet_at(HookEngine& e, const Cell& c, const ServicePoint& s) {
+    if (s.family != c.family) return std::nullopt;
+    ir::Packet p = base_packet(e, c);
+    p.l4proto = s.proto;
+    p.dport = s.dport;
+    if (s.proto == (c.family == 4 ? kProtoIcmp : kProtoIcmpv6)) {
+      p.icmp_type = s.icmp_type;
+      p.icmp_code = s.icmp_code;
+    }
+    return p;
+  }
+
   bool concrete(HookEngine& e, size_t& tried) {
     for (const Cell& c : cells(e)) {
+      const auto& rv = rivals_.rivals(e, rule_, c);
+      const ServiceCover& cov = cover(rv);
+      if (cov.covered) continue;  // nothing to find here
       if (tried++ >= kConcreteCells) return false;
-      auto rv = rivals(e, rule_, c);
+      std::vector<ir::Packet> tries;
+      for (const ServicePoint& s : cov.uncovered)
+        if (auto p = packet_at(e, c, s)) tries.push_back(*p);
       CandidateSpec spec{&r_.services, false, false};
-      for (const ir::Packet& p : candidates(e, c, spec))
+      for (ir::Packet& p : candidates(e, c, spec)) tries.push_back(std::move(p));
+      std::optional<u128> source;
+      if (c.src.kind == CellSide::Interface && e.model().has_anti_spoofing() && !tries.empty())
+        source = unspoofed_source(e.model(), c.family, tries.front().iif);
+      for (ir::Packet& p : tries) {
+        if (source) p.saddr = *source;
         if (decides(e, c, rv, p)) return true;
+      }
     }
     return false;
+  }
+
+  // A source address no zone's anti-spoofing drops on interface `iif`: what a packet of an
+  // interface zone can carry there (any address, in the model).
+  static std::optional<u128> unspoofed_source(const PolicyModel& m, int family, const std::string& iif) {
+    const u128 i = ifname_value(iif).value_or(0);
+    for (const auto& t : m.zones().tiles(family))
+      if (!m.spoofed(t.cls, family, i)) return t.r.hi > t.r.lo ? t.r.lo + 1 : t.r.lo;
+    return std::nullopt;
   }
 
   z3::check_result solve(HookEngine& e) {
@@ -115,7 +198,7 @@ class RuleShadow {
     std::set<std::vector<uint64_t>> seen;
     std::vector<z3::expr> alts;
     for (const Cell& c : cells(e)) {
-      auto rv = rivals(e, rule_, c);
+      const auto& rv = rivals_.rivals(e, rule_, c);
       std::vector<uint64_t> key{uint64_t(c.family), c.src.kind, c.dst.kind};
       if (c.src.kind != CellSide::Address) key.push_back(c.src.cls);
       if (c.dst.kind == CellSide::Interface) key.push_back(uint64_t{c.dst.cls} << 32);
@@ -124,7 +207,7 @@ class RuleShadow {
         for (u128 i : e.model().spoof_interfaces(c.src.cls, c.family)) key.push_back(static_cast<uint64_t>(i ^ (i >> 64)));
       key.push_back(~uint64_t{0});
       key.insert(key.end(), rv.begin(), rv.end());
-      if (!seen.insert(key).second) continue;
+      if (!seen.insert(key).second || cover(rv).covered) continue;
       std::vector<z3::expr> rival_terms;
       for (uint32_t j : rv) rival_terms.push_back(e.rule_services(j));
       // Applies, no rival does, and anti-spoofing does not drop it first (conntrack and the
@@ -146,8 +229,10 @@ class RuleShadow {
   }
 
   Engines& en_;
+  RivalIndex& rivals_;
   uint32_t rule_;
   const policy::Rule& r_;
+  std::map<std::vector<uint32_t>, ServiceCover> covers_;
 };
 
 }  // namespace
@@ -161,8 +246,9 @@ void shadow_check(Engines& engines, std::vector<Finding>& out) {
   std::string where = judged.size() == pol.targets.size()
                           ? "on any target"
                           : fmt::format("on {} {}", judged.size() == 1 ? "target" : "targets", fmt::join(judged, ", "));
+  RivalIndex rivals;
   for (uint32_t i = 0; i < pol.rules.size(); ++i) {
-    if (RuleShadow(engines, i).run() != Status::Fail) continue;
+    if (RuleShadow(engines, rivals, i).run() != Status::Fail) continue;
     out.push_back({kFindingShadowed, "shadowed-rule", pol.rules[i].loc,
                    fmt::format("rule '{}' never decides a packet {}: every packet it matches is "
                                "decided by a rule of higher precedence, or it matches none",
