@@ -73,15 +73,20 @@ ServiceCover service_cover(const std::vector<policy::ServiceRef>& own,
   std::vector<ServiceBox> left, next, cover;
   for (const auto& ref : own)
     for (const auto& e : ref.entries) add_boxes(e, left);
-  for (const auto* list : others)
-    for (const auto& ref : *list)
-      for (const auto& e : ref.entries) add_boxes(e, cover);
-  for (const ServiceBox& b : cover) {
+  // The others' boxes as they come: a rule is mostly covered (or not) by its first rivals.
+  for (const auto* list : others) {
     if (left.empty()) break;
-    next.clear();
-    for (const ServiceBox& a : left) subtract(a, b, next);
-    if (next.size() > kMaxPieces) return {};
-    left.swap(next);
+    for (const auto& ref : *list)
+      for (const auto& e : ref.entries) {
+        cover.clear();
+        add_boxes(e, cover);
+        for (const ServiceBox& b : cover) {
+          next.clear();
+          for (const ServiceBox& a : left) subtract(a, b, next);
+          if (next.size() > kMaxPieces) return {};
+          left.swap(next);
+        }
+      }
   }
   ServiceCover out;
   out.covered = left.empty();

@@ -45,25 +45,31 @@ std::vector<unsigned> classes(const HookEngine& e, const std::vector<policy::End
 
 // The rules of each cell of each hook by precedence, kept across rules: a cell's rule list is
 // the intersection of two per-class lists, which for the classes of `any` rules holds nearly
-// every rule, and the check asks it for every cell of every rule.
+// every rule, and the check asks it for every cell of every rule. Equal lists are one list
+// (the same pair of zones on several hooks and targets), so a rule's cover is worked out once
+// for each list however many cells share it.
 class RivalIndex {
  public:
+  using List = std::vector<uint32_t>;
   // The rules of the cell with higher precedence than `rule` (a rival decides first).
-  const std::vector<uint32_t>& rivals(const HookEngine& e, uint32_t rule, const Cell& c) {
+  const List& rivals(const HookEngine& e, uint32_t rule, const Cell& c) {
     const auto& pol = e.context().policy;
     auto& by_cell = cache_[&e];
     auto [it, fresh] = by_cell.try_emplace(uint64_t{c.src.cls} << 32 | c.dst.cls);
-    if (fresh)
+    if (fresh) {
+      std::array<List, 3> above;  // [p]: the cell's rules of precedence below p
       for (uint32_t r : e.model().rules_for(c.src.cls, c.dst.cls)) {
         int p = policy::precedence(pol.rules[r].action);
-        for (int above = p + 1; above < 3; ++above) it->second[above].push_back(r);
+        for (int q = p + 1; q < 3; ++q) above[q].push_back(r);
       }
-    return it->second[policy::precedence(pol.rules[rule].action)];
+      for (int q = 0; q < 3; ++q) it->second[q] = &*lists_.insert(std::move(above[q])).first;
+    }
+    return *it->second[policy::precedence(pol.rules[rule].action)];
   }
 
  private:
-  // [p]: the cell's rules of precedence below p (a rule's own precedence never rivals it).
-  std::unordered_map<const HookEngine*, std::unordered_map<uint64_t, std::array<std::vector<uint32_t>, 3>>> cache_;
+  std::set<List> lists_;  // every distinct list, once (a rule's own precedence never rivals it)
+  std::unordered_map<const HookEngine*, std::unordered_map<uint64_t, std::array<const List*, 3>>> cache_;
 };
 
 size_t all_hooks(const policy::Policy& pol) {
@@ -135,9 +141,9 @@ class RuleShadow {
 
   // Rivals whose services cover the rule's leave it nothing to decide in a cell. (A rival is a
   // deny or reject, which has no rate limit to make it apply only sometimes.) Kept per rival
-  // list: the cells of every hook of every target share a handful of lists.
+  // list, which RivalIndex keeps once: the cells of every hook and target share a few lists.
   const ServiceCover& cover(const std::vector<uint32_t>& rivals) {
-    auto [it, fresh] = covers_.try_emplace(rivals);
+    auto [it, fresh] = covers_.try_emplace(&rivals);
     if (fresh) {
       const auto& pol = en_.context().policy;
       std::vector<const std::vector<policy::ServiceRef>*> others;
@@ -232,7 +238,7 @@ class RuleShadow {
   RivalIndex& rivals_;
   uint32_t rule_;
   const policy::Rule& r_;
-  std::map<std::vector<uint32_t>, ServiceCover> covers_;
+  std::unordered_map<const std::vector<uint32_t>*, ServiceCover> covers_;  // by RivalIndex's lists
 };
 
 }  // namespace
