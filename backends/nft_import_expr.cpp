@@ -16,9 +16,14 @@ namespace {
 
 ir::FieldMatch dep(Field f, u128 v) { return {f, {{v, v}}, false}; }
 
+// `iif "eth*"` names an interface whose name ends in '*' (nft looks it up when the rule is
+// loaded); only `iifname` reads '*' as a wildcard, and the model's names have no other '*'.
+constexpr const char* kWildcardByIndex = "an interface compared by index whose name ends in '*' (no wildcard)";
+
 struct FieldRef {
   Field field{};
   std::vector<ir::FieldMatch> deps;
+  bool by_index = false;  // `iif`/`oif`: read as the name, but no wildcard and no order
 };
 
 std::optional<FieldRef> meta_field(const std::string& key, const RuleSite& site, std::string& why) {
@@ -29,8 +34,8 @@ std::optional<FieldRef> meta_field(const std::string& key, const RuleSite& site,
   // `iif`/`oif` compare the interface index nft resolved when the rule was loaded; a listing
   // names the interface that has that index now (a number when none has it, which no name
   // value parses as: opaque). Read as the name, exact while interfaces keep their names.
-  if (key == "iif") return FieldRef{Field::Iifname, {}};
-  if (key == "oif") return FieldRef{Field::Oifname, {}};
+  if (key == "iif") return FieldRef{Field::Iifname, {}, true};
+  if (key == "oif") return FieldRef{Field::Oifname, {}, true};
   if (key != "mark") return std::nullopt;
   // The model gives a packet one mark at every hook; a rule that sets it breaks that.
   if (!site.mark_changed.empty()) return why = "a rule changes the mark: " + site.mark_changed, std::nullopt;
@@ -158,6 +163,7 @@ std::optional<KeyRef> read_key(const json& j, const RuleSite& site, std::string&
     if (!f) return false;
     out.fields.push_back(f->field);
     out.deps.insert(out.deps.end(), f->deps.begin(), f->deps.end());
+    if (f->by_index) out.by_index.push_back(out.fields.size() - 1);
     return true;
   };
   if (j.is_object() && j.size() == 1 && j.contains("concat")) {
@@ -226,6 +232,9 @@ void import_match(const json& body, const std::string& path, const RuleSite& sit
     if (!equality) return why = "operator " + op, opaque();
     auto elements = concat_elements(key->fields, right, why);
     if (!elements) return opaque();
+    for (const auto& e : *elements)
+      for (size_t i : key->by_index)
+        if (i < e.size() && e[i].lo != e[i].hi) return why = kWildcardByIndex, opaque();
     push_deps(out, *key);
     std::string set = scope.anonymous_set(key->fields, std::move(*elements));
     return out.push_back(ir::SetMatch{key->fields, set, op == "!="});
@@ -235,7 +244,12 @@ void import_match(const json& body, const std::string& path, const RuleSite& sit
   if (equality) {
     auto values = read_values(f, right, why);
     if (!values) return opaque();
+    if (!key->by_index.empty())
+      for (const Range& r : *values)
+        if (r.lo != r.hi) return why = kWildcardByIndex, opaque();
     fm.values = std::move(*values);
+  } else if (!key->by_index.empty()) {
+    return why = "interfaces compared by index: the order of indexes is not the order of names", opaque();
   } else if (op == "<" || op == ">" || op == "<=" || op == ">=") {
     auto r = comparison(op, f, right, why);
     if (!r) return opaque();

@@ -216,6 +216,7 @@ struct RuleSite {
 struct KeyRef {
   std::vector<Field> fields;
   std::vector<ir::FieldMatch> deps;
+  std::vector<size_t> by_index;  // the fields read from `iif`/`oif` (interface indexes)
 };
 // A field or a concatenation of fields; nullopt, with why when there is more to say than "not a
 // field zoneproof models", when a part is no modelled field.

@@ -307,6 +307,9 @@ class RuleImporter {
       verdicts.push_back(*v);
       if (!keys_ok) continue;
       auto k = read_element(key->fields, e[0], why);
+      // An interface compared by index has no wildcard: a name ending in '*' is not modelled.
+      for (size_t f : key->by_index)
+        if (k && f < k->size() && (*k)[f].lo != (*k)[f].hi) why = "an interface compared by index whose name ends in '*'", k.reset();
       if (!k) keys_ok = false;
       else elements.push_back({std::move(*k), std::move(*v)});
     }

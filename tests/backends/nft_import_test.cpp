@@ -804,6 +804,37 @@ table inet filter {
 }
 
 
+// An interface really named `ab*`: `iif` compares its index, so the '*' is no wildcard (only
+// `iifname` reads it as one). The model has no such literal name: the match is opaque, not
+// widened to every name starting with "ab".
+TEST(NftImport, InterfaceByIndexWithAStarInItsNameIsOpaque) {
+  TempFile f(R"(
+table inet filter {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    iif "ab*" drop
+    iif vmap { "ab*" : drop, "lo" : accept }
+  }
+}
+)");
+  const std::string nft = kNft;
+  auto listed = run_shell("unshare -n sh -c 'ip link add \"ab*\" type veth peer name pb && " + nft + " -f " + f.path() + " && " + nft +
+                          " -j list ruleset'");
+  ASSERT_EQ(listed.status, 0) << listed.output;
+  auto r = import_nft_json(listed.output, "fw.json");
+  const auto& c = chain(r, "inet filter input");
+  EXPECT_FALSE(opaque_texts(c).empty()) << notes_text(r);
+  EXPECT_TRUE(has_note(r, "chain input handle 2", "meta iif ab*: not modelled")) << notes_text(r);
+  EXPECT_TRUE(has_note(r, "chain input handle 4", "whose name ends in '*'")) << notes_text(r);
+  // A packet from "abc" is not dropped by either rule for sure: the first is opaque (either
+  // outcome), the map's keys are not read as names (its rule decides outside the model).
+  for (const auto& rule : c.rules)
+    for (const auto& m : rule.matches)
+      if (const auto* fm = std::get_if<ir::FieldMatch>(&m)) {
+        for (const auto& v : fm->values) EXPECT_EQ(v.lo, v.hi) << "a widened interface match";
+      }
+}
+
 // The nat core translates at a fixed priority (-100 at prerouting): a nat chain's own priority
 // orders it among nat chains only, so a filter at -120 runs before a dnat chain at -150.
 TEST(NftImport, FiltersAreOrderedAgainstTheNatCoreNotTheNatChain) {

@@ -18,7 +18,6 @@
 //    disjunct). Unsat on every hook of every target is the proof that the rule is shadowed.
 #include <algorithm>
 #include <array>
-#include <map>
 #include <set>
 #include <unordered_map>
 
