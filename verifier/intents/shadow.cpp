@@ -96,8 +96,11 @@ class RuleShadow {
         std::all_of(hooks.begin(), hooks.end(), [&](const auto& th) { return cells(en_.get(th.first, th.second)).empty(); }))
       return Status::NotApplicable;
     size_t tried = 0;
+    bool open = false;  // some cell's services are not covered by its rivals (or not looked at)
     for (const auto& [t, h] : hooks)
-      if (concrete(en_.get(t, h), tried)) return Status::Pass;
+      if (concrete(en_.get(t, h), tried, open)) return Status::Pass;
+    // Covered in every cell of every hook: each Z3 question below would have no disjunct.
+    if (!open) return Status::Fail;
     bool unknown = false;
     for (const auto& [t, h] : hooks) {
       auto r = solve(en_.get(t, h));
@@ -166,11 +169,14 @@ class RuleShadow {
     return p;
   }
 
-  bool concrete(HookEngine& e, size_t& tried) {
+  // Tries concrete packets in the cells the rivals leave something to, at most kConcreteCells
+  // of them in all; `open` says whether there was such a cell (or one not looked at).
+  bool concrete(HookEngine& e, size_t& tried, bool& open) {
     for (const Cell& c : cells(e)) {
       const auto& rv = rivals_.rivals(e, rule_, c);
       const ServiceCover& cov = cover(rv);
       if (cov.covered) continue;  // nothing to find here
+      open = true;
       if (tried++ >= kConcreteCells) return false;
       std::vector<ir::Packet> tries;
       for (const ServicePoint& s : cov.uncovered)
@@ -204,6 +210,7 @@ class RuleShadow {
     std::vector<z3::expr> alts;
     for (const Cell& c : cells(e)) {
       const auto& rv = rivals_.rivals(e, rule_, c);
+      if (cover(rv).covered) continue;
       std::vector<uint64_t> key{uint64_t(c.family), c.src.kind, c.dst.kind};
       if (c.src.kind != CellSide::Address) key.push_back(c.src.cls);
       if (c.dst.kind == CellSide::Interface) key.push_back(uint64_t{c.dst.cls} << 32);
@@ -212,7 +219,7 @@ class RuleShadow {
         for (u128 i : e.model().spoof_interfaces(c.src.cls, c.family)) key.push_back(static_cast<uint64_t>(i ^ (i >> 64)));
       key.push_back(~uint64_t{0});
       key.insert(key.end(), rv.begin(), rv.end());
-      if (!seen.insert(key).second || cover(rv).covered) continue;
+      if (!seen.insert(key).second) continue;
       std::vector<z3::expr> rival_terms;
       for (uint32_t j : rv) rival_terms.push_back(e.rule_services(j));
       // Applies, no rival does, and anti-spoofing does not drop it first (conntrack and the
