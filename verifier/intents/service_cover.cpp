@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Service boxes and their difference. Each service entry is a union of boxes over five
-// dimensions (one box per destination port range, and one per family when it names none); `own`
-// is covered when subtracting every box of `others` from its boxes leaves nothing.
+// dimensions (one box per destination port range); `own` is covered when subtracting every box
+// of `others` from its boxes leaves nothing.
 #include "verifier/intents/service_cover.h"
 
 #include <array>
