@@ -16,10 +16,6 @@ namespace {
 
 ir::FieldMatch dep(Field f, u128 v) { return {f, {{v, v}}, false}; }
 
-// `iif "eth*"` names an interface whose name ends in '*' (nft looks it up when the rule is
-// loaded); only `iifname` reads '*' as a wildcard, and the model's names have no other '*'.
-constexpr const char* kWildcardByIndex = "an interface compared by index whose name ends in '*' (no wildcard)";
-
 struct FieldRef {
   Field field{};
   std::vector<ir::FieldMatch> deps;
@@ -177,6 +173,13 @@ std::optional<KeyRef> read_key(const json& j, const RuleSite& site, std::string&
   return out;
 }
 
+std::optional<std::string> by_index_wildcard(const KeyRef& key, const ir::Key& element) {
+  for (size_t i : key.by_index)
+    if (i < element.size() && element[i].lo != element[i].hi)
+      return "an interface compared by index whose name ends in '*' (no wildcard)";
+  return std::nullopt;
+}
+
 bool is_ct_state(const json& left) {
   return left.is_object() && left.size() == 1 && left.contains("ct") && left["ct"].is_object() &&
          left["ct"].size() == 1 && left["ct"].value("key", json()) == "state";
@@ -233,8 +236,7 @@ void import_match(const json& body, const std::string& path, const RuleSite& sit
     auto elements = concat_elements(key->fields, right, why);
     if (!elements) return opaque();
     for (const auto& e : *elements)
-      for (size_t i : key->by_index)
-        if (i < e.size() && e[i].lo != e[i].hi) return why = kWildcardByIndex, opaque();
+      if (auto w = by_index_wildcard(*key, e)) return why = *w, opaque();
     push_deps(out, *key);
     std::string set = scope.anonymous_set(key->fields, std::move(*elements));
     return out.push_back(ir::SetMatch{key->fields, set, op == "!="});
@@ -246,7 +248,7 @@ void import_match(const json& body, const std::string& path, const RuleSite& sit
     if (!values) return opaque();
     if (!key->by_index.empty())
       for (const Range& r : *values)
-        if (r.lo != r.hi) return why = kWildcardByIndex, opaque();
+        if (auto w = by_index_wildcard(*key, {r})) return why = *w, opaque();
     fm.values = std::move(*values);
   } else if (!key->by_index.empty()) {
     return why = "interfaces compared by index: the order of indexes is not the order of names", opaque();

@@ -218,6 +218,10 @@ struct KeyRef {
   std::vector<ir::FieldMatch> deps;
   std::vector<size_t> by_index;  // the fields read from `iif`/`oif` (interface indexes)
 };
+// `iif "ab*"` names an interface really called ab* (nft looks its index up at load); only
+// `iifname` reads '*' as a wildcard, and the model has no literal '*'. When an element read for
+// `key` holds such a name (a range in a by-index field), says why it is not modelled.
+std::optional<std::string> by_index_wildcard(const KeyRef& key, const ir::Key& element);
 // A field or a concatenation of fields; nullopt, with why when there is more to say than "not a
 // field zoneproof models", when a part is no modelled field.
 std::optional<KeyRef> read_key(const json& j, const RuleSite& site, std::string& why);

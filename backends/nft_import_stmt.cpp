@@ -307,9 +307,7 @@ class RuleImporter {
       verdicts.push_back(*v);
       if (!keys_ok) continue;
       auto k = read_element(key->fields, e[0], why);
-      // An interface compared by index has no wildcard: a name ending in '*' is not modelled.
-      for (size_t f : key->by_index)
-        if (k && f < k->size() && (*k)[f].lo != (*k)[f].hi) why = "an interface compared by index whose name ends in '*'", k.reset();
+      if (auto w = k ? by_index_wildcard(*key, *k) : std::nullopt) why = *w, k.reset();
       if (!k) keys_ok = false;
       else elements.push_back({std::move(*k), std::move(*v)});
     }
