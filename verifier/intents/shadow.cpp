@@ -111,14 +111,17 @@ class RuleShadow {
   }
 
  private:
-  std::vector<Cell> cells(HookEngine& e) {
-    std::vector<Cell> out;
+  // The rule's cells at the engine's hook, made once: the not-applicable test, the concrete
+  // pass and the query all walk them.
+  const std::vector<Cell>& cells(HookEngine& e) {
+    auto [it, fresh] = cells_.try_emplace(&e);
+    if (!fresh) return it->second;
     auto src = classes(e, r_.from, true), dst = classes(e, r_.to, false);
-    if (src.empty() || dst.empty()) return out;
+    if (src.empty() || dst.empty()) return it->second;
     for (int family : {4, 6})
       for (const auto& s : e.sides(true, family, &src))
-        for (const auto& d : e.sides(false, family, &dst)) out.push_back({family, s, d});
-    return out;
+        for (const auto& d : e.sides(false, family, &dst)) it->second.push_back({family, s, d});
+    return it->second;
   }
 
   bool decides(HookEngine& e, const Cell& c, const std::vector<uint32_t>& rivals, const ir::Packet& p) const {
@@ -245,6 +248,7 @@ class RuleShadow {
   uint32_t rule_;
   const policy::Rule& r_;
   std::unordered_map<const std::vector<uint32_t>*, ServiceCover> covers_;  // by RivalIndex's lists
+  std::unordered_map<const HookEngine*, std::vector<Cell>> cells_;
 };
 
 }  // namespace
