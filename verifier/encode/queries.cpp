@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include "verifier/encode/z3_encoding.h"
+#include "verifier/encode/z3_pool.h"
 #include "verifier/engine/query_box.h"
 #include "verifier/run_limits.h"
 
@@ -227,7 +228,8 @@ Witness make_witness(const policy::Policy& pol, size_t target, const ir::Ruleset
 
 // One Z3 context serves every packet: creating one costs more than evaluating a packet.
 struct Explainer::Context {
-  z3::context c;
+  PooledContext pooled;  // borrowed (z3_pool.h): one per target of a matrix or diff adds up
+  z3::context& c = pooled.get();
 };
 
 Explainer::Explainer(const ir::Ruleset& ruleset, Options options)

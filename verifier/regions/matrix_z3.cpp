@@ -10,6 +10,7 @@
 
 #include <fmt/core.h>
 
+#include "verifier/encode/z3_pool.h"
 #include "verifier/engine/query_box.h"
 #include "verifier/regions/enumerate.h"
 #include "verifier/regions/matrix.h"
@@ -101,11 +102,12 @@ std::vector<size_t> intent_targets(const policy::Policy& pol, const policy::Asse
 
 struct ClassQuestions::HookEncoding {
   HookEncoding(const policy::Policy& pol, size_t target, ir::Hook hook, const IfaceNames& names, uint64_t rlimit)
-      : p(enc::make_packet(c, hook, "")), lv(c), pe(c, pol, target, p, lv), s(c) {
+      : c(pooled.get()), p(enc::make_packet(c, hook, "")), lv(c), pe(c, pol, target, p, lv), s(c) {
     enc::configure(s, rlimit);
     s.add(enc::wellformed(p) && regions::iface_names_domain(p, names));
   }
-  z3::context c;
+  PooledContext pooled;  // a context costs about 20 ms to make and free: borrowed, not made
+  z3::context& c;
   enc::SymPacket p;
   enc::LimitVars lv;
   enc::PolicyEncoder pe;
@@ -201,6 +203,10 @@ struct TargetSpace {
   const PreparedRuleset& prep;
   const ZoneSpace& zones;
   const policy::Target& target;
+  // The matrix's one context for all its searches (making and freeing one costs about 20 ms, and
+  // there is a search per target, hook and family). Each matrix makes its own, so the regions'
+  // cuts and the witnesses Z3 picks depend on the policy only, not on what ran before.
+  z3::context& ctx;
 };
 
 unsigned class_of(const ZoneSpace& zs, const MatrixEndpoint& e) {
@@ -280,6 +286,7 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
                                         const MatrixEndpoint& self, const IfaceNames& names,
                                         const MatrixOptions& o, size_t& queries) {
   const ir::Ruleset& rs = ts.rs;
+  z3::context& c = ts.ctx;
   std::vector<MatrixEndpoint> froms = hook == ir::Hook::Output ? std::vector<MatrixEndpoint>{self} : zones;
   std::vector<MatrixEndpoint> tos = hook == ir::Hook::Input ? std::vector<MatrixEndpoint>{self} : zones;
   std::vector<PairResult> out;
@@ -290,7 +297,6 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
       for (const auto& t : tos) out.push_back({f, t, {}, true, false});
     return out;
   }
-  z3::context c;
   enc::SymPacket p = enc::make_packet(c, hook, "");
   enc::LimitVars lv(c);
   enc::PolicyEncoder pe(c, pol, ti, p, lv);
@@ -385,13 +391,14 @@ Matrix reachability_matrix(const policy::Policy& pol, const std::vector<ir::Rule
   eo.nft_text = o.nft_text;
   bool no_zone_used = false;
   const ZoneSpace zone_space(pol);
+  z3::context ctx;
   for (size_t ti = 0; ti < pol.targets.size(); ++ti) {
     const ir::Ruleset* rs = nullptr;
     for (const auto& r : rulesets)
       if (r.target == pol.targets[ti].name) rs = &r;
     if (!rs) continue;
     const PreparedRuleset prep(*rs);
-    const TargetSpace ts{*rs, prep, zone_space, pol.targets[ti]};
+    const TargetSpace ts{*rs, prep, zone_space, pol.targets[ti], ctx};
     std::optional<Explainer> explainer;  // one encoding for every witness of the target, if asked for
     if (o.explain) explainer.emplace(*rs, eo);
     m.targets.push_back(pol.targets[ti].name);
