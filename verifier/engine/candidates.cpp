@@ -46,7 +46,8 @@ void assign(ir::Packet& p, Field f, u128 v) {
   }
 }
 
-// A packet meeting the open matches of a step, where that is easy to see.
+}  // namespace
+
 std::optional<ir::Packet> from_step(const PreparedRuleset& prep, const Step& s, ir::Packet p) {
   if (s.rule == kChainPolicyStep) return p;
   const ir::Rule& r = prep.table().chains[s.chain].rules[s.rule];
@@ -69,6 +70,8 @@ std::optional<ir::Packet> from_step(const PreparedRuleset& prep, const Step& s, 
   // Keep TCP/UDP ports and ICMP fields consistent with the protocol chosen.
   return p;
 }
+
+namespace {
 
 void service_points(const policy::ServiceEntry& s, const ir::Packet& base, std::vector<ir::Packet>& out) {
   if (s.family != 0 && s.family != base.family) return;

@@ -5,6 +5,7 @@
 // fixed) before it becomes a witness; one that does not proves nothing and the cell goes to Z3.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "ir/packet.h"
@@ -23,5 +24,9 @@ struct CandidateSpec {
 ir::Packet base_packet(HookEngine& e, const Cell& c);
 
 std::vector<ir::Packet> candidates(HookEngine& e, const Cell& c, const CandidateSpec& spec);
+
+// `p` moved to meet the open matches of a decision list's step (each field it compares set to a
+// value the match holds for), where that is easy to see; nullopt when it is not.
+std::optional<ir::Packet> from_step(const PreparedRuleset& prep, const Step& s, ir::Packet p);
 
 }  // namespace zp::verifier

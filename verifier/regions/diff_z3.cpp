@@ -3,9 +3,12 @@
 // two rulesets differ, enumerated as regions labelled with the pair of verdicts.
 #include <algorithm>
 #include <chrono>
+#include <set>
+#include <string_view>
 
 #include "verifier/regions/diff.h"
 #include "verifier/regions/diff_delta.h"
+#include "verifier/engine/candidates.h"
 #include "verifier/engine/hook_engine.h"
 #include "verifier/regions/enumerate.h"
 #include "verifier/regions/partition.h"
@@ -133,6 +136,115 @@ struct FamilySearch {
   }
 };
 
+// The interface names of the question's universe (`lo` aside) that `box` allows in `f`: {""}
+// when packets at the hook have no such interface.
+std::vector<std::string> ifaces_in(const Box& box, Field f, bool exists, const IfaceNames& names) {
+  if (!exists) return {""};
+  std::vector<std::string> all = names.names, out;
+  all.push_back(names.other);
+  const auto& rs = box.get(f);
+  for (const auto& n : all)
+    if (n != "lo" && (!rs || overlaps(*rs, {{*ifname_value(n), *ifname_value(n)}}))) out.push_back(n);
+  return out;
+}
+
+// A packet of `box` at `hook`, each field but the interfaces at a value the box allows (a
+// readable one where it allows that), or nullopt where the box leaves a field no value.
+std::optional<ir::Packet> packet_in(const Box& box, ir::Hook hook, int family) {
+  auto pick = [&box](Field f, u128 preferred) -> std::optional<u128> {
+    const auto& rs = box.get(f);
+    if (!rs) return preferred;
+    if (rs->empty()) return std::nullopt;
+    for (const auto& r : *rs)
+      if (r.lo <= preferred && preferred <= r.hi) return preferred;
+    return rs->front().lo;
+  };
+  ir::Packet q;
+  q.hook = hook;
+  q.family = family;
+  uint32_t states = box.ct_states;
+  if (states == 0) return std::nullopt;
+  q.ct_state = states & ir::kCtNew ? ir::kCtNew : states & -states;  // the lowest state otherwise
+  bool v6 = family == 6;
+  auto proto = pick(Field::L4proto, kProtoTcp);
+  auto saddr = pick(v6 ? Field::Ip6Saddr : Field::Ip4Saddr, 1);
+  auto daddr = pick(v6 ? Field::Ip6Daddr : Field::Ip4Daddr, 2);
+  auto mark = pick(Field::Mark, 0);
+  if (!proto || !saddr || !daddr || !mark) return std::nullopt;
+  q.l4proto = static_cast<uint8_t>(*proto);
+  q.saddr = *saddr;
+  q.daddr = *daddr;
+  q.mark = static_cast<uint32_t>(*mark);
+  if (q.l4proto == icmp_proto(family)) {
+    auto type = pick(v6 ? Field::Icmp6Type : Field::IcmpType, v6 ? 128 : 8);
+    auto code = pick(v6 ? Field::Icmp6Code : Field::IcmpCode, 0);
+    if (!type || !code) return std::nullopt;
+    q.icmp_type = static_cast<uint8_t>(*type);
+    q.icmp_code = static_cast<uint8_t>(*code);
+  } else if (ir::protocol_has_ports(q.l4proto)) {
+    auto sport = pick(Field::Sport, 40000), dport = pick(Field::Dport, 443);
+    if (!sport || !dport) return std::nullopt;
+    q.sport = static_cast<uint16_t>(*sport);
+    q.dport = static_cast<uint16_t>(*dport);
+  }
+  return q;
+}
+
+// The rules' texts of a decision list's steps (the chain policies' steps have none).
+std::set<std::string_view> step_texts(const PreparedRuleset& prep, const DecisionList& list) {
+  std::set<std::string_view> out;
+  for (const Step& st : list.steps)
+    if (st.rule != kChainPolicyStep) out.insert(prep.content_text(prep.content_id(st.chain, st.rule)));
+  return out;
+}
+
+// A yes/no diff (first_only, cell_only) asks only whether some packet gets two verdicts. A
+// packet of a part whose two lists give it different verdicts answers it without making any Z3
+// term: a corner of the part, and that corner moved to meet each step that only one of the two
+// lists has (where two lists differ is most often there: a rule added, removed or changed). Each packet is checked whole: in the part, in the
+// question's domain, and its label read as the search's own label_of reads it (rate limits within
+// their rates, an opaque match holding: one of the ways the domain allows), so Z3 would find the
+// same difference. Nullopt when no packet tried shows one: the search decides then.
+std::optional<regions::Found> concrete_difference(const std::vector<PartPair>& parts, const PreparedRuleset& prep_b,
+                                                  const PreparedRuleset& prep_a, ir::Hook hook, int family,
+                                                  const IfaceNames& names) {
+  constexpr size_t kPerPart = 16;
+  for (const auto& pp : parts) {
+    auto corner = packet_in(pp.box, hook, family);
+    if (!corner) continue;
+    std::vector<ir::Packet> tries{*corner};
+    const auto texts_b = step_texts(prep_b, pp.before), texts_a = step_texts(prep_a, pp.after);
+    for (bool before : {true, false}) {
+      const PreparedRuleset& prep = before ? prep_b : prep_a;
+      const auto& other = before ? texts_a : texts_b;
+      for (const Step& st : (before ? pp.before : pp.after).steps) {
+        if (tries.size() >= kPerPart) break;
+        if (st.symbolic == 0 || st.rule == kChainPolicyStep ||
+            other.count(prep.content_text(prep.content_id(st.chain, st.rule))))
+          continue;
+        if (auto q = from_step(prep, st, *corner)) tries.push_back(*q);
+      }
+    }
+    // Interfaces matter to anti-spoofing and to the zones' bound interfaces: every pair the
+    // part allows is tried.
+    const auto iifs = ifaces_in(pp.box, Field::Iifname, ir::hook_has_iif(hook), names);
+    const auto oifs = ifaces_in(pp.box, Field::Oifname, ir::hook_has_oif(hook), names);
+    for (ir::Packet q : tries)
+      for (const auto& iif : iifs)
+        for (const auto& oif : oifs) {
+          q.iif = iif;
+          q.oif = oif;
+          if (!in_question_domain(q, hook, family, names) || !regions::contains(pp.box, Box::point(q))) continue;
+          unsigned before = evaluate_list(prep_b, pp.before, q), after = evaluate_list(prep_a, pp.after, q);
+          if (before == after) continue;
+          Region point{family, hook, {}};
+          for (Dim d : kAllDims) point.at(d) = {{packet_value(q, d), packet_value(q, d)}};
+          return regions::Found{std::move(point), before << 2 | after, q};
+        }
+  }
+  return std::nullopt;
+}
+
 // One search per part whose two lists differ, each with its own small encoding (the lists), then
 // the regions of all parts merged. Nullopt when the parts are too many.
 std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook hook, int family, const DiffOptions& o,
@@ -150,6 +262,11 @@ std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook ho
   std::erase_if(*parts, [&](const PartPair& pp) { return same_verdicts(prep_b, pp.before, prep_a, pp.after); });
   regions::SearchResult all;
   if (parts->empty()) return all;
+  if (o.first_only && o.cell_only)
+    if (auto f = concrete_difference(*parts, prep_b, prep_a, hook, family, s.ifaces)) {
+      all.regions.push_back(std::move(*f));
+      return all;
+    }
   FamilySearch fs(s, hook, family, o);
   // Every part's terms first: they make the rate limits' unknowns, which the domain bounds.
   struct Terms {
