@@ -399,8 +399,6 @@ Matrix reachability_matrix(const policy::Policy& pol, const std::vector<ir::Rule
     if (!rs) continue;
     const PreparedRuleset prep(*rs);
     const TargetSpace ts{*rs, prep, zone_space, pol.targets[ti], ctx};
-    std::optional<Explainer> explainer;  // one encoding for every witness of the target, if asked for
-    if (o.explain) explainer.emplace(*rs, eo);
     m.targets.push_back(pol.targets[ti].name);
     MatrixEndpoint self = self_endpoint(pol, ti);
     m.endpoints.push_back(self);
@@ -429,7 +427,8 @@ Matrix reachability_matrix(const policy::Policy& pol, const std::vector<ir::Rule
             mr.to_detail = region_detail(mr.box.at(Dim::Daddr), cell.to, mr.box.family, pol, namer.zones);
             mr.extra = describe(mr.box, namer, true).extra;
             mr.witness = std::move(f.witness);
-            if (explainer) mr.explained = explainer->explain(mr.witness);
+            // In the matrix's own context: a second live context costs its ~17 MiB of tables.
+            if (o.explain) mr.explained = enc::explain_with_limits(ctx, *rs, mr.witness, eo, {});
             cell.regions.push_back(std::move(mr));
           }
         }
