@@ -314,6 +314,7 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
   Cells cells = cb.build();
   auto groups = regions::zone_groups({&pol}, family);
   regions::UniformVerdict uv(ts.prep, hook);
+  const Walker walker(ts.prep, hook);
   regions::SearchSolvers solvers(domain, o.rlimit);
   std::vector<z3::expr> prefs = regions::routed_packet(pe, p, pol, ti);
   for (auto& x : regions::readable_packet(p, names, family)) prefs.push_back(x);
@@ -334,9 +335,13 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
       // solver is asked about, the rate limits within their rates and opaque matches holding
       // (one of the ways the domain allows). Packets outside the cell's class are no refutation.
       const z3::expr cell_class = in_class && cls;
+      // Growth only ever widens accepted regions, so only a packet with another label refutes.
+      // A packet the ruleset accepts, read by partial evaluation of the ruleset at that packet,
+      // refutes nothing whether or not it lies in the cell's class: no model is needed for it.
       if (o.partial_evaluation)
         spec.label_of = [&](const ir::Packet& q) -> std::optional<unsigned> {
           if (!in_question_domain(q, hook, family, names)) return std::nullopt;
+          if (evaluate_list(ts.prep, walker.walk(Box::point(q)), q) == enc::kOutAccept) return enc::kOutAccept;
           z3::model m = enc::packet_model(p, q, &lv, nullptr);
           if (!m.eval(cell_class, true).is_true()) return std::nullopt;
           return static_cast<unsigned>(enc::model_value(m, v));
