@@ -222,7 +222,9 @@ std::vector<std::vector<Range>> zone_groups(const std::vector<const policy::Poli
 
 namespace {
 
-// A packet of the region with the wanted label, as readable as the preferences allow.
+// A packet of the region with the wanted label, as readable as the preferences allow. The model
+// of the last satisfiable query is the witness: the assertions are the same when it was made
+// (a wish that failed was popped again), so asking once more would only repeat it.
 ir::Packet pick_witness(z3::solver& checker, const SearchSpec& spec, const Region& box, const z3::expr& label,
                         unsigned want, const ir::Packet& fallback, size_t& queries) {
   if (!spec.preferences || spec.preferences->empty()) return fallback;
@@ -234,7 +236,9 @@ ir::Packet pick_witness(z3::solver& checker, const SearchSpec& spec, const Regio
   checker.push();
   checker.add(enc::mk_and(c, *spec.preferences));
   ++queries;
+  std::optional<z3::model> last;
   if (enc::solve(checker) == z3::sat) {
+    last = checker.get_model();
     // Addresses from the documentation ranges where the region has them (203.0.113.0/24,
     // 198.51.100.0/24, 2001:db8::/32) read as examples, not as someone's real host.
     for (const z3::expr* a : {&spec.packet->saddr, &spec.packet->daddr}) {
@@ -244,11 +248,14 @@ ir::Packet pick_witness(z3::solver& checker, const SearchSpec& spec, const Regio
       checker.push();
       checker.add(doc);
       ++queries;
-      if (enc::solve(checker) == z3::sat) ++scopes;
-      else checker.pop();
+      if (enc::solve(checker) == z3::sat) {
+        ++scopes;
+        last = checker.get_model();
+      } else {
+        checker.pop();
+      }
     }
-    ++queries;
-    ir::Packet out = enc::solve(checker) == z3::sat ? enc::read_packet(*spec.packet, checker.get_model()) : fallback;
+    ir::Packet out = enc::read_packet(*spec.packet, *last);
     checker.pop(scopes + 1);
     return out;
   }
@@ -257,11 +264,18 @@ ir::Packet pick_witness(z3::solver& checker, const SearchSpec& spec, const Regio
     checker.push();
     checker.add(pref);
     ++queries;
-    if (enc::solve(checker) == z3::sat) ++scopes;
-    else checker.pop();
+    if (enc::solve(checker) == z3::sat) {
+      ++scopes;
+      last = checker.get_model();
+    } else {
+      checker.pop();
+    }
   }
-  ++queries;
-  ir::Packet out = enc::solve(checker) == z3::sat ? enc::read_packet(*spec.packet, checker.get_model()) : fallback;
+  if (!last) {  // no wish could be met: any packet of the region with the label
+    ++queries;
+    if (enc::solve(checker) == z3::sat) last = checker.get_model();
+  }
+  ir::Packet out = last ? enc::read_packet(*spec.packet, *last) : fallback;
   checker.pop(scopes);
   return out;
 }
