@@ -89,6 +89,19 @@ std::vector<z3::expr> readable_packet(const enc::SymPacket& p, const IfaceNames&
 std::vector<z3::expr> routed_packet(enc::PolicyEncoder& pe, const enc::SymPacket& p,
                                     const policy::Policy& pol, size_t target);
 
+// The documentation ranges (203.0.113.0/24, 198.51.100.0/24; 2001:db8::/32) of a family: a
+// witness's addresses are taken from them where the region has them, to read as examples.
+std::vector<Range> documentation_ranges(int family);
+
+// Whether the model, with `address` moved to a documentation address the region allows (a host
+// address: neither .0 nor .255 at the end), still satisfies every assertion of the solver; then
+// the model keeps that value. The same answer as asking the solver for a documentation address
+// when it says yes, at the cost of evaluating the assertions; a no leaves the question to Z3.
+// The address stays in the zone's address set it is in (`groups`), which the interfaces the
+// witness was routed by depend on, and differs from `other` (the packet's other address).
+bool move_to_documentation(z3::solver& s, z3::model& m, const z3::expr& address, const z3::expr& other,
+                           std::vector<Range> allowed, int family, const std::vector<std::vector<Range>>* groups);
+
 // The two solvers of a search (one finds packets, one proves boxes), holding a domain that many
 // searches share: the formulas they have in common are then taken in by Z3 once, not per search.
 struct SearchSolvers {
