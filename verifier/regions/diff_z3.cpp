@@ -201,14 +201,18 @@ std::set<std::string_view> step_texts(const PreparedRuleset& prep, const Decisio
 // A yes/no diff (first_only, cell_only) asks only whether some packet gets two verdicts. A
 // packet of a part whose two lists give it different verdicts answers it without making any Z3
 // term: a corner of the part, and that corner moved to meet each step that only one of the two
-// lists has (where two lists differ is most often there: a rule added, removed or changed). Each packet is checked whole: in the part, in the
-// question's domain, and its label read as the search's own label_of reads it (rate limits within
-// their rates, an opaque match holding: one of the ways the domain allows), so Z3 would find the
-// same difference. Nullopt when no packet tried shows one: the search decides then.
+// lists has (where two lists differ is most often there: a rule added, removed or changed).
+// Each packet is checked whole: in the part, in the question's domain, and its label read as
+// the search's own label_of reads it (rate limits within their rates, an opaque match holding:
+// one of the ways the domain allows), so Z3 would find the same difference. Nullopt when no
+// packet tried shows one (or after kBudget evaluations, on a gateway with many interfaces and
+// parts): the search decides then.
 std::optional<regions::Found> concrete_difference(const std::vector<PartPair>& parts, const PreparedRuleset& prep_b,
                                                   const PreparedRuleset& prep_a, ir::Hook hook, int family,
                                                   const IfaceNames& names) {
   constexpr size_t kPerPart = 16;
+  constexpr size_t kBudget = 20000;  // packets evaluated in all, a few milliseconds
+  size_t evaluated = 0;
   for (const auto& pp : parts) {
     auto corner = packet_in(pp.box, hook, family);
     if (!corner) continue;
@@ -234,6 +238,7 @@ std::optional<regions::Found> concrete_difference(const std::vector<PartPair>& p
         for (const auto& oif : oifs) {
           q.iif = iif;
           q.oif = oif;
+          if (++evaluated > kBudget) return std::nullopt;
           if (!in_question_domain(q, hook, family, names) || !regions::contains(pp.box, Box::point(q))) continue;
           unsigned before = evaluate_list(prep_b, pp.before, q), after = evaluate_list(prep_a, pp.after, q);
           if (before == after) continue;
