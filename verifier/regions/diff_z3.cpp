@@ -78,6 +78,11 @@ std::optional<std::vector<PartPair>> part_pairs(const Walker& wb, const Prepared
   return out;
 }
 
+// The text of the rule a step stands for (steps of two rulesets are compared by it).
+const std::string& step_text(const PreparedRuleset& prep, const Step& st) {
+  return prep.content_text(prep.content_id(st.chain, st.rule));
+}
+
 // Whether two lists give every packet the same verdict: the same steps (equal matches left open,
 // the same outcome), or one outcome throughout both.
 bool same_verdicts(const PreparedRuleset& pb, const DecisionList& a, const PreparedRuleset& pa,
@@ -91,7 +96,7 @@ bool same_verdicts(const PreparedRuleset& pb, const DecisionList& a, const Prepa
     bool xp = x.rule == kChainPolicyStep, yp = y.rule == kChainPolicyStep;
     if (xp != yp) return false;
     if (!xp && x.symbolic != 0 &&
-        pb.content_text(pb.content_id(x.chain, x.rule)) != pa.content_text(pa.content_id(y.chain, y.rule)))
+        step_text(pb, x) != step_text(pa, y))
       return false;
   }
   return true;
@@ -194,7 +199,7 @@ std::optional<ir::Packet> packet_in(const Box& box, ir::Hook hook, int family) {
 std::set<std::string_view> step_texts(const PreparedRuleset& prep, const DecisionList& list) {
   std::set<std::string_view> out;
   for (const Step& st : list.steps)
-    if (st.rule != kChainPolicyStep) out.insert(prep.content_text(prep.content_id(st.chain, st.rule)));
+    if (st.rule != kChainPolicyStep) out.insert(step_text(prep, st));
   return out;
 }
 
@@ -223,9 +228,7 @@ std::optional<regions::Found> concrete_difference(const std::vector<PartPair>& p
       const auto& other = before ? texts_a : texts_b;
       for (const Step& st : (before ? pp.before : pp.after).steps) {
         if (tries.size() >= kPerPart) break;
-        if (st.symbolic == 0 || st.rule == kChainPolicyStep ||
-            other.count(prep.content_text(prep.content_id(st.chain, st.rule))))
-          continue;
+        if (st.symbolic == 0 || st.rule == kChainPolicyStep || other.count(step_text(prep, st))) continue;
         if (auto q = from_step(prep, st, *corner)) tries.push_back(*q);
       }
     }
