@@ -281,9 +281,9 @@ ir::Packet pick_witness(z3::solver& checker, const SearchSpec& spec, const Regio
     // 198.51.100.0/24, 2001:db8::/32) read as examples, not as someone's real host. The model
     // moved to one answers most of these without a query.
     for (const z3::expr* a : {&spec.packet->saddr, &spec.packet->daddr}) {
-      z3::expr doc = spec.family == 6
-                         ? a->extract(127, 96) == c.bv_val(0x20010db8u, 32)
-                         : (a->extract(31, 8) == c.bv_val(0xcb0071u, 24) || a->extract(31, 8) == c.bv_val(0xc63364u, 24));
+      const std::vector<Range> doc_ranges = documentation_ranges(spec.family);
+      z3::expr doc = spec.family == 6 ? enc::in_ranges(*a, 128, doc_ranges)
+                                      : enc::in_ranges(a->extract(31, 0), 32, doc_ranges);
       checker.push();
       checker.add(doc);
       const z3::expr& other = a == &spec.packet->saddr ? spec.packet->daddr : spec.packet->saddr;
