@@ -133,6 +133,37 @@ bool intersects(const Region& a, const Region& b) {
   return icmp_meet || other_meet;
 }
 
+std::vector<Region> region_minus(const Region& a, const Region& b) {
+  if (!intersects(a, b)) return {a};
+  // b's source port binds no ICMP packet and its ICMP fields no other packet: `a` is cut into
+  // its ICMP and other packets first, and in each the other kind's dimensions of b are whole.
+  if (a.has_icmp() && a.has_non_icmp()) {
+    const u128 icmp = icmp_proto(a.family);
+    Region icmp_part = a, other_part = a;
+    icmp_part.at(Dim::L4proto) = {{icmp, icmp}};
+    other_part.at(Dim::L4proto) = subtract(a.at(Dim::L4proto), {{icmp, icmp}});
+    std::vector<Region> out = region_minus(icmp_part, b);
+    for (auto& r : region_minus(other_part, b)) out.push_back(std::move(r));
+    return out;
+  }
+  std::vector<Region> out;
+  Region rest = a;
+  bool icmp_only = a.has_icmp();
+  for (Dim d : kAllDims) {
+    std::vector<Range> bd = b.at(d);
+    if ((d == Dim::Sport && icmp_only) || ((d == Dim::IcmpType || d == Dim::IcmpCode) && !icmp_only))
+      bd = dim_full(d, a.family);
+    auto outside = subtract(rest.at(d), bd);
+    if (!outside.empty()) {
+      Region part = rest;
+      part.at(d) = std::move(outside);
+      out.push_back(std::move(part));
+    }
+    rest.at(d) = intersect(rest.at(d), bd);
+  }
+  return out;
+}
+
 namespace {
 
 // Every dimension but `skip`, as bytes, with the label: regions with equal keys differ in `skip`

@@ -62,6 +62,9 @@ struct Region {
 // ICMP fields only for ICMP packets and source ports only for the others).
 bool intersects(const Region& a, const Region& b);
 
+// The packets of `a` outside `b`, as disjoint regions (`a` itself when the two do not meet).
+std::vector<Region> region_minus(const Region& a, const Region& b);
+
 // The value of a packet in a dimension (interfaces as kernel values, 0 for none).
 u128 packet_value(const ir::Packet& p, Dim d);
 // The packet with its value in one dimension replaced (the inverse of packet_value).

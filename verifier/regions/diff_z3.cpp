@@ -137,7 +137,7 @@ struct FamilySearch {
   }
   regions::SearchSpec spec(ir::Hook hook, int family, const DiffOptions& o) const {
     return {&p, family, hook, &cells, o.rlimit, o.max_regions, o.first_only, o.explain ? &prefs : nullptr, &groups,
-            nullptr, nullptr, o.first_only && o.cell_only, nullptr};
+            nullptr, nullptr, o.first_only && o.cell_only, nullptr, nullptr, 0, false, nullptr, nullptr};
   }
 };
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "ir/evaluate.h"
 #include "verifier/engine/query_box.h"
 #include "verifier/regions/zones.h"
 
@@ -172,6 +173,91 @@ class Grower {
   const ir::Packet* witness_ = nullptr;
 };
 
+// Packets of the seed boxes (SearchSpec::seeds) outside the regions found, in seed order.
+class SeedPackets {
+ public:
+  // The seeds are cut to the values the cells name in their discrete dimensions (interfaces,
+  // conntrack states): a packet with another value is outside the domain.
+  SeedPackets(const SearchSpec& spec, const Cells& cells) : spec_(spec) {
+    for (Dim d : {Dim::Iif, Dim::Oif})
+      if (cells.is_discrete(d))
+        for (const Range& r : cells.at(d)) ifaces_[d == Dim::Oif].push_back(r.lo);
+    if (!spec.seeds) return;
+    for (Region r : *spec.seeds) {
+      bool empty = false;
+      for (Dim d : kAllDims)
+        if (cells.is_discrete(d)) {
+          r.at(d) = intersect(r.at(d), normalize(cells.at(d)));
+          empty = empty || r.at(d).empty();
+        }
+      if (!empty) seeds_.push_back(std::move(r));
+    }
+  }
+
+  std::optional<ir::Packet> next(const std::vector<Found>& found) {
+    constexpr size_t kMaxPieces = 256;  // a seed cut finer is left to the solver
+    for (; next_ < seeds_.size(); ++next_) {
+      std::vector<Region> pieces{seeds_[next_]};
+      for (const auto& f : found) {
+        std::vector<Region> left;
+        for (const auto& piece : pieces)
+          for (auto& r : region_minus(piece, f.box)) left.push_back(std::move(r));
+        pieces = std::move(left);
+        if (pieces.size() > kMaxPieces) break;
+      }
+      if (pieces.size() > kMaxPieces) {
+        covered_ = false;
+        continue;
+      }
+      for (const auto& piece : pieces)
+        for (bool high : {false, true})
+          if (auto q = packet_in(piece, high)) return q;
+      // What is left holds no packet the search may take at its ends: the solver looks there.
+      covered_ = covered_ && pieces.empty();
+    }
+    return std::nullopt;
+  }
+  // Whether every seed was covered by the regions found (after next() gave nullopt).
+  bool covered() const { return covered_; }
+
+ private:
+  // The packet at the low (high) end of every dimension of the region, with a conntrack state
+  // of new and interfaces the domain knows where the region has them; nullopt when it is not
+  // one the search may take.
+  std::optional<ir::Packet> packet_in(const Region& r, bool high) const {
+    ir::Packet q;
+    q.family = spec_.family;
+    q.hook = spec_.hook;
+    for (Dim d : kAllDims) {
+      const auto& rs = r.at(d);
+      u128 v = high ? rs.back().hi : rs.front().lo;
+      if (d == Dim::Ct && ir::in_ranges(ir::kCtNew, rs)) v = ir::kCtNew;
+      if (d == Dim::Iif || d == Dim::Oif) {
+        const auto& known = ifaces_[d == Dim::Oif];
+        for (u128 x : known)
+          if (ir::in_ranges(x, rs)) {
+            v = x;
+            if (!high) break;
+          }
+      }
+      set_packet_value(q, d, v);
+      if (packet_value(q, d) != v) return std::nullopt;  // not a value a packet carries
+    }
+    if (!r.contains(q) || !spec_.in_domain || !spec_.in_domain(q)) return std::nullopt;
+    if (spec_.label_of) {
+      auto label = spec_.label_of(q);
+      if (!label || *label != spec_.seed_label) return std::nullopt;
+    }
+    return q;
+  }
+
+  const SearchSpec& spec_;
+  std::array<std::vector<u128>, 2> ifaces_;  // the interfaces of the cells, for iif and oif
+  std::vector<Region> seeds_;
+  size_t next_ = 0;
+  bool covered_ = true;
+};
+
 }  // namespace
 
 z3::expr in_region(const enc::SymPacket& p, const Region& r) {
@@ -225,19 +311,31 @@ std::vector<Range> documentation_ranges(int family) {
   return {{0xc6336400u, 0xc63364ffu}, {0xcb007100u, 0xcb0071ffu}};
 }
 
+bool satisfies_all(const z3::solver& s, const z3::model& m, const std::vector<z3::expr>& also) {
+  for (const auto& a : also)
+    if (!m.eval(a, true).is_true()) return false;
+  for (const auto& a : s.assertions())
+    if (!m.eval(a, true).is_true()) return false;
+  return true;
+}
+
+std::vector<Range> in_group_of(std::vector<Range> allowed, u128 address,
+                               const std::vector<std::vector<Range>>* groups) {
+  allowed = normalize(std::move(allowed));
+  if (!groups) return allowed;
+  for (const auto& g : *groups)
+    if (std::any_of(g.begin(), g.end(), [&](const Range& r) { return r.lo <= address && address <= r.hi; }))
+      return intersect(allowed, normalize(g));
+  return allowed;
+}
+
 bool move_to_documentation(z3::solver& s, z3::model& m, const z3::expr& address, const z3::expr& other,
-                           std::vector<Range> allowed, int family, const std::vector<std::vector<Range>>* groups) {
+                           std::vector<Range> allowed, int family, const std::vector<std::vector<Range>>* groups,
+                           const std::vector<z3::expr>& also) {
   if (!address.is_const()) return false;
   z3::expr before = m.eval(address, true);
-  if (groups) {
-    u128 now = enc::model_value(m, address);
-    for (const auto& g : *groups)
-      if (std::any_of(g.begin(), g.end(), [&](const Range& r) { return r.lo <= now && now <= r.hi; })) {
-        allowed = intersect(normalize(allowed), normalize(g));
-        break;
-      }
-  }
-  for (const Range& r : intersect(normalize(allowed), documentation_ranges(family))) {
+  allowed = in_group_of(std::move(allowed), enc::model_value(m, address), groups);
+  for (const Range& r : intersect(allowed, documentation_ranges(family))) {
     u128 v = r.lo;
     if ((v & 0xff) == 0) ++v;
     if (other.is_const() && v == enc::model_value(m, other)) ++v;
@@ -245,13 +343,7 @@ bool move_to_documentation(z3::solver& s, z3::model& m, const z3::expr& address,
     z3::func_decl d = address.decl();
     z3::expr value = enc::bv(s.ctx(), v, address.get_sort().bv_size());
     m.add_const_interp(d, value);
-    bool holds = true;
-    for (const auto& a : s.assertions())
-      if (!m.eval(a, true).is_true()) {
-        holds = false;
-        break;
-      }
-    if (holds) return true;
+    if (satisfies_all(s, m, also)) return true;
     m.add_const_interp(d, before);
     return false;  // one try: the solver answers the rest
   }
@@ -267,28 +359,64 @@ ir::Packet pick_witness(z3::solver& checker, const SearchSpec& spec, const Regio
                         unsigned want, const ir::Packet& fallback, size_t& queries) {
   if (!spec.preferences || spec.preferences->empty()) return fallback;
   z3::context& c = checker.ctx();
+  const z3::expr in_box = in_region(*spec.packet, box) && label == c.bv_val(want, label.get_sort().bv_size());
+  const std::vector<Range> doc_ranges = documentation_ranges(spec.family);
+  // A documentation address for `a` is worth asking for: the region has one within the zone's
+  // address set `a` is in (one of another set the cell allows is not looked for).
+  auto doc_possible = [&](const z3::model& m, const z3::expr& a) {
+    Dim dim = &a == &spec.packet->saddr ? Dim::Saddr : Dim::Daddr;
+    return overlaps(in_group_of(box.at(dim), enc::model_value(m, a), spec.address_groups), doc_ranges);
+  };
+  auto doc_wish = [&](const z3::expr& a) {
+    return spec.family == 6 ? enc::in_ranges(a, 128, doc_ranges) : enc::in_ranges(a.extract(31, 0), 32, doc_ranges);
+  };
+  // The caller's readable packet meeting every wish, checked by evaluation: then nothing is added
+  // to the solver (adding the verdict term and popping it again costs as much as a query).
+  std::optional<z3::model> hint;
+  if (spec.witness_hint) hint = spec.witness_hint(box, fallback);
+  if (hint) {
+    std::vector<z3::expr> wanted{in_box};
+    wanted.insert(wanted.end(), spec.preferences->begin(), spec.preferences->end());
+    bool done = satisfies_all(checker, *hint, wanted);
+    for (const z3::expr* a : {&spec.packet->saddr, &spec.packet->daddr}) {
+      if (!done || !doc_possible(*hint, *a)) continue;
+      const z3::expr& other = a == &spec.packet->saddr ? spec.packet->daddr : spec.packet->saddr;
+      wanted.push_back(doc_wish(*a));
+      Dim dim = a == &spec.packet->saddr ? Dim::Saddr : Dim::Daddr;
+      done = move_to_documentation(checker, *hint, *a, other, box.at(dim), spec.family, spec.address_groups, wanted);
+    }
+    if (done) return enc::read_packet(*spec.packet, *hint);
+    hint = spec.witness_hint(box, fallback);  // the moves above may have changed it
+  }
   checker.push();
   unsigned scopes = 1;
-  checker.add(in_region(*spec.packet, box) && label == c.bv_val(want, label.get_sort().bv_size()));
+  checker.add(in_box);
+  // The caller's readable packet, when it is one of the region with the label, answers each
+  // wish it meets without a query: the same wishes are kept as when Z3 is asked each time.
+  std::optional<z3::model> last = hint;
+  if (last && !satisfies_all(checker, *last)) last.reset();
+  // A satisfiable wish: the model already meets it, or Z3 finds one that does.
+  auto met = [&] {
+    if (last && satisfies_all(checker, *last)) return true;
+    ++queries;
+    if (enc::solve(checker) != z3::sat) return false;
+    last = checker.get_model();
+    return true;
+  };
   // Usually every wish can be met at once: one query.
   checker.push();
   checker.add(enc::mk_and(c, *spec.preferences));
-  ++queries;
-  std::optional<z3::model> last;
-  if (enc::solve(checker) == z3::sat) {
-    last = checker.get_model();
+  if (met()) {
     // Addresses from the documentation ranges where the region has them (203.0.113.0/24,
     // 198.51.100.0/24, 2001:db8::/32) read as examples, not as someone's real host. The model
     // moved to one answers most of these without a query.
     for (const z3::expr* a : {&spec.packet->saddr, &spec.packet->daddr}) {
-      const std::vector<Range> doc_ranges = documentation_ranges(spec.family);
-      z3::expr doc = spec.family == 6 ? enc::in_ranges(*a, 128, doc_ranges)
-                                      : enc::in_ranges(a->extract(31, 0), 32, doc_ranges);
+      const Dim dim = a == &spec.packet->saddr ? Dim::Saddr : Dim::Daddr;
+      if (!doc_possible(*last, *a)) continue;
       checker.push();
-      checker.add(doc);
+      checker.add(doc_wish(*a));
       const z3::expr& other = a == &spec.packet->saddr ? spec.packet->daddr : spec.packet->saddr;
-      if (move_to_documentation(checker, *last, *a, other, box.at(a == &spec.packet->saddr ? Dim::Saddr : Dim::Daddr),
-                                spec.family, spec.address_groups)) {
+      if (move_to_documentation(checker, *last, *a, other, box.at(dim), spec.family, spec.address_groups)) {
         ++scopes;
         continue;
       }
@@ -308,13 +436,8 @@ ir::Packet pick_witness(z3::solver& checker, const SearchSpec& spec, const Regio
   for (const auto& pref : *spec.preferences) {
     checker.push();
     checker.add(pref);
-    ++queries;
-    if (enc::solve(checker) == z3::sat) {
-      ++scopes;
-      last = checker.get_model();
-    } else {
-      checker.pop();
-    }
+    if (met()) ++scopes;
+    else checker.pop();
   }
   if (!last) {  // no wish could be met: any packet of the region with the label
     ++queries;
@@ -402,21 +525,29 @@ SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3:
   finder.add(within && interesting);
   checker.add(within);
   Grower grower(spec, checker, label, out.regions, out.queries, out.decided);
+  SeedPackets seeds(spec, *spec.cells);
   for (;;) {
     if (spec.max_regions && out.regions.size() >= spec.max_regions) {
       out.truncated = true;
       break;
     }
-    ++out.queries;
-    auto res = enc::solve(finder);
-    if (res == z3::unknown) out.unknown = true;
-    if (res != z3::sat) break;
-    z3::model m = finder.get_model();
     std::array<u128, kDimCount> v{};
-    for (Dim d : kAllDims) v[static_cast<size_t>(d)] = enc::model_value(m, dim_expr(p, d, spec.family));
-    auto want = static_cast<unsigned>(enc::model_value(m, label));
-    ir::Packet witness = enc::read_packet(p, m);
-    Found f{grower.grow(v, want, witness), want, witness};
+    unsigned want = spec.seed_label;
+    std::optional<ir::Packet> witness = seeds.next(out.regions);
+    if (witness) {
+      for (Dim d : kAllDims) v[static_cast<size_t>(d)] = packet_value(*witness, d);
+    } else {
+      if (spec.seeds && spec.seeds_hold_all && seeds.covered()) break;  // nothing is left to find
+      ++out.queries;
+      auto res = enc::solve(finder);
+      if (res == z3::unknown) out.unknown = true;
+      if (res != z3::sat) break;
+      z3::model m = finder.get_model();
+      for (Dim d : kAllDims) v[static_cast<size_t>(d)] = enc::model_value(m, dim_expr(p, d, spec.family));
+      want = static_cast<unsigned>(enc::model_value(m, label));
+      witness = enc::read_packet(p, m);
+    }
+    Found f{grower.grow(v, want, *witness), want, *witness};
     finder.add(!in_region(p, f.box));
     out.regions.push_back(std::move(f));
     if (spec.first_only) break;

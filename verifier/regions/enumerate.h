@@ -74,6 +74,22 @@ struct SearchSpec {
   // cells: one with another label refutes the candidate as Z3 would (a packet of the domain in
   // the box without the label), and no query is asked. Only a "no" is given this way.
   std::function<std::optional<unsigned>(const ir::Packet&)> label_of;
+  // Boxes every packet of which has the label `seed_label` (found by partial evaluation,
+  // partition.h). The search takes its packets from them while they hold one outside the
+  // regions found that `in_domain` accepts (the domain and `within`, read without solving),
+  // and asks Z3 for a packet only after: then usually once, to learn there is none. Regions
+  // grow from these packets as from the solver's.
+  const std::vector<Region>* seeds = nullptr;
+  unsigned seed_label = 0;
+  // The seeds hold every interesting packet of the domain within `within` (partial evaluation
+  // decided every packet): once the regions found cover them, the search is complete without
+  // asking Z3 whether a packet is left.
+  bool seeds_hold_all = false;
+  std::function<bool(const ir::Packet&)> in_domain;
+  // A readable packet of a region made without Z3 (the caller knows the zones' interfaces and
+  // addresses), as a model of the solvers' variables. It is the witness when it satisfies every
+  // assertion and every preference, checked by evaluation; otherwise Z3 picks as usual.
+  std::function<std::optional<z3::model>(const Region&, const ir::Packet& found)> witness_hint;
 };
 
 // The classified address sets of every zone of the policies (and "no zone"), and the targets'
@@ -93,6 +109,9 @@ std::vector<z3::expr> routed_packet(enc::PolicyEncoder& pe, const enc::SymPacket
 // witness's addresses are taken from them where the region has them, to read as examples.
 std::vector<Range> documentation_ranges(int family);
 
+// `allowed` (normalized) within the address set of `groups` that holds `address`, if one does.
+std::vector<Range> in_group_of(std::vector<Range> allowed, u128 address, const std::vector<std::vector<Range>>* groups);
+
 // Whether the model, with `address` moved to a documentation address the region allows (a host
 // address: neither .0 nor .255 at the end), still satisfies every assertion of the solver; then
 // the model keeps that value. The same answer as asking the solver for a documentation address
@@ -100,7 +119,11 @@ std::vector<Range> documentation_ranges(int family);
 // The address stays in the zone's address set it is in (`groups`), which the interfaces the
 // witness was routed by depend on, and differs from `other` (the packet's other address).
 bool move_to_documentation(z3::solver& s, z3::model& m, const z3::expr& address, const z3::expr& other,
-                           std::vector<Range> allowed, int family, const std::vector<std::vector<Range>>* groups);
+                           std::vector<Range> allowed, int family, const std::vector<std::vector<Range>>* groups,
+                           const std::vector<z3::expr>& also = {});
+// Whether the model satisfies every assertion of the solver and every formula of `also`, by
+// evaluation (no solving).
+bool satisfies_all(const z3::solver& s, const z3::model& m, const std::vector<z3::expr>& also = {});
 
 // The two solvers of a search (one finds packets, one proves boxes), holding a domain that many
 // searches share: the formulas they have in common are then taken in by Z3 once, not per search.

@@ -10,11 +10,13 @@
 
 #include <fmt/core.h>
 
+#include "ir/evaluate.h"
 #include "verifier/encode/z3_pool.h"
 #include "verifier/engine/query_box.h"
 #include "verifier/regions/enumerate.h"
 #include "verifier/regions/matrix.h"
 #include "verifier/regions/matrix_summary.h"
+#include "verifier/regions/partition.h"
 #include "verifier/regions/uniform.h"
 #include "verifier/run_limits.h"
 
@@ -252,6 +254,34 @@ class CellBoxes {
   bool never_accepted() const {
     return all_parts(Box{}, [&](const Box& b) { return uv_.never(b, enc::kOutAccept); });
   }
+  // Boxes of the cell's packets that the ruleset accepts, found by partial evaluation
+  // (partition.h) and cut apart where ICMP is (a region reads ICMP's type and code, the others'
+  // source port); nullopt when it does not decide them. They may hold packets outside the
+  // cell's class too (its sides' boxes hold all of its packets): seeds, not regions.
+  std::optional<std::vector<Region>> accepted(const Walker& walker, const PreparedRuleset& prep, int family,
+                                              ir::Hook hook) const {
+    constexpr size_t kMaxParts = 4096;  // per box of the cell: past it, Z3's search is cheaper
+    const u128 icmp = icmp_proto(family);
+    std::vector<Region> out;
+    bool decided = all_parts(Box{}, [&](const Box& b) {
+      for (std::vector<Range> protos : {std::vector<Range>{{icmp, icmp}}, std::vector<Range>{{0, icmp - 1}, {icmp + 1, 255}}}) {
+        Box part = b;
+        part.restrict(Field::L4proto, std::move(protos));
+        if (part.get(Field::L4proto)->empty()) continue;
+        auto boxes = regions::parts_with_verdict(walker, prep, part, enc::kOutAccept, kMaxParts);
+        if (!boxes) return false;
+        for (const Box& x : *boxes) {
+          auto r = regions::box_region(x, family, hook);
+          if (!r) return false;
+          out.push_back(std::move(*r));
+        }
+      }
+      return true;
+    });
+    if (!decided) return std::nullopt;
+    return out;
+  }
+
   // Every packet of the cell in the candidate gets `want` (a growth question, enumerate.h).
   std::function<bool(const Region&, unsigned)> decided() const {
     return [this](const Region& cand, unsigned want) {
@@ -279,6 +309,60 @@ class CellBoxes {
   std::vector<Box> srcs_, dsts_;
   Box family_;
 };
+
+// The lowest value of `rs` in `want`.
+std::optional<u128> first_in(const std::vector<Range>& rs, const std::vector<Range>& want) {
+  auto both = intersect(rs, normalize(want));
+  if (both.empty()) return std::nullopt;
+  return both.front().lo;
+}
+
+// `q`, a packet of region `r`, made as readable as the region allows, without Z3: what the
+// witness's wishes ask (regions::readable_packet, routed_packet). On a gateway, its interfaces
+// are those bound to the zones of the cell. Whether it is a witness is checked by evaluation.
+ir::Packet readable_witness(ir::Packet q, const Region& r, const policy::Target& t, const MatrixEndpoint& from,
+                            const MatrixEndpoint& to, const IfaceNames& names,
+                            const std::vector<std::vector<Range>>& groups) {
+  auto set = [&](Dim d, std::optional<u128> v) {
+    if (v && ir::in_ranges(*v, r.at(d))) set_packet_value(q, d, *v);
+  };
+  set(Dim::Ct, ir::kCtNew);
+  set(Dim::Mark, 0);
+  if (q.l4proto == icmp_proto(r.family)) set(Dim::IcmpCode, 0);
+  else if (q.sport < 32768 || q.sport > 60999) set(Dim::Sport, first_in(r.at(Dim::Sport), {{32768, 60999}}));
+  for (bool in : {true, false}) {
+    if (in ? !ir::hook_has_iif(q.hook) : !ir::hook_has_oif(q.hook)) continue;
+    const MatrixEndpoint& e = in ? from : to;
+    std::vector<std::string> prefer;
+    if (t.kind == policy::Target::Kind::Gateway && e.kind == MatrixEndpoint::Kind::Zone) prefer = bound_interfaces(t, e.index);
+    for (const auto& n : names.names)
+      if (n != "lo") prefer.push_back(n);
+    for (const auto& n : prefer)
+      if (ir::in_ranges(*ifname_value(n), r.at(in ? Dim::Iif : Dim::Oif))) {
+        (in ? q.iif : q.oif) = n;
+        break;
+      }
+  }
+  // Host addresses, in the zone's address set the address is in (the interfaces depend on it).
+  for (Dim d : {Dim::Saddr, Dim::Daddr}) {
+    u128 now = packet_value(q, d);
+    if ((now & 0xff) != 0 && (now & 0xff) != 0xff) continue;
+    std::vector<Range> allowed = r.at(d);
+    for (const auto& g : groups)
+      if (ir::in_ranges(now, g)) {
+        allowed = intersect(allowed, normalize(g));
+        break;
+      }
+    for (const Range& x : allowed) {
+      u128 v = (x.lo & 0xff) == 0 ? x.lo + 1 : x.lo;
+      if (v <= x.hi && (v & 0xff) != 0xff) {
+        set_packet_value(q, d, v);
+        break;
+      }
+    }
+  }
+  return q;
+}
 
 // Every endpoint pair of one hook of one target, for one family.
 std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, const TargetSpace& ts, ir::Hook hook,
@@ -330,7 +414,7 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
       if (cls.simplify().is_false()) continue;
       regions::SearchSpec spec{&p, family, hook, &cells, o.rlimit, o.max_regions, false,
                                o.explain ? &prefs : nullptr, &groups,
-                               o.partial_evaluation ? boxes.decided() : nullptr, nullptr, false, nullptr};
+                               o.partial_evaluation ? boxes.decided() : nullptr, nullptr, false, nullptr, nullptr, 0, false, nullptr, nullptr};
       // A packet's label is the verdict term evaluated at it (no solving): the same formula the
       // solver is asked about, the rate limits within their rates and opaque matches holding
       // (one of the ways the domain allows). Packets outside the cell's class are no refutation.
@@ -345,6 +429,26 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
           z3::model m = enc::packet_model(p, q, &lv, nullptr);
           if (!m.eval(cell_class, true).is_true()) return std::nullopt;
           return static_cast<unsigned>(enc::model_value(m, v));
+        };
+      // The search's first packets come from the boxes partial evaluation finds accepted: then
+      // usually one query, that no other packet of the cell is accepted, ends the search.
+      std::optional<std::vector<Region>> seeds;
+      if (o.partial_evaluation) seeds = boxes.accepted(walker, ts.prep, family, hook);
+      const z3::expr seed_class = domain && cls;
+      if (seeds) {
+        spec.seeds = &*seeds;
+        spec.seed_label = enc::kOutAccept;
+        spec.seeds_hold_all = true;  // the boxes hold every packet of the cell (CellBoxes::accepted)
+        spec.in_domain = [&](const ir::Packet& q) {
+          if (!in_question_domain(q, hook, family, names)) return false;
+          z3::model m = enc::packet_model(p, q, &lv, nullptr);
+          return m.eval(seed_class, true).is_true();
+        };
+      }
+      if (o.explain)
+        spec.witness_hint = [&](const Region& r, const ir::Packet& found) -> std::optional<z3::model> {
+          ir::Packet q = readable_witness(found, r, pol.targets[ti], f, t, names, groups);
+          return enc::packet_model(p, q, &lv, nullptr);
         };
       auto res = regions::enumerate(spec, solvers, cls, v, v == c.bv_val(enc::kOutAccept, 2));
       queries += res.queries;

@@ -2,10 +2,12 @@
 // Cutting a box until the walker decides each part (partition.h).
 #include "verifier/regions/partition.h"
 
+#include <algorithm>
 #include <map>
 #include <tuple>
 
 #include "verifier/engine/prepared.h"
+#include "verifier/regions/uniform.h"
 
 namespace zp::verifier::regions {
 
@@ -42,6 +44,63 @@ std::vector<Box> cut_by_map(const PreparedRuleset& prep, uint32_t map, const Box
   return out.size() > 1 ? out : std::vector<Box>{};
 }
 
+// The box with field `f` narrowed to `values` (empty when no value is left).
+std::optional<Box> with_field(const Box& box, Field f, std::vector<Range> values) {
+  if (values.empty()) return std::nullopt;
+  Box part = box;
+  part.fields[static_cast<size_t>(f)] = std::make_shared<const std::vector<Range>>(std::move(values));
+  return part;
+}
+
+// `box` cut in two on a field's values: the packets whose value lies in `values` and the others.
+std::vector<Box> cut_on_values(const Box& box, Field f, const std::vector<Range>& values) {
+  const std::vector<Range> now = *BoxRanges(box, f);
+  std::vector<Box> out;
+  for (auto part : {intersect(now, values), subtract(now, values)})
+    if (auto b = with_field(box, f, std::move(part))) out.push_back(std::move(*b));
+  return out.size() > 1 ? out : std::vector<Box>{};
+}
+
+// Where a field exists for some packets of the box only (an ICMP type where the protocol is
+// open), the box cut on the protocol that carries it, so that each part decides it.
+// (An address of a box of both families is not cut: the callers' boxes have one family.)
+std::vector<Box> cut_on_existence(const Box& box, Field f) {
+  bool v4 = f == Field::IcmpType || f == Field::IcmpCode, v6 = f == Field::Icmp6Type || f == Field::Icmp6Code;
+  if ((!v4 && !v6) || (box.v4 && box.v6)) return {};
+  uint8_t proto = v6 ? kProtoIcmpv6 : kProtoIcmp;
+  return cut_on_values(box, Field::L4proto, {{proto, proto}});
+}
+
+// The parts of `box` in each of which match `m` holds for every packet or for none; empty when
+// cutting on the match's fields cannot decide it.
+std::vector<Box> cut_by_match(const PreparedRuleset& prep, const ir::Match& m, const Box& box) {
+  auto on_field = [&](Field f, const std::vector<Range>& values) -> std::vector<Box> {
+    Tri exists = field_exists_in_box(box, f);
+    if (exists == Tri::Symbolic) return cut_on_existence(box, f);
+    if (exists == Tri::False) return {};
+    return cut_on_values(box, f, values);
+  };
+  if (auto* fm = std::get_if<ir::FieldMatch>(&m)) return on_field(fm->field, normalize(fm->values));
+  if (auto* sm = std::get_if<ir::SetMatch>(&m)) {
+    if (sm->key.size() != 1) return {};
+    std::vector<Range> values;
+    for (const auto& e : prep.table().sets[prep.set_index(sm->set)].elements)
+      if (e.size() == 1) values.push_back(e[0]);
+    return on_field(sm->key[0], normalize(std::move(values)));
+  }
+  if (auto* cm = std::get_if<ir::CtStateMatch>(&m)) {
+    std::vector<Box> out;
+    for (uint32_t states : {box.ct_states & cm->states, box.ct_states & ~cm->states & kAllCtStates}) {
+      if (states == 0) continue;
+      Box part = box;
+      part.ct_states = states;
+      out.push_back(std::move(part));
+    }
+    return out.size() > 1 ? out : std::vector<Box>{};
+  }
+  return {};  // a rate limit or an opaque match: no cut decides it
+}
+
 }  // namespace
 
 std::optional<std::vector<DecidedPart>> decided_parts(const Walker& walker, const PreparedRuleset& prep,
@@ -66,6 +125,40 @@ std::optional<std::vector<DecidedPart>> decided_parts(const Walker& walker, cons
     for (auto& p : parts) todo.push_back(std::move(p));
   }
   return out;
+}
+
+std::optional<std::vector<Box>> parts_with_verdict(const Walker& walker, const PreparedRuleset& prep,
+                                                   const Box& box, uint8_t out, size_t limit) {
+  auto decided = decided_parts(walker, prep, box, limit, [](const Box&) { return true; });
+  if (!decided) return std::nullopt;
+  std::vector<Box> found;
+  std::vector<DecidedPart> todo = std::move(*decided);
+  size_t cuts = 0;
+  while (!todo.empty()) {
+    DecidedPart part = std::move(todo.back());
+    todo.pop_back();
+    const auto& steps = part.list.steps;
+    if (part.list.complex) return std::nullopt;  // a narrower box decides no less: not expected
+    if (auto only = only_outcome(part.list)) {
+      if (*only == out) found.push_back(std::move(part.box));
+      continue;
+    }
+    if (std::none_of(steps.begin(), steps.end(), [&](const Step& s) { return s.out == out; })) continue;
+    // The first step whose rule the box leaves open: cutting on one of its open matches decides
+    // that match in each part, so every cut takes the parts' lists a step further.
+    auto open = std::find_if(steps.begin(), steps.end(), [](const Step& s) { return s.symbolic != 0; });
+    if (open == steps.end()) return std::nullopt;
+    const ir::Rule& rule = prep.table().chains[open->chain].rules[open->rule];
+    std::vector<Box> pieces;
+    for (size_t i = 0; i < rule.matches.size() && pieces.empty(); ++i)
+      if (open->symbolic & (1u << i)) pieces = cut_by_match(prep, rule.matches[i], part.box);
+    if (pieces.empty() || (cuts += pieces.size()) > limit) return std::nullopt;
+    for (auto& p : pieces) {
+      DecisionList list = walker.walk(p);
+      todo.push_back({std::move(p), std::move(list)});
+    }
+  }
+  return found;
 }
 
 }  // namespace zp::verifier::regions

@@ -4,6 +4,7 @@
 
 #include "ir/evaluate.h"
 #include "verifier/engine/prepared.h"
+#include "verifier/engine/header_space.h"
 
 namespace zp::verifier::regions {
 
@@ -57,6 +58,31 @@ Box region_box(const Region& r) {
     b.restrict(dim_field(d, r.family), r.at(d));
   }
   return b;
+}
+
+std::optional<Region> box_region(const Box& b, int family, ir::Hook hook) {
+  if (b.v4 == b.v6 || b.v6 != (family == 6)) return std::nullopt;
+  Region r{family, hook, {}};
+  for (Dim d : kAllDims) {
+    if (d == Dim::Ct) continue;
+    r.at(d) = *BoxRanges(b, dim_field(d, family));
+  }
+  bool icmp = r.has_icmp();
+  if (icmp && r.has_non_icmp()) return std::nullopt;
+  if (icmp && !is_full(r, Dim::Sport)) return std::nullopt;
+  for (Dim d : {Dim::IcmpType, Dim::IcmpCode, Dim::Sport})
+    if (!r.dim_applies(d)) r.at(d) = dim_full(d, family);
+  for (Dim d : kAllDims)
+    if (d != Dim::Ct && r.at(d).empty()) return std::nullopt;  // no packet: not a region
+  const std::vector<Range> families = *BoxRanges(b, Field::Nfproto);
+  uint8_t own = family == 6 ? kNfprotoIpv6 : kNfprotoIpv4;
+  if (!overlaps(families, {{own, own}})) return std::nullopt;
+  std::vector<Range> states;
+  for (uint32_t s : {ir::kCtInvalid, ir::kCtEstablished, ir::kCtRelated, ir::kCtNew, ir::kCtUntracked})
+    if (b.ct_states & s) states.push_back({s, s});
+  r.at(Dim::Ct) = normalize(std::move(states));
+  if (r.at(Dim::Ct).empty()) return std::nullopt;
+  return r;
 }
 
 bool narrow(Box& b, const Box& with) {

@@ -25,6 +25,11 @@ namespace zp::verifier::regions {
 // region holds ICMP, whose `th sport` is its type and code).
 Box region_box(const Region& r);
 
+// The region holding exactly the packets of a box of one family at `hook`, when a region can
+// say it: nullopt when the box holds ICMP and other protocols, or bounds the `th sport` of ICMP
+// packets (a region reads their type and code instead).
+std::optional<Region> box_region(const Box& b, int family, ir::Hook hook);
+
 // Intersects `b` with `with`; false when no packet is left (an address of the box's family or an
 // interface name, which every packet has, has no value left; or no conntrack state).
 bool narrow(Box& b, const Box& with);
