@@ -522,7 +522,18 @@ SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3:
     ~Scope() { s.pop(); }
     z3::solver& s;
   } finder_scope(finder), checker_scope(checker);
-  finder.add(within && interesting);
+  // The finder takes in the question (the label's whole term) only when it is first asked: a
+  // search whose seeds answer it never is, and adding the term costs about as much as a query.
+  bool finder_asked = false;
+  auto ask_finder = [&] {
+    if (!finder_asked) {
+      finder.add(within && interesting);
+      for (const auto& f : out.regions) finder.add(!in_region(p, f.box));
+      finder_asked = true;
+    }
+    ++out.queries;
+    return enc::solve(finder);
+  };
   checker.add(within);
   Grower grower(spec, checker, label, out.regions, out.queries, out.decided);
   SeedPackets seeds(spec, *spec.cells);
@@ -538,8 +549,7 @@ SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3:
       for (Dim d : kAllDims) v[static_cast<size_t>(d)] = packet_value(*witness, d);
     } else {
       if (spec.seeds && spec.seeds_hold_all && seeds.covered()) break;  // nothing is left to find
-      ++out.queries;
-      auto res = enc::solve(finder);
+      auto res = ask_finder();
       if (res == z3::unknown) out.unknown = true;
       if (res != z3::sat) break;
       z3::model m = finder.get_model();
@@ -548,7 +558,7 @@ SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3:
       witness = enc::read_packet(p, m);
     }
     Found f{grower.grow(v, want, *witness), want, *witness};
-    finder.add(!in_region(p, f.box));
+    if (finder_asked) finder.add(!in_region(p, f.box));
     out.regions.push_back(std::move(f));
     if (spec.first_only) break;
   }

@@ -415,20 +415,21 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
       regions::SearchSpec spec{&p, family, hook, &cells, o.rlimit, o.max_regions, false,
                                o.explain ? &prefs : nullptr, &groups,
                                o.partial_evaluation ? boxes.decided() : nullptr, nullptr, false, nullptr, nullptr, 0, false, nullptr, nullptr};
-      // A packet's label is the verdict term evaluated at it (no solving): the same formula the
-      // solver is asked about, the rate limits within their rates and opaque matches holding
-      // (one of the ways the domain allows). Packets outside the cell's class are no refutation.
+      // A packet's label is its verdict by partial evaluation of the ruleset at that packet (no
+      // solving): the verdict the solver's term gives it with the rate limits within their rates
+      // and opaque matches holding (one of the ways the domain allows). Packets outside the
+      // cell's class, read from the class formula evaluated at the packet, are no refutation.
       const z3::expr cell_class = in_class && cls;
-      // Growth only ever widens accepted regions, so only a packet with another label refutes.
-      // A packet the ruleset accepts, read by partial evaluation of the ruleset at that packet,
-      // refutes nothing whether or not it lies in the cell's class: no model is needed for it.
+      // Growth only ever widens accepted regions, so only a packet with another label refutes:
+      // an accepted packet refutes nothing whether or not it lies in the class (no model).
       if (o.partial_evaluation)
         spec.label_of = [&](const ir::Packet& q) -> std::optional<unsigned> {
           if (!in_question_domain(q, hook, family, names)) return std::nullopt;
-          if (evaluate_list(ts.prep, walker.walk(Box::point(q)), q) == enc::kOutAccept) return enc::kOutAccept;
+          uint8_t verdict = evaluate_list(ts.prep, walker.walk(Box::point(q)), q);
+          if (verdict == enc::kOutAccept) return enc::kOutAccept;
           z3::model m = enc::packet_model(p, q, &lv, nullptr);
           if (!m.eval(cell_class, true).is_true()) return std::nullopt;
-          return static_cast<unsigned>(enc::model_value(m, v));
+          return verdict;
         };
       // The search's first packets come from the boxes partial evaluation finds accepted: then
       // usually one query, that no other packet of the cell is accepted, ends the search.
