@@ -363,9 +363,14 @@ ir::Packet pick_witness(z3::solver& checker, const SearchSpec& spec, const Regio
   const std::vector<Range> doc_ranges = documentation_ranges(spec.family);
   // A documentation address for `a` is worth asking for: the region has one within the zone's
   // address set `a` is in (one of another set the cell allows is not looked for).
-  auto doc_possible = [&](const z3::model& m, const z3::expr& a) {
-    Dim dim = &a == &spec.packet->saddr ? Dim::Saddr : Dim::Daddr;
-    return overlaps(in_group_of(box.at(dim), enc::model_value(m, a), spec.address_groups), doc_ranges);
+  auto dim_of = [&](const z3::expr* a) { return a == &spec.packet->saddr ? Dim::Saddr : Dim::Daddr; };
+  auto doc_possible = [&](const z3::model& m, const z3::expr* a) {
+    return overlaps(in_group_of(box.at(dim_of(a)), enc::model_value(m, *a), spec.address_groups), doc_ranges);
+  };
+  // `a` of the model moved to a documentation address, checked against the solver and `also`.
+  auto move = [&](z3::model& m, const z3::expr* a, const std::vector<z3::expr>& also) {
+    const z3::expr& other = a == &spec.packet->saddr ? spec.packet->daddr : spec.packet->saddr;
+    return move_to_documentation(checker, m, *a, other, box.at(dim_of(a)), spec.family, spec.address_groups, also);
   };
   auto doc_wish = [&](const z3::expr& a) {
     return spec.family == 6 ? enc::in_ranges(a, 128, doc_ranges) : enc::in_ranges(a.extract(31, 0), 32, doc_ranges);
@@ -379,11 +384,9 @@ ir::Packet pick_witness(z3::solver& checker, const SearchSpec& spec, const Regio
     wanted.insert(wanted.end(), spec.preferences->begin(), spec.preferences->end());
     bool done = satisfies_all(checker, *hint, wanted);
     for (const z3::expr* a : {&spec.packet->saddr, &spec.packet->daddr}) {
-      if (!done || !doc_possible(*hint, *a)) continue;
-      const z3::expr& other = a == &spec.packet->saddr ? spec.packet->daddr : spec.packet->saddr;
+      if (!done || !doc_possible(*hint, a)) continue;
       wanted.push_back(doc_wish(*a));
-      Dim dim = a == &spec.packet->saddr ? Dim::Saddr : Dim::Daddr;
-      done = move_to_documentation(checker, *hint, *a, other, box.at(dim), spec.family, spec.address_groups, wanted);
+      done = move(*hint, a, wanted);
     }
     if (done) return enc::read_packet(*spec.packet, *hint);
     hint = spec.witness_hint(box, fallback);  // the moves above may have changed it
@@ -411,12 +414,10 @@ ir::Packet pick_witness(z3::solver& checker, const SearchSpec& spec, const Regio
     // 198.51.100.0/24, 2001:db8::/32) read as examples, not as someone's real host. The model
     // moved to one answers most of these without a query.
     for (const z3::expr* a : {&spec.packet->saddr, &spec.packet->daddr}) {
-      const Dim dim = a == &spec.packet->saddr ? Dim::Saddr : Dim::Daddr;
-      if (!doc_possible(*last, *a)) continue;
+      if (!doc_possible(*last, a)) continue;
       checker.push();
       checker.add(doc_wish(*a));
-      const z3::expr& other = a == &spec.packet->saddr ? spec.packet->daddr : spec.packet->saddr;
-      if (move_to_documentation(checker, *last, *a, other, box.at(dim), spec.family, spec.address_groups)) {
+      if (move(*last, a, {})) {
         ++scopes;
         continue;
       }

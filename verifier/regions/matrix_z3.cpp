@@ -347,13 +347,7 @@ ir::Packet readable_witness(ir::Packet q, const Region& r, const policy::Target&
   for (Dim d : {Dim::Saddr, Dim::Daddr}) {
     u128 now = packet_value(q, d);
     if ((now & 0xff) != 0 && (now & 0xff) != 0xff) continue;
-    std::vector<Range> allowed = r.at(d);
-    for (const auto& g : groups)
-      if (ir::in_ranges(now, g)) {
-        allowed = intersect(allowed, normalize(g));
-        break;
-      }
-    for (const Range& x : allowed) {
+    for (const Range& x : regions::in_group_of(r.at(d), now, &groups)) {
       u128 v = (x.lo & 0xff) == 0 ? x.lo + 1 : x.lo;
       if (v <= x.hi && (v & 0xff) != 0xff) {
         set_packet_value(q, d, v);
