@@ -76,6 +76,9 @@ std::optional<int> gate(const deploy::GateResult& g, const ApplyOptions& o) {
 // Docker's), or the guard would prove a ruleset the kernel does not run (docs/import.md).
 std::optional<int> gate_beside_foreign(const policy::Policy& p, size_t ti, const ir::Ruleset& own,
                                        const ApplyOptions& o) {
+  // Without CAP_NET_ADMIN nothing can be read or loaded: the apply stops at the privilege check,
+  // which says what is needed, rather than here.
+  if (!deploy::has_net_admin()) return std::nullopt;
   verifier::Options vo;
   vo.rlimit = o.rlimit;
   std::string skipped;
@@ -86,7 +89,16 @@ std::optional<int> gate_beside_foreign(const policy::Policy& p, size_t ti, const
     std::cerr << "zoneproof: internal error in the verifier: " << e.what() << "\n";
     return kExitFinding;
   }
-  if (!skipped.empty()) std::cerr << "zoneproof: warning: " << skipped << "\n";
+  // Tables on the hooks whose rules cannot be read could drop what the proofs say passes (the
+  // administrators' SSH among it): refuse, as for an undecided proof.
+  if (!skipped.empty() && !o.force) {
+    std::cerr << "zoneproof: refused: " << skipped
+              << ": the proofs would cover zoneproof's own table only; make `nft -j list ruleset` "
+                 "work (the error above says why it did not), or pass --force to apply anyway\n";
+    return kExitUnknown;
+  }
+  if (!skipped.empty())
+    std::cerr << "zoneproof: --force: applying although " << skipped << " (recorded in the history)\n";
   if (!rep) return std::nullopt;
   pipeline::phase_done("verify beside the other tables (Z3)");
   deploy::GateResult g = deploy::judge_target(*rep, p.targets[ti].name);

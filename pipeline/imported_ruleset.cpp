@@ -12,7 +12,9 @@
 #include <set>
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
+#include "backends/netlink_hooks.h"
 #include "backends/nft_text.h"
 #include "pipeline/exit_codes.h"
 #include "pipeline/secure_file.h"
@@ -358,10 +360,25 @@ void join_own_origins(backends::ImportedRuleset& imported, const ir::Ruleset& co
 
 std::optional<verifier::Report> verify_beside_foreign(const policy::Policy& p, size_t ti, const ir::Ruleset& own,
                                                       verifier::Options options, std::string& skipped) {
+  // Over netlink first: with no other base chain on any hook (the common case) there is nothing
+  // to prove beside zoneproof's table, and nft need not be installed to know it.
+  std::string error;
+  auto chains = backends::list_base_chains(error);
+  std::vector<std::string> others;
+  if (chains)
+    for (const auto& c : *chains)
+      if (c.family != "inet" || c.table != own.table.name)
+        if (auto name = fmt::format("{} {}", c.family, c.table);
+            std::find(others.begin(), others.end(), name) == others.end())
+          others.push_back(std::move(name));
+  for (const auto& legacy : legacy_tables()) others.push_back("iptables-legacy " + legacy);
+  if (chains && others.empty()) return std::nullopt;
   int rc = 0;
   auto live = load_imported("", true, rc);
   if (!live) {
-    skipped = "cannot read the other tables on this machine's hooks; the proofs cover zoneproof's own table only";
+    skipped = chains ? fmt::format("other tables share this machine's hooks ({}), and their rules cannot be read",
+                                   fmt::join(others, ", "))
+                     : fmt::format("cannot tell which other tables share this machine's hooks ({})", error);
     return std::nullopt;
   }
   if (!has_foreign_chains(*live, own.table.name)) return std::nullopt;

@@ -57,8 +57,10 @@ std::vector<std::string> changed_nat_chains(const ir::Ruleset& before, const ir:
 
 // The policy's intents on target `ti` judged over what the kernel would run with `own` loaded:
 // the machine's other tables (listed live) beside it. nullopt when no other table has a base
-// chain, or when the listing cannot be read (then `skipped` says why). Options' validation and
-// checks are turned off: there is no policy for the other tables. Throws what verify throws.
+// chain (asked over netlink first, so this needs no nft), or when other tables share the hooks
+// but their rules cannot be read (then `skipped` names them and says why: the proofs do not cover
+// them, and apply refuses). Options' validation and checks are turned off: there is no policy for
+// the other tables. Throws what verify throws.
 std::optional<verifier::Report> verify_beside_foreign(const policy::Policy& p, size_t ti, const ir::Ruleset& own,
                                                       verifier::Options options, std::string& skipped);
 

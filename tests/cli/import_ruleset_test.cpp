@@ -277,5 +277,41 @@ TEST(ImportApply, RefusesBesideAForeignTableThatDropsSsh) {
   run_shell(std::string("rm -rf ") + tmpl);
 }
 
+// Without nft, apply still knows over netlink whether another table has a chain on a hook: with
+// none it applies; with one, whose rules it cannot read, it refuses unless forced (it must never
+// prove a ruleset the kernel does not run).
+TEST(ImportApply, WithoutNftRefusesOnlyWhenAnotherTableSharesTheHooks) {
+  ASSERT_EQ(geteuid(), 0u) << "needs root (network namespaces), as the kernel tests do";
+  const std::string ns = "zp-import-nonft-" + std::to_string(getpid());
+  ASSERT_EQ(run_shell("ip netns add " + ns).status, 0);
+  TempFile foreign(kForeignDropsSsh);
+  auto in_ns = [&](const std::string& cmd) { return run_shell("ip netns exec " + ns + " " + cmd); };
+  char tmpl[] = "/tmp/zp-import-state-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string apply = "env PATH=/nonexistent " + std::string(ZP_EXE) + " apply " +
+                            source_path("examples/office.yaml") + " --target office-gw --state-dir " + tmpl +
+                            "/state";
+  auto alone = in_ns(apply);
+  EXPECT_EQ(alone.status, 0) << alone.output;
+  EXPECT_EQ(alone.output.find("cannot run"), std::string::npos) << alone.output;  // nft never asked
+  EXPECT_EQ(alone.output.find("warning"), std::string::npos) << alone.output;
+  ASSERT_EQ(in_ns(std::string(kNft) + " delete table inet zoneproof").status, 0);
+
+  ASSERT_EQ(in_ns(std::string(kNft) + " -f " + foreign.path()).status, 0);
+  auto refused = in_ns(apply);
+  EXPECT_EQ(refused.status, 3) << refused.output;
+  EXPECT_NE(refused.output.find("nft is not installed"), std::string::npos) << refused.output;
+  EXPECT_NE(refused.output.find("refused: other tables share this machine's hooks (ip foreign)"), std::string::npos)
+      << refused.output;
+  EXPECT_EQ(in_ns(std::string(kNft) + " list table inet zoneproof").status, 1);  // nothing loaded
+
+  auto forced = in_ns(apply + " --force");
+  EXPECT_EQ(forced.status, 0) << forced.output;
+  EXPECT_NE(forced.output.find("--force: applying although other tables"), std::string::npos) << forced.output;
+  EXPECT_EQ(in_ns(std::string(kNft) + " list table inet zoneproof").status, 0);
+  run_shell("ip netns del " + ns);
+  run_shell(std::string("rm -rf ") + tmpl);
+}
+
 }  // namespace
 }  // namespace zp::testing
