@@ -16,7 +16,7 @@ struct Fixture {
   z3::context c;
   z3::expr saddr = c.bv_const("saddr", 128);
   z3::expr daddr = c.bv_const("daddr", 128);
-  z3::solver s{c};
+  regions::LazySolver s{c, 0};
   std::optional<z3::model> model;
 
   // Solves, then pins the model's addresses to `src` and `dst`.

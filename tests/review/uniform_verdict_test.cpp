@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Partial evaluation over regions (verifier/regions/uniform.h, partition.h) against the concrete
 // IR interpreter: whenever it claims that every packet of a region gets a verdict (or that none
-// does), every packet drawn inside the region must bear that out.
+// does), every packet drawn inside the region must bear that out. The essentials' regions are
+// checked against the policy encoding.
 #include "tests/review/review_util.h"
 #include "compiler/verdict_order.h"
 #include "verifier/engine/prepared.h"
 #include "verifier/regions/partition.h"
 #include "verifier/regions/uniform.h"
+#include "verifier/encode/z3_encoding.h"
 
 namespace zp::review {
 namespace {
@@ -196,6 +198,52 @@ INSTANTIATE_TEST_SUITE_P(Policies, UniformVerdictAgainstInterpreter,
                                            "examples/branch-office.yaml", "examples/server-fleet.yaml",
                                            "tests/review/policies/end-to-end.yaml"),
                          policy_file_test_name);
+
+// The essentials the matrix takes out of its seeds (essential_regions) are exactly the packets
+// the policy encoding calls essential (PolicyEncoder::essential, which no class holds): probed
+// at and around every edge of DHCP, DHCPv6, ND/MLD and loopback, with Z3 evaluating the
+// encoding at each probe.
+TEST(EssentialRegions, HoldExactlyThePacketsTheEncodingCallsEssential) {
+  for (const char* file : {"examples/office.yaml", "tests/review/policies/no-essentials.yaml"}) {
+    policy::Policy p = load(file);
+    z3::context c;
+    size_t essential = 0, probes = 0;
+    for (ir::Hook hook : {ir::Hook::Input, ir::Hook::Forward, ir::Hook::Output}) {
+      verifier::enc::SymPacket sp = verifier::enc::make_packet(c, hook, "");
+      verifier::enc::LimitVars lv(c);
+      verifier::enc::PolicyEncoder pe(c, p, 0, sp, lv);
+      const z3::expr is_essential = pe.essential();
+      for (int family : {4, 6}) {
+        const auto regions = verifier::regions::essential_regions(p, family, hook);
+        for (uint8_t proto : {kProtoUdp, kProtoTcp, family == 4 ? kProtoIcmp : kProtoIcmpv6})
+          for (uint16_t sport : {1, 66, 67, 68, 69, 545, 546, 547, 548})
+            for (uint16_t dport : {66, 67, 68, 69, 546, 547})
+              for (uint8_t type : {128, 129, 130, 131, 136, 137, 138, 142, 143, 144})
+                for (const char* iface : {"lo", "eth1"}) {
+                  ir::Packet q;
+                  q.family = family;
+                  q.hook = hook;
+                  q.l4proto = proto;
+                  q.saddr = family == 4 ? 0x0a0a0005 : (u128{0x20010db8} << 96) | 5;
+                  q.daddr = q.saddr + 1;
+                  q.sport = sport;
+                  q.dport = dport;
+                  q.icmp_type = type;
+                  (hook == ir::Hook::Output ? q.oif : q.iif) = iface;
+                  if (hook == ir::Hook::Forward) q.oif = "eth2";
+                  bool in = std::any_of(regions.begin(), regions.end(), [&](const auto& r) { return r.contains(q); });
+                  z3::model m = verifier::enc::packet_model(sp, q, &lv);
+                  ASSERT_EQ(in, m.eval(is_essential, true).is_true()) << file << ": " << q.to_string();
+                  essential += in;
+                  ++probes;
+                }
+      }
+    }
+    if (p.defaults.essentials) EXPECT_GT(essential, 0u) << file;
+    else EXPECT_EQ(essential, 0u) << file;
+    EXPECT_GT(probes, essential);
+  }
+}
 
 }  // namespace
 }  // namespace zp::review

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "verifier/regions/box.h"
 
+#include <algorithm>
 #include <map>
 
 #include "verifier/engine/header_space.h"
@@ -218,6 +219,17 @@ std::vector<LabeledRegion> merge_greedy(std::vector<LabeledRegion> in) {
     }
   }
   return in;
+}
+
+bool region_less(const Region& a, const Region& b) {
+  auto range_less = [](const Range& l, const Range& r) { return std::pair{l.lo, l.hi} < std::pair{r.lo, r.hi}; };
+  for (Dim d : kAllDims) {
+    const auto& x = a.at(d);
+    const auto& y = b.at(d);
+    if (std::lexicographical_compare(x.begin(), x.end(), y.begin(), y.end(), range_less)) return true;
+    if (std::lexicographical_compare(y.begin(), y.end(), x.begin(), x.end(), range_less)) return false;
+  }
+  return false;
 }
 
 }  // namespace zp::verifier

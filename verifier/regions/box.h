@@ -64,6 +64,9 @@ bool intersects(const Region& a, const Region& b);
 
 // The packets of `a` outside `b`, as disjoint regions (`a` itself when the two do not meet).
 std::vector<Region> region_minus(const Region& a, const Region& b);
+// A total order on regions of one hook and family, dimension by dimension (Dim order), range by
+// range: what reports sort by where the order of discovery would show through.
+bool region_less(const Region& a, const Region& b);
 
 // The value of a packet in a dimension (interfaces as kernel values, 0 for none).
 u128 packet_value(const ir::Packet& p, Dim d);

@@ -10,6 +10,7 @@
 #include "verifier/regions/diff_delta.h"
 #include "verifier/engine/candidates.h"
 #include "verifier/engine/hook_engine.h"
+#include "verifier/encode/z3_pool.h"
 #include "verifier/regions/enumerate.h"
 #include "verifier/regions/partition.h"
 #include "verifier/regions/uniform.h"
@@ -105,7 +106,8 @@ bool same_verdicts(const PreparedRuleset& pb, const DecisionList& a, const Prepa
 // What one search at a hook and family shares, whether it asks once about all the boxes or once
 // per part.
 struct FamilySearch {
-  z3::context c;
+  PooledContext pooled;  // one per hook and family: a new context costs ~55 ms (z3_pool.h)
+  z3::context& c = pooled.get();
   enc::SymPacket p;
   enc::LimitVars lv;
   Cells cells;
@@ -417,9 +419,12 @@ HookDiff diff_hook(const Sides& s, ir::Hook hook, const Namer& namer, const Diff
     }
     hd.regions.push_back(std::move(d));
   }
-  // Newly allowed first, then newly blocked, then changed refusals; IPv4 before IPv6.
-  std::stable_sort(hd.regions.begin(), hd.regions.end(), [](const DiffRegion& a, const DiffRegion& b) {
-    return std::make_pair(a.kind, a.box.family) < std::make_pair(b.kind, b.box.family);
+  // Newly allowed first, then newly blocked, then changed refusals; IPv4 before IPv6; then by
+  // the regions' own bounds, so that the order never depends on the order the search found them.
+  std::sort(hd.regions.begin(), hd.regions.end(), [](const DiffRegion& a, const DiffRegion& b) {
+    if (a.kind != b.kind) return a.kind < b.kind;
+    if (a.box.family != b.box.family) return a.box.family < b.box.family;
+    return region_less(a.box, b.box);
   });
   return hd;
 }

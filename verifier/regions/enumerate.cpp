@@ -54,7 +54,7 @@ long largest_ok(size_t n, F ok) {
 
 class Grower {
  public:
-  Grower(const SearchSpec& spec, z3::solver& checker, const z3::expr& label,
+  Grower(const SearchSpec& spec, LazySolver& checker, const z3::expr& label,
          const std::vector<Found>& found, size_t& queries, size_t& decided)
       : spec_(spec), cells_(*spec.cells), checker_(checker), label_(label), found_(found),
         queries_(queries), decided_(decided) {}
@@ -117,7 +117,7 @@ class Grower {
     checker_.add(in_region(*spec_.packet, cand));
     checker_.add(label_ != checker_.ctx().bv_val(want_, label_.get_sort().bv_size()));
     ++queries_;
-    auto res = enc::solve(checker_);
+    auto res = checker_.check();
     checker_.pop();
     return res == z3::unsat;
   }
@@ -164,7 +164,7 @@ class Grower {
 
   const SearchSpec& spec_;
   const Cells& cells_;
-  z3::solver& checker_;
+  LazySolver& checker_;
   const z3::expr& label_;
   const std::vector<Found>& found_;
   size_t& queries_;
@@ -311,11 +311,12 @@ std::vector<Range> documentation_ranges(int family) {
   return {{0xc6336400u, 0xc63364ffu}, {0xcb007100u, 0xcb0071ffu}};
 }
 
-bool satisfies_all(const z3::solver& s, const z3::model& m, const std::vector<z3::expr>& also) {
+bool satisfies_all(const LazySolver& s, const z3::model& m, const std::vector<z3::expr>& also) {
   for (const auto& a : also)
     if (!m.eval(a, true).is_true()) return false;
-  for (const auto& a : s.assertions())
-    if (!m.eval(a, true).is_true()) return false;
+  for (const auto& scope : s.scopes())
+    for (const auto& a : scope)
+      if (!m.eval(a, true).is_true()) return false;
   return true;
 }
 
@@ -329,7 +330,7 @@ std::vector<Range> in_group_of(std::vector<Range> allowed, u128 address,
   return allowed;
 }
 
-bool move_to_documentation(z3::solver& s, z3::model& m, const z3::expr& address, const z3::expr& other,
+bool move_to_documentation(const LazySolver& s, z3::model& m, const z3::expr& address, const z3::expr& other,
                            std::vector<Range> allowed, int family, const std::vector<std::vector<Range>>* groups,
                            const std::vector<z3::expr>& also) {
   if (!address.is_const()) return false;
@@ -355,7 +356,7 @@ namespace {
 // A packet of the region with the wanted label, as readable as the preferences allow. The model
 // of the last satisfiable query is the witness: the assertions are the same when it was made
 // (a wish that failed was popped again), so asking once more would only repeat it.
-ir::Packet pick_witness(z3::solver& checker, const SearchSpec& spec, const Region& box, const z3::expr& label,
+ir::Packet pick_witness(LazySolver& checker, const SearchSpec& spec, const Region& box, const z3::expr& label,
                         unsigned want, const ir::Packet& fallback, size_t& queries) {
   if (!spec.preferences || spec.preferences->empty()) return fallback;
   z3::context& c = checker.ctx();
@@ -402,7 +403,7 @@ ir::Packet pick_witness(z3::solver& checker, const SearchSpec& spec, const Regio
   auto met = [&] {
     if (last && satisfies_all(checker, *last)) return true;
     ++queries;
-    if (enc::solve(checker) != z3::sat) return false;
+    if (checker.check() != z3::sat) return false;
     last = checker.get_model();
     return true;
   };
@@ -422,7 +423,7 @@ ir::Packet pick_witness(z3::solver& checker, const SearchSpec& spec, const Regio
         continue;
       }
       ++queries;
-      if (enc::solve(checker) == z3::sat) {
+      if (checker.check() == z3::sat) {
         ++scopes;
         last = checker.get_model();
       } else {
@@ -442,7 +443,7 @@ ir::Packet pick_witness(z3::solver& checker, const SearchSpec& spec, const Regio
   }
   if (!last) {  // no wish could be met: any packet of the region with the label
     ++queries;
-    if (enc::solve(checker) == z3::sat) last = checker.get_model();
+    if (checker.check() == z3::sat) last = checker.get_model();
   }
   ir::Packet out = last ? enc::read_packet(*spec.packet, *last) : fallback;
   checker.pop(scopes);
@@ -499,9 +500,8 @@ std::vector<z3::expr> routed_packet(enc::PolicyEncoder& pe, const enc::SymPacket
   return out;
 }
 
-SearchSolvers::SearchSolvers(const z3::expr& domain, uint64_t rlimit) : finder(domain.ctx()), checker(domain.ctx()) {
-  enc::configure(finder, rlimit);
-  enc::configure(checker, rlimit);
+SearchSolvers::SearchSolvers(const z3::expr& domain, uint64_t rlimit)
+    : finder(domain.ctx(), rlimit), checker(domain.ctx(), rlimit) {
   finder.add(domain);
   checker.add(domain);
 }
@@ -516,12 +516,12 @@ SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3:
                        const z3::expr& label, const z3::expr& interesting) {
   const auto& p = *spec.packet;
   SearchResult out;
-  z3::solver& finder = solvers.finder;
-  z3::solver& checker = solvers.checker;
+  LazySolver& finder = solvers.finder;
+  LazySolver& checker = solvers.checker;
   struct Scope {  // the search's own constraints and blocked regions go when it ends
-    explicit Scope(z3::solver& solver) : s(solver) { s.push(); }
+    explicit Scope(LazySolver& solver) : s(solver) { s.push(); }
     ~Scope() { s.pop(); }
-    z3::solver& s;
+    LazySolver& s;
   } finder_scope(finder), checker_scope(checker);
   // The finder takes in the question (the label's whole term) only when it is first asked: a
   // search whose seeds answer it never is, and adding the term costs about as much as a query.
@@ -533,7 +533,7 @@ SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3:
       finder_asked = true;
     }
     ++out.queries;
-    return enc::solve(finder);
+    return finder.check();
   };
   checker.add(within);
   Grower grower(spec, checker, label, out.regions, out.queries, out.decided);

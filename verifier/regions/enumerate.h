@@ -18,6 +18,7 @@
 
 #include "verifier/encode/z3_encoding.h"
 #include "verifier/regions/box.h"
+#include "verifier/regions/lazy_solver.h"
 #include "verifier/regions/cells.h"
 
 namespace zp::verifier::regions {
@@ -118,18 +119,19 @@ std::vector<Range> in_group_of(std::vector<Range> allowed, u128 address, const s
 // when it says yes, at the cost of evaluating the assertions; a no leaves the question to Z3.
 // The address stays in the zone's address set it is in (`groups`), which the interfaces the
 // witness was routed by depend on, and differs from `other` (the packet's other address).
-bool move_to_documentation(z3::solver& s, z3::model& m, const z3::expr& address, const z3::expr& other,
+bool move_to_documentation(const LazySolver& s, z3::model& m, const z3::expr& address, const z3::expr& other,
                            std::vector<Range> allowed, int family, const std::vector<std::vector<Range>>* groups,
                            const std::vector<z3::expr>& also = {});
 // Whether the model satisfies every assertion of the solver and every formula of `also`, by
 // evaluation (no solving).
-bool satisfies_all(const z3::solver& s, const z3::model& m, const std::vector<z3::expr>& also = {});
+bool satisfies_all(const LazySolver& s, const z3::model& m, const std::vector<z3::expr>& also = {});
 
 // The two solvers of a search (one finds packets, one proves boxes), holding a domain that many
 // searches share: the formulas they have in common are then taken in by Z3 once, not per search.
+// Neither is made before a query needs it (lazy_solver.h).
 struct SearchSolvers {
   SearchSolvers(const z3::expr& domain, uint64_t rlimit);
-  z3::solver finder, checker;
+  LazySolver finder, checker;
 };
 
 // `domain` holds for every packet asked about (well-formed, family, interface universe, ...);

@@ -103,12 +103,13 @@ std::vector<size_t> intent_targets(const policy::Policy& pol, const policy::Asse
 }  // namespace
 
 struct ClassQuestions::HookEncoding {
-  HookEncoding(const policy::Policy& pol, size_t target, ir::Hook hook, const IfaceNames& names, uint64_t rlimit)
-      : c(pooled.get()), p(enc::make_packet(c, hook, "")), lv(c), pe(c, pol, target, p, lv), s(c) {
+  HookEncoding(z3::context& ctx, const policy::Policy& pol, size_t target, ir::Hook hook, const IfaceNames& names,
+               uint64_t rlimit)
+      : c(ctx), p(enc::make_packet(c, hook, "")), lv(c), pe(c, pol, target, p, lv), s(c) {
     enc::configure(s, rlimit);
     s.add(enc::wellformed(p) && regions::iface_names_domain(p, names));
   }
-  PooledContext pooled;  // making one faults in ~17 MiB of tables (~40 ms here): borrowed
+  // The hooks' encodings share the context: their terms meet only in their own solvers.
   z3::context& c;
   enc::SymPacket p;
   enc::LimitVars lv;
@@ -127,7 +128,8 @@ ClassQuestions::~ClassQuestions() = default;
 ClassQuestions::HookEncoding& ClassQuestions::at(size_t target, ir::Hook hook) {
   size_t i = target * 5 + static_cast<size_t>(hook);
   if (hooks_.size() <= i) hooks_.resize(i + 1);
-  if (!hooks_[i]) hooks_[i] = std::make_unique<HookEncoding>(pol_, target, hook, names_, o_.rlimit);
+  if (!context_) context_ = std::make_unique<PooledContext>();
+  if (!hooks_[i]) hooks_[i] = std::make_unique<HookEncoding>(context_->get(), pol_, target, hook, names_, o_.rlimit);
   return *hooks_[i];
 }
 
@@ -224,9 +226,10 @@ unsigned class_of(const ZoneSpace& zs, const MatrixEndpoint& e) {
 // lie in the boxes of its two classes and are connection-opening.
 class CellBoxes {
  public:
-  CellBoxes(const TargetSpace& ts, const regions::UniformVerdict& uv, ir::Hook hook, int family,
-            const MatrixEndpoint& from, const MatrixEndpoint& to)
+  CellBoxes(const TargetSpace& ts, const regions::UniformVerdict& uv, const std::vector<Region>& essentials,
+            ir::Hook hook, int family, const MatrixEndpoint& from, const MatrixEndpoint& to)
       : uv_(uv),
+        essentials_(essentials),
         srcs_(regions::class_boxes(ts.zones, class_of(ts.zones, from), true, family, hook)),
         dsts_(regions::class_boxes(ts.zones, class_of(ts.zones, to), false, family, hook)) {
     family_.v4 = family == 4;
@@ -279,6 +282,14 @@ class CellBoxes {
       return true;
     });
     if (!decided) return std::nullopt;
+    // The essentials are in no class: a seed there would only be found outside the domain, and
+    // the solver asked about what is left of the seeds.
+    for (const Region& e : essentials_) {
+      std::vector<Region> left;
+      for (const Region& r : out)
+        for (Region& piece : region_minus(r, e)) left.push_back(std::move(piece));
+      out = std::move(left);
+    }
     return out;
   }
 
@@ -306,6 +317,7 @@ class CellBoxes {
   }
 
   const regions::UniformVerdict& uv_;
+  const std::vector<Region>& essentials_;
   std::vector<Box> srcs_, dsts_;
   Box family_;
 };
@@ -393,6 +405,7 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
   auto groups = regions::zone_groups({&pol}, family);
   regions::UniformVerdict uv(ts.prep, hook);
   const Walker walker(ts.prep, hook);
+  const std::vector<Region> essentials = regions::essential_regions(pol, family, hook);
   regions::SearchSolvers solvers(domain, o.rlimit);
   std::vector<z3::expr> prefs = regions::routed_packet(pe, p, pol, ti);
   for (auto& x : regions::readable_packet(p, names, family)) prefs.push_back(x);
@@ -402,7 +415,7 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
         out.push_back({f, t, {}, true, false});
         continue;
       }
-      CellBoxes boxes(ts, uv, hook, family, f, t);
+      CellBoxes boxes(ts, uv, essentials, hook, family, f, t);
       if (o.partial_evaluation && boxes.never_accepted()) continue;
       z3::expr cls = matrix_side(pe, p, pol, ti, f, true) && matrix_side(pe, p, pol, ti, t, false);
       if (cls.simplify().is_false()) continue;
@@ -495,7 +508,8 @@ Matrix reachability_matrix(const policy::Policy& pol, const std::vector<ir::Rule
   eo.nft_text = o.nft_text;
   bool no_zone_used = false;
   const ZoneSpace zone_space(pol);
-  z3::context ctx;
+  PooledContext pooled;  // given back for the lints and explanations that follow (z3_pool.h)
+  z3::context& ctx = pooled.get();
   for (size_t ti = 0; ti < pol.targets.size(); ++ti) {
     const ir::Ruleset* rs = nullptr;
     for (const auto& r : rulesets)

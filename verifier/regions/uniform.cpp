@@ -2,6 +2,7 @@
 // Region verdicts by partial evaluation (uniform.h).
 #include "verifier/regions/uniform.h"
 
+#include "compiler/lower_prelude.h"
 #include "ir/evaluate.h"
 #include "verifier/engine/prepared.h"
 #include "verifier/engine/header_space.h"
@@ -162,6 +163,7 @@ std::vector<Box> class_boxes(const ZoneSpace& zones, unsigned cls, bool source, 
   open.v4 = family == 4;
   open.v6 = family == 6;
   if (cls == zones.ids().self()) return {open};
+  if (zones.segments(cls, family).empty() && zones.interfaces(cls).empty()) return {};
   Field addr = family == 4 ? (source ? Field::Ip4Saddr : Field::Ip4Daddr) : (source ? Field::Ip6Saddr : Field::Ip6Daddr);
   Field ifc = source ? Field::Iifname : Field::Oifname;
   std::vector<Box> out;
@@ -180,6 +182,35 @@ std::vector<Box> class_boxes(const ZoneSpace& zones, unsigned cls, bool source, 
     out.push_back(std::move(b));
   }
   if (out.empty()) out.push_back(open);  // nothing known: every packet of the family
+  return out;
+}
+
+std::vector<Region> essential_regions(const policy::Policy& pol, int family, ir::Hook hook) {
+  std::vector<Region> out;
+  for (const ir::Rule& r : lower::essential_rules(pol, hook)) {
+    Box b;
+    b.v4 = family == 4;
+    b.v6 = family == 6;
+    bool ours = true;
+    for (const auto& m : r.matches) {
+      const auto* fm = std::get_if<ir::FieldMatch>(&m);
+      // The prelude's rules are plain field matches; anything else is simply not subtracted.
+      if (!fm || fm->negate) ours = false;
+      else if (fm->field == Field::Nfproto) ours = ours && ir::in_ranges(family == 4 ? kNfprotoIpv4 : kNfprotoIpv6, fm->values);
+      else if (field_family(fm->field) != 0 && field_family(fm->field) != family) ours = false;
+      else b.restrict(fm->field, fm->values);
+    }
+    if (!ours) continue;
+    // A region reads ICMP's type and code where others have ports: ICMP apart (loopback's box
+    // holds every protocol).
+    const u128 icmp = icmp_proto(family);
+    for (std::vector<Range> protos : {std::vector<Range>{{icmp, icmp}}, std::vector<Range>{{0, icmp - 1}, {icmp + 1, 255}}}) {
+      Box part = b;
+      part.restrict(Field::L4proto, std::move(protos));
+      if (part.get(Field::L4proto)->empty()) continue;
+      if (auto region = box_region(part, family, hook)) out.push_back(std::move(*region));
+    }
+  }
   return out;
 }
 

@@ -64,7 +64,14 @@ class UniformVerdict {
 
 // The boxes whose union holds every packet of a class on one side at a hook, as the policy
 // classifies them (zone_space.h): its address segments on an interface no zone lists, and its
-// own interfaces. A class with neither, and the target itself, give one open box.
+// own interfaces. A class that owns no address segment and lists no interface (a zone without
+// addresses, "no zone" where the zones cover every address) has no packet: no box. The target
+// itself, and an interface zone on a side of the hook without that interface, give one open box.
 std::vector<Box> class_boxes(const ZoneSpace& zones, unsigned cls, bool source, int family, ir::Hook hook);
+
+// The packets the policy's essentials let in or out at `hook` whatever its rules (loopback,
+// IPv6 neighbour discovery and MLD, DHCP: lower::essential_rules), as regions of one family.
+// No class holds them (PolicyEncoder::essential), so they are no seed of a cell.
+std::vector<Region> essential_regions(const policy::Policy& pol, int family, ir::Hook hook);
 
 }  // namespace zp::verifier::regions
