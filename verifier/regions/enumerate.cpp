@@ -311,7 +311,8 @@ std::vector<Range> documentation_ranges(int family) {
   return {{0xc6336400u, 0xc63364ffu}, {0xcb007100u, 0xcb0071ffu}};
 }
 
-bool satisfies_all(const LazySolver& s, const z3::model& m, const std::vector<z3::expr>& also) {
+bool satisfies_all(const LazySolver& s, z3::model& m, const std::vector<z3::expr>& also) {
+  s.define_in(m);
   for (const auto& a : also)
     if (!m.eval(a, true).is_true()) return false;
   for (const auto& scope : s.scopes())
@@ -518,6 +519,8 @@ SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3:
   SearchResult out;
   LazySolver& finder = solvers.finder;
   LazySolver& checker = solvers.checker;
+  // The checker compares a constant defined as the label (every growth query asks about it).
+  const z3::expr named = checker.define(label);
   struct Scope {  // the search's own constraints and blocked regions go when it ends
     explicit Scope(LazySolver& solver) : s(solver) { s.push(); }
     ~Scope() { s.pop(); }
@@ -536,7 +539,7 @@ SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3:
     return finder.check();
   };
   checker.add(within);
-  Grower grower(spec, checker, label, out.regions, out.queries, out.decided);
+  Grower grower(spec, checker, named, out.regions, out.queries, out.decided);
   SeedPackets seeds(spec, *spec.cells);
   for (;;) {
     if (spec.max_regions && out.regions.size() >= spec.max_regions) {
@@ -567,7 +570,7 @@ SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3:
   std::vector<Found> merged;
   for (auto& lr : merged_regions(spec, out.regions)) {
     const ir::Packet& fallback = out.regions[lr.representative].witness;
-    ir::Packet w = pick_witness(checker, spec, lr.box, label, lr.label, fallback, out.queries);
+    ir::Packet w = pick_witness(checker, spec, lr.box, named, lr.label, fallback, out.queries);
     merged.push_back({std::move(lr.box), lr.label, std::move(w)});
   }
   out.regions = std::move(merged);

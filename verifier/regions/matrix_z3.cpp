@@ -407,6 +407,10 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
   const Walker walker(ts.prep, hook);
   const std::vector<Region> essentials = regions::essential_regions(pol, family, hook);
   regions::SearchSolvers solvers(domain, o.rlimit);
+  // Every cell asks the finder for accepted packets: the question (the ruleset's whole verdict
+  // term) is taken in once, below the cells' scopes, rather than again by each cell that asks.
+  const z3::expr accepted = v == c.bv_val(enc::kOutAccept, 2);
+  solvers.finder.add(accepted);
   std::vector<z3::expr> prefs = regions::routed_packet(pe, p, pol, ti);
   for (auto& x : regions::readable_packet(p, names, family)) prefs.push_back(x);
   for (const auto& f : froms)
@@ -458,7 +462,7 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
           ir::Packet q = readable_witness(found, r, pol.targets[ti], f, t, names, groups);
           return enc::packet_model(p, q, &lv, nullptr);
         };
-      auto res = regions::enumerate(spec, solvers, cls, v, v == c.bv_val(enc::kOutAccept, 2));
+      auto res = regions::enumerate(spec, solvers, cls, v, c.bool_val(true));  // `accepted`: in the finder
       queries += res.queries;
       if (res.regions.empty() && !res.unknown) continue;
       out.push_back({f, t, std::move(res.regions), res.unknown, res.truncated});
