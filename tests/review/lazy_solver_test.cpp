@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The solver a region search makes only when asked (regions::LazySolver) answers as a z3::solver
+// given the same assertions and scopes would, whenever it is made; a constant it defines stands
+// for its term in queries and in models made outside it.
+#include <gtest/gtest.h>
+
+#include "verifier/encode/z3_encoding.h"
+#include "verifier/regions/lazy_solver.h"
+
+namespace zp::review {
+namespace {
+
+using verifier::regions::LazySolver;
+
+TEST(LazySolver, AnswersAsASolverWithTheSameScopesWhenMadeLate) {
+  z3::context c;
+  z3::expr x = c.bv_const("x", 8);
+  LazySolver s(c, 0);
+  s.add(z3::ugt(x, c.bv_val(10, 8)));
+  s.push();
+  s.add(z3::ult(x, c.bv_val(5, 8)));  // contradicts the base: unsat while this scope lives
+  s.push();
+  s.add(x == c.bv_val(3, 8));
+  s.pop(2);  // popped before any query: the solver made now holds the base only
+  ASSERT_EQ(s.check(), z3::sat);
+  EXPECT_GT(verifier::enc::model_value(s.get_model(), x), 10u);
+  s.push();
+  s.add(x == c.bv_val(7, 8));
+  EXPECT_EQ(s.check(), z3::unsat);  // made: later scopes go to the solver too
+  s.pop();
+  s.push();
+  s.add(x == c.bv_val(200, 8));
+  EXPECT_EQ(s.check(), z3::sat);
+  s.pop();
+  EXPECT_EQ(s.scopes().size(), 1u);
+  EXPECT_EQ(s.scopes()[0].size(), 1u);
+}
+
+TEST(LazySolver, ADefinedConstantStandsForItsTerm) {
+  z3::context c;
+  z3::expr x = c.bv_const("x", 8);
+  LazySolver s(c, 0);
+  z3::expr term = x + c.bv_val(1, 8);
+  z3::expr named = s.define(term);
+  EXPECT_TRUE(z3::eq(named, s.define(term)));  // one constant per term
+  s.push();
+  EXPECT_THROW(s.define(x * x), z3::exception);  // only below every scope
+  s.add(named == c.bv_val(0, 8));
+  ASSERT_EQ(s.check(), z3::sat);
+  EXPECT_EQ(verifier::enc::model_value(s.get_model(), x), 255u);
+  s.pop();
+  // A model made outside the solver knows nothing of the constant until define_in gives it
+  // the term's value there.
+  z3::model m(c);
+  z3::func_decl d = x.decl();
+  z3::expr five = c.bv_val(5, 8);
+  m.add_const_interp(d, five);
+  s.define_in(m);
+  EXPECT_EQ(verifier::enc::model_value(m, named), 6u);
+}
+
+}  // namespace
+}  // namespace zp::review
