@@ -13,6 +13,14 @@ namespace zp::verifier::regions {
 
 namespace {
 
+// The box with field `f` narrowed to `values` (empty when no value is left).
+std::optional<Box> with_field(const Box& box, Field f, std::vector<Range> values) {
+  if (values.empty()) return std::nullopt;
+  Box part = box;
+  part.fields[static_cast<size_t>(f)] = std::make_shared<const std::vector<Range>>(std::move(values));
+  return part;
+}
+
 // The parts of `box` one verdict map's lookup tells apart: one per verdict (the keys of its
 // elements) and one for the keys of no element. Empty when the map cannot cut the box.
 std::vector<Box> cut_by_map(const PreparedRuleset& prep, uint32_t map, const Box& box) {
@@ -33,23 +41,11 @@ std::vector<Box> cut_by_map(const PreparedRuleset& prep, uint32_t map, const Box
   const std::vector<Range> values = box.get(f) ? *box.get(f) : std::vector<Range>{{0, field_max(f)}};
   std::vector<Box> out;
   auto add = [&](std::vector<Range> keys) {
-    auto in = intersect(values, normalize(std::move(keys)));
-    if (in.empty()) return;
-    Box part = box;
-    part.fields[static_cast<size_t>(f)] = std::make_shared<const std::vector<Range>>(std::move(in));
-    out.push_back(std::move(part));
+    if (auto b = with_field(box, f, intersect(values, normalize(std::move(keys))))) out.push_back(std::move(*b));
   };
   for (auto& [v, keys] : by_verdict) add(std::move(keys));
   add(subtract(values, normalize(std::move(keyed))));
   return out.size() > 1 ? out : std::vector<Box>{};
-}
-
-// The box with field `f` narrowed to `values` (empty when no value is left).
-std::optional<Box> with_field(const Box& box, Field f, std::vector<Range> values) {
-  if (values.empty()) return std::nullopt;
-  Box part = box;
-  part.fields[static_cast<size_t>(f)] = std::make_shared<const std::vector<Range>>(std::move(values));
-  return part;
 }
 
 // `box` cut in two on a field's values: the packets whose value lies in `values` and the others.
