@@ -163,7 +163,10 @@ std::vector<Box> class_boxes(const ZoneSpace& zones, unsigned cls, bool source, 
   open.v4 = family == 4;
   open.v6 = family == 6;
   if (cls == zones.ids().self()) return {open};
-  if (zones.segments(cls, family).empty() && zones.interfaces(cls).empty()) return {};
+  // "No zone" owning no address: every address is some zone's, so no packet is in no zone. (A
+  // zone without addresses of a family still has packets: a host is a member of its own zone
+  // whatever its addresses, as the source at output and the destination at input.)
+  if (cls == zones.ids().none() && zones.segments(cls, family).empty()) return {};
   Field addr = family == 4 ? (source ? Field::Ip4Saddr : Field::Ip4Daddr) : (source ? Field::Ip6Saddr : Field::Ip6Daddr);
   Field ifc = source ? Field::Iifname : Field::Oifname;
   std::vector<Box> out;

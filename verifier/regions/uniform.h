@@ -64,9 +64,8 @@ class UniformVerdict {
 
 // The boxes whose union holds every packet of a class on one side at a hook, as the policy
 // classifies them (zone_space.h): its address segments on an interface no zone lists, and its
-// own interfaces. A class that owns no address segment and lists no interface (a zone without
-// addresses, "no zone" where the zones cover every address) has no packet: no box. The target
-// itself, and an interface zone on a side of the hook without that interface, give one open box.
+// own interfaces. "No zone" where the zones cover every address has no packet: no box. The
+// target itself, and a zone with neither on this side, give one open box.
 std::vector<Box> class_boxes(const ZoneSpace& zones, unsigned cls, bool source, int family, ir::Hook hook);
 
 // The packets the policy's essentials let in or out at `hook` whatever its rules (loopback,
