@@ -75,7 +75,7 @@ std::optional<int> gate(const deploy::GateResult& g, const ApplyOptions& o) {
 // the tables that already share zoneproof's hooks on this machine (a distribution's firewall,
 // Docker's), or the guard would prove a ruleset the kernel does not run (docs/import.md).
 std::optional<int> gate_beside_foreign(const policy::Policy& p, size_t ti, const ir::Ruleset& own,
-                                       const ApplyOptions& o) {
+                                       const ApplyOptions& o, bool manage_covered) {
   // Without CAP_NET_ADMIN nothing can be read or loaded: the apply stops at the privilege check,
   // which says what is needed, rather than here.
   if (!deploy::has_net_admin()) return std::nullopt;
@@ -89,16 +89,25 @@ std::optional<int> gate_beside_foreign(const policy::Policy& p, size_t ti, const
     std::cerr << "zoneproof: internal error in the verifier: " << e.what() << "\n";
     return kExitFinding;
   }
-  // Tables on the hooks whose rules cannot be read could drop what the proofs say passes (the
-  // administrators' SSH among it): refuse, as for an undecided proof.
-  if (!skipped.empty() && !o.force) {
-    std::cerr << "zoneproof: refused: " << skipped
-              << ": the proofs would cover zoneproof's own table only; make `nft -j list ruleset` "
-                 "work (the error above says why it did not), or pass --force to apply anyway\n";
-    return kExitUnknown;
+  // Tables on the hooks whose rules cannot be read could drop what the proofs say passes: every
+  // intent is undecided beside them, as for a proof the solver could not finish. An undecided
+  // manage intent is a lock-out (--allow-lockout), any other one needs --force.
+  if (!skipped.empty()) {
+    const char* fix = "make `nft -j list ruleset` work (the error above says why it did not)";
+    if (manage_covered && !o.allow_lockout) {
+      std::cerr << "zoneproof: refused: " << skipped << ": the manage intents cannot be proved beside "
+                << "them, and the administrators could be locked out. --force does not override this; "
+                << fix << ", or pass --allow-lockout with --force if you really mean it\n";
+      return kExitUnknown;
+    }
+    if (!o.force) {
+      std::cerr << "zoneproof: refused: " << skipped << ": the proofs would cover zoneproof's own table "
+                << "only; " << fix << ", or pass --force to apply anyway\n";
+      return kExitUnknown;
+    }
+    std::cerr << "zoneproof: --force" << (manage_covered ? " --allow-lockout" : "") << ": applying although "
+              << skipped << " (recorded in the history)\n";
   }
-  if (!skipped.empty())
-    std::cerr << "zoneproof: --force: applying although " << skipped << " (recorded in the history)\n";
   if (!rep) return std::nullopt;
   pipeline::phase_done("verify beside the other tables (Z3)");
   deploy::GateResult g = deploy::judge_target(*rep, p.targets[ti].name);
@@ -144,13 +153,14 @@ int run_apply(const ApplyOptions& o) {
   }
   const double verify_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   pipeline::phase_done("verify (Z3)");
-  if (auto refused = gate(deploy::judge_target(rep, p.targets[ti].name), o)) return *refused;
+  const deploy::GateResult judged = deploy::judge_target(rep, p.targets[ti].name);
+  if (auto refused = gate(judged, o)) return *refused;
 
   deploy::ApplyPlan plan;
   plan.load = std::move(input->lowered.front());  // lowered once: what was verified came from it
   plan.verified = std::move(rulesets.front());
   if (!o.table.empty()) plan.load.table.name = plan.verified.table.name = o.table;
-  if (auto refused = gate_beside_foreign(p, ti, plan.verified, o)) return *refused;
+  if (auto refused = gate_beside_foreign(p, ti, plan.verified, o, judged.manage_covered)) return *refused;
   if (o.dry_run) return dry_run(plan.load);
   plan.state_dir = deploy::absolute_path(o.paths.state_dir);
   plan.lock_timeout = o.paths.lock_timeout;

@@ -278,8 +278,9 @@ TEST(ImportApply, RefusesBesideAForeignTableThatDropsSsh) {
 }
 
 // Without nft, apply still knows over netlink whether another table has a chain on a hook: with
-// none it applies; with one, whose rules it cannot read, it refuses unless forced (it must never
-// prove a ruleset the kernel does not run).
+// none it applies; with one, whose rules it cannot read, every intent is undecided beside it (it
+// must never prove a ruleset the kernel does not run): --force, and for a manage intent
+// --allow-lockout too.
 TEST(ImportApply, WithoutNftRefusesOnlyWhenAnotherTableSharesTheHooks) {
   ASSERT_EQ(geteuid(), 0u) << "needs root (network namespaces), as the kernel tests do";
   const std::string ns = "zp-import-nonft-" + std::to_string(getpid());
@@ -303,11 +304,21 @@ TEST(ImportApply, WithoutNftRefusesOnlyWhenAnotherTableSharesTheHooks) {
   EXPECT_NE(refused.output.find("nft is not installed"), std::string::npos) << refused.output;
   EXPECT_NE(refused.output.find("refused: other tables share this machine's hooks (ip foreign)"), std::string::npos)
       << refused.output;
+  // office.yaml's manage intent cannot be proved beside them: a lock-out, which --force does not
+  // override.
+  EXPECT_NE(refused.output.find("the manage intents cannot be proved"), std::string::npos) << refused.output;
+  auto forced = in_ns(apply + " --force");
+  EXPECT_EQ(forced.status, 3) << forced.output;
+  EXPECT_NE(forced.output.find("--force does not override this"), std::string::npos) << forced.output;
+  auto unforced = in_ns(apply + " --allow-lockout");
+  EXPECT_EQ(unforced.status, 3) << unforced.output;
+  EXPECT_NE(unforced.output.find("pass --force to apply anyway"), std::string::npos) << unforced.output;
   EXPECT_EQ(in_ns(std::string(kNft) + " list table inet zoneproof").status, 1);  // nothing loaded
 
-  auto forced = in_ns(apply + " --force");
-  EXPECT_EQ(forced.status, 0) << forced.output;
-  EXPECT_NE(forced.output.find("--force: applying although other tables"), std::string::npos) << forced.output;
+  auto both = in_ns(apply + " --force --allow-lockout");
+  EXPECT_EQ(both.status, 0) << both.output;
+  EXPECT_NE(both.output.find("--force --allow-lockout: applying although other tables"), std::string::npos)
+      << both.output;
   EXPECT_EQ(in_ns(std::string(kNft) + " list table inet zoneproof").status, 0);
   run_shell("ip netns del " + ns);
   run_shell(std::string("rm -rf ") + tmpl);
