@@ -34,11 +34,11 @@ int dump_counters(Socket& socket, const std::string& table, uint32_t generation,
     if (!t || table != t || nftnl_obj_get_u32(o.get(), NFTNL_OBJ_FAMILY) != NFPROTO_INET) return;
     const char* name = nftnl_obj_get_str(o.get(), NFTNL_OBJ_NAME);
     if (nftnl_obj_get_u32(o.get(), NFTNL_OBJ_TYPE) != NFT_OBJECT_COUNTER) {
-      out.foreign.push_back(name ? name : "");
+      out.foreign.push_back(text(name));
       return;
     }
-    out.values[name ? name : ""] = {nftnl_obj_get_u64(o.get(), NFTNL_OBJ_CTR_PKTS),
-                                    nftnl_obj_get_u64(o.get(), NFTNL_OBJ_CTR_BYTES)};
+    out.values[text(name)] = {nftnl_obj_get_u64(o.get(), NFTNL_OBJ_CTR_PKTS),
+                              nftnl_obj_get_u64(o.get(), NFTNL_OBJ_CTR_BYTES)};
   });
 }
 
@@ -59,16 +59,16 @@ int dump_table_handle(Socket& socket, const std::string& table, uint32_t generat
 CounterRead read_counters(const std::string& table) {
   nl::Socket socket;
   CounterRead out;
-  for (int attempt = 0; attempt < 10; ++attempt) {
+  const int e = nl::read_consistent(socket, [&](uint32_t generation) {
     out = {};
-    out.generation = socket.generation();
-    int e = nl::dump_table_handle(socket, table, out.generation, out.table_handle);
-    if (e == 0) e = nl::dump_counters(socket, table, out.generation, out);
-    if (e == EINTR) continue;
-    if (e != 0) out.error = fmt::format("reading the counters of table {} failed: {}", table, strerror(e));
-    return out;
-  }
-  out.error = fmt::format("the ruleset kept changing while the counters of table {} were read", table);
+    out.generation = generation;
+    const int handle_error = nl::dump_table_handle(socket, table, generation, out.table_handle);
+    return handle_error ? handle_error : nl::dump_counters(socket, table, generation, out);
+  });
+  if (e == EINTR)
+    out.error = fmt::format("the ruleset kept changing while the counters of table {} were read", table);
+  else if (e != 0)
+    out.error = fmt::format("reading the counters of table {} failed: {}", table, strerror(e));
   return out;
 }
 

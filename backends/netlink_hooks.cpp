@@ -20,8 +20,6 @@ namespace zp::backends {
 
 namespace {
 
-constexpr int kAttempts = 10;
-
 std::string family_name(uint32_t family) {
   switch (family) {
     case NFPROTO_INET: return "inet";
@@ -34,36 +32,30 @@ std::string family_name(uint32_t family) {
   }
 }
 
-std::string text(const char* p) { return p ? p : ""; }
-
 }  // namespace
 
 std::optional<std::vector<HookedChain>> list_base_chains(std::string& error) {
   try {
     nl::Socket socket;
-    for (int attempt = 0; attempt < kAttempts; ++attempt) {
-      const uint32_t generation = socket.generation();
-      std::vector<HookedChain> out;
+    std::vector<HookedChain> out;
+    const int e = nl::read_consistent(socket, [&](uint32_t generation) {
+      out.clear();
       std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
       // NFPROTO_UNSPEC: the chains of every family, not only inet's.
       nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP,
                                             socket.next_seq());
-      const int e = socket.dump(nlh, generation, [&](const nlmsghdr* reply) {
+      return socket.dump(nlh, generation, [&](const nlmsghdr* reply) {
         std::unique_ptr<nftnl_chain, decltype(&nftnl_chain_free)> c(nftnl_chain_alloc(), nftnl_chain_free);
         if (nftnl_chain_nlmsg_parse(reply, c.get()) < 0 || !nftnl_chain_is_set(c.get(), NFTNL_CHAIN_HOOKNUM))
           return;
         out.push_back({family_name(nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_FAMILY)),
-                       text(nftnl_chain_get_str(c.get(), NFTNL_CHAIN_TABLE)),
-                       text(nftnl_chain_get_str(c.get(), NFTNL_CHAIN_NAME))});
+                       nl::text(nftnl_chain_get_str(c.get(), NFTNL_CHAIN_TABLE)),
+                       nl::text(nftnl_chain_get_str(c.get(), NFTNL_CHAIN_NAME))});
       });
-      if (e == EINTR) continue;  // another process changed the ruleset during the dump
-      if (e != 0) {
-        error = fmt::format("cannot list the kernel's chains: {}", strerror(e));
-        return std::nullopt;
-      }
-      return out;
-    }
-    error = "the ruleset kept changing while its chains were listed";
+    });
+    if (e == 0) return out;
+    error = e == EINTR ? "the ruleset kept changing while its chains were listed"
+                       : fmt::format("cannot list the kernel's chains: {}", strerror(e));
   } catch (const std::exception& e) {
     error = e.what();
   }

@@ -36,10 +36,7 @@ namespace {
 using nl::DumpedSet;
 using nl::DumpedSets;
 
-constexpr int kAttempts = 10;
-
-// libnftnl returns NULL for an attribute the kernel did not send.
-std::string text(const char* p) { return p ? p : ""; }
+using nl::text;
 
 // Set flags zoneproof writes; any other (timeouts, dynamic sets, objects) is someone else's.
 constexpr uint32_t kKnownSetFlags =
@@ -358,24 +355,25 @@ namespace {
 // The whole table, or only `only_maps` (read_maps).
 ReadResult read_with(const std::string& table_name, const std::vector<ir::Map>* only_maps) {
   nl::Socket socket;
-  for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    ReadResult result;
-    result.generation = socket.generation();
-    Reader reader(socket, table_name, result.generation);
-    const int e = only_maps ? reader.run_maps(*only_maps, result) : reader.run(result);
-    // Another process changed the ruleset during the dumps, or a set's elements were dumped
-    // while the kernel reordered them (see repeats_an_element): read it all again.
-    if (e == EINTR) continue;
-    if (e != 0)
-      result.errors.push_back({fmt::format("reading table {} failed: {}", table_name, strerror(e)), 0,
-                               "table " + table_name, e});
-    return result;
-  }
   ReadResult result;
-  result.errors.push_back({fmt::format("the ruleset kept changing while table {} was read (or a "
-                                       "set's elements never came in one consistent dump)",
-                                       table_name),
-                           0, "table " + table_name, EINTR});
+  const int e = nl::read_consistent(socket, [&](uint32_t generation) {
+    result = ReadResult{};
+    result.generation = generation;
+    Reader reader(socket, table_name, generation);
+    // EINTR: another process changed the ruleset during the dumps, or a set's elements were
+    // dumped while the kernel reordered them (see repeats_an_element): read_consistent reads again.
+    return only_maps ? reader.run_maps(*only_maps, result) : reader.run(result);
+  });
+  if (e == EINTR) {
+    result = ReadResult{};
+    result.errors.push_back({fmt::format("the ruleset kept changing while table {} was read (or a "
+                                         "set's elements never came in one consistent dump)",
+                                         table_name),
+                             0, "table " + table_name, EINTR});
+  } else if (e != 0) {
+    result.errors.push_back({fmt::format("reading table {} failed: {}", table_name, strerror(e)), 0,
+                             "table " + table_name, e});
+  }
   return result;
 }
 

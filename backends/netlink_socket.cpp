@@ -178,4 +178,10 @@ uint32_t Socket::generation() {
   return gen;
 }
 
+int read_consistent(Socket& socket, const std::function<int(uint32_t generation)>& read) {
+  int e = EINTR;
+  for (int attempt = 0; attempt < kConsistentAttempts && e == EINTR; ++attempt) e = read(socket.generation());
+  return e;
+}
+
 }  // namespace zp::backends::nl

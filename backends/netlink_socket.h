@@ -52,4 +52,15 @@ class Socket {
   uint32_t seq_ = 0;
 };
 
+// How often a reading is started again because the ruleset changed under it before giving up.
+inline constexpr int kConsistentAttempts = 10;
+
+// Runs `read` with the current generation until it answers other than EINTR (a dump reply came
+// from another generation, or the caller saw a torn dump), at most kConsistentAttempts times.
+// Returns `read`'s last answer: 0, a positive errno, or EINTR when the ruleset never held still.
+int read_consistent(Socket& socket, const std::function<int(uint32_t generation)>& read);
+
+// An attribute libnftnl returns as NULL when the kernel did not send it, as an empty string.
+inline std::string text(const char* p) { return p ? p : ""; }
+
 }  // namespace zp::backends::nl

@@ -20,8 +20,9 @@ set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "${PROJECT_HOMEPAGE_URL}")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# nft is not needed to compile, verify or apply (zoneproof talks netlink itself); it is the tool
-# users inspect the result with.
+# nft is not needed to compile or verify, nor to apply where zoneproof's table is alone on the hooks
+# (zoneproof talks netlink itself). `apply` beside other tables reads their rules with `nft -j`
+# and refuses without it; nft is also the tool users inspect the result with.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "nftables")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "graphviz, git")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA

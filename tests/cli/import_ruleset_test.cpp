@@ -233,31 +233,50 @@ TEST(ImportVerify, BadInputAndUsage) {
   EXPECT_NE(missing.output.find("/nonexistent.json"), std::string::npos) << missing.output;
 }
 
+// A namespace and a state directory of one apply test, both removed when the test ends, also when
+// an ASSERT stopped it early.
+class ImportApply : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(geteuid(), 0u) << "needs root (network namespaces), as the kernel tests do";
+    ns_ = "zp-import-apply-" + std::to_string(getpid());
+    ASSERT_EQ(run_shell("ip netns add " + ns_).status, 0);
+    char tmpl[] = "/tmp/zp-import-state-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    state_parent_ = tmpl;
+  }
+  void TearDown() override {
+    if (!ns_.empty()) run_shell("ip netns del " + ns_);
+    if (!state_parent_.empty()) run_shell("rm -rf " + state_parent_);
+  }
+  CommandResult in_ns(const std::string& cmd) const { return run_shell("ip netns exec " + ns_ + " " + cmd); }
+  CommandResult nft(const std::string& args) const { return in_ns(std::string(kNft) + " " + args); }
+  std::string state_dir() const { return state_parent_ + "/state"; }
+
+ private:
+  std::string ns_;
+  std::string state_parent_;
+};
+
 // apply lists the other tables of the machine and refuses a policy whose manage intent one of
 // them breaks, naming the foreign rule. In a network namespace of its own.
-TEST(ImportApply, RefusesBesideAForeignTableThatDropsSsh) {
-  ASSERT_EQ(geteuid(), 0u) << "needs root (network namespaces), as the kernel tests do";
-  const std::string ns = "zp-import-apply-" + std::to_string(getpid());
-  ASSERT_EQ(run_shell("ip netns add " + ns).status, 0);
+TEST_F(ImportApply, RefusesBesideAForeignTableThatDropsSsh) {
   TempFile foreign(kForeignDropsSsh);
-  auto in_ns = [&](const std::string& cmd) { return run_shell("ip netns exec " + ns + " " + cmd); };
-  ASSERT_EQ(in_ns(std::string(kNft) + " -f " + foreign.path()).status, 0);
-  char tmpl[] = "/tmp/zp-import-state-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  ASSERT_EQ(nft("-f " + foreign.path()).status, 0);
   const std::string apply = std::string(ZP_EXE) + " apply " + source_path("examples/office.yaml") +
-                            " --target office-gw --state-dir " + tmpl + "/state";
+                            " --target office-gw --state-dir " + state_dir();
   auto r = in_ns(apply);
   EXPECT_EQ(r.status, 1) << r.output;
   EXPECT_NE(r.output.find("would lock the administrators out"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("ip foreign input handle"), std::string::npos) << r.output;
   // Nothing was loaded.
-  EXPECT_EQ(in_ns(std::string(kNft) + " list table inet zoneproof").status, 1);
+  EXPECT_EQ(nft("list table inet zoneproof").status, 1);
   // Without the foreign table the same apply goes through.
-  ASSERT_EQ(in_ns(std::string(kNft) + " delete table ip foreign").status, 0);
+  ASSERT_EQ(nft("delete table ip foreign").status, 0);
   auto ok = in_ns(apply);
   EXPECT_EQ(ok.status, 0) << ok.output;
   // The foreign table back beside the applied one: `verify --live` judges what the kernel runs.
-  ASSERT_EQ(in_ns(std::string(kNft) + " -f " + foreign.path()).status, 0);
+  ASSERT_EQ(nft("-f " + foreign.path()).status, 0);
   auto live = in_ns(std::string(ZP_EXE) + " verify " + source_path("examples/office.yaml") +
                     " --target office-gw --live");
   EXPECT_EQ(live.status, 1) << live.output;
@@ -273,32 +292,23 @@ TEST(ImportApply, RefusesBesideAForeignTableThatDropsSsh) {
   EXPECT_NE(drift.output.find("other tables change intent 'staff manage the gateway'"), std::string::npos)
       << drift.output;
   EXPECT_NE(drift.output.find("ip foreign input handle"), std::string::npos) << drift.output;
-  run_shell("ip netns del " + ns);
-  run_shell(std::string("rm -rf ") + tmpl);
 }
 
 // Without nft, apply still knows over netlink whether another table has a chain on a hook: with
 // none it applies; with one, whose rules it cannot read, every intent is undecided beside it (it
 // must never prove a ruleset the kernel does not run): --force, and for a manage intent
 // --allow-lockout too.
-TEST(ImportApply, WithoutNftRefusesOnlyWhenAnotherTableSharesTheHooks) {
-  ASSERT_EQ(geteuid(), 0u) << "needs root (network namespaces), as the kernel tests do";
-  const std::string ns = "zp-import-nonft-" + std::to_string(getpid());
-  ASSERT_EQ(run_shell("ip netns add " + ns).status, 0);
+TEST_F(ImportApply, WithoutNftRefusesOnlyWhenAnotherTableSharesTheHooks) {
   TempFile foreign(kForeignDropsSsh);
-  auto in_ns = [&](const std::string& cmd) { return run_shell("ip netns exec " + ns + " " + cmd); };
-  char tmpl[] = "/tmp/zp-import-state-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
   const std::string apply = "env PATH=/nonexistent " + std::string(ZP_EXE) + " apply " +
-                            source_path("examples/office.yaml") + " --target office-gw --state-dir " + tmpl +
-                            "/state";
+                            source_path("examples/office.yaml") + " --target office-gw --state-dir " + state_dir();
   auto alone = in_ns(apply);
   EXPECT_EQ(alone.status, 0) << alone.output;
   EXPECT_EQ(alone.output.find("cannot run"), std::string::npos) << alone.output;  // nft never asked
   EXPECT_EQ(alone.output.find("warning"), std::string::npos) << alone.output;
-  ASSERT_EQ(in_ns(std::string(kNft) + " delete table inet zoneproof").status, 0);
+  ASSERT_EQ(nft("delete table inet zoneproof").status, 0);
 
-  ASSERT_EQ(in_ns(std::string(kNft) + " -f " + foreign.path()).status, 0);
+  ASSERT_EQ(nft("-f " + foreign.path()).status, 0);
   auto refused = in_ns(apply);
   EXPECT_EQ(refused.status, 3) << refused.output;
   EXPECT_NE(refused.output.find("nft is not installed"), std::string::npos) << refused.output;
@@ -313,15 +323,13 @@ TEST(ImportApply, WithoutNftRefusesOnlyWhenAnotherTableSharesTheHooks) {
   auto unforced = in_ns(apply + " --allow-lockout");
   EXPECT_EQ(unforced.status, 3) << unforced.output;
   EXPECT_NE(unforced.output.find("pass --force to apply anyway"), std::string::npos) << unforced.output;
-  EXPECT_EQ(in_ns(std::string(kNft) + " list table inet zoneproof").status, 1);  // nothing loaded
+  EXPECT_EQ(nft("list table inet zoneproof").status, 1);  // nothing loaded
 
   auto both = in_ns(apply + " --force --allow-lockout");
   EXPECT_EQ(both.status, 0) << both.output;
   EXPECT_NE(both.output.find("--force --allow-lockout: applying although other tables"), std::string::npos)
       << both.output;
-  EXPECT_EQ(in_ns(std::string(kNft) + " list table inet zoneproof").status, 0);
-  run_shell("ip netns del " + ns);
-  run_shell(std::string("rm -rf ") + tmpl);
+  EXPECT_EQ(nft("list table inet zoneproof").status, 0);
 }
 
 }  // namespace
