@@ -6,6 +6,7 @@
 #include "tests/review/review_util.h"
 #include "compiler/verdict_order.h"
 #include "verifier/engine/prepared.h"
+#include "verifier/packet_grammar.h"
 #include "verifier/regions/partition.h"
 #include "verifier/regions/uniform.h"
 #include "verifier/encode/z3_encoding.h"
@@ -51,8 +52,11 @@ TEST_P(UniformVerdictAgainstInterpreter, ClaimsHoldForEveryPacketInside) {
   for (const auto& t : p.targets) {
     const ir::Ruleset& rs = ruleset_of(rulesets, t.name);
     verifier::PreparedRuleset prep(rs);
-    for (ir::Hook hook : t.hooks()) {
-      verifier::regions::UniformVerdict uv(prep, hook);
+    for (ir::Hook hook : t.hooks())
+      for (auto limits : {verifier::RateLimits::Either, verifier::RateLimits::WithinRate}) {
+      // The interpreter takes every rate limit as within rate: one of the outcomes Either allows,
+      // the one WithinRate assumes.
+      verifier::regions::UniformVerdict uv(prep, hook, limits);
       for (int i = 0; i < 400; ++i) {
         verifier::Region r = around(sampler.any(hook), rng);
         verifier::Box box = verifier::regions::region_box(r);
@@ -73,7 +77,7 @@ TEST_P(UniformVerdictAgainstInterpreter, ClaimsHoldForEveryPacketInside) {
           }
         }
       }
-    }
+      }
   }
   EXPECT_GT(claims, 100u) << "partial evaluation must decide some regions for the test to mean anything";
   EXPECT_GT(checked, 1000u);
@@ -125,20 +129,22 @@ TEST_P(UniformVerdictAgainstInterpreter, PartsWithAVerdictHoldExactlyItsPackets)
   auto rulesets = compile(p);
   verifier::IfaceNames names = interface_universe(p, rulesets);
   PacketSampler sampler({&p}, names, 9);
-  size_t decided = 0, inside = 0, outside = 0;
+  size_t decided = 0, decided_within_rate = 0, inside = 0, outside = 0;
   for (const auto& t : p.targets) {
     const ir::Ruleset& rs = ruleset_of(rulesets, t.name);
     verifier::PreparedRuleset prep(rs);
     for (ir::Hook hook : t.hooks())
       for (int family : {4, 6})
-        for (uint8_t out : {policy::kOutAccept, policy::kOutDrop}) {
-          verifier::Walker walker(prep, hook);
+        for (uint8_t out : {policy::kOutAccept, policy::kOutDrop})
+          for (auto limits : {verifier::RateLimits::Either, verifier::RateLimits::WithinRate}) {
+          verifier::Walker walker(prep, hook, limits);
           verifier::Box space;
           space.v4 = family == 4;
           space.v6 = family == 6;
           auto boxes = verifier::regions::parts_with_verdict(walker, prep, space, out, 100000);
-          if (!boxes) continue;  // a rate limit decides: nothing is claimed
+          if (!boxes) continue;  // a rate limit (Either) or an opaque match decides: nothing is claimed
           ++decided;
+          decided_within_rate += limits == verifier::RateLimits::WithinRate;
           std::vector<std::optional<verifier::Region>> regions;
           for (const auto& b : *boxes) regions.push_back(verifier::regions::box_region(b, family, hook));
           for (int i = 0; i < 300; ++i) {
@@ -160,8 +166,38 @@ TEST_P(UniformVerdictAgainstInterpreter, PartsWithAVerdictHoldExactlyItsPackets)
         }
   }
   EXPECT_GT(decided, 4u) << "partial evaluation must decide some hooks for the test to mean anything";
+  EXPECT_GE(2 * decided_within_rate, decided) << "a walk within the rates decides whatever one of either outcome does";
   EXPECT_GT(inside, 100u);
   EXPECT_GT(outside, 100u);
+}
+
+// A rule with a rate limit: a walk that leaves the limit open cannot decide the packets it
+// matches; one within the rates (the matrix's and the diff's domain) decides them as the
+// interpreter, which takes the limit as within rate, does.
+TEST(RateLimitsWithinRate, DecideTheRuleOfALimitAsTheInterpreterDoes) {
+  policy::Policy p = load("examples/server-fleet.yaml");  // bastion-ssh-in: ssh, limit 30/minute
+  auto rulesets = compile(p);
+  const ir::Ruleset& rs = ruleset_of(rulesets, "bastion-01");
+  verifier::PreparedRuleset prep(rs);
+  verifier::Box space;
+  space.v4 = true;
+  space.v6 = false;
+  space.ct_states = ir::kCtNew;
+  const verifier::Walker either(prep, ir::Hook::Input), within(prep, ir::Hook::Input, verifier::RateLimits::WithinRate);
+  EXPECT_FALSE(verifier::regions::parts_with_verdict(either, prep, space, policy::kOutAccept, 100000).has_value());
+  auto accepted = verifier::regions::parts_with_verdict(within, prep, space, policy::kOutAccept, 100000);
+  ASSERT_TRUE(accepted.has_value());
+  auto parsed = verifier::parse_packet("tcp 203.0.113.9:40000 -> 172.16.0.5:22 iif eth0 hook input");
+  ASSERT_TRUE(parsed.spec) << parsed.error;
+  const ir::Packet ssh = parsed.spec->packet;
+  ASSERT_EQ(ir::evaluate(rs, ssh).outcome, ir::Outcome::Accept);
+  EXPECT_TRUE(std::any_of(accepted->begin(), accepted->end(),
+                          [&](const verifier::Box& b) { return verifier::regions::contains(b, verifier::Box::point(ssh)); }));
+  verifier::regions::UniformVerdict uv(prep, ir::Hook::Input, verifier::RateLimits::WithinRate);
+  verifier::Box ssh_box = verifier::Box::point(ssh);
+  ssh_box.restrict(Field::Sport, {{1024, 65535}});
+  EXPECT_TRUE(uv.always(ssh_box, policy::kOutAccept));
+  EXPECT_FALSE(verifier::regions::UniformVerdict(prep, ir::Hook::Input).always(ssh_box, policy::kOutAccept));
 }
 
 // Region subtraction (box.h): a packet of `a` lies in exactly one piece of a − b when b does not

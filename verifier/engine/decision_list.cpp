@@ -19,6 +19,14 @@ std::optional<uint8_t> terminal(ir::VerdictKind k) {
   }
 }
 
+// The bits of `open` that are rate limits of the rule.
+uint32_t limit_matches(const ir::Rule& rule, uint32_t open) {
+  uint32_t limits = 0;
+  for (size_t i = 0; i < rule.matches.size(); ++i)
+    if ((open >> i & 1) && std::holds_alternative<ir::LimitMatch>(rule.matches[i])) limits |= 1u << i;
+  return limits;
+}
+
 }  // namespace
 
 BoxLookup Walker::lookup(size_t map, const Box& box) const {
@@ -59,6 +67,7 @@ bool Walker::run(DecisionList& list, WalkState& st, const Box& box, uint32_t sto
     const ir::Rule& rule = chain.rules[here];
     uint32_t open = 0;
     if (rule_in_box(prep_, rule, box, open) == Tri::False) continue;
+    if (limits_ == RateLimits::WithinRate) open &= ~limit_matches(rule, open);
     const ir::Verdict* v = std::get_if<ir::Verdict>(&rule.action);
     if (auto* vm = std::get_if<ir::VmapLookup>(&rule.action)) {
       const size_t map = prep_.map_index(vm->map);

@@ -60,9 +60,17 @@ struct Prefix {
   bool finished = false;  // the list is complete (or complex)
 };
 
+// What a walk assumes of a rule's rate limits. `Either`: a limit may or may not match, so a rule
+// with one stays in the list as a step with that match open (verify's intents hold whatever the
+// traffic's rate). `WithinRate`: every limit matches, as in the questions of the matrix and the
+// diff, whose domain holds the packets within their rates (limits_within): a rule whose only open
+// matches are limits is then unconditional. Opaque matches stay open either way.
+enum class RateLimits : uint8_t { Either, WithinRate };
+
 class Walker {
  public:
-  Walker(const PreparedRuleset& prep, ir::Hook hook) : prep_(prep), hook_(hook) {}
+  Walker(const PreparedRuleset& prep, ir::Hook hook, RateLimits limits = RateLimits::Either)
+      : prep_(prep), hook_(hook), limits_(limits) {}
 
   DecisionList walk(const Box& box) const;
   // Walks until the first rule that reads one of `stop_fields` (bits of field_bit()). The
@@ -79,6 +87,7 @@ class Walker {
 
   const PreparedRuleset& prep_;
   ir::Hook hook_;
+  RateLimits limits_;
   // Lookups in a long list of a box's, by map, list and whether the key exists: a side's list
   // (the interfaces of no zone, in the cell of every address zone) is met in many cells, and
   // searching it costs as much as there are zones. Holding the list keeps its address its own.

@@ -262,7 +262,8 @@ std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook ho
                                                      const regions::UniformVerdict& uniform_b,
                                                      const regions::UniformVerdict& uniform_a, const Box& space,
                                                      const std::vector<Box>& delta) {
-  const Walker walker_b(prep_b, hook), walker_a(prep_a, hook);
+  // The domain holds the packets within the rate limits (FamilySearch::domain): so does each walk.
+  const Walker walker_b(prep_b, hook, RateLimits::WithinRate), walker_a(prep_a, hook, RateLimits::WithinRate);
   // Outside every box of the delta the verdicts are equal: no part there is asked about.
   auto in_delta = [&](const Box& b) {
     return std::any_of(delta.begin(), delta.end(), [&](const Box& d) { return !regions::disjoint(b, d); });
@@ -338,7 +339,8 @@ regions::SearchResult diff_family(const Sides& s, ir::Hook hook, int family, con
     return stopped;
   }
   const PreparedRuleset &prep_b = s.prep_before, &prep_a = s.prep_after;
-  const regions::UniformVerdict uniform_b(prep_b, hook), uniform_a(prep_a, hook);
+  const regions::UniformVerdict uniform_b(prep_b, hook, RateLimits::WithinRate),
+      uniform_a(prep_a, hook, RateLimits::WithinRate);
   // A box where both rulesets give every packet one and the same verdict holds no difference
   // (partial evaluation, uniform.h): it needs no query.
   auto same_throughout = [&](const Box& b) {

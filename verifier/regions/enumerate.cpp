@@ -458,7 +458,11 @@ std::vector<z3::expr> readable_packet(const enc::SymPacket& p, const IfaceNames&
   std::vector<z3::expr> out{p.ct == c.bv_val(ir::kCtNew, 8)};
   std::vector<z3::expr> odd_ifaces;
   for (const char* n : {"lo"}) odd_ifaces.push_back(enc::bv(c, *ifname_value(n), 128));
-  if (names.closed) odd_ifaces.push_back(enc::bv(c, *ifname_value(names.other), 128));
+  // `other` stands for every interface no one names; it is worth avoiding only where some
+  // interface besides loopback has a name (a host policy of addresses alone names none, and
+  // every witness's interface is then `other`: the wish would cost a query per region to fail).
+  bool named = std::any_of(names.names.begin(), names.names.end(), [](const std::string& n) { return n != "lo"; });
+  if (names.closed && named) odd_ifaces.push_back(enc::bv(c, *ifname_value(names.other), 128));
   for (const auto& x : odd_ifaces) {
     out.push_back(p.iif != x);
     out.push_back(p.oif != x);
@@ -486,14 +490,20 @@ std::vector<z3::expr> routed_packet(enc::PolicyEncoder& pe, const enc::SymPacket
                           enc::in_ranges(a.extract(31, 0), 32, target_addresses(t, 4))));
   }
   if (t.kind != policy::Target::Kind::Gateway) return out;
+  // On an interface bound to its class, when the class has one: a class no interface is bound
+  // to (a zone of interfaces the gateway does not list, no zone) may come in on any, and a wish
+  // none of its packets can meet would cost a query per region to fail.
   auto side = [&](const z3::expr& cls, const z3::expr& iface) {
-    std::vector<z3::expr> alts;
+    std::vector<z3::expr> alts, unbound;
     for (size_t z = 0; z < pol.zones.size(); ++z) {
       std::vector<z3::expr> ifs;
       for (const auto& n : bound_interfaces(t, z)) ifs.push_back(iface == enc::bv(c, *ifname_value(n), 128));
-      if (!ifs.empty())
-        alts.push_back(cls == c.bv_val(static_cast<unsigned>(z), enc::PolicyEncoder::kClassBits) && enc::mk_or(c, ifs));
+      if (ifs.empty()) continue;
+      z3::expr is_z = cls == c.bv_val(static_cast<unsigned>(z), enc::PolicyEncoder::kClassBits);
+      alts.push_back(is_z && enc::mk_or(c, ifs));
+      unbound.push_back(!is_z);
     }
+    alts.push_back(enc::mk_and(c, unbound));
     return enc::mk_or(c, alts);
   };
   if (p.hook != ir::Hook::Input) out.push_back(side(pe.dst_class(), p.oif));

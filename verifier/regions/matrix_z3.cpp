@@ -403,8 +403,9 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
   cb.add_policy(pol);
   Cells cells = cb.build();
   auto groups = regions::zone_groups({&pol}, family);
-  regions::UniformVerdict uv(ts.prep, hook);
-  const Walker walker(ts.prep, hook);
+  // The domain holds the packets within the rate limits (limits_within): so does each walk.
+  regions::UniformVerdict uv(ts.prep, hook, RateLimits::WithinRate);
+  const Walker walker(ts.prep, hook, RateLimits::WithinRate);
   const std::vector<Region> essentials = regions::essential_regions(pol, family, hook);
   regions::SearchSolvers solvers(domain, o.rlimit);
   // Every cell asks the finder for accepted packets: the question (the ruleset's whole verdict

@@ -43,13 +43,16 @@ bool contains(const Box& outer, const Box& inner);
 std::vector<Range> all_but(u128 v);
 
 // The one verdict every step of a decision list gives, if they all give the same (then every
-// packet of its box gets it, whatever the rate limits); nullopt for a complex list.
+// packet of its box gets it, whatever its open matches); nullopt for a complex list.
 std::optional<uint8_t> only_outcome(const DecisionList& list);
 
 // Whether one ruleset gives one verdict to every packet of a box, decided by partial evaluation.
+// With RateLimits::WithinRate, of every packet within the rates of the rules' limits (the
+// matrix's and the diff's domain); else whatever the rates.
 class UniformVerdict {
  public:
-  UniformVerdict(const PreparedRuleset& prep, ir::Hook hook) : walker_(prep, hook) {}
+  UniformVerdict(const PreparedRuleset& prep, ir::Hook hook, RateLimits limits = RateLimits::Either)
+      : walker_(prep, hook, limits) {}
   // True when every packet of `box` gets `out` (enc::kOutAccept, ...) whatever the rate limits;
   // false when that is not known.
   bool always(const Box& box, uint8_t out) const { return only(box) == out; }
