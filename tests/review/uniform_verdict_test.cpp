@@ -48,7 +48,7 @@ TEST_P(UniformVerdictAgainstInterpreter, ClaimsHoldForEveryPacketInside) {
   verifier::IfaceNames names = interface_universe(p, rulesets);
   PacketSampler sampler({&p}, names, 7);
   std::mt19937_64 rng(11);
-  size_t claims = 0, checked = 0;
+  size_t claims = 0, checked = 0, cut_claims = 0;
   for (const auto& t : p.targets) {
     const ir::Ruleset& rs = ruleset_of(rulesets, t.name);
     verifier::PreparedRuleset prep(rs);
@@ -57,11 +57,19 @@ TEST_P(UniformVerdictAgainstInterpreter, ClaimsHoldForEveryPacketInside) {
       // The interpreter takes every rate limit as within rate: one of the outcomes Either allows,
       // the one WithinRate assumes.
       verifier::regions::UniformVerdict uv(prep, hook, limits);
+      const verifier::Walker walker(prep, hook, limits);
       for (int i = 0; i < 400; ++i) {
         verifier::Region r = around(sampler.any(hook), rng);
         verifier::Box box = verifier::regions::region_box(r);
         for (uint8_t out : {policy::kOutAccept, policy::kOutDrop, policy::kOutReject}) {
           bool always = uv.always(box, out), never = uv.never(box, out);
+          // Cut into parts, a box is decided more often; never less.
+          if (verifier::regions::all_get_verdict(walker, prep, box, out, 64)) {
+            cut_claims += !always;
+            always = true;
+          } else {
+            EXPECT_FALSE(always) << t.name << ": cutting must decide what the whole box's list decides";
+          }
           if (!always && !never) continue;
           ++claims;
           for (int k = 0; k < 30; ++k) {
@@ -81,6 +89,7 @@ TEST_P(UniformVerdictAgainstInterpreter, ClaimsHoldForEveryPacketInside) {
   }
   EXPECT_GT(claims, 100u) << "partial evaluation must decide some regions for the test to mean anything";
   EXPECT_GT(checked, 1000u);
+  RecordProperty("claims_only_cutting_makes", static_cast<int>(cut_claims));
 }
 
 // Cutting a hook's packet space until each part's decision list is decided (partition.h): the
@@ -195,9 +204,44 @@ TEST(RateLimitsWithinRate, DecideTheRuleOfALimitAsTheInterpreterDoes) {
                           [&](const verifier::Box& b) { return verifier::regions::contains(b, verifier::Box::point(ssh)); }));
   verifier::regions::UniformVerdict uv(prep, ir::Hook::Input, verifier::RateLimits::WithinRate);
   verifier::Box ssh_box = verifier::Box::point(ssh);
+  ssh_box.fields[static_cast<size_t>(Field::Sport)].reset();  // every source port
   ssh_box.restrict(Field::Sport, {{1024, 65535}});
   EXPECT_TRUE(uv.always(ssh_box, policy::kOutAccept));
   EXPECT_FALSE(verifier::regions::UniformVerdict(prep, ir::Hook::Input).always(ssh_box, policy::kOutAccept));
+}
+
+// Two rules accepting overlapping halves of a port range: the whole range's decision list gives
+// accept on some steps and drop on the last, so the box as a whole is undecided; cut on the
+// rules' open port matches, every part is accepted. One port more and a part is dropped.
+TEST(AllGetVerdict, DecidesABoxTwoRulesAcceptInHalves) {
+  policy::Policy p = load("tests/review/policies/split-ports.yaml");
+  auto rulesets = compile(p);
+  const ir::Ruleset& rs = ruleset_of(rulesets, "gw");
+  verifier::PreparedRuleset prep(rs);
+  auto parsed = verifier::parse_packet("tcp 10.10.0.7:40000 -> 10.20.0.9:5000 iif eth0 oif eth1");
+  ASSERT_TRUE(parsed.spec) << parsed.error;
+  // The packet's box with every destination port of a range.
+  auto ports = [&](u128 lo, u128 hi) {
+    verifier::Box b = verifier::Box::point(parsed.spec->packet);
+    b.fields[static_cast<size_t>(Field::Dport)].reset();
+    b.restrict(Field::Dport, {{lo, hi}});
+    return b;
+  };
+  const verifier::Box box = ports(5000, 5200);
+  const verifier::Walker walker(prep, ir::Hook::Forward);
+  EXPECT_FALSE(verifier::regions::UniformVerdict(prep, ir::Hook::Forward).always(box, policy::kOutAccept));
+  EXPECT_TRUE(verifier::regions::all_get_verdict(walker, prep, box, policy::kOutAccept, 64));
+  EXPECT_FALSE(verifier::regions::all_get_verdict(walker, prep, box, policy::kOutDrop, 64));
+  EXPECT_FALSE(verifier::regions::all_get_verdict(walker, prep, ports(5000, 5201), policy::kOutAccept, 64));
+  EXPECT_FALSE(verifier::regions::all_get_verdict(walker, prep, ports(4999, 5200), policy::kOutAccept, 64));
+  ir::Packet past = parsed.spec->packet;
+  past.dport = 5201;
+  EXPECT_EQ(ir::evaluate(rs, past).outcome, ir::Outcome::Drop);
+  for (uint16_t port : {5000, 5049, 5050, 5100, 5101, 5200}) {
+    ir::Packet inside = parsed.spec->packet;
+    inside.dport = port;
+    EXPECT_EQ(ir::evaluate(rs, inside).outcome, ir::Outcome::Accept) << port;
+  }
 }
 
 // Region subtraction (box.h): a packet of `a` lies in exactly one piece of a − b when b does not

@@ -374,6 +374,8 @@ ir::Packet pick_witness(LazySolver& checker, const SearchSpec& spec, const Regio
     const z3::expr& other = a == &spec.packet->saddr ? spec.packet->daddr : spec.packet->saddr;
     return move_to_documentation(checker, m, *a, other, box.at(dim_of(a)), spec.family, spec.address_groups, also);
   };
+  // A host's own address may be one already (2001:db8::/32 examples): the wish holds as it is.
+  auto is_doc = [&](const z3::model& m, const z3::expr* a) { return ir::in_ranges(enc::model_value(m, *a), doc_ranges); };
   auto doc_wish = [&](const z3::expr& a) {
     return spec.family == 6 ? enc::in_ranges(a, 128, doc_ranges) : enc::in_ranges(a.extract(31, 0), 32, doc_ranges);
   };
@@ -388,7 +390,7 @@ ir::Packet pick_witness(LazySolver& checker, const SearchSpec& spec, const Regio
     for (const z3::expr* a : {&spec.packet->saddr, &spec.packet->daddr}) {
       if (!done || !doc_possible(*hint, a)) continue;
       wanted.push_back(doc_wish(*a));
-      done = move(*hint, a, wanted);
+      if (!is_doc(*hint, a)) done = move(*hint, a, wanted);
     }
     if (done) return enc::read_packet(*spec.packet, *hint);
     hint = spec.witness_hint(box, fallback);  // the moves above may have changed it
@@ -419,7 +421,7 @@ ir::Packet pick_witness(LazySolver& checker, const SearchSpec& spec, const Regio
       if (!doc_possible(*last, a)) continue;
       checker.push();
       checker.add(doc_wish(*a));
-      if (move(*last, a, {})) {
+      if (is_doc(*last, a) || move(*last, a, {})) {
         ++scopes;
         continue;
       }

@@ -293,11 +293,16 @@ class CellBoxes {
     return out;
   }
 
-  // Every packet of the cell in the candidate gets `want` (a growth question, enumerate.h).
-  std::function<bool(const Region&, unsigned)> decided() const {
-    return [this](const Region& cand, unsigned want) {
-      return all_parts(regions::region_box(cand),
-                       [&](const Box& b) { return uv_.always(b, static_cast<uint8_t>(want)); });
+  // Every packet of the cell in the candidate gets `want` (a growth question, enumerate.h): the
+  // candidate's list gives it throughout, or each part of a few cut on the list's open matches
+  // does (a box two rules accept in halves).
+  std::function<bool(const Region&, unsigned)> decided(const Walker& walker, const PreparedRuleset& prep) const {
+    constexpr size_t kMaxParts = 64;  // a growth question: past it, Z3 is asked
+    return [this, &walker, &prep](const Region& cand, unsigned want) {
+      return all_parts(regions::region_box(cand), [&](const Box& b) {
+        const auto out = static_cast<uint8_t>(want);
+        return uv_.always(b, out) || regions::all_get_verdict(walker, prep, b, out, kMaxParts);
+      });
     };
   }
 
@@ -426,7 +431,7 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
       if (cls.simplify().is_false()) continue;
       regions::SearchSpec spec{&p, family, hook, &cells, o.rlimit, o.max_regions, false,
                                o.explain ? &prefs : nullptr, &groups,
-                               o.partial_evaluation ? boxes.decided() : nullptr, nullptr, false, nullptr, nullptr, 0, false, nullptr, nullptr};
+                               o.partial_evaluation ? boxes.decided(walker, ts.prep) : nullptr, nullptr, false, nullptr, nullptr, 0, false, nullptr, nullptr};
       // A packet's label is its verdict by partial evaluation of the ruleset at that packet (no
       // solving): the verdict the solver's term gives it with the rate limits within their rates
       // and opaque matches holding (one of the ways the domain allows). Packets outside the

@@ -123,38 +123,58 @@ std::optional<std::vector<DecidedPart>> decided_parts(const Walker& walker, cons
   return out;
 }
 
-std::optional<std::vector<Box>> parts_with_verdict(const Walker& walker, const PreparedRuleset& prep,
-                                                   const Box& box, uint8_t out, size_t limit) {
+bool cut_by_verdict(const Walker& walker, const PreparedRuleset& prep, const Box& box, uint8_t out, size_t limit,
+                    const std::function<bool(Box&&, bool)>& visit) {
   auto decided = decided_parts(walker, prep, box, limit, [](const Box&) { return true; });
-  if (!decided) return std::nullopt;
-  std::vector<Box> found;
+  if (!decided) return false;
   std::vector<DecidedPart> todo = std::move(*decided);
   size_t cuts = 0;
   while (!todo.empty()) {
     DecidedPart part = std::move(todo.back());
     todo.pop_back();
     const auto& steps = part.list.steps;
-    if (part.list.complex) return std::nullopt;  // a narrower box decides no less: not expected
+    if (part.list.complex) return false;  // a narrower box decides no less: not expected
     if (auto only = only_outcome(part.list)) {
-      if (*only == out) found.push_back(std::move(part.box));
+      if (!visit(std::move(part.box), *only == out)) return true;
       continue;
     }
-    if (std::none_of(steps.begin(), steps.end(), [&](const Step& s) { return s.out == out; })) continue;
+    if (std::none_of(steps.begin(), steps.end(), [&](const Step& s) { return s.out == out; })) {
+      if (!visit(std::move(part.box), false)) return true;
+      continue;
+    }
     // The first step whose rule the box leaves open: cutting on one of its open matches decides
     // that match in each part, so every cut takes the parts' lists a step further.
     auto open = std::find_if(steps.begin(), steps.end(), [](const Step& s) { return s.symbolic != 0; });
-    if (open == steps.end()) return std::nullopt;
+    if (open == steps.end()) return false;
     const ir::Rule& rule = prep.table().chains[open->chain].rules[open->rule];
     std::vector<Box> pieces;
     for (size_t i = 0; i < rule.matches.size() && pieces.empty(); ++i)
       if (open->symbolic & (1u << i)) pieces = cut_by_match(prep, rule.matches[i], part.box);
-    if (pieces.empty() || (cuts += pieces.size()) > limit) return std::nullopt;
+    if (pieces.empty() || (cuts += pieces.size()) > limit) return false;
     for (auto& p : pieces) {
       DecisionList list = walker.walk(p);
       todo.push_back({std::move(p), std::move(list)});
     }
   }
+  return true;
+}
+
+std::optional<std::vector<Box>> parts_with_verdict(const Walker& walker, const PreparedRuleset& prep,
+                                                   const Box& box, uint8_t out, size_t limit) {
+  std::vector<Box> found;
+  bool decided = cut_by_verdict(walker, prep, box, out, limit, [&](Box&& part, bool gets) {
+    if (gets) found.push_back(std::move(part));
+    return true;
+  });
+  if (!decided) return std::nullopt;
   return found;
+}
+
+bool all_get_verdict(const Walker& walker, const PreparedRuleset& prep, const Box& box, uint8_t out,
+                     size_t limit) {
+  bool all = true;
+  bool decided = cut_by_verdict(walker, prep, box, out, limit, [&](Box&&, bool gets) { return all = all && gets; });
+  return decided && all;
 }
 
 }  // namespace zp::verifier::regions

@@ -41,4 +41,17 @@ std::optional<std::vector<DecidedPart>> decided_parts(const Walker& walker, cons
 std::optional<std::vector<Box>> parts_with_verdict(const Walker& walker, const PreparedRuleset& prep,
                                                    const Box& box, uint8_t out, size_t limit);
 
+// Whether every packet of `box` gets `out`, cutting as parts_with_verdict does: a box whose
+// decision list gives `out` on some steps only (two rules accepting two halves of its ports) is
+// decided part by part. False when a part gets another verdict, or when cutting cannot decide
+// within `limit` parts (a "no" is then not known: the caller asks Z3).
+bool all_get_verdict(const Walker& walker, const PreparedRuleset& prep, const Box& box, uint8_t out,
+                     size_t limit);
+
+// Cuts `box` until the packets of each part either all get `out` or none does, and hands each
+// part to `visit` with whether they get it; stops early when `visit` returns false. False when
+// some part cannot be decided or the parts would be more than `limit`.
+bool cut_by_verdict(const Walker& walker, const PreparedRuleset& prep, const Box& box, uint8_t out, size_t limit,
+                    const std::function<bool(Box&&, bool)>& visit);
+
 }  // namespace zp::verifier::regions
