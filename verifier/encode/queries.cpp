@@ -174,12 +174,17 @@ std::map<std::string, bool> limit_values(const LimitVars& lv, const z3::model& m
 
 Explanation explain_with_limits(z3::context& c, const ir::Ruleset& rs, const ir::Packet& pkt,
                                 const Options& o, const std::map<std::string, bool>& limits) {
+  return explain_with_limits(c, PreparedRuleset(rs), pkt, o, limits);
+}
+
+Explanation explain_with_limits(z3::context& c, const PreparedRuleset& prep, const ir::Packet& pkt,
+                                const Options& o, const std::map<std::string, bool>& limits) {
   Explanation ex;
   ex.packet = pkt;
   SymPacket p = make_packet(c, pkt.hook, "");
   LimitVars lv(c);
   Box box = Box::point(pkt);
-  IrEncoder ir(c, rs, p, lv, o.slicing ? &box : nullptr);
+  IrEncoder ir(c, prep, p, lv, o.slicing ? &box : nullptr);
   z3::expr v = ir.hook_verdict();
   // A concrete packet needs no search: the encoding's only constants are the packet's fields and
   // the rate limits' outcomes, so evaluating it under their values is its verdict. Evaluated

@@ -218,6 +218,10 @@ Witness make_witness(const policy::Policy& pol, size_t target, const ir::Ruleset
 // rate), encoded in `c`.
 Explanation explain_with_limits(z3::context& c, const ir::Ruleset& rs, const ir::Packet& pkt,
                                 const Options& o, const std::map<std::string, bool>& limits);
+// The same over a ruleset indexed once for many packets (the matrix explains each region's
+// witness: indexing the table again for each cost a fifth of a 300-rule matrix).
+Explanation explain_with_limits(z3::context& c, const PreparedRuleset& prep, const ir::Packet& pkt,
+                                const Options& o, const std::map<std::string, bool>& limits);
 
 Verdict to_verdict(unsigned out);
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <tuple>
 
 #include <fmt/core.h>
 
@@ -293,6 +294,12 @@ class CellBoxes {
     return out;
   }
 
+  // Whether the packet lies outside the cell's boxes, which hold every packet of its class: then
+  // it is not in the class, known without evaluating the class formula.
+  bool outside(const ir::Packet& q) const {
+    return all_parts(Box::point(q), [](const Box&) { return false; });
+  }
+
   // Every packet of the cell in the candidate gets `want` (a growth question, enumerate.h): the
   // candidate's list gives it throughout, or each part of a few cut on the list's open matches
   // does (a box two rules accept in halves).
@@ -398,7 +405,7 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
   Box box;
   box.v4 = family == 4;
   box.v6 = family == 6;
-  enc::IrEncoder ir(c, rs, p, lv, &box);
+  enc::IrEncoder ir(c, ts.prep, p, lv, &box);  // the target's prepared ruleset, not one per hook and family
   z3::expr v = ir.hook_verdict();
   z3::expr in_class = base_class(pe, p, pol.targets[ti], family);
   z3::expr domain = enc::wellformed(p) && (family == 6 ? p.v6 : !p.v6) && regions::iface_names_domain(p, names) &&
@@ -437,6 +444,13 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
       // and opaque matches holding (one of the ways the domain allows). Packets outside the
       // cell's class, read from the class formula evaluated at the packet, are no refutation.
       const z3::expr cell_class = in_class && cls;
+      // Within the cell's boxes (connection-opening, not loopback, the target's own addresses
+      // on its side) and outside the essentials, the class depends on the zones the policy
+      // classifies the two addresses into and on the interfaces (zone_space.h): evaluated once
+      // per such combination. A wrong answer here could only refuse a growth or leave it to
+      // Z3, never change a region: a refusal stops a region short and the search finds the
+      // rest (see review.md).
+      std::map<std::tuple<unsigned, unsigned, std::string, std::string>, bool> in_cell_class;
       // Growth only ever widens accepted regions, so only a packet with another label refutes:
       // an accepted packet refutes nothing whether or not it lies in the class (no model).
       if (o.partial_evaluation)
@@ -444,8 +458,14 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
           if (!in_question_domain(q, hook, family, names)) return std::nullopt;
           uint8_t verdict = evaluate_list(ts.prep, walker.walk(Box::point(q)), q);
           if (verdict == enc::kOutAccept) return enc::kOutAccept;
-          z3::model m = enc::packet_model(p, q, &lv, nullptr);
-          if (!m.eval(cell_class, true).is_true()) return std::nullopt;
+          if (boxes.outside(q)) return std::nullopt;
+          if (std::any_of(essentials.begin(), essentials.end(), [&](const Region& e) { return e.contains(q); }))
+            return std::nullopt;
+          auto key = std::make_tuple(ts.zones.address_class(family, q.saddr), ts.zones.address_class(family, q.daddr),
+                                     q.iif, q.oif);
+          auto [it, fresh] = in_cell_class.try_emplace(std::move(key), false);
+          if (fresh) it->second = enc::packet_model(p, q, &lv, nullptr).eval(cell_class, true).is_true();
+          if (!it->second) return std::nullopt;
           return verdict;
         };
       // The search's first packets come from the boxes partial evaluation finds accepted: then
@@ -458,7 +478,7 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
         spec.seed_label = enc::kOutAccept;
         spec.seeds_hold_all = true;  // the boxes hold every packet of the cell (CellBoxes::accepted)
         spec.in_domain = [&](const ir::Packet& q) {
-          if (!in_question_domain(q, hook, family, names)) return false;
+          if (!in_question_domain(q, hook, family, names) || boxes.outside(q)) return false;
           z3::model m = enc::packet_model(p, q, &lv, nullptr);
           return m.eval(seed_class, true).is_true();
         };
@@ -556,7 +576,7 @@ Matrix reachability_matrix(const policy::Policy& pol, const std::vector<ir::Rule
             mr.extra = describe(mr.box, namer, true).extra;
             mr.witness = std::move(f.witness);
             // In the matrix's own context: a second live context costs its ~17 MiB of tables.
-            if (o.explain) mr.explained = enc::explain_with_limits(ctx, *rs, mr.witness, eo, {});
+            if (o.explain) mr.explained = enc::explain_with_limits(ctx, ts.prep, mr.witness, eo, {});
             cell.regions.push_back(std::move(mr));
           }
         }
