@@ -33,11 +33,12 @@ std::optional<std::vector<DecidedPart>> decided_parts(const Walker& walker, cons
                                                       const std::function<bool(const Box&)>& wanted);
 
 // The packets of `box` to which the ruleset gives `out` (enc::kOutAccept, ...), as disjoint boxes
-// every packet of which gets it, whatever the rate limits: the decided parts of `box`, cut further
-// on the first match partial evaluation leaves open until each part's verdict is one. The boxes
-// hold exactly those packets of `box`. nullopt when some part's verdict depends on what cutting
-// cannot decide (a rate limit, an opaque match, a concatenated key) or the parts would be more
-// than `limit`: the caller asks Z3 instead.
+// every packet of which gets it, whatever the matches the walker leaves open (rate limits with
+// RateLimits::Either): the decided parts of `box`, cut further on the first match partial
+// evaluation leaves open until each part's verdict is one. The boxes hold exactly those packets
+// of `box`. nullopt when some part's verdict depends on what cutting cannot decide (a rate limit
+// the walker leaves open, an opaque match, a concatenated key) or the parts would be more than
+// `limit`: the caller asks Z3 instead.
 std::optional<std::vector<Box>> parts_with_verdict(const Walker& walker, const PreparedRuleset& prep,
                                                    const Box& box, uint8_t out, size_t limit);
 

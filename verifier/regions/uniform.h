@@ -53,12 +53,12 @@ class UniformVerdict {
  public:
   UniformVerdict(const PreparedRuleset& prep, ir::Hook hook, RateLimits limits = RateLimits::Either)
       : walker_(prep, hook, limits) {}
-  // True when every packet of `box` gets `out` (enc::kOutAccept, ...) whatever the rate limits;
-  // false when that is not known.
+  // True when every packet of `box` gets `out` (enc::kOutAccept, ...) whatever the matches the
+  // walk leaves open; false when that is not known.
   bool always(const Box& box, uint8_t out) const { return only(box) == out; }
   // The verdict every packet of `box` gets, when that is known.
   std::optional<uint8_t> only(const Box& box) const { return only_outcome(walker_.walk(box)); }
-  // True when no packet of `box` gets `out`, whatever the rate limits.
+  // True when no packet of `box` gets `out`, whatever the matches the walk leaves open.
   bool never(const Box& box, uint8_t out) const;
 
  private:
