@@ -41,6 +41,21 @@ TEST(Matrix, ThreeTierSaysWhatEachZoneMayOpen) {
   EXPECT_EQ(find_cell(m, "edge-gw", "db", "internet"), nullptr);
 }
 
+// A rate-limited rule counts as within its rate (docs/review.md): server-fleet's bastion-ssh-in
+// (SSH from the internet, 30 a minute) opens the bastion to the internet, and partial
+// evaluation decides it as Z3 would, without a query.
+TEST(Matrix, ARateLimitedRuleCountsAsWithinItsRate) {
+  policy::Policy p = load("examples/server-fleet.yaml");
+  auto rs = compile(p);
+  auto m = verifier::reachability_matrix(p, rs, {});
+  EXPECT_FALSE(m.unknown());
+  const auto* c = find_cell(m, "bastion-01", "internet", "bastion-01");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->summary, "tcp 22");
+  EXPECT_EQ(find_cell(m, "web-01", "internet", "web-01")->summary, "tcp 80,443");
+  EXPECT_EQ(m.queries, 0u);
+}
+
 TEST(Matrix, UntrustedReachingRestrictedIsHighlighted) {
   auto r = zp_stdout("matrix tests/review/policies/exposed.yaml --format json");
   EXPECT_EQ(r.status, 0) << r.output;

@@ -442,7 +442,7 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
       // A packet's label is its verdict by partial evaluation of the ruleset at that packet (no
       // solving): the verdict the solver's term gives it with the rate limits within their rates
       // and opaque matches holding (one of the ways the domain allows). Packets outside the
-      // cell's class, read from the class formula evaluated at the packet, are no refutation.
+      // cell's class are no refutation.
       const z3::expr cell_class = in_class && cls;
       // Within the cell's boxes (connection-opening, not loopback, the target's own addresses
       // on its side) and outside the essentials, the class depends on the zones the policy
