@@ -265,13 +265,9 @@ class CellBoxes {
   std::optional<std::vector<Region>> accepted(const Walker& walker, const PreparedRuleset& prep, int family,
                                               ir::Hook hook) const {
     constexpr size_t kMaxParts = 4096;  // per box of the cell: past it, Z3's search is cheaper
-    const u128 icmp = icmp_proto(family);
     std::vector<Region> out;
     bool decided = all_parts(Box{}, [&](const Box& b) {
-      for (std::vector<Range> protos : {std::vector<Range>{{icmp, icmp}}, std::vector<Range>{{0, icmp - 1}, {icmp + 1, 255}}}) {
-        Box part = b;
-        part.restrict(Field::L4proto, std::move(protos));
-        if (part.get(Field::L4proto)->empty()) continue;
+      for (const Box& part : regions::split_icmp(b, family)) {
         auto boxes = regions::parts_with_verdict(walker, prep, part, enc::kOutAccept, kMaxParts);
         if (!boxes) return false;
         for (const Box& x : *boxes) {

@@ -86,6 +86,17 @@ std::optional<Region> box_region(const Box& b, int family, ir::Hook hook) {
   return r;
 }
 
+std::vector<Box> split_icmp(const Box& b, int family) {
+  const u128 icmp = icmp_proto(family);
+  std::vector<Box> out;
+  for (std::vector<Range> protos : {std::vector<Range>{{icmp, icmp}}, std::vector<Range>{{0, icmp - 1}, {icmp + 1, 255}}}) {
+    Box part = b;
+    part.restrict(Field::L4proto, std::move(protos));
+    if (!part.get(Field::L4proto)->empty()) out.push_back(std::move(part));
+  }
+  return out;
+}
+
 bool narrow(Box& b, const Box& with) {
   b.v4 = b.v4 && with.v4;
   b.v6 = b.v6 && with.v6;
@@ -204,15 +215,9 @@ std::vector<Region> essential_regions(const policy::Policy& pol, int family, ir:
       else b.restrict(fm->field, fm->values);
     }
     if (!ours) continue;
-    // A region reads ICMP's type and code where others have ports: ICMP apart (loopback's box
-    // holds every protocol).
-    const u128 icmp = icmp_proto(family);
-    for (std::vector<Range> protos : {std::vector<Range>{{icmp, icmp}}, std::vector<Range>{{0, icmp - 1}, {icmp + 1, 255}}}) {
-      Box part = b;
-      part.restrict(Field::L4proto, std::move(protos));
-      if (part.get(Field::L4proto)->empty()) continue;
+    // ICMP apart (loopback's box holds every protocol).
+    for (const Box& part : split_icmp(b, family))
       if (auto region = box_region(part, family, hook)) out.push_back(std::move(*region));
-    }
   }
   return out;
 }

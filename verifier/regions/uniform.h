@@ -30,6 +30,10 @@ Box region_box(const Region& r);
 // packets (a region reads their type and code instead).
 std::optional<Region> box_region(const Box& b, int family, ir::Hook hook);
 
+// `b` cut into its ICMP packets and those of every other protocol (the parts that have a
+// protocol left): a region reads ICMP's type and code where the others have a source port.
+std::vector<Box> split_icmp(const Box& b, int family);
+
 // Intersects `b` with `with`; false when no packet is left (an address of the box's family or an
 // interface name, which every packet has, has no value left; or no conntrack state).
 bool narrow(Box& b, const Box& with);
