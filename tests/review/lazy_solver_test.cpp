@@ -59,5 +59,32 @@ TEST(LazySolver, ADefinedConstantStandsForItsTerm) {
   EXPECT_EQ(verifier::enc::model_value(m, named), 6u);
 }
 
+// A released definition (its search ended) is left out of define_in, and is in use again once
+// defined again; the solver keeps it throughout.
+TEST(LazySolver, AReleasedDefinitionIsLeftOutOfModelsUntilDefinedAgain) {
+  z3::context c;
+  z3::expr x = c.bv_const("x", 8);
+  LazySolver s(c, 0);
+  z3::expr named = s.define(x + c.bv_val(1, 8));
+  z3::expr other = s.define(x + c.bv_val(2, 8));
+  s.release(named);
+  auto values = [&](uint8_t at) {
+    z3::model m(c);
+    z3::func_decl d = x.decl();
+    z3::expr v = c.bv_val(at, 8);
+    m.add_const_interp(d, v);
+    s.define_in(m);
+    return std::pair{m.has_interp(named.decl()), verifier::enc::model_value(m, other)};
+  };
+  EXPECT_EQ(values(5), std::pair(false, u128{7}));
+  EXPECT_TRUE(z3::eq(named, s.define(x + c.bv_val(1, 8))));  // the same constant, in use again
+  EXPECT_EQ(values(5).first, true);
+  s.push();
+  s.add(named == c.bv_val(0, 8));
+  s.add(other == c.bv_val(1, 8));
+  ASSERT_EQ(s.check(), z3::sat);
+  EXPECT_EQ(verifier::enc::model_value(s.get_model(), x), 255u);
+}
+
 }  // namespace
 }  // namespace zp::review

@@ -24,20 +24,30 @@ void LazySolver::pop(unsigned n) {
 }
 
 z3::expr LazySolver::define(const z3::expr& term) {
-  for (const auto& [constant, t] : definitions_)
-    if (z3::eq(t, term)) return constant;
+  // The context keeps the term alive (definitions_ holds it), so its id names it for good.
+  if (auto it = by_term_.find(term.id()); it != by_term_.end()) {
+    definitions_[it->second].in_use = true;
+    return definitions_[it->second].constant;
+  }
   if (scopes_.size() != 1) throw z3::exception("LazySolver::define: inside a scope");
   z3::expr constant = c_.constant(("zp_defined_" + std::to_string(definitions_.size())).c_str(), term.get_sort());
-  definitions_.emplace_back(constant, term);
+  by_term_.emplace(term.id(), definitions_.size());
+  by_constant_.emplace(constant.id(), definitions_.size());
+  definitions_.push_back({constant, term, true});
   if (solver_) solver_->add(constant == term);
   return constant;
 }
 
+void LazySolver::release(const z3::expr& constant) {
+  if (auto it = by_constant_.find(constant.id()); it != by_constant_.end()) definitions_[it->second].in_use = false;
+}
+
 void LazySolver::define_in(z3::model& m) const {
-  for (const auto& [constant, term] : definitions_) {
-    z3::func_decl d = constant.decl();
-    z3::expr value = m.eval(term, true);
-    m.add_const_interp(d, value);
+  for (const auto& d : definitions_) {
+    if (!d.in_use) continue;
+    z3::func_decl decl = d.constant.decl();  // add_const_interp takes references
+    z3::expr value = m.eval(d.term, true);
+    m.add_const_interp(decl, value);
   }
 }
 
@@ -45,7 +55,7 @@ z3::check_result LazySolver::check() {
   if (!solver_) {
     solver_.emplace(c_);
     enc::configure(*solver_, rlimit_);
-    for (const auto& [constant, term] : definitions_) solver_->add(constant == term);
+    for (const auto& d : definitions_) solver_->add(d.constant == d.term);
     for (size_t i = 0; i < scopes_.size(); ++i) {
       if (i > 0) solver_->push();
       for (const auto& e : scopes_[i]) solver_->add(e);
