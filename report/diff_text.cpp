@@ -114,7 +114,9 @@ std::string diff_text(const verifier::DiffReport& r, bool color) {
       out += fmt::format("    before:  {}\n", side_text(first.before_explained));
       out += fmt::format("    after:   {}\n", side_text(first.after_explained));
     }
+    bool incomplete = false;  // then "no change" is not known
     for (const auto& h : t.hooks) {
+      incomplete = incomplete || h.status == verifier::Status::Unknown || h.truncated;
       if (h.status == verifier::Status::Unknown)
         out += fmt::format("{} ({}): {}: the solver reached its resource limit; differences may be missing\n",
                            t.target, ir::hook_name(h.hook), paint("33", "unknown"));
@@ -125,7 +127,7 @@ std::string diff_text(const verifier::DiffReport& r, bool color) {
     for (const auto& n : t.nat)
       out += fmt::format("{} (nat) {}: {} ({})\n", t.target, paint("36", std::string(verifier::to_string(n.kind))),
                          n.what, ir::to_string(n.loc));
-    if (!any && t.nat.empty()) out += fmt::format("{}: no change in behaviour\n", t.target);
+    if (!any && t.nat.empty() && !incomplete) out += fmt::format("{}: no change in behaviour\n", t.target);
   }
   size_t allowed = 0, blocked = 0, refusal = 0;
   for (const auto& g : groups) {

@@ -192,8 +192,7 @@ class Explainer {
   Explanation explain(const ir::Packet& packet) const;
 
  private:
-  struct Context;
-  const ir::Ruleset& ruleset_;
+  struct Context;  // the ruleset indexed once, and a pooled Z3 context
   Options options_;
   std::unique_ptr<Context> z3_;
 };

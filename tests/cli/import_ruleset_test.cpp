@@ -117,6 +117,20 @@ TEST(ImportDiff, TwoListingsComparedByMeaning) {
   EXPECT_EQ(same.status, 0) << same.output;
 }
 
+// A named set whose elements change under the same name: the rule that looks it up reads the same
+// on both sides, yet decides differently. Partial evaluation once took such steps as equal and
+// answered "no change in behaviour".
+TEST(ImportDiff, ASetWhoseElementsChangedIsADifference) {
+  std::string after_text = kFilterOnly;
+  after_text.replace(after_text.find("198.51.100.7"), 12, "198.51.100.8");
+  TempFile a(kFilterOnly), b(after_text);
+  TempFile ja(listing({a.path()})), jb(listing({b.path()}));
+  auto d = zoneproof("diff " + ja.path() + " " + jb.path() + " --intents " + kIntents);
+  EXPECT_EQ(d.status, 1) << d.output;
+  EXPECT_NE(d.output.find("newly allowed: 198.51.100.8 (in internet) → web-1: tcp 22"), std::string::npos) << d.output;
+  EXPECT_NE(d.output.find("newly blocked: 198.51.100.7 (in admins) → web-1: tcp 22"), std::string::npos) << d.output;
+}
+
 TEST(ImportMatrix, CellsOfAListingNameTheIntentsZones) {
   auto r = zoneproof("matrix --intents " + kIntents + " --ruleset " +
                      source_path("examples/imported/host-firewall.json") + " --format json");

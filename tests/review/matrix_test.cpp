@@ -56,6 +56,24 @@ TEST(Matrix, ARateLimitedRuleCountsAsWithinItsRate) {
   EXPECT_EQ(m.queries, 0u);
 }
 
+// The readable witness of a cell keeps the interface that tells its zone where the gateway binds
+// the zone to none: the internet reaches the VPN zone by wg0, and the witness says so without a
+// query (the packet moved to the first named interface, eth0, left the cell, and Z3 was asked).
+TEST(Matrix, AZoneOfAnInterfaceTheGatewayDoesNotListKeepsItInTheWitness) {
+  policy::Policy p = load("tests/review/policies/vpn-unlisted.yaml");
+  auto rs = compile(p);
+  auto m = verifier::reachability_matrix(p, rs, {});
+  const auto* c = find_cell(m, "gw", "internet", "vpn");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->summary, "tcp 443");
+  ASSERT_FALSE(c->regions.empty());
+  for (const auto& r : c->regions) {
+    EXPECT_EQ(r.witness.oif, "wg0") << r.witness.to_string();
+    EXPECT_EQ(r.witness.iif, "eth0") << r.witness.to_string();
+  }
+  EXPECT_EQ(m.queries, 0u);
+}
+
 TEST(Matrix, UntrustedReachingRestrictedIsHighlighted) {
   auto r = zp_stdout("matrix tests/review/policies/exposed.yaml --format json");
   EXPECT_EQ(r.status, 0) << r.output;

@@ -130,6 +130,62 @@ TEST_P(UniformVerdictAgainstInterpreter, PartsHoldEveryPacketOnceWithItsVerdict)
   EXPECT_GT(cut, 0u) << "some hook must need cutting for the test to mean anything";
 }
 
+// A part's list narrowed to a box inside the part (decision_list.h narrow) gives each of its
+// packets the interpreter's verdict; cutting a part until each piece has one verdict
+// (cut_by_outcome, which the diff's pieces come from) holds every packet of the part in exactly
+// one piece, with the interpreter's verdict. Rate limits within their rates, as the interpreter
+// takes them.
+TEST_P(UniformVerdictAgainstInterpreter, NarrowedListsAndPiecesGiveTheInterpretersVerdict) {
+  policy::Policy p = load(GetParam());
+  auto rulesets = compile(p);
+  verifier::IfaceNames names = interface_universe(p, rulesets);
+  PacketSampler sampler({&p}, names, 11);
+  std::mt19937_64 rng(11);
+  size_t narrowed = 0, pieces_checked = 0;
+  for (const auto& t : p.targets) {
+    const ir::Ruleset& rs = ruleset_of(rulesets, t.name);
+    verifier::PreparedRuleset prep(rs);
+    for (ir::Hook hook : t.hooks())
+      for (int family : {4, 6}) {
+        verifier::Walker walker(prep, hook, verifier::RateLimits::WithinRate);
+        verifier::Box space;
+        space.v4 = family == 4;
+        space.v6 = family == 6;
+        auto parts = verifier::regions::decided_parts(walker, prep, space, 100000, [](const verifier::Box&) { return true; });
+        ASSERT_TRUE(parts.has_value()) << t.name << " " << ir::hook_name(hook);
+        for (const auto& part : *parts) {
+          std::vector<std::pair<verifier::Box, uint8_t>> pieces;
+          bool cut = verifier::regions::cut_by_outcome(prep, part, 4096, [&](verifier::Box&& b, uint8_t out) {
+            pieces.emplace_back(std::move(b), out);
+            return true;
+          });
+          for (int i = 0; i < 40; ++i) {
+            ir::Packet pkt = sampler.any(hook);
+            if (pkt.family != family || !verifier::regions::contains(part.box, verifier::Box::point(pkt))) continue;
+            const uint8_t want = out_of(ir::evaluate(rs, pkt).outcome);
+            verifier::Box sub = verifier::regions::region_box(around(pkt, rng));
+            if (verifier::regions::narrow(sub, part.box)) {
+              EXPECT_EQ(verifier::evaluate_list(prep, verifier::narrow(prep, part.list, sub), pkt), want)
+                  << t.name << ": " << pkt.to_string();
+              ++narrowed;
+            }
+            if (!cut) continue;
+            size_t holding = 0;
+            for (const auto& [b, out] : pieces) {
+              if (!verifier::regions::contains(b, verifier::Box::point(pkt))) continue;
+              ++holding;
+              EXPECT_EQ(out, want) << t.name << ": " << pkt.to_string();
+            }
+            EXPECT_EQ(holding, 1u) << t.name << ": " << pkt.to_string();
+            ++pieces_checked;
+          }
+        }
+      }
+  }
+  EXPECT_GT(narrowed, 100u);
+  EXPECT_GT(pieces_checked, 100u);
+}
+
 // The packets of a hook a ruleset gives one verdict, as boxes (partition.h parts_with_verdict):
 // a packet lies in one of them exactly when the interpreter gives it that verdict, and each box
 // reads back as a region holding the same packets (uniform.h box_region).

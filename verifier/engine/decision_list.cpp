@@ -145,6 +145,28 @@ DecisionList Walker::continuation(const Prefix& p, const Box& box) const {
 
 DecisionList Walker::walk(const Box& box) const { return resume(prefix(box, 0), box); }
 
+DecisionList narrow(const PreparedRuleset& prep, const DecisionList& list, const Box& box) {
+  const ir::Table& t = prep.table();
+  DecisionList out;
+  for (const Step& s : list.steps) {
+    Step step = s;
+    if (s.rule != kChainPolicyStep) {
+      const ir::Rule& r = t.chains[s.chain].rules[s.rule];
+      bool never = false;
+      for (size_t m = 0; !never && m < r.matches.size(); ++m) {
+        if (!(s.symbolic & (1u << m))) continue;
+        Tri holds = match_in_box(prep, r.matches[m], box);
+        never = holds == Tri::False;
+        if (holds == Tri::True) step.symbolic &= ~(1u << m);
+      }
+      if (never) continue;
+    }
+    out.steps.push_back(step);
+    if (step.symbolic == 0) break;
+  }
+  return out;
+}
+
 uint8_t evaluate_list(const PreparedRuleset& prep, const DecisionList& list, const ir::Packet& p,
                       size_t* deciding) {
   const ir::Table& t = prep.table();

@@ -98,6 +98,12 @@ class Walker {
   mutable std::map<std::tuple<size_t, const void*, Tri>, Remembered> lookups_;
 };
 
+// The decision list of a box inside `list`'s box, read off `list` rather than by walking the
+// ruleset again: a step whose rule no packet of `box` meets is dropped, a match every packet of
+// it meets is no longer open, and the list ends at the first step that always applies. `list`
+// must not be complex (its control flow holds for every packet of a narrower box too).
+DecisionList narrow(const PreparedRuleset& prep, const DecisionList& list, const Box& box);
+
 // The verdict of a decision list for a packet of its box (rate limits taken as within rate),
 // and the index of the deciding step.
 uint8_t evaluate_list(const PreparedRuleset& prep, const DecisionList& list, const ir::Packet& p,

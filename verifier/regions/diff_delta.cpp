@@ -275,13 +275,15 @@ struct Compared {
 };
 
 // Whether the rule decides the same way on both sides wherever it stands: equal matches and
-// action, no lookup in a set or map whose elements changed, and a rate limit (if any) that is
-// the same unknown on both sides.
+// action, no lookup in a set or map whose elements changed, and an opaque match (if any) that is
+// the same unknown on both sides. A rate limit's place does not count: the diff asks about
+// packets within every rate (limits_within), where a limit always holds, so the same rule read
+// from two versions of a policy file (each limit keyed by its file and line) is the same rule.
 bool same_rule(const Compared& a, const Compared& b, const Changed& ch) {
   if (a.hash != b.hash || a.matches != b.matches || !(a.rule->action == b.rule->action)) return false;
   for (const auto& m : a.matches) {
     if (const auto* sm = std::get_if<ir::SetMatch>(&m); sm && ch.sets.count(sm->set)) return false;
-    if (ir::undecided_match(m) && limit_place(*a.rule) != limit_place(*b.rule)) return false;
+    if (std::holds_alternative<ir::OpaqueMatch>(m) && limit_place(*a.rule) != limit_place(*b.rule)) return false;
   }
   if (const auto* vm = std::get_if<ir::VmapLookup>(&a.rule->action); vm && ch.maps.count(vm->map)) return false;
   return true;
@@ -379,6 +381,10 @@ std::vector<BaseKey> base_chains(const ir::Table& t, ir::Hook hook) {
 }
 
 }  // namespace
+
+std::set<std::string> changed_sets(const ir::Table& before, const ir::Table& after) {
+  return changed_names(before.sets, after.sets);
+}
 
 HookDelta hook_delta(const ir::Ruleset& before, const ir::Ruleset& after, ir::Hook hook, int family) {
   const ir::Table& tb = before.table;

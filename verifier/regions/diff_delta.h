@@ -19,6 +19,8 @@
 
 #include <cstddef>
 #include <optional>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "ir/ruleset.h"
@@ -39,5 +41,9 @@ struct HookDelta {
 };
 
 HookDelta hook_delta(const ir::Ruleset& before, const ir::Ruleset& after, ir::Hook hook, int family);
+
+// The names of the sets that the two tables define with other elements, or that one alone defines:
+// a rule that looks one up may decide differently though its text is the same.
+std::set<std::string> changed_sets(const ir::Table& before, const ir::Table& after);
 
 }  // namespace zp::verifier

@@ -10,6 +10,8 @@
 #include "verifier/regions/diff_delta.h"
 #include "verifier/engine/candidates.h"
 #include "verifier/engine/hook_engine.h"
+#include "verifier/engine/query_box.h"
+#include "verifier/engine/zone_space.h"
 #include "verifier/encode/z3_pool.h"
 #include "verifier/regions/enumerate.h"
 #include "verifier/regions/partition.h"
@@ -36,6 +38,12 @@ struct Sides {
   // Indexed once per target, for every hook and family.
   const PreparedRuleset& prep_before;
   const PreparedRuleset& prep_after;
+  // Sets with other elements on the two sides: a lookup in one decides differently under the
+  // same rule text.
+  const std::set<std::string>& changed_sets;
+  // Each region's witness through each side's ruleset (none without DiffOptions::explain).
+  const Explainer* explain_before;
+  const Explainer* explain_after;
 };
 
 // The growth questions partial evaluation answers (uniform.h). The label is the pair of
@@ -55,11 +63,53 @@ std::function<bool(const Region&, unsigned)> decided_by_rulesets(const std::vect
   };
 }
 
+// A part's packets to which the two rulesets give different verdicts, as regions labelled with
+// the pair of verdicts (before << 2 | after).
+struct DifferingPieces {
+  std::vector<Region> regions;
+  std::vector<unsigned> labels;  // parallel to regions
+};
+
 // Parts of the packet space with the decision list of each ruleset there (partition.h).
 struct PartPair {
   Box box;
   DecisionList before, after;
+  // Every packet of the part where the verdicts differ, when cutting decides them all.
+  std::optional<DifferingPieces> differing = std::nullopt;
 };
+
+// The part cut until each list gives one verdict throughout each piece (partition.h): its
+// differing pieces hold every packet where the verdicts differ. Nullopt when cutting cannot
+// decide a piece (an opaque match) or the pieces would be too many: the solver finds them then.
+std::optional<DifferingPieces> differing_pieces(const PreparedRuleset& pb, const PreparedRuleset& pa,
+                                                const PartPair& pp, int family, ir::Hook hook) {
+  // Cutting costs a look at the part's short lists per piece; the differing pieces become the
+  // search's seeds. Past these, the solver is cheaper.
+  constexpr size_t kMaxCuts = 4096;   // per part and side
+  constexpr size_t kMaxPieces = 256;  // differing pieces per part
+  DifferingPieces out;
+  bool failed = false;
+  auto add = [&](const Box& piece, unsigned label) {
+    for (const Box& x : regions::split_icmp(piece, family)) {
+      auto r = regions::box_region(x, family, hook);
+      if (!r || out.regions.size() >= kMaxPieces) return false;
+      out.regions.push_back(std::move(*r));
+      out.labels.push_back(label);
+    }
+    return true;
+  };
+  bool decided = regions::cut_by_outcome(pb, {pp.box, pp.before}, kMaxCuts, [&](Box&& piece, uint8_t before) {
+    DecisionList after = narrow(pa, pp.after, piece);
+    bool inner = regions::cut_by_outcome(pa, {piece, std::move(after)}, kMaxCuts, [&](Box&& q, uint8_t after_out) {
+      failed = before != after_out && !add(q, static_cast<unsigned>(before) << 2 | after_out);
+      return !failed;
+    });
+    failed = failed || !inner;
+    return !failed;
+  });
+  if (!decided || failed) return std::nullopt;
+  return out;
+}
 
 // At most this many parts at one hook: beyond, one search over the sliced rulesets is cheaper.
 constexpr size_t kMaxParts = 20000;
@@ -79,15 +129,37 @@ std::optional<std::vector<PartPair>> part_pairs(const Walker& wb, const Prepared
   return out;
 }
 
-// The text of the rule a step stands for (steps of two rulesets are compared by it).
-const std::string& step_text(const PreparedRuleset& prep, const Step& st) {
-  return prep.content_text(prep.content_id(st.chain, st.rule));
+// The text of the rule a step stands for, as steps of two rulesets are compared. A rule with a
+// rate limit carries the limit's key (its policy file and line: each limit is its own bucket);
+// the diff's walks take every limit as within its rate, so where the step leaves no limit open
+// and the rule has no opaque match, the key is left out: the same rule read from two versions of
+// a policy file is then the same step.
+std::string_view step_text(const PreparedRuleset& prep, const Step& st) {
+  std::string_view text = prep.content_text(prep.content_id(st.chain, st.rule));
+  const ir::Rule& r = prep.table().chains[st.chain].rules[st.rule];
+  for (size_t i = 0; i < r.matches.size(); ++i) {
+    if (std::holds_alternative<ir::OpaqueMatch>(r.matches[i])) return text;
+    if (std::holds_alternative<ir::LimitMatch>(r.matches[i]) && (st.symbolic & (1u << i))) return text;
+  }
+  return text.substr(0, text.find('#'));
+}
+
+// Whether a step leaves open a lookup in one of `changed` (the step then decides differently on
+// the two sides whatever its text).
+bool looks_up_changed_set(const PreparedRuleset& prep, const Step& st, const std::set<std::string>& changed) {
+  if (changed.empty() || st.rule == kChainPolicyStep) return false;
+  const ir::Rule& r = prep.table().chains[st.chain].rules[st.rule];
+  for (size_t i = 0; i < r.matches.size(); ++i) {
+    const auto* sm = std::get_if<ir::SetMatch>(&r.matches[i]);
+    if (sm && (st.symbolic & (1u << i)) && changed.count(sm->set)) return true;
+  }
+  return false;
 }
 
 // Whether two lists give every packet the same verdict: the same steps (equal matches left open,
-// the same outcome), or one outcome throughout both.
+// no lookup in a set whose elements changed, the same outcome), or one outcome throughout both.
 bool same_verdicts(const PreparedRuleset& pb, const DecisionList& a, const PreparedRuleset& pa,
-                   const DecisionList& b) {
+                   const DecisionList& b, const std::set<std::string>& changed_sets) {
   auto one = regions::only_outcome(a);
   if (one && one == regions::only_outcome(b)) return true;
   if (a.steps.size() != b.steps.size()) return false;
@@ -97,7 +169,7 @@ bool same_verdicts(const PreparedRuleset& pb, const DecisionList& a, const Prepa
     bool xp = x.rule == kChainPolicyStep, yp = y.rule == kChainPolicyStep;
     if (xp != yp) return false;
     if (!xp && x.symbolic != 0 &&
-        step_text(pb, x) != step_text(pa, y))
+        (step_text(pb, x) != step_text(pa, y) || looks_up_changed_set(pb, x, changed_sets)))
       return false;
   }
   return true;
@@ -113,11 +185,14 @@ struct FamilySearch {
   Cells cells;
   std::vector<z3::expr> prefs;
   std::vector<std::vector<Range>> groups;
+  const Sides& sides;
+  std::optional<ZoneSpace> after_zones;  // the after side's classification, for readable witnesses
 
   FamilySearch(const Sides& s, ir::Hook hook, int family, const DiffOptions& o)
-      : p(enc::make_packet(c, hook, "")), lv(c), cells(build_cells(s, hook, family)) {
+      : p(enc::make_packet(c, hook, "")), lv(c), cells(build_cells(s, hook, family)), sides(s) {
     // Witnesses read best when routed as the after side's topology says.
     if (o.explain) {
+      after_zones.emplace(s.after_policy);
       enc::PolicyEncoder pe(c, s.after_policy, s.after_target, p, lv);
       prefs = regions::routed_packet(pe, p, s.after_policy, s.after_target);
       for (auto& x : regions::readable_packet(p, s.ifaces, family)) prefs.push_back(x);
@@ -138,8 +213,29 @@ struct FamilySearch {
            regions::limits_within(c, lv);
   }
   regions::SearchSpec spec(ir::Hook hook, int family, const DiffOptions& o) const {
-    return {&p, family, hook, &cells, o.rlimit, o.max_regions, o.first_only, o.explain ? &prefs : nullptr, &groups,
-            nullptr, nullptr, o.first_only && o.cell_only, nullptr, nullptr, 0, false, nullptr, nullptr};
+    regions::SearchSpec out{.packet = &p,
+                            .family = family,
+                            .hook = hook,
+                            .cells = &cells,
+                            .rlimit = o.rlimit,
+                            .max_regions = o.max_regions,
+                            .first_only = o.first_only,
+                            .preferences = o.explain ? &prefs : nullptr,
+                            .address_groups = &groups,
+                            .cell_only = o.first_only && o.cell_only};
+    // A readable packet made from the one found, routed as the after side's topology says: the
+    // witness when it meets every wish, checked by evaluation, without a query per wish.
+    if (o.explain)
+      out.witness_hint = [this, family](const Region& r, const ir::Packet& found) -> std::optional<z3::model> {
+        // The interfaces bound to the zone of an address (none off a gateway, or for no zone).
+        auto bound = [&](u128 address) {
+          return bound_interfaces(sides.after_policy.targets[sides.after_target],
+                                  after_zones->address_class(family, address));
+        };
+        ir::Packet q = regions::readable_witness(found, r, bound(found.saddr), bound(found.daddr), sides.ifaces, groups);
+        return enc::packet_model(p, q, &lv, nullptr);
+      };
+    return out;
   }
 };
 
@@ -270,7 +366,11 @@ std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook ho
   };
   auto parts = part_pairs(walker_b, prep_b, walker_a, prep_a, space, in_delta);
   if (!parts) return std::nullopt;
-  std::erase_if(*parts, [&](const PartPair& pp) { return same_verdicts(prep_b, pp.before, prep_a, pp.after); });
+  std::erase_if(*parts, [&](const PartPair& pp) { return same_verdicts(prep_b, pp.before, prep_a, pp.after, s.changed_sets); });
+  // A part whose lists differ in their rules but whose pieces all get equal verdicts (a rule
+  // moved, a set renamed) holds no difference: known without encoding it.
+  for (auto& pp : *parts) pp.differing = differing_pieces(prep_b, prep_a, pp, family, hook);
+  std::erase_if(*parts, [](const PartPair& pp) { return pp.differing && pp.differing->regions.empty(); });
   regions::SearchResult all;
   if (parts->empty()) return all;
   if (o.first_only && o.cell_only)
@@ -298,6 +398,14 @@ std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook ho
       all.unknown = true;
       break;
     }
+    // --max-regions counts the regions of the hook and family, not of each part.
+    if (o.max_regions) {
+      if (all.regions.size() >= o.max_regions) {
+        all.truncated = true;
+        break;
+      }
+      spec.max_regions = o.max_regions - all.regions.size();
+    }
     const Box& part = (*parts)[i].box;
     // Outside the part every packet has the equal label 0: growing there gains nothing. Inside
     // it, the label is the pair of the rulesets' verdicts.
@@ -314,6 +422,15 @@ std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook ho
       if (!in_question_domain(q, hook, family, s.ifaces)) return std::nullopt;
       if (!regions::contains(pp.box, Box::point(q))) return 0u;
       return static_cast<unsigned>(evaluate_list(prep_b, pp.before, q) << 2 | evaluate_list(prep_a, pp.after, q));
+    };
+    // The search's packets come from the part's differing pieces where cutting found them all:
+    // then the solver is asked nothing to find them, nor to learn that none is left.
+    const auto& pieces = (*parts)[i].differing;
+    spec.seeds = pieces ? &pieces->regions : nullptr;
+    spec.seed_labels = pieces ? &pieces->labels : nullptr;
+    spec.seeds_hold_all = pieces.has_value();
+    spec.in_domain = [&](const ir::Packet& q) {
+      return in_question_domain(q, hook, family, s.ifaces) && regions::contains(part, Box::point(q));
     };
     auto res = regions::enumerate(spec, solvers, fs.c.bool_val(true), terms[i].label, terms[i].differ);
     all.queries += res.queries;
@@ -404,9 +521,6 @@ HookDiff diff_hook(const Sides& s, ir::Hook hook, const Namer& namer, const Diff
     hd.truncated = hd.truncated || res.truncated;
     for (auto& f : res.regions) found.push_back(std::move(f));
   }
-  Options eo;
-  eo.rlimit = o.rlimit;
-  eo.nft_text = o.nft_text;
   for (auto& f : found) {
     DiffRegion d;
     d.box = std::move(f.box);
@@ -415,9 +529,9 @@ HookDiff diff_hook(const Sides& s, ir::Hook hook, const Namer& namer, const Diff
     d.after = enc::to_verdict(f.label & 3);
     d.kind = change_kind(d.before, d.after);
     d.witness = std::move(f.witness);
-    if (o.explain) {
-      d.before_explained = explain(s.before, d.witness, eo);
-      d.after_explained = explain(s.after, d.witness, eo);
+    if (s.explain_before && s.explain_after) {
+      d.before_explained = s.explain_before->explain(d.witness);
+      d.after_explained = s.explain_after->explain(d.witness);
     }
     hd.regions.push_back(std::move(d));
   }
@@ -454,8 +568,18 @@ TargetDiff diff_target(const DiffSide& before, const DiffSide& after, const std:
   namer.base = before.policy;
   namer.base_zones = zone_addresses(*before.policy);
   const PreparedRuleset prep_b(*rb), prep_a(*ra);
+  const std::set<std::string> changed_sets = zp::verifier::changed_sets(rb->table, ra->table);
+  Options eo;
+  eo.rlimit = o.rlimit;
+  eo.nft_text = o.nft_text;
+  std::optional<Explainer> explain_b, explain_a;
+  if (o.explain) {
+    explain_b.emplace(*rb, eo);
+    explain_a.emplace(*ra, eo);
+  }
   Sides s{*before.policy, *after.policy, *rb, *ra, td.ifaces,
-          static_cast<size_t>(ta - after.policy->targets.data()), prep_b, prep_a};
+          static_cast<size_t>(ta - after.policy->targets.data()), prep_b, prep_a, changed_sets,
+          explain_b ? &*explain_b : nullptr, explain_a ? &*explain_a : nullptr};
   // Forward first (between zones), then input and output; the after side's kind first.
   std::vector<ir::Hook> hooks = ta->hooks();
   for (ir::Hook h : tb->hooks())

@@ -183,14 +183,17 @@ class SeedPackets {
       if (cells.is_discrete(d))
         for (const Range& r : cells.at(d)) ifaces_[d == Dim::Oif].push_back(r.lo);
     if (!spec.seeds) return;
-    for (Region r : *spec.seeds) {
+    for (size_t i = 0; i < spec.seeds->size(); ++i) {
+      Region r = (*spec.seeds)[i];
       bool empty = false;
       for (Dim d : kAllDims)
         if (cells.is_discrete(d)) {
           r.at(d) = intersect(r.at(d), normalize(cells.at(d)));
           empty = empty || r.at(d).empty();
         }
-      if (!empty) seeds_.push_back(std::move(r));
+      if (empty) continue;
+      seeds_.push_back(std::move(r));
+      labels_.push_back(spec.seed_labels ? (*spec.seed_labels)[i] : spec.seed_label);
     }
   }
 
@@ -219,6 +222,8 @@ class SeedPackets {
   }
   // Whether every seed was covered by the regions found (after next() gave nullopt).
   bool covered() const { return covered_; }
+  // The label of the packet next() gave last (that of its seed).
+  unsigned label() const { return labels_[next_]; }
 
  private:
   // The packet at the low (high) end of every dimension of the region, with a conntrack state
@@ -246,7 +251,7 @@ class SeedPackets {
     if (!r.contains(q) || !spec_.in_domain || !spec_.in_domain(q)) return std::nullopt;
     if (spec_.label_of) {
       auto label = spec_.label_of(q);
-      if (!label || *label != spec_.seed_label) return std::nullopt;
+      if (!label || *label != labels_[next_]) return std::nullopt;
     }
     return q;
   }
@@ -254,6 +259,7 @@ class SeedPackets {
   const SearchSpec& spec_;
   std::array<std::vector<u128>, 2> ifaces_;  // the interfaces of the cells, for iif and oif
   std::vector<Region> seeds_;
+  std::vector<unsigned> labels_;  // parallel to seeds_
   size_t next_ = 0;
   bool covered_ = true;
 };
@@ -480,6 +486,57 @@ std::vector<z3::expr> readable_packet(const enc::SymPacket& p, const IfaceNames&
   return out;
 }
 
+namespace {
+
+// The lowest value of `rs` in `want`.
+std::optional<u128> first_in(const std::vector<Range>& rs, const std::vector<Range>& want) {
+  auto both = intersect(rs, normalize(want));
+  if (both.empty()) return std::nullopt;
+  return both.front().lo;
+}
+
+}  // namespace
+
+ir::Packet readable_witness(ir::Packet q, const Region& r, const std::vector<std::string>& iifs,
+                            const std::vector<std::string>& oifs, const IfaceNames& names,
+                            const std::vector<std::vector<Range>>& groups) {
+  auto set = [&](Dim d, std::optional<u128> v) {
+    if (v && ir::in_ranges(*v, r.at(d))) set_packet_value(q, d, *v);
+  };
+  set(Dim::Ct, ir::kCtNew);
+  set(Dim::Mark, 0);
+  if (q.l4proto == icmp_proto(r.family)) set(Dim::IcmpCode, 0);
+  else if (q.sport < 32768 || q.sport > 60999) set(Dim::Sport, first_in(r.at(Dim::Sport), {{32768, 60999}}));
+  for (bool in : {true, false}) {
+    if (in ? !ir::hook_has_iif(q.hook) : !ir::hook_has_oif(q.hook)) continue;
+    // The interfaces the zones are bound to, then the packet's own (an interface zone's packets
+    // are told by it), then any other with a name.
+    std::vector<std::string> prefer = in ? iifs : oifs;
+    const std::string& now = in ? q.iif : q.oif;
+    if (!now.empty() && now != "lo" && now != names.other) prefer.push_back(now);
+    for (const auto& n : names.names)
+      if (n != "lo") prefer.push_back(n);
+    for (const auto& n : prefer)
+      if (ir::in_ranges(*ifname_value(n), r.at(in ? Dim::Iif : Dim::Oif))) {
+        (in ? q.iif : q.oif) = n;
+        break;
+      }
+  }
+  // Host addresses, in the zone's address set the address is in (the interfaces depend on it).
+  for (Dim d : {Dim::Saddr, Dim::Daddr}) {
+    u128 now = packet_value(q, d);
+    if ((now & 0xff) != 0 && (now & 0xff) != 0xff) continue;
+    for (const Range& x : in_group_of(r.at(d), now, &groups)) {
+      u128 v = (x.lo & 0xff) == 0 ? x.lo + 1 : x.lo;
+      if (v <= x.hi && (v & 0xff) != 0xff) {
+        set_packet_value(q, d, v);
+        break;
+      }
+    }
+  }
+  return q;
+}
+
 std::vector<z3::expr> routed_packet(enc::PolicyEncoder& pe, const enc::SymPacket& p, const policy::Policy& pol,
                                     size_t target) {
   z3::context& c = p.v6.ctx();
@@ -559,9 +616,10 @@ SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3:
       break;
     }
     std::array<u128, kDimCount> v{};
-    unsigned want = spec.seed_label;
+    unsigned want = 0;
     std::optional<ir::Packet> witness = seeds.next(out.regions);
     if (witness) {
+      want = seeds.label();
       for (Dim d : kAllDims) v[static_cast<size_t>(d)] = packet_value(*witness, d);
     } else {
       if (spec.seeds && spec.seeds_hold_all && seeds.covered()) break;  // nothing is left to find
@@ -586,6 +644,7 @@ SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3:
     merged.push_back({std::move(lr.box), lr.label, std::move(w)});
   }
   out.regions = std::move(merged);
+  checker.release(named);  // the search's scope, the only place it was mentioned, ends here
   return out;
 }
 

@@ -62,11 +62,11 @@ struct SearchSpec {
   const std::vector<std::vector<Range>>* address_groups = nullptr;
   // Answers a growth question without Z3 where it can (uniform.h): true only when every packet
   // of the domain in the region has the label; false sends the question to Z3.
-  std::function<bool(const Region&, unsigned label)> decided;
+  std::function<bool(const Region&, unsigned label)> decided = nullptr;
   // Growth takes in no candidate for which this is false, without asking Z3: a search confined to
   // a part of the space whose label is constant outside it. Regions may then be cut where Z3
   // alone would have grown on, which merging undoes; they never hold a wrong packet.
-  std::function<bool(const Region&)> confine;
+  std::function<bool(const Region&)> confine = nullptr;
   // Regions are the elementary cells of their witnesses (or the witness alone), not grown.
   bool cell_only = false;
   // The label of one concrete packet, without Z3 (the question's own label: the pair of
@@ -74,7 +74,7 @@ struct SearchSpec {
   // label cannot be read without the solver. Growth tries a few packets of each candidate's new
   // cells: one with another label refutes the candidate as Z3 would (a packet of the domain in
   // the box without the label), and no query is asked. Only a "no" is given this way.
-  std::function<std::optional<unsigned>(const ir::Packet&)> label_of;
+  std::function<std::optional<unsigned>(const ir::Packet&)> label_of = nullptr;
   // Boxes every packet of which has the label `seed_label` (found by partial evaluation,
   // partition.h). The search takes its packets from them while they hold one outside the
   // regions found that `in_domain` accepts (the domain and `within`, read without solving),
@@ -82,15 +82,18 @@ struct SearchSpec {
   // grow from these packets as from the solver's.
   const std::vector<Region>* seeds = nullptr;
   unsigned seed_label = 0;
+  // The label of each seed, where they differ (the pair of verdicts a part of a diff gets):
+  // parallel to `seeds`, and `seed_label` is then not read.
+  const std::vector<unsigned>* seed_labels = nullptr;
   // The seeds hold every interesting packet of the domain within `within` (partial evaluation
   // decided every packet): once the regions found cover them, the search is complete without
   // asking Z3 whether a packet is left.
   bool seeds_hold_all = false;
-  std::function<bool(const ir::Packet&)> in_domain;
+  std::function<bool(const ir::Packet&)> in_domain = nullptr;
   // A readable packet of a region made without Z3 (the caller knows the zones' interfaces and
   // addresses), as a model of the solvers' variables. It is the witness when it satisfies every
   // assertion and every preference, checked by evaluation; otherwise Z3 picks as usual.
-  std::function<std::optional<z3::model>(const Region&, const ir::Packet& found)> witness_hint;
+  std::function<std::optional<z3::model>(const Region&, const ir::Packet& found)> witness_hint = nullptr;
 };
 
 // The classified address sets of every zone of the policies (and "no zone"), and the targets'
@@ -105,6 +108,16 @@ std::vector<z3::expr> readable_packet(const enc::SymPacket& p, const IfaceNames&
 // arriving on one bound to the zone of its source (what routing would do).
 std::vector<z3::expr> routed_packet(enc::PolicyEncoder& pe, const enc::SymPacket& p,
                                     const policy::Policy& pol, size_t target);
+
+// `q`, a packet of region `r`, made as readable as the region allows without Z3: what the wishes
+// of readable_packet and routed_packet ask. Its input (output) interface is the first of `iifs`
+// (`oifs`: on a gateway, those bound to the zone of its source (destination)) that the region
+// allows, else its own when it has a name, else the first named one other than lo; its addresses are host addresses within the
+// zone's address set of `groups` they are in. Whether it is a witness is for the caller to check
+// (SearchSpec::witness_hint).
+ir::Packet readable_witness(ir::Packet q, const Region& r, const std::vector<std::string>& iifs,
+                            const std::vector<std::string>& oifs, const IfaceNames& names,
+                            const std::vector<std::vector<Range>>& groups);
 
 // The documentation ranges (203.0.113.0/24, 198.51.100.0/24; 2001:db8::/32) of a family: a
 // witness's addresses are taken from them where the region has them, to read as examples.

@@ -330,54 +330,6 @@ class CellBoxes {
   Box family_;
 };
 
-// The lowest value of `rs` in `want`.
-std::optional<u128> first_in(const std::vector<Range>& rs, const std::vector<Range>& want) {
-  auto both = intersect(rs, normalize(want));
-  if (both.empty()) return std::nullopt;
-  return both.front().lo;
-}
-
-// `q`, a packet of region `r`, made as readable as the region allows, without Z3: what the
-// witness's wishes ask (regions::readable_packet, routed_packet). On a gateway, its interfaces
-// are those bound to the zones of the cell. Whether it is a witness is checked by evaluation.
-ir::Packet readable_witness(ir::Packet q, const Region& r, const policy::Target& t, const MatrixEndpoint& from,
-                            const MatrixEndpoint& to, const IfaceNames& names,
-                            const std::vector<std::vector<Range>>& groups) {
-  auto set = [&](Dim d, std::optional<u128> v) {
-    if (v && ir::in_ranges(*v, r.at(d))) set_packet_value(q, d, *v);
-  };
-  set(Dim::Ct, ir::kCtNew);
-  set(Dim::Mark, 0);
-  if (q.l4proto == icmp_proto(r.family)) set(Dim::IcmpCode, 0);
-  else if (q.sport < 32768 || q.sport > 60999) set(Dim::Sport, first_in(r.at(Dim::Sport), {{32768, 60999}}));
-  for (bool in : {true, false}) {
-    if (in ? !ir::hook_has_iif(q.hook) : !ir::hook_has_oif(q.hook)) continue;
-    const MatrixEndpoint& e = in ? from : to;
-    std::vector<std::string> prefer;
-    if (t.kind == policy::Target::Kind::Gateway && e.kind == MatrixEndpoint::Kind::Zone) prefer = bound_interfaces(t, e.index);
-    for (const auto& n : names.names)
-      if (n != "lo") prefer.push_back(n);
-    for (const auto& n : prefer)
-      if (ir::in_ranges(*ifname_value(n), r.at(in ? Dim::Iif : Dim::Oif))) {
-        (in ? q.iif : q.oif) = n;
-        break;
-      }
-  }
-  // Host addresses, in the zone's address set the address is in (the interfaces depend on it).
-  for (Dim d : {Dim::Saddr, Dim::Daddr}) {
-    u128 now = packet_value(q, d);
-    if ((now & 0xff) != 0 && (now & 0xff) != 0xff) continue;
-    for (const Range& x : regions::in_group_of(r.at(d), now, &groups)) {
-      u128 v = (x.lo & 0xff) == 0 ? x.lo + 1 : x.lo;
-      if (v <= x.hi && (v & 0xff) != 0xff) {
-        set_packet_value(q, d, v);
-        break;
-      }
-    }
-  }
-  return q;
-}
-
 // Every endpoint pair of one hook of one target, for one family.
 std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, const TargetSpace& ts, ir::Hook hook,
                                         int family, const std::vector<MatrixEndpoint>& zones,
@@ -432,9 +384,15 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
       if (o.partial_evaluation && boxes.never_accepted()) continue;
       z3::expr cls = matrix_side(pe, p, pol, ti, f, true) && matrix_side(pe, p, pol, ti, t, false);
       if (cls.simplify().is_false()) continue;
-      regions::SearchSpec spec{&p, family, hook, &cells, o.rlimit, o.max_regions, false,
-                               o.explain ? &prefs : nullptr, &groups,
-                               o.partial_evaluation ? boxes.decided(walker, ts.prep) : nullptr, nullptr, false, nullptr, nullptr, 0, false, nullptr, nullptr};
+      regions::SearchSpec spec{.packet = &p,
+                               .family = family,
+                               .hook = hook,
+                               .cells = &cells,
+                               .rlimit = o.rlimit,
+                               .max_regions = o.max_regions,
+                               .preferences = o.explain ? &prefs : nullptr,
+                               .address_groups = &groups,
+                               .decided = o.partial_evaluation ? boxes.decided(walker, ts.prep) : nullptr};
       // A packet's label is its verdict by partial evaluation of the ruleset at that packet (no
       // solving): the verdict the solver's term gives it with the rate limits within their rates
       // and opaque matches holding (one of the ways the domain allows). Packets outside the
@@ -451,10 +409,11 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
       // an accepted packet refutes nothing whether or not it lies in the class (no model).
       if (o.partial_evaluation)
         spec.label_of = [&](const ir::Packet& q) -> std::optional<unsigned> {
-          if (!in_question_domain(q, hook, family, names)) return std::nullopt;
+          // Outside the cell's boxes a probe is outside its class: accepted or not, it refutes
+          // nothing, and the ruleset is not walked for it.
+          if (!in_question_domain(q, hook, family, names) || boxes.outside(q)) return std::nullopt;
           uint8_t verdict = evaluate_list(ts.prep, walker.walk(Box::point(q)), q);
           if (verdict == enc::kOutAccept) return enc::kOutAccept;
-          if (boxes.outside(q)) return std::nullopt;
           if (std::any_of(essentials.begin(), essentials.end(), [&](const Region& e) { return e.contains(q); }))
             return std::nullopt;
           auto key = std::make_tuple(ts.zones.address_class(family, q.saddr), ts.zones.address_class(family, q.daddr),
@@ -481,7 +440,12 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
       }
       if (o.explain)
         spec.witness_hint = [&](const Region& r, const ir::Packet& found) -> std::optional<z3::model> {
-          ir::Packet q = readable_witness(found, r, pol.targets[ti], f, t, names, groups);
+          // On a gateway, the interfaces bound to the zones of the cell.
+          auto bound = [&](const MatrixEndpoint& e) {
+            bool zone = e.kind == MatrixEndpoint::Kind::Zone;
+            return zone ? bound_interfaces(pol.targets[ti], e.index) : std::vector<std::string>{};
+          };
+          ir::Packet q = regions::readable_witness(found, r, bound(f), bound(t), names, groups);
           return enc::packet_model(p, q, &lv, nullptr);
         };
       auto res = regions::enumerate(spec, solvers, cls, v, c.bool_val(true));  // `accepted`: in the finder

@@ -123,23 +123,22 @@ std::optional<std::vector<DecidedPart>> decided_parts(const Walker& walker, cons
   return out;
 }
 
-bool cut_by_verdict(const Walker& walker, const PreparedRuleset& prep, const Box& box, uint8_t out, size_t limit,
-                    const std::function<bool(Box&&, bool)>& visit) {
-  auto decided = decided_parts(walker, prep, box, limit, [](const Box&) { return true; });
-  if (!decided) return false;
-  std::vector<DecidedPart> todo = std::move(*decided);
+namespace {
+
+// Cuts `box` until `settle` answers each part's decision list (a verdict, say), and hands each
+// part with the answer to `visit`; stops early when `visit` returns false. False when some part
+// cannot be decided by cutting or the parts would be more than `limit`.
+bool cut_until_settled(const PreparedRuleset& prep, std::vector<DecidedPart> todo, size_t limit,
+                       const std::function<std::optional<uint8_t>(const DecisionList&)>& settle,
+                       const std::function<bool(Box&&, uint8_t)>& visit) {
   size_t cuts = 0;
   while (!todo.empty()) {
     DecidedPart part = std::move(todo.back());
     todo.pop_back();
     const auto& steps = part.list.steps;
     if (part.list.complex) return false;  // a narrower box decides no less: not expected
-    if (auto only = only_outcome(part.list)) {
-      if (!visit(std::move(part.box), *only == out)) return true;
-      continue;
-    }
-    if (std::none_of(steps.begin(), steps.end(), [&](const Step& s) { return s.out == out; })) {
-      if (!visit(std::move(part.box), false)) return true;
+    if (auto answer = settle(part.list)) {
+      if (!visit(std::move(part.box), *answer)) return true;
       continue;
     }
     // The first step whose rule the box leaves open: cutting on one of its open matches decides
@@ -152,11 +151,35 @@ bool cut_by_verdict(const Walker& walker, const PreparedRuleset& prep, const Box
       if (open->symbolic & (1u << i)) pieces = cut_by_match(prep, rule.matches[i], part.box);
     if (pieces.empty() || (cuts += pieces.size()) > limit) return false;
     for (auto& p : pieces) {
-      DecisionList list = walker.walk(p);
+      DecisionList list = narrow(prep, part.list, p);  // the part's list holds for its pieces
       todo.push_back({std::move(p), std::move(list)});
     }
   }
   return true;
+}
+
+}  // namespace
+
+bool cut_by_verdict(const Walker& walker, const PreparedRuleset& prep, const Box& box, uint8_t out, size_t limit,
+                    const std::function<bool(Box&&, bool)>& visit) {
+  // Settled once the list gives one verdict throughout, or gives `out` on no step.
+  auto settle = [out](const DecisionList& list) -> std::optional<uint8_t> {
+    if (auto only = only_outcome(list)) return *only == out;
+    const auto& steps = list.steps;
+    if (std::none_of(steps.begin(), steps.end(), [&](const Step& s) { return s.out == out; })) return 0;
+    return std::nullopt;
+  };
+  auto decided = decided_parts(walker, prep, box, limit, [](const Box&) { return true; });
+  if (!decided) return false;
+  return cut_until_settled(prep, std::move(*decided), limit, settle,
+                           [&](Box&& part, uint8_t gets) { return visit(std::move(part), gets != 0); });
+}
+
+bool cut_by_outcome(const PreparedRuleset& prep, DecidedPart part, size_t limit,
+                    const std::function<bool(Box&&, uint8_t)>& visit) {
+  std::vector<DecidedPart> todo;
+  todo.push_back(std::move(part));
+  return cut_until_settled(prep, std::move(todo), limit, only_outcome, visit);
 }
 
 std::optional<std::vector<Box>> parts_with_verdict(const Walker& walker, const PreparedRuleset& prep,

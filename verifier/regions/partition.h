@@ -55,4 +55,10 @@ bool all_get_verdict(const Walker& walker, const PreparedRuleset& prep, const Bo
 bool cut_by_verdict(const Walker& walker, const PreparedRuleset& prep, const Box& box, uint8_t out, size_t limit,
                     const std::function<bool(Box&&, bool)>& visit);
 
+// Cuts a decided part (its list never complex) until every packet of each piece gets one verdict
+// (the piece's list has one outcome, only_outcome), and hands each piece to `visit` with that
+// verdict; stops early when `visit` returns false. False as cut_by_verdict.
+bool cut_by_outcome(const PreparedRuleset& prep, DecidedPart part, size_t limit,
+                    const std::function<bool(Box&&, uint8_t)>& visit);
+
 }  // namespace zp::verifier::regions
