@@ -2,7 +2,7 @@
 #include "verifier/regions/box.h"
 
 #include <algorithm>
-#include <map>
+#include <unordered_map>
 
 #include "verifier/engine/header_space.h"
 
@@ -195,12 +195,13 @@ void canonicalize(Region& r) {
 
 }  // namespace
 
-std::vector<LabeledRegion> merge_greedy(std::vector<LabeledRegion> in) {
+std::vector<LabeledRegion> merge_greedy(std::vector<LabeledRegion> in, std::span<const Dim> dims) {
   for (auto& r : in) canonicalize(r.box);
   for (bool changed = true; changed;) {
     changed = false;
-    for (Dim d : kAllDims) {
-      std::map<std::string, size_t> first;
+    for (Dim d : dims) {
+      std::unordered_map<std::string, size_t> first;  // looked up only, never walked
+      first.reserve(in.size());
       std::vector<LabeledRegion> out;
       for (auto& r : in) {
         auto [it, fresh] = first.emplace(key_without(r, d), out.size());

@@ -12,6 +12,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -86,7 +87,8 @@ struct LabeledRegion {
 // holds the same packets, stays disjoint, and does not depend on how the regions were found.
 std::vector<LabeledRegion> merge_regions(std::vector<LabeledRegion> in);
 // Greedy merging only: two regions of the same label that differ in one dimension become one
-// (their union is still a box). Deterministic.
-std::vector<LabeledRegion> merge_greedy(std::vector<LabeledRegion> in);
+// (their union is still a box). Deterministic. Only `dims` are merged along: where the regions
+// are equal in every other dimension (a grid's cells), the rest can be skipped.
+std::vector<LabeledRegion> merge_greedy(std::vector<LabeledRegion> in, std::span<const Dim> dims = kAllDims);
 
 }  // namespace zp::verifier

@@ -177,8 +177,14 @@ std::string grid_key(const Grid& g) {
   return k;
 }
 
-// The grid's cells as boxes (other dimensions full), merged greedily.
+// The grid's cells as boxes (other dimensions full), merged greedily along the grid's own
+// dimensions, in merge_greedy's order (two cells are never equal but in another dimension:
+// merging there would only join two boxes canonicalize made equal, which any other dimension's
+// pass joins as well).
 std::vector<Region> grid_boxes(const Grid& g, int family, ir::Hook hook) {
+  std::vector<Dim> dims;
+  for (Dim d : kAllDims)
+    if (std::find(g.dims.begin(), g.dims.end(), d) != g.dims.end()) dims.push_back(d);
   std::vector<LabeledRegion> cells;
   for (const auto& c : g.cells) {
     Region r{family, hook, {}};
@@ -187,7 +193,7 @@ std::vector<Region> grid_boxes(const Grid& g, int family, ir::Hook hook) {
     cells.push_back({r, 0, 0});
   }
   std::vector<Region> out;
-  for (auto& m : merge_greedy(std::move(cells))) out.push_back(std::move(m.box));
+  for (auto& m : merge_greedy(std::move(cells), dims)) out.push_back(std::move(m.box));
   return out;
 }
 
@@ -215,20 +221,24 @@ std::optional<std::vector<Region>> recut(const std::vector<Region>& group) {
   std::vector<Dim> adims(kAddressDims.begin(), kAddressDims.end()), sdims(kServiceDims.begin(), kServiceDims.end());
   Grid ag = build_grid(ptrs, adims, family);
   if (ag.too_big) return std::nullopt;
-  // The service boxes over each address cell.
-  std::map<Cell, std::vector<Region>> services;
+  // The service boxes over each address cell, as indices into `parts`: a region spans many
+  // cells, and copying its boxes into each was most of a large diff's merge.
+  std::vector<Region> parts;
+  std::map<Cell, std::vector<uint32_t>> services;
   for (const auto& r : group) {
-    auto parts = pure_parts(r);
+    const auto first = static_cast<uint32_t>(parts.size());
+    for (auto& p : pure_parts(r)) parts.push_back(std::move(p));
+    const auto last = static_cast<uint32_t>(parts.size());
     for_each_cell(ag, r, [&](const Cell& c) {
       auto& list = services[c];
-      list.insert(list.end(), parts.begin(), parts.end());
+      for (uint32_t i = first; i < last; ++i) list.push_back(i);
     });
   }
   // Address cells grouped by their (canonical) service set.
   std::map<std::string, std::pair<Grid, CellSet>> by_service;
-  for (auto& [cell, boxes] : services) {
+  for (auto& [cell, indices] : services) {
     std::vector<const Region*> sp;
-    for (const auto& b : boxes) sp.push_back(&b);
+    for (uint32_t i : indices) sp.push_back(&parts[i]);
     Grid sg = build_grid(sp, sdims, family);
     if (sg.too_big) return std::nullopt;
     drop_needless_cuts(sg);
