@@ -36,6 +36,40 @@ TEST(LazySolver, AnswersAsASolverWithTheSameScopesWhenMadeLate) {
   EXPECT_EQ(s.scopes()[0].size(), 1u);
 }
 
+// Once made, the solver still takes in what it is given only when asked: scopes pushed, filled
+// and popped between two queries leave no trace, an assertion added to a kept scope after a
+// query is in the next one, and a definition made after a query lies below every scope.
+TEST(LazySolver, AfterTheFirstQueryTakesInOnlyWhatTheNextQueryNeeds) {
+  z3::context c;
+  z3::expr x = c.bv_const("x", 8);
+  LazySolver s(c, 0);
+  s.add(z3::ugt(x, c.bv_val(10, 8)));
+  s.push();
+  s.add(z3::ult(x, c.bv_val(100, 8)));
+  ASSERT_EQ(s.check(), z3::sat);  // made, holding the base and one scope
+  s.push();
+  s.add(z3::ult(x, c.bv_val(5, 8)));  // unsat, but popped before any query
+  s.pop();
+  s.add(z3::ugt(x, c.bv_val(50, 8)));  // to the kept scope, after the query
+  ASSERT_EQ(s.check(), z3::sat);
+  u128 v = verifier::enc::model_value(s.get_model(), x);
+  EXPECT_GT(v, 50u);
+  EXPECT_LT(v, 100u);
+  s.pop();  // the base again: a definition may be made
+  z3::expr named = s.define(x + c.bv_val(1, 8));
+  s.push();
+  s.add(named == c.bv_val(0, 8));  // x = 255: only the base and the definition allow it
+  ASSERT_EQ(s.check(), z3::sat);
+  EXPECT_EQ(verifier::enc::model_value(s.get_model(), x), 255u);
+  s.pop();
+  s.push();
+  s.add(named == c.bv_val(30, 8));
+  s.add(z3::ult(x, c.bv_val(20, 8)));  // x = 29 contradicts this: the definition is still in force
+  EXPECT_EQ(s.check(), z3::unsat);
+  s.pop();
+  EXPECT_EQ(s.check(), z3::sat);
+}
+
 TEST(LazySolver, ADefinedConstantStandsForItsTerm) {
   z3::context c;
   z3::expr x = c.bv_const("x", 8);

@@ -112,9 +112,9 @@ std::vector<z3::expr> routed_packet(enc::PolicyEncoder& pe, const enc::SymPacket
 // `q`, a packet of region `r`, made as readable as the region allows without Z3: what the wishes
 // of readable_packet and routed_packet ask. Its input (output) interface is the first of `iifs`
 // (`oifs`: on a gateway, those bound to the zone of its source (destination)) that the region
-// allows, else its own when it has a name, else the first named one other than lo; its addresses are host addresses within the
-// zone's address set of `groups` they are in. Whether it is a witness is for the caller to check
-// (SearchSpec::witness_hint).
+// allows, else its own when it has a name, else the first named one other than lo; its
+// addresses are host addresses within the zone's address set of `groups` they are in. Whether it
+// is a witness is for the caller to check (SearchSpec::witness_hint).
 ir::Packet readable_witness(ir::Packet q, const Region& r, const std::vector<std::string>& iifs,
                             const std::vector<std::string>& oifs, const IfaceNames& names,
                             const std::vector<std::vector<Range>>& groups);

@@ -7,20 +7,18 @@
 
 namespace zp::verifier::regions {
 
-void LazySolver::add(const z3::expr& e) {
-  scopes_.back().push_back(e);
-  if (solver_) solver_->add(e);
-}
+void LazySolver::add(const z3::expr& e) { scopes_.back().push_back(e); }
 
-void LazySolver::push() {
-  scopes_.emplace_back();
-  if (solver_) solver_->push();
-}
+void LazySolver::push() { scopes_.emplace_back(); }
 
 void LazySolver::pop(unsigned n) {
   if (n >= scopes_.size()) throw z3::exception("LazySolver::pop: more scopes than pushed");
   scopes_.resize(scopes_.size() - n);
-  if (solver_) solver_->pop(n);
+  // The solver's scopes that no longer exist go at once; those never taken in cost nothing.
+  if (synced_.size() > scopes_.size()) {
+    solver_->pop(static_cast<unsigned>(synced_.size() - scopes_.size()));
+    synced_.resize(scopes_.size());
+  }
 }
 
 z3::expr LazySolver::define(const z3::expr& term) {
@@ -34,7 +32,6 @@ z3::expr LazySolver::define(const z3::expr& term) {
   by_term_.emplace(term.id(), definitions_.size());
   by_constant_.emplace(constant.id(), definitions_.size());
   definitions_.push_back({constant, term, true});
-  if (solver_) solver_->add(constant == term);
   return constant;
 }
 
@@ -55,11 +52,24 @@ z3::check_result LazySolver::check() {
   if (!solver_) {
     solver_.emplace(c_);
     enc::configure(*solver_, rlimit_);
-    for (const auto& d : definitions_) solver_->add(d.constant == d.term);
-    for (size_t i = 0; i < scopes_.size(); ++i) {
-      if (i > 0) solver_->push();
-      for (const auto& e : scopes_[i]) solver_->add(e);
+  }
+  // Definitions go below every scope: the solver's scopes above the base are taken out and
+  // taken in again after them (a definition is made only at the base, so this is rare).
+  if (defined_ < definitions_.size()) {
+    if (synced_.size() > 1) {
+      solver_->pop(static_cast<unsigned>(synced_.size() - 1));
+      synced_.resize(1);
     }
+    for (; defined_ < definitions_.size(); ++defined_)
+      solver_->add(definitions_[defined_].constant == definitions_[defined_].term);
+  }
+  if (synced_.empty()) synced_.push_back(0);
+  for (size_t i = 0; i < scopes_.size(); ++i) {
+    if (i == synced_.size()) {
+      solver_->push();
+      synced_.push_back(0);
+    }
+    for (; synced_[i] < scopes_[i].size(); ++synced_[i]) solver_->add(scopes_[i][synced_[i]]);
   }
   return enc::solve(*solver_);
 }
