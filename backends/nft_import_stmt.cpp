@@ -189,14 +189,20 @@ class RuleImporter {
 
   void verdict(ir::Verdict v, const std::string& kind) {
     done_ = true;
+    const bool drops = v.kind == ir::VerdictKind::Drop || v.kind == ir::VerdictKind::Reject;
     if (!site_.nat_base) {
       action_ = std::move(v);
+      // A chain a nat chain jumps to: its translations are modelled (IrEncoder::nat_walk), a
+      // packet it drops is not.
+      if (drops && !site_.nat_hooks.empty()) unmodelled_nat(fmt::format("{} in a chain of a nat hook", kind));
       return;
     }
-    // A nat base chain: the IR holds accept (no translation), going on, and translations.
+    // A nat base chain: the IR holds accept (no translation), going on, jumps and translations.
     switch (v.kind) {
       case ir::VerdictKind::Accept: action_ = v; return;
       case ir::VerdictKind::Continue: action_ = std::monostate{}; return;
+      case ir::VerdictKind::Jump:
+      case ir::VerdictKind::Goto: action_ = std::move(v); return;
       case ir::VerdictKind::Return:
         if (site_.policy_accept) return void(action_ = verdict_of(ir::VerdictKind::Accept));
         break;

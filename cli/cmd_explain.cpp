@@ -62,11 +62,18 @@ std::optional<NatNote> nat_step(const ir::Ruleset& rs, const ir::Packet& packet,
   const ir::Rule& r = chain->rules[step->step.index];
   NatNote n{hook, {chain->name, static_cast<int>(step->step.index + 1), r.id, o.print(r), r.origins, {}},
             step->nat, {}, {}};
-  for (const auto& m : r.matches)
-    if (auto* opaque = std::get_if<ir::OpaqueMatch>(&m)) {
-      n.rule.note = "not modelled, assumed to hold: " + opaque->text;
-      break;
-    }
+  // A match the model does not decide, on the translating rule or on a rule that led to it (a
+  // jump guarded by `fib daddr type local`): the translation rests on it.
+  for (const auto& s : step->path) {
+    const ir::Chain* c = rs.table.find_chain(s.chain);
+    if (!c || s.index >= c->rules.size()) continue;
+    for (const auto& m : c->rules[s.index].matches)
+      if (auto* opaque = std::get_if<ir::OpaqueMatch>(&m)) {
+        n.rule.note = "not modelled, assumed to hold: " + opaque->text;
+        break;
+      }
+    if (!n.rule.note.empty()) break;
+  }
   const ir::Nat& x = step->nat;
   switch (x.kind) {
     case ir::NatKind::Dnat:

@@ -98,7 +98,7 @@ class Interpreter {
     if (const auto* n = std::get_if<Nat>(&r.action); n && (n->family == 0 || n->family == packet_.family)) {
       res.verdict = Verdict{};
       res.verdict->kind = VerdictKind::Accept;
-      if (!nat_) nat_ = NatStep{{chain_name_, 0, r.id, res.limited}, *n};
+      if (!nat_) nat_ = NatStep{{chain_name_, 0, r.id, res.limited}, *n, {}};
     }
     return res;
   }
@@ -207,7 +207,12 @@ std::optional<NatStep> nat_translation(const Ruleset& ruleset, const Packet& pac
   Packet at = packet;
   at.hook = hook;
   Interpreter in(ruleset.table, at);
-  in.run();
+  const Evaluation e = in.run();
+  if (in.nat_)
+    for (const auto& s : e.trace) {
+      in.nat_->path.push_back(s);
+      if (s.chain == in.nat_->step.chain && s.rule_id == in.nat_->step.rule_id && s.index == in.nat_->step.index) break;
+    }
   return in.nat_;
 }
 

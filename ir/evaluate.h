@@ -57,6 +57,8 @@ Evaluation evaluate(const Ruleset& ruleset, const Packet& packet);
 struct NatStep {
   TraceStep step;
   Nat nat;
+  // The rules met on the way to it, itself last (a jump into the chain that translates, say).
+  std::vector<TraceStep> path;
 };
 std::optional<NatStep> nat_translation(const Ruleset& ruleset, const Packet& packet, Hook hook);
 // The packet with a translation applied. Masquerade takes the address of the output interface,

@@ -17,8 +17,10 @@
 #include "backends/netlink_hooks.h"
 #include "backends/nft_text.h"
 #include "pipeline/exit_codes.h"
+#include "pipeline/scratch_namespace.h"
 #include "pipeline/secure_file.h"
 #include "pipeline/subprocess.h"
+#include "pipeline/xt_translation.h"
 
 namespace zp::pipeline {
 
@@ -127,8 +129,23 @@ std::optional<backends::ImportedRuleset> load_imported(const std::string& file, 
     std::cerr << "zoneproof: " << error << "\n";
     return std::nullopt;
   }
+  // A ruleset in nft's text syntax is read by nft itself, in a scratch namespace.
+  if (!live && !looks_like_json(*text)) {
+    text = listed_in_scratch_namespace(*text, name, error);
+    if (!text) {
+      std::cerr << error << "\n";
+      return std::nullopt;
+    }
+  }
+  std::vector<backends::ImportNote> xt_notes;
+  if (live) {
+    XtTranslation xt = translate_xt(*text);
+    *text = std::move(xt.listing);
+    xt_notes = std::move(xt.notes);
+  }
   try {
     auto imported = backends::import_nft_json(*text, name);
+    imported.notes.insert(imported.notes.end(), xt_notes.begin(), xt_notes.end());
     if (live)
       for (const auto& legacy : legacy_tables())
         for (ir::Hook h : {ir::Hook::Prerouting, ir::Hook::Input, ir::Hook::Forward, ir::Hook::Output,
@@ -289,20 +306,26 @@ void own_translations_beside(backends::ImportedRuleset& whole, const backends::I
 
 ir::Ruleset for_proofs(backends::ImportedRuleset& imported) {
   ir::Ruleset rs = imported.ruleset;
-  auto readable = [](const ir::Chain& c) {
+  // What the nat walk models (IrEncoder::nat_walk): translations, accepts, going on, and jumps,
+  // gotos and returns between chains that do only that.
+  auto readable = [&rs](const ir::Chain& c) {
     if (!c.base->policy_accept) return false;
-    return std::all_of(c.rules.begin(), c.rules.end(), [](const ir::Rule& r) {
-      const auto* v = std::get_if<ir::Verdict>(&r.action);
-      return std::holds_alternative<std::monostate>(r.action) || std::holds_alternative<ir::Nat>(r.action) ||
-             (v && v->kind == ir::VerdictKind::Accept);
-    });
+    for (const ir::Chain* reached : reached_from(rs.table, c))
+      for (const auto& r : reached->rules) {
+        if (std::holds_alternative<std::monostate>(r.action) || std::holds_alternative<ir::Nat>(r.action)) continue;
+        const auto* v = std::get_if<ir::Verdict>(&r.action);
+        if (!v || v->kind == ir::VerdictKind::Drop || v->kind == ir::VerdictKind::Reject) return false;
+        if ((v->kind == ir::VerdictKind::Jump || v->kind == ir::VerdictKind::Goto) && !rs.table.find_chain(v->chain))
+          return false;
+      }
+    return true;
   };
   auto& chains = rs.table.chains;
   for (auto it = chains.begin(); it != chains.end();) {
     if (it->base && it->base->nat && !readable(*it)) {
       imported.unmodelled.emplace_back(
-          it->base->hook, fmt::format("nat chain {} does more than translate (a jump, a drop, or a statement "
-                                      "zoneproof does not read)",
+          it->base->hook, fmt::format("nat chain {} does more than translate (a drop, a verdict map, or a "
+                                      "statement zoneproof does not read)",
                                       it->name));
       it = chains.erase(it);
     } else {
@@ -403,16 +426,20 @@ std::vector<std::string> unmodelled_at(const backends::ImportedRuleset& imported
 }
 
 std::vector<std::string> changed_nat_chains(const ir::Ruleset& before, const ir::Ruleset& after) {
+  // A nat base chain with every chain it jumps or goes to, in the order the walk meets them.
   auto nat_chains = [](const ir::Ruleset& rs) {
-    std::map<std::string, std::vector<ir::Rule>> out;
+    std::map<std::string, std::vector<std::pair<std::string, std::vector<ir::Rule>>>> out;
     for (const auto& c : rs.table.chains) {
       if (!c.base || !c.base->nat) continue;
-      auto& rules = out[c.name];
-      for (ir::Rule r : c.rules) {
-        r.id = 0;
-        r.origins.clear();
-        r.comment.clear();
-        rules.push_back(std::move(r));
+      auto& chains = out[c.name];
+      for (const ir::Chain* reached : reached_from(rs.table, c)) {
+        auto& rules = chains.emplace_back(reached->name, std::vector<ir::Rule>{}).second;
+        for (ir::Rule r : reached->rules) {
+          r.id = 0;
+          r.origins.clear();
+          r.comment.clear();
+          rules.push_back(std::move(r));
+        }
       }
     }
     return out;

@@ -247,6 +247,33 @@ TEST(ImportVerify, BadInputAndUsage) {
   EXPECT_NE(missing.output.find("/nonexistent.json"), std::string::npos) << missing.output;
 }
 
+// A ruleset in nft's text syntax is read by nft itself in a scratch namespace: the same report as
+// its JSON listing; nft's own complaint, with the file, line and column, for bad text; and an
+// `include` (which would make nft read the machine's files) is refused.
+TEST(ImportVerify, ATextRulesetIsReadByNftItself) {
+  TempFile text(kFilterOnly);
+  TempFile json(listing({text.path()}));
+  auto by_json = zoneproof_stdout("verify --intents " + kIntents + " --ruleset " + json.path() + " --format json");
+  auto by_text = zoneproof_stdout("verify --intents " + kIntents + " --ruleset " + text.path() + " --format json");
+  ASSERT_EQ(by_text.status, by_json.status) << by_text.output;
+  auto a = nlohmann::json::parse(by_json.output), b = nlohmann::json::parse(by_text.output);
+  ASSERT_EQ(a["intents"].size(), b["intents"].size());
+  for (size_t i = 0; i < a["intents"].size(); ++i)
+    EXPECT_EQ(a["intents"][i]["status"], b["intents"][i]["status"]) << b["intents"][i].dump();
+
+  TempFile bad("table inet t {\n  chain c {\n    tcp dport 22 acept\n  }\n}\n");
+  auto r = zoneproof("verify --intents " + kIntents + " --ruleset " + bad.path());
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find(bad.path() + ":3:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Error"), std::string::npos) << r.output;
+
+  TempFile include("include \"/etc/passwd\"\n");
+  auto inc = zoneproof("verify --intents " + kIntents + " --ruleset " + include.path());
+  EXPECT_EQ(inc.status, 2) << inc.output;
+  EXPECT_NE(inc.output.find("an `include` is refused"), std::string::npos) << inc.output;
+  EXPECT_EQ(inc.output.find("root:"), std::string::npos) << inc.output;
+}
+
 // A namespace and a state directory of one apply test, both removed when the test ends, also when
 // an ASSERT stopped it early.
 class ImportApply : public ::testing::Test {
@@ -344,6 +371,38 @@ TEST_F(ImportApply, WithoutNftRefusesOnlyWhenAnotherTableSharesTheHooks) {
   EXPECT_NE(both.output.find("--force --allow-lockout: applying although other tables"), std::string::npos)
       << both.output;
   EXPECT_EQ(nft("list table inet zoneproof").status, 0);
+}
+
+}  // namespace
+}  // namespace zp::testing
+
+namespace zp::testing {
+namespace {
+
+// Docker's layout made by iptables-nft (tests/import_corpus/docker-iptables.sh): its conntrack,
+// addrtype, DNAT and MASQUERADE are `xt` expressions, which `--live` reads in iptables' own
+// translation. Its NAT hooks are then judged (they were unknown), a port forward is explained
+// through the jump into DOCKER, and the one match left undecided (`fib daddr type local`) is named.
+TEST_F(ImportApply, LiveReadsIptablesNftThroughItsTranslation) {
+  ASSERT_EQ(in_ns("sh " + source_path("tests/import_corpus/docker-iptables.sh")).status, 0);
+  ASSERT_NE(nft("-j list table ip nat").output.find("\"xt\""), std::string::npos) << "no xt expression to read";
+  auto v = in_ns("sh -c '" + std::string(ZP_EXE) + " verify --live --intents " +
+                 source_path("tests/import_corpus/docker-iptables.yaml") + " --format json 2>/dev/null'");
+  ASSERT_NE(v.output.find('{'), std::string::npos) << v.output;
+  auto j = nlohmann::json::parse(v.output.substr(v.output.find('{')));
+  for (const auto& n : j["model_notes"]) {
+    EXPECT_EQ(n.get<std::string>().find("xt "), std::string::npos) << n;
+    EXPECT_EQ(n.get<std::string>().find("translations are unknown"), std::string::npos) << n;
+  }
+  for (const auto& i : j["intents"]) EXPECT_NE(i["status"], "unknown") << i.dump();
+  EXPECT_NE(j["model_notes"].dump().find("fib daddr type local"), std::string::npos) << j["model_notes"].dump();
+  auto e = in_ns(std::string(ZP_EXE) +
+                 " explain --live --packet \"tcp 198.51.100.9 -> 192.0.2.20:8080 hook forward iif eth0 oif docker0\"");
+  EXPECT_EQ(e.status, 0) << e.output;
+  EXPECT_NE(e.output.find("destination becomes 172.17.0.2 port 80"), std::string::npos) << e.output;
+  EXPECT_NE(e.output.find("ip nat DOCKER"), std::string::npos) << e.output;
+  EXPECT_NE(e.output.find("assumed to hold: fib daddr type local"), std::string::npos) << e.output;
+  EXPECT_NE(e.output.find(": accept"), std::string::npos) << e.output;
 }
 
 }  // namespace

@@ -147,9 +147,13 @@ Loaded load_rulesets(Topology& topo, const TargetPlan& plan, const std::string& 
     topo.load_ruleset(opt.ruleset);
   }
   const std::string listing = topo.list_ruleset_json();
-  const std::string file = fmt::format("{}/{}.ruleset.json", scratch_dir(), target_index);
+  // iptables-nft's xt expressions carry no options in JSON: explain is given the text listing,
+  // which nft prints in iptables' own translation and zoneproof reads back through a scratch
+  // namespace (docs/import.md), so its translations are what the kernel is compared with.
+  const bool xt = listing.find("\"xt\"") != std::string::npos;
+  const std::string file = fmt::format("{}/{}.ruleset.{}", scratch_dir(), target_index, xt ? "nft" : "json");
   std::ofstream f(file);
-  f << listing;
+  f << (xt ? topo.list_ruleset() : listing);
   if (!f) throw std::runtime_error("cannot write " + file);
   Loaded loaded{file, false};
   // Foreign NAT (Docker's DNAT, say): deliveries are judged against explain's translation, where

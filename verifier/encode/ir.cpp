@@ -175,35 +175,69 @@ z3::expr IrEncoder::hook_verdict() {
   return acc;
 }
 
+// Walks a chain of a nat hook from `here` (the packets still running at its first rule, none
+// translated yet): each translating rule joins `out` with the condition that it is the one that
+// translates; returns the packets that leave the chain to go on in the caller (its end or a
+// `return`). An accept ends the base chain, so those packets neither translate nor go on.
+z3::expr IrEncoder::nat_walk(size_t ci, z3::expr here, int depth, std::vector<NatRule>& out) {
+  if (depth > kMaxDepth) throw std::runtime_error("ruleset has a jump cycle");
+  const ir::Chain& ch = prep_.table().chains[ci];
+  z3::expr goes_on = c_.bool_val(false);
+  for (size_t i = 0; i < ch.rules.size(); ++i) {
+    const ir::Rule& r = ch.rules[i];
+    if (std::holds_alternative<std::monostate>(r.action)) continue;
+    auto m = rule_match(ci, i);
+    if (!m) continue;
+    const z3::expr applies = here && *m;
+    if (const auto* n = std::get_if<ir::Nat>(&r.action)) {
+      // In an inet table a NAT statement of the other family does nothing: the next rule is tried.
+      z3::expr translates = n->family == 0 ? applies : n->family == 6 ? (applies && p_.v6) : (applies && !p_.v6);
+      out.push_back({translates, &r, ch.name, i});
+      here = here && !translates;
+      continue;
+    }
+    const auto* v = std::get_if<ir::Verdict>(&r.action);
+    if (!v) throw std::runtime_error(fmt::format("nat chain {} rule {} does more than translate; that is not modelled",
+                                                 ch.name, i + 1));
+    switch (v->kind) {
+      case ir::VerdictKind::Continue: break;
+      case ir::VerdictKind::Accept: here = here && !*m; break;
+      case ir::VerdictKind::Return:
+        goes_on = goes_on || applies;
+        here = here && !*m;
+        break;
+      case ir::VerdictKind::Jump: {
+        z3::expr back = nat_walk(prep_.chain_index(v->chain), applies, depth + 1, out);
+        here = (here && !*m) || back;
+        break;
+      }
+      case ir::VerdictKind::Goto: {
+        // The chain gone to returns to this chain's caller.
+        goes_on = goes_on || nat_walk(prep_.chain_index(v->chain), applies, depth + 1, out);
+        here = here && !*m;
+        break;
+      }
+      default:
+        throw std::runtime_error(fmt::format("nat chain {} rule {} does more than translate; that is not modelled",
+                                             ch.name, i + 1));
+    }
+  }
+  return goes_on || here;
+}
+
 std::vector<IrEncoder::NatRule> IrEncoder::nat_rules(ir::Hook hook) {
   std::vector<NatRule> out;
-  z3::expr none_before = c_.bool_val(true);
   for (size_t ci : prep_.base_chains(hook)) {
     const ir::Chain& ch = prep_.table().chains[ci];
     if (!ch.base->nat) continue;
     if (!ch.base->policy_accept)
       throw std::runtime_error(fmt::format("nat chain {} drops by policy; that is not modelled", ch.name));
-    // An accept ends this nat chain without a translation; the next nat chain still runs (an
-    // imported table's family guard is one).
-    z3::expr chain_runs = c_.bool_val(true);
-    for (size_t i = 0; i < ch.rules.size(); ++i) {
-      const ir::Rule& r = ch.rules[i];
-      if (std::holds_alternative<std::monostate>(r.action)) continue;
-      if (auto* v = std::get_if<ir::Verdict>(&r.action); v && v->kind == ir::VerdictKind::Accept) {
-        if (auto m = rule_match(ci, i)) chain_runs = chain_runs && !*m;
-        continue;
-      }
-      if (!std::holds_alternative<ir::Nat>(r.action))
-        throw std::runtime_error(fmt::format("nat chain {} rule {} does more than translate; that is not modelled",
-                                             ch.name, i + 1));
-      auto m = rule_match(ci, i);
-      if (!m) continue;
-      // In an inet table a NAT statement of the other family does nothing: the next rule is tried.
-      const auto& n = std::get<ir::Nat>(r.action);
-      z3::expr translates = chain_runs && (n.family == 0 ? *m : n.family == 6 ? (*m && p_.v6) : (*m && !p_.v6));
-      out.push_back({none_before && translates, &r, ch.name, i});
-      none_before = none_before && !translates;
-    }
+    // The first translation the packet meets is the one: a later nat chain does not run for a
+    // packet an earlier one translated. An accept ends its own nat chain without a translation;
+    // the next nat chain still runs (an imported table's family guard is one).
+    z3::expr none_before = c_.bool_val(true);
+    for (const auto& r : out) none_before = none_before && !r.when;
+    nat_walk(ci, none_before, 0, out);
   }
   return out;
 }

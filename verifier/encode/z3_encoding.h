@@ -109,10 +109,11 @@ class IrEncoder {
   // the verdict the walk reaches (it must equal hook_verdict() in the model).
   unsigned trace(const z3::model& m, const NftTextFn& nft, std::vector<TraceStep>& steps,
                  bool& used_limits);
-  // The rules of the nat base chains at `hook` that translate, in the order the kernel tries
-  // them, each with the condition that it is the rule that translates the packet (its matches
-  // hold, and no earlier translating rule's do). Throws for a nat chain that does anything but
-  // translate (a verdict or a jump): that is not modelled.
+  // The rules of the nat base chains at `hook` (and of the chains they jump or go to) that
+  // translate, in the order the kernel tries them, each with the condition that it is the rule
+  // that translates the packet (the walk reaches it, its matches hold, no earlier translation
+  // did). Throws for a nat chain that does anything but translate, accept, jump, go to, return
+  // or go on (a drop, a verdict map): that is not modelled.
   struct NatRule {
     z3::expr when;
     const ir::Rule* rule;
@@ -125,6 +126,7 @@ class IrEncoder {
 
  private:
   std::optional<z3::expr> rule_match(size_t chain, size_t rule);
+  z3::expr nat_walk(size_t chain, z3::expr here, int depth, std::vector<NatRule>& out);
   z3::expr match(const ir::Match& m, const ir::Rule& r);
   z3::expr key_in(const std::vector<Field>& key, const ir::Key& elem);
   z3::expr key_exists(const std::vector<Field>& key);

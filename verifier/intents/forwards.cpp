@@ -27,6 +27,9 @@ std::vector<ForwardExposure> forward_exposure(Engines& engines) {
       for (const auto& r : nv.dnat_rules())
         for (const auto& o : r.rule->origins)
           if (o.what == fe.forward && o.loc == f.loc) mine.push_back(r.when);
+      // No rule made from it: the ruleset is one zoneproof did not compile (verify --ruleset,
+      // whose intents file describes the machine's forwards): nothing to say of its exposure.
+      if (mine.empty()) continue;
       std::optional<z3::model> m;
       // The translated packet leaves toward its server: by the interfaces of the server's zone
       // by address, or of a zone of interfaces (whose addresses the policy does not know).
