@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -190,6 +191,8 @@ class Explainer {
   Explainer(const Explainer&) = delete;
   Explainer& operator=(const Explainer&) = delete;
   Explanation explain(const ir::Packet& packet) const;
+  // With the outcomes of the matches the model does not decide (by key; absent: holds).
+  Explanation explain(const ir::Packet& packet, const std::map<std::string, bool>& unknowns) const;
 
  private:
   struct Context;  // the ruleset indexed once, and a pooled Z3 context

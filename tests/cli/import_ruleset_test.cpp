@@ -196,8 +196,46 @@ TEST(ImportDiff, AnOpaqueDropHidesNothing) {
   EXPECT_EQ(d.status, 1) << d.output;
   EXPECT_NE(d.output.find("newly allowed"), std::string::npos) << d.output;
   EXPECT_NE(d.output.find("tcp 22"), std::string::npos) << d.output;
+  // One whole region, not a packet at a time up to the region limit (undecided.h), and its
+  // witness explained under the outcome that makes the two sides differ: the fib match does not
+  // hold, so the old rule drops it and the new ruleset's policy accepts it.
+  EXPECT_NE(d.output.find("1 change(s): 1 newly allowed"), std::string::npos) << d.output;
+  EXPECT_EQ(d.output.find("maximum number of regions"), std::string::npos) << d.output;
+  EXPECT_NE(d.output.find("after:   accept by the policy of chain inet filter input"), std::string::npos)
+      << d.output;
   auto m = zoneproof("matrix --intents " + kIntents + " --ruleset " + jb.path());
   EXPECT_NE(m.output.find("internet → web-1"), std::string::npos) << m.output;
+}
+
+// A match the model does not decide is either outcome, and the matrix shows what some outcome
+// accepts: whole regions (a packet's label is "some outcome accepts it", a function of the packet),
+// each explained under the outcome that accepts it, the rule that accepts it named.
+TEST(ImportMatrix, AnUndecidedMatchGivesWholeRegionsExplainedByTheRuleThatAccepts) {
+  TempFile nft(R"(table inet filter {
+  chain input {
+    type filter hook input priority 0; policy drop;
+    fib saddr . iif oif missing drop
+    tcp dport 22 accept
+  }
+}
+)");
+  TempFile json(listing({nft.path()}));
+  auto m = zoneproof_stdout("matrix --intents " + kIntents + " --ruleset " + json.path() + " --format json");
+  auto j = nlohmann::json::parse(m.output);
+  size_t inputs = 0;
+  for (const auto& c : j["cells"]) {
+    if (c["hook"] != "input") continue;
+    ++inputs;
+    EXPECT_FALSE(c.value("truncated", false)) << c.dump();
+    ASSERT_GE(c["regions"].size(), 1u) << c.dump();  // tcp 22 over each family the zone has
+    EXPECT_LE(c["regions"].size(), 2u) << c.dump();
+    for (const auto& r : c["regions"]) {
+      EXPECT_EQ(r["service"], "tcp 22") << r.dump();
+      ASSERT_EQ(r["accepted_by"].size(), 1u) << r.dump();
+      EXPECT_NE(r["accepted_by"][0]["rule"].get<std::string>().find("inet filter input handle"), std::string::npos);
+    }
+  }
+  EXPECT_EQ(inputs, 4u) << m.output;  // every zone of the intents file
 }
 
 // A prerouting chain runs before routing: a match on the output interface there never holds,

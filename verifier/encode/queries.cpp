@@ -250,6 +250,10 @@ Explanation Explainer::explain(const ir::Packet& packet) const {
   return enc::explain_with_limits(z3_->c, z3_->prep, packet, options_, {});
 }
 
+Explanation Explainer::explain(const ir::Packet& packet, const std::map<std::string, bool>& unknowns) const {
+  return enc::explain_with_limits(z3_->c, z3_->prep, packet, options_, unknowns);
+}
+
 Explanation explain(const ir::Ruleset& ruleset, const ir::Packet& packet, const Options& options) {
   return Explainer(ruleset, options).explain(packet);
 }

@@ -16,6 +16,7 @@
 #include "verifier/regions/enumerate.h"
 #include "verifier/regions/partition.h"
 #include "verifier/regions/uniform.h"
+#include "verifier/regions/undecided.h"
 #include "verifier/run_limits.h"
 
 namespace zp::verifier {
@@ -44,6 +45,7 @@ struct Sides {
   // Each region's witness through each side's ruleset (none without DiffOptions::explain).
   const Explainer* explain_before;
   const Explainer* explain_after;
+  bool undecided;  // a rule of either side has a match the model does not decide
 };
 
 // The growth questions partial evaluation answers (uniform.h). The label is the pair of
@@ -449,12 +451,16 @@ std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook ho
 
 // Every region of one family at one hook where the two rulesets disagree. The label is the
 // pair of verdicts, before << 2 | after.
-regions::SearchResult diff_family(const Sides& s, ir::Hook hook, int family, const DiffOptions& o) {
+regions::SearchResult diff_family(const Sides& s, ir::Hook hook, int family, const DiffOptions& options) {
   if (run_limit_reached()) {  // past the run's time or memory limit: unknown, nothing encoded
     regions::SearchResult stopped;
     stopped.unknown = true;
     return stopped;
   }
+  // A match the model does not decide is either outcome (undecided.h): partial evaluation, which
+  // reads it as holding, answers none of the search's questions where one is.
+  DiffOptions o = options;
+  o.partial_evaluation = o.partial_evaluation && !s.undecided;
   const PreparedRuleset &prep_b = s.prep_before, &prep_a = s.prep_after;
   const regions::UniformVerdict uniform_b(prep_b, hook, RateLimits::WithinRate),
       uniform_a(prep_a, hook, RateLimits::WithinRate);
@@ -503,9 +509,26 @@ regions::SearchResult diff_family(const Sides& s, ir::Hook hook, int family, con
     label = z3::ite(inside, z3::concat(vb, va), label);
     differ = z3::ite(inside, vb != va, differ);
   }
+  const z3::expr raw_label = label;
   regions::SearchSpec spec = fs.spec(hook, family, o);
   if (o.partial_evaluation) spec.decided = decided_by_rulesets(boxes, uniform_b, uniform_a);
-  return regions::enumerate(spec, fs.domain(s, family), label, differ);
+  // With unknowns the label is a function of the packet: some outcome of them makes the verdicts
+  // differ, and the first such gives the pair (undecided.h). Past a few unknowns the label stays
+  // theirs: each region is then one packet, sound but slow.
+  const regions::Unknowns unknowns = regions::undecided_unknowns(fs.lv);
+  const z3::expr raw_differ = differ;
+  if (auto first = regions::under_first_outcome_where(fs.c, differ, label, unknowns)) {
+    label = *first;
+    differ = regions::for_some_outcome(fs.c, differ, unknowns);
+  }
+  auto res = regions::enumerate(spec, fs.domain(s, family), label, differ);
+  if (!unknowns.empty() && o.explain)
+    for (const auto& f : res.regions) {
+      // The outcomes under which the witness has its region's pair: its explanations assume them.
+      const z3::expr pair = z3::concat(fs.c.bv_val(f.label >> 2, 2), fs.c.bv_val(f.label & 3, 2));
+      res.unknowns.push_back(regions::outcomes_where(fs.c, fs.p, raw_differ && raw_label == pair, fs.lv, f.witness));
+    }
+  return res;
 }
 
 HookDiff diff_hook(const Sides& s, ir::Hook hook, const Namer& namer, const DiffOptions& o,
@@ -513,15 +536,20 @@ HookDiff diff_hook(const Sides& s, ir::Hook hook, const Namer& namer, const Diff
   HookDiff hd;
   hd.hook = hook;
   std::vector<regions::Found> found;  // merged per family by the search
+  std::vector<std::map<std::string, bool>> unknowns;  // parallel to found
   for (int family : {4, 6}) {
     if (o.first_only && !found.empty()) break;
     auto res = diff_family(s, hook, family, o);
     queries += res.queries;
     if (res.unknown) hd.status = Status::Unknown;
     hd.truncated = hd.truncated || res.truncated;
-    for (auto& f : res.regions) found.push_back(std::move(f));
+    for (size_t i = 0; i < res.regions.size(); ++i) {
+      found.push_back(std::move(res.regions[i]));
+      unknowns.push_back(i < res.unknowns.size() ? std::move(res.unknowns[i]) : std::map<std::string, bool>{});
+    }
   }
-  for (auto& f : found) {
+  for (size_t fi = 0; fi < found.size(); ++fi) {
+    auto& f = found[fi];
     DiffRegion d;
     d.box = std::move(f.box);
     d.text = describe(d.box, namer);
@@ -530,8 +558,8 @@ HookDiff diff_hook(const Sides& s, ir::Hook hook, const Namer& namer, const Diff
     d.kind = change_kind(d.before, d.after);
     d.witness = std::move(f.witness);
     if (s.explain_before && s.explain_after) {
-      d.before_explained = s.explain_before->explain(d.witness);
-      d.after_explained = s.explain_after->explain(d.witness);
+      d.before_explained = s.explain_before->explain(d.witness, unknowns[fi]);
+      d.after_explained = s.explain_after->explain(d.witness, unknowns[fi]);
     }
     hd.regions.push_back(std::move(d));
   }
@@ -579,7 +607,8 @@ TargetDiff diff_target(const DiffSide& before, const DiffSide& after, const std:
   }
   Sides s{*before.policy, *after.policy, *rb, *ra, td.ifaces,
           static_cast<size_t>(ta - after.policy->targets.data()), prep_b, prep_a, changed_sets,
-          explain_b ? &*explain_b : nullptr, explain_a ? &*explain_a : nullptr};
+          explain_b ? &*explain_b : nullptr, explain_a ? &*explain_a : nullptr,
+          regions::has_undecided(*rb) || regions::has_undecided(*ra)};
   // Forward first (between zones), then input and output; the after side's kind first.
   std::vector<ir::Hook> hooks = ta->hooks();
   for (ir::Hook h : tb->hooks())

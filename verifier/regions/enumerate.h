@@ -13,6 +13,8 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <string>
 #include <optional>
 #include <vector>
 
@@ -42,6 +44,9 @@ struct SearchResult {
   bool truncated = false;  // stopped at max_regions: regions are missing
   size_t queries = 0;
   size_t decided = 0;  // growth questions answered without Z3
+  // Where the labels speak of matches the model does not decide (undecided.h): per region, the
+  // outcomes under which its witness has its label, for explanations. Empty otherwise.
+  std::vector<std::map<std::string, bool>> unknowns;
 };
 
 struct SearchSpec {

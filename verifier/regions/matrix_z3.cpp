@@ -19,6 +19,7 @@
 #include "verifier/regions/matrix_summary.h"
 #include "verifier/regions/partition.h"
 #include "verifier/regions/uniform.h"
+#include "verifier/regions/undecided.h"
 #include "verifier/run_limits.h"
 
 namespace zp::verifier {
@@ -200,6 +201,9 @@ struct PairResult {
   MatrixEndpoint from, to;
   std::vector<regions::Found> found;
   bool unknown = false, truncated = false;
+  // Per found region, the outcomes of the matches the model does not decide under which its
+  // witness is accepted (empty: none at this hook), for its explanation.
+  std::vector<std::map<std::string, bool>> opaque;
 };
 
 // What the matrix knows of one target's ruleset and the policy's classes, for every hook.
@@ -344,7 +348,7 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
   auto stopped = [&] { return run_limit_reached(); };
   if (stopped()) {
     for (const auto& f : froms)
-      for (const auto& t : tos) out.push_back({f, t, {}, true, false});
+      for (const auto& t : tos) out.push_back({f, t, {}, true, false, {}});
     return out;
   }
   enc::SymPacket p = enc::make_packet(c, hook, "");
@@ -354,7 +358,17 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
   box.v4 = family == 4;
   box.v6 = family == 6;
   enc::IrEncoder ir(c, ts.prep, p, lv, &box);  // the target's prepared ruleset, not one per hook and family
-  z3::expr v = ir.hook_verdict();
+  const z3::expr ruleset_verdict = ir.hook_verdict();
+  // A packet is in the matrix when some outcome of the matches the model does not decide accepts
+  // it (undecided.h); partial evaluation, which takes such a match as open, answers none of the
+  // search's questions there.
+  const z3::expr ruleset_accepts = ruleset_verdict == c.bv_val(enc::kOutAccept, 2);
+  const regions::Unknowns unknowns = regions::undecided_unknowns(lv);
+  const z3::expr v = unknowns.empty() ? ruleset_verdict
+                                      : z3::ite(regions::for_some_outcome(c, ruleset_accepts, unknowns),
+                                                c.bv_val(enc::kOutAccept, 2), c.bv_val(enc::kOutDrop, 2));
+  MatrixOptions opt = o;
+  opt.partial_evaluation = o.partial_evaluation && unknowns.empty();
   z3::expr in_class = base_class(pe, p, pol.targets[ti], family);
   z3::expr domain = enc::wellformed(p) && (family == 6 ? p.v6 : !p.v6) && regions::iface_names_domain(p, names) &&
                     regions::limits_within(c, lv) && in_class;
@@ -396,18 +410,18 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
     for (size_t tj = 0; tj < tos.size(); ++tj) {
       const MatrixEndpoint &f = froms[fi], &t = tos[tj];
       if (stopped()) {
-        out.push_back({f, t, {}, true, false});
+        out.push_back({f, t, {}, true, false, {}});
         continue;
       }
       if (from_sides[fi].never || to_sides[tj].never) continue;
       CellBoxes boxes(ts, uv, essentials, hook, family, f, t);
-      if (o.partial_evaluation && boxes.never_accepted()) continue;
+      if (opt.partial_evaluation && boxes.never_accepted()) continue;
       // The search's first packets come from the boxes partial evaluation finds accepted: then
       // usually one query, that no other packet of the cell is accepted, ends the search. None
       // at all: the cell is empty, known before its class formula is built and simplified (a
       // tenth of a 100-zone matrix went to that).
       std::optional<std::vector<Region>> seeds;
-      if (o.partial_evaluation) seeds = boxes.accepted(walker, ts.prep, family, hook);
+      if (opt.partial_evaluation) seeds = boxes.accepted(walker, ts.prep, family, hook);
       if (seeds && seeds->empty()) continue;
       const z3::expr cls = from_sides[fi].term && to_sides[tj].term;
       regions::SearchSpec spec{.packet = &p,
@@ -418,7 +432,7 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
                                .max_regions = o.max_regions,
                                .preferences = o.explain ? &prefs : nullptr,
                                .address_groups = &groups,
-                               .decided = o.partial_evaluation ? boxes.decided(walker, ts.prep) : nullptr};
+                               .decided = opt.partial_evaluation ? boxes.decided(walker, ts.prep) : nullptr};
       // A packet's label is its verdict by partial evaluation of the ruleset at that packet (no
       // solving): the verdict the solver's term gives it with the rate limits within their rates
       // and opaque matches holding (one of the ways the domain allows). Packets outside the
@@ -433,7 +447,7 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
       std::map<std::tuple<unsigned, unsigned, std::string, std::string>, bool> in_cell_class;
       // Growth only ever widens accepted regions, so only a packet with another label refutes:
       // an accepted packet refutes nothing whether or not it lies in the class (no model).
-      if (o.partial_evaluation)
+      if (opt.partial_evaluation)
         spec.label_of = [&](const ir::Packet& q) -> std::optional<unsigned> {
           // Outside the cell's boxes a probe is outside its class: accepted or not, it refutes
           // nothing, and the ruleset is not walked for it.
@@ -473,7 +487,11 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
       auto res = regions::enumerate(spec, solvers, cls, v, c.bool_val(true));  // `accepted`: in the finder
       queries += res.queries;
       if (res.regions.empty() && !res.unknown) continue;
-      out.push_back({f, t, std::move(res.regions), res.unknown, res.truncated});
+      std::vector<std::map<std::string, bool>> opaque;
+      if (!unknowns.empty() && o.explain)
+        for (const auto& found : res.regions)
+          opaque.push_back(regions::outcomes_where(c, p, ruleset_accepts, lv, found.witness));
+      out.push_back({f, t, std::move(res.regions), res.unknown, res.truncated, std::move(opaque)});
     }
   return out;
 }
@@ -549,7 +567,8 @@ Matrix reachability_matrix(const policy::Policy& pol, const std::vector<ir::Rule
           auto& cell = m.cells[it->second];
           if (pr.unknown) cell.status = Status::Unknown;
           cell.truncated = cell.truncated || pr.truncated;
-          for (auto& f : pr.found) {  // merged per family by the search
+          for (size_t fi = 0; fi < pr.found.size(); ++fi) {  // merged per family by the search
+            auto& f = pr.found[fi];
             MatrixRegion mr;
             mr.box = std::move(f.box);
             mr.service = describe_service(mr.box);
@@ -558,7 +577,9 @@ Matrix reachability_matrix(const policy::Policy& pol, const std::vector<ir::Rule
             mr.extra = describe(mr.box, namer, true).extra;
             mr.witness = std::move(f.witness);
             // In the matrix's own context: a second live context costs its ~17 MiB of tables.
-            if (o.explain) mr.explained = enc::explain_with_limits(ctx, ts.prep, mr.witness, eo, {});
+            if (o.explain)
+              mr.explained = enc::explain_with_limits(ctx, ts.prep, mr.witness, eo,
+                                                      fi < pr.opaque.size() ? pr.opaque[fi] : std::map<std::string, bool>{});
             cell.regions.push_back(std::move(mr));
           }
         }
