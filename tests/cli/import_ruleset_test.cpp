@@ -207,6 +207,14 @@ TEST(ImportDiff, AnOpaqueDropHidesNothing) {
   EXPECT_NE(m.output.find("internet → web-1"), std::string::npos) << m.output;
 }
 
+// A port range binds only the protocols that have ports: the example's ICMP is named on its own,
+// not as "icmp,icmpv6 0-79,81-442,..." beside TCP's ports.
+TEST(ImportMatrix, ProtocolsWithoutPortsAreNamedApartFromThePorts) {
+  auto m = zoneproof("matrix --intents " + kIntents + " --ruleset " + source_path("examples/imported/host-firewall.json"));
+  EXPECT_NE(m.output.find("internet → web-1: icmp,icmpv6; tcp 80,443\n"), std::string::npos) << m.output;
+  EXPECT_EQ(m.output.find("icmp,icmpv6 0-"), std::string::npos) << m.output;
+}
+
 // A match the model does not decide is either outcome, and the matrix shows what some outcome
 // accepts: whole regions (a packet's label is "some outcome accepts it", a function of the packet),
 // each explained under the outcome that accepts it, the rule that accepts it named.

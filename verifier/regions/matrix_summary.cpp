@@ -87,7 +87,18 @@ std::string cell_summary(const MatrixCell& cell, const policy::Policy& pol, cons
     if (ps != dim_full(Dim::Dport, fam)) words.append(" ").append(ports_text(ps));
     add(words + details, fam == 6 ? "ipv6" : "ipv4");
   }
-  for (const auto& [r, words] : others) add(words, r->box.family == 6 ? "ipv6" : "ipv4");
+  // A service of several parts ("tcp 80,443; icmp") adds each: the same part of two regions
+  // is said once.
+  for (const auto& [r, words] : others) {
+    const std::string fam = r->box.family == 6 ? "ipv6" : "ipv4";
+    const std::string details = words.substr(r->service.size());
+    for (size_t start = 0;;) {
+      size_t end = r->service.find("; ", start);
+      add(r->service.substr(start, end == std::string::npos ? std::string::npos : end - start) + details, fam);
+      if (end == std::string::npos) break;
+      start = end + 2;
+    }
+  }
   bool both = has_family(cell.from, 4, pol, zs) && has_family(cell.to, 4, pol, zs) &&
               has_family(cell.from, 6, pol, zs) && has_family(cell.to, 6, pol, zs);
   std::string out;

@@ -3,6 +3,7 @@
 
 #include <fmt/core.h>
 
+#include "ir/packet.h"
 #include "verifier/engine/header_space.h"
 
 namespace zp::verifier {
@@ -95,7 +96,41 @@ std::string ranges_text(Dim d, int family, const std::vector<Range>& rs, size_t 
   return join(xs, ", ");
 }
 
+namespace {
+
+// A region's protocols split into those with ports (which its port ranges bind) and the others
+// (which have no ports: a port range says nothing of them).
+std::pair<std::vector<Range>, std::vector<Range>> by_ports(const std::vector<Range>& protos) {
+  std::vector<Range> with, without;
+  auto add = [](std::vector<Range>& to, u128 v) {
+    if (!to.empty() && to.back().hi + 1 == v) to.back().hi = v;
+    else to.push_back({v, v});
+  };
+  for (const auto& x : protos)
+    for (u128 v = x.lo; v <= x.hi; ++v) add(ir::protocol_has_ports(static_cast<uint8_t>(v)) ? with : without, v);
+  return {with, without};
+}
+
+}  // namespace
+
 std::string describe_service(const Region& r) {
+  // "icmp,tcp 80,443" would read as ICMP on ports: the protocols without ports are named apart,
+  // without the port ranges, which do not bind them ("tcp 80,443; icmp").
+  if (!full(r, Dim::Dport) || !full(r, Dim::Sport)) {
+    auto [with, without] = by_ports(r.at(Dim::L4proto));
+    if (!without.empty()) {
+      Region others = r;
+      others.at(Dim::L4proto) = without;
+      others.at(Dim::Dport) = dim_full(Dim::Dport, r.family);
+      others.at(Dim::Sport) = dim_full(Dim::Sport, r.family);
+      std::string rest = without == by_ports(dim_full(Dim::L4proto, r.family)).second ? "any protocol without ports"
+                                                                                       : describe_service(others);
+      if (with.empty()) return rest;
+      Region ported = r;
+      ported.at(Dim::L4proto) = with;
+      return describe_service(ported) + "; " + rest;
+    }
+  }
   std::string out;
   auto left_out = subtract(dim_full(Dim::L4proto, r.family), r.at(Dim::L4proto));
   size_t left_out_count = 0;
