@@ -17,6 +17,7 @@
 #include "backends/netlink_hooks.h"
 #include "backends/nft_text.h"
 #include "pipeline/exit_codes.h"
+#include "pipeline/local_routes.h"
 #include "pipeline/scratch_namespace.h"
 #include "pipeline/secure_file.h"
 #include "pipeline/subprocess.h"
@@ -146,6 +147,12 @@ std::optional<backends::ImportedRuleset> load_imported(const std::string& file, 
   try {
     auto imported = backends::import_nft_json(*text, name);
     imported.notes.insert(imported.notes.end(), xt_notes.begin(), xt_notes.end());
+    // The machine is at hand: its local routes decide `fib daddr type local` in ip tables.
+    if (live && mentions_fib_daddr_local(imported)) {
+      std::string why;
+      if (auto local = local_ipv4_destinations(why)) decide_fib_daddr_local(imported, *local);
+      else imported.notes.push_back({"fib daddr type local", "not decided from the machine: " + why});
+    }
     if (live)
       for (const auto& legacy : legacy_tables())
         for (ir::Hook h : {ir::Hook::Prerouting, ir::Hook::Input, ir::Hook::Forward, ir::Hook::Output,

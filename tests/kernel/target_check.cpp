@@ -120,6 +120,7 @@ bool has_nat_chain(const std::string& listing) {
 struct Loaded {
   std::string listing;       // foreign ruleset: the kernel's listing of everything loaded
   bool nat_unknown = false;  // zoneproof does not model the listing's translations
+  std::string explain_source;  // what explain reads ("live:NS"), when not the listing
 };
 
 // Loads what the target enforces: the compiled ruleset (`nft -f` of compile's text, or
@@ -147,15 +148,16 @@ Loaded load_rulesets(Topology& topo, const TargetPlan& plan, const std::string& 
     topo.load_ruleset(opt.ruleset);
   }
   const std::string listing = topo.list_ruleset_json();
-  // iptables-nft's xt expressions carry no options in JSON: explain is given the text listing,
-  // which nft prints in iptables' own translation and zoneproof reads back through a scratch
-  // namespace (docs/import.md), so its translations are what the kernel is compared with.
-  const bool xt = listing.find("\"xt\"") != std::string::npos;
-  const std::string file = fmt::format("{}/{}.ruleset.{}", scratch_dir(), target_index, xt ? "nft" : "json");
+  const std::string file = fmt::format("{}/{}.ruleset.json", scratch_dir(), target_index);
   std::ofstream f(file);
-  f << (xt ? topo.list_ruleset() : listing);
+  f << listing;
   if (!f) throw std::runtime_error("cannot write " + file);
-  Loaded loaded{file, false};
+  Loaded loaded{file, false, {}};
+  // iptables-nft's xt expressions carry no options in JSON: explain reads the machine as a
+  // Docker host's administrator would, with `--live` in the enforcer's namespace, which reads
+  // them in iptables' own translation and decides `fib daddr type local` from the namespace's
+  // local routes (docs/import.md). Its answers are what the kernel is compared with.
+  if (listing.find("\"xt\"") != std::string::npos) loaded.explain_source = "live:" + topo.enforcer();
   // Foreign NAT (Docker's DNAT, say): deliveries are judged against explain's translation, where
   // zoneproof models it.
   if (has_nat_chain(listing)) {
@@ -178,7 +180,7 @@ Tally check_target(const zp::policy::Policy& policy, const std::string& policy_f
   TargetPlan plan = plan_target(policy, target_index);
   Topology topo(plan.topology);
   const Loaded loaded = load_rulesets(topo, plan, policy_file, target_index, opt);
-  const std::string& listing = loaded.listing;
+  const std::string& listing = loaded.explain_source.empty() ? loaded.listing : loaded.explain_source;
   Rng rng(packet_seed);
   auto probes = generate_probes(policy, target_index, plan, opt.packets, rng);
   Prober prober(topo);

@@ -104,7 +104,13 @@ std::vector<ZoneproofCli::Answer> ZoneproofCli::explain(const std::string& polic
   }
   std::vector<std::string> argv = {exe_,     "explain",       policy,   "--target",
                                    target,   "--packets",     packets_file, "--format", "json"};
-  if (!ruleset.empty()) argv.insert(argv.end(), {"--ruleset", ruleset});
+  // "live:NS": what the kernel of namespace NS runs, as `explain --live` reads it there.
+  if (ruleset.rfind("live:", 0) == 0) {
+    argv.insert(argv.begin(), {"ip", "netns", "exec", ruleset.substr(5)});
+    argv.push_back("--live");
+  } else if (!ruleset.empty()) {
+    argv.insert(argv.end(), {"--ruleset", ruleset});
+  }
   auto r = run_process(argv);
   std::vector<Answer> answers(lines.size());
   std::vector<bool> seen(lines.size(), false);

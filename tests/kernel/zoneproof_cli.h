@@ -38,8 +38,9 @@ class ZoneproofCli {
   };
   // `zoneproof explain POLICY --target T --packets FILE --format json` over `lines`; one answer
   // per line, in order. With `ruleset` (an `nft -j list ruleset` listing), `--ruleset RULESET`:
-  // the verdicts are the listed ruleset's, every table of it. Throws when explain fails or an
-  // answer is missing or unreadable.
+  // the verdicts are the listed ruleset's, every table of it; with "live:NS", `--live` run in
+  // network namespace NS (the machine's own ruleset, local routes and iptables-nft translations).
+  // Throws when explain fails or an answer is missing or unreadable.
   std::vector<Answer> explain(const std::string& policy, const std::string& target,
                               const std::vector<std::string>& lines, const std::string& packets_file,
                               const std::string& ruleset = {}) const;
