@@ -178,7 +178,7 @@ void add_diff_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--rlimit", o->rlimit, "Z3 resource limit per query (deterministic)");
   add_run_limit_options(cmd, o->limits);
   cmd->add_option("--intents", o->intents,
-                  "OLD and NEW are `nft -j list ruleset` listings, named by this policy-syntax file's zones");
+                  "OLD and NEW are rulesets (`nft -j list ruleset` JSON or nft text), named by this policy-syntax file's zones");
   cmd->add_option("--max-regions", o->max_regions, "Stop after this many regions per target hook and family");
   cmd->callback([o, &exit_code] { exit_code = run_diff(*o); });
 }

@@ -276,7 +276,7 @@ void add_explain_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--packets", o->packets_file, "A file with one packet a line");
   cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("--ruleset", o->ruleset,
-                  "Ask this `nft -j list ruleset` listing instead of the compiled table (every table)");
+                  "Ask this ruleset instead of the compiled table (every table): `nft -j list ruleset` JSON or nft text");
   cmd->add_flag("--live", o->live, "Ask the kernel's ruleset (`nft -j list ruleset`, read-only)");
   cmd->callback([o, &exit_code] { exit_code = run_explain(*o); });
 }

@@ -114,7 +114,7 @@ void add_matrix_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<MatrixCliOptions>();
   cmd->add_option("POLICY", o->policy, "Policy file (YAML)");
   cmd->add_option("--intents", o->intents, "With --ruleset or --live: the zones (policy syntax) to name a listing's cells by");
-  cmd->add_option("--ruleset", o->ruleset, "The matrix of this `nft -j list ruleset` listing (every table)");
+  cmd->add_option("--ruleset", o->ruleset, "The matrix of this ruleset (every table): `nft -j list ruleset` JSON or nft text");
   cmd->add_flag("--live", o->live, "The matrix of the kernel's ruleset (`nft -j list ruleset`, read-only)");
   cmd->add_option("--target", o->targets, "Only these targets (repeatable)");
   cmd->add_option("--format", o->format, "Output format")

@@ -182,7 +182,7 @@ void add_verify_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--intents", o->intents,
                   "Judge the intents of this policy-syntax file over --ruleset or --live (nothing is compiled)");
   cmd->add_option("--ruleset", o->ruleset,
-                  "Judge the intents over this `nft -j list ruleset` listing (every table; \"-\": standard input)");
+                  "Judge the intents over this ruleset (every table; `nft -j list ruleset` JSON or nft text; \"-\": standard input)");
   cmd->add_flag("--live", o->live, "Judge the intents over the kernel's ruleset (`nft -j list ruleset`, read-only)");
   cmd->add_option("--target", o->targets, "Verify only these targets (repeatable)");
   cmd->add_option("--format", o->format, "Output format")

@@ -103,7 +103,7 @@ std::optional<std::string> listed_in_scratch_namespace(const std::string& text, 
                                                        std::string& error) {
   // `include "FILE"` makes nft read another file, as root, and quote its lines in errors: a
   // ruleset from a pull request must not read the machine's files.
-  static const std::regex include(R"((^|[\n;{])[ \t]*include[ \t]+")");
+  static const std::regex include(R"((^|[\n;{])[ \t]*include[ \t]*")");
   if (std::regex_search(text, include)) {
     error = fmt::format("{}: an `include` is refused: give the ruleset as one text (`nft list ruleset`) or as "
                         "`nft -j list ruleset` JSON",
