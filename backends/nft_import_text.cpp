@@ -103,6 +103,10 @@ std::string match_text(const json& body) {
   Printer p;
   auto left = p.print(body.value("left", null));
   auto right = p.print(body.value("right", null));
+  // A fib lookup's result compared with a Boolean is nft's `exists` / `missing`.
+  const json& l = body.value("left", null);
+  if (l.is_object() && l.contains("fib") && body.contains("right") && body["right"].is_boolean())
+    right = body["right"].get<bool>() ? "exists" : "missing";
   std::string op = body.contains("op") && body["op"].is_string() ? body["op"].get<std::string>() : "in";
   if (!left || !right) return json{{"match", body}}.dump();
   // nft leaves the operator out where it is implied (equality, a flag test), unless the left

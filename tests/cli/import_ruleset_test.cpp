@@ -318,6 +318,18 @@ TEST(ImportVerify, ATextRulesetIsReadByNftItself) {
   EXPECT_EQ(inc.status, 2) << inc.output;
   EXPECT_NE(inc.output.find("an `include` is refused"), std::string::npos) << inc.output;
   EXPECT_EQ(inc.output.find("root:"), std::string::npos) << inc.output;
+
+  // Not as root (a CI job): the scratch namespace is made inside a user namespace of its own.
+  const std::string nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+  if (run_shell(nobody + "unshare -rn true").status != 0) {
+    GTEST_SKIP() << "this kernel lets no unprivileged user make a user namespace";
+  }
+  ASSERT_EQ(run_shell("chmod 644 " + text.path()).status, 0);
+  auto unprivileged = run_shell("{ " + nobody + ZP_EXE + " verify --intents " + kIntents + " --ruleset " + text.path() +
+                                " --format json 2>/dev/null; }");
+  ASSERT_EQ(unprivileged.status, by_json.status) << unprivileged.output;
+  auto c = nlohmann::json::parse(unprivileged.output);
+  for (size_t i = 0; i < a["intents"].size(); ++i) EXPECT_EQ(a["intents"][i]["status"], c["intents"][i]["status"]);
 }
 
 // A namespace and a state directory of one apply test, both removed when the test ends, also when
