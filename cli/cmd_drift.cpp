@@ -3,6 +3,7 @@
 // reads zoneproof's table back from the kernel and proves it equivalent to the compiled policy,
 // or lists the packet regions where the two differ; then says which intents the machine's other
 // tables change (docs/import.md). Exit 1 on drift or on an intent another table breaks.
+#include <algorithm>
 #include <iostream>
 
 #include <fmt/core.h>
@@ -192,6 +193,12 @@ int run_drift(const DriftOptions& o) {
   // Another table breaking an intent is a finding too: the kernel does not do what the policy says.
   for (const auto& f : r.foreign)
     if (f.beside == verifier::Status::Fail && r.exit_code == kExitOk) r.exit_code = kExitFinding;
+  // Other tables on the hooks that could not be read, or beside which an intent is undecided:
+  // what the kernel does is not known, which a monitoring check must not take for "all good".
+  const bool undecided = !r.foreign_skipped.empty() ||
+                         std::any_of(r.foreign.begin(), r.foreign.end(),
+                                     [](const ForeignEffect& f) { return f.beside == verifier::Status::Unknown; });
+  if (undecided && r.exit_code == kExitOk) r.exit_code = kExitUnknown;
   print(o, table, r);
   return r.exit_code;
 }

@@ -429,6 +429,13 @@ TEST_F(ImportApply, WithoutNftRefusesOnlyWhenAnotherTableSharesTheHooks) {
   EXPECT_NE(both.output.find("--force --allow-lockout: applying although other tables"), std::string::npos)
       << both.output;
   EXPECT_EQ(nft("list table inet zoneproof").status, 0);
+  // drift: zoneproof's table is as applied, but the table beside it cannot be read: undecided,
+  // exit 3, never "all good".
+  auto drift = in_ns("env PATH=/nonexistent " + std::string(ZP_EXE) + " drift " + source_path("examples/office.yaml") +
+                     " --target office-gw");
+  EXPECT_EQ(drift.status, 3) << drift.output;
+  EXPECT_NE(drift.output.find("no drift"), std::string::npos) << drift.output;
+  EXPECT_NE(drift.output.find("note: "), std::string::npos) << drift.output;
 }
 
 }  // namespace
