@@ -26,6 +26,14 @@ bool holds_xt(const json& rule) {
   return false;
 }
 
+// A rule's expressions without what changes from one listing to the next (counters' values).
+json without_counts(const json& rule) {
+  json out = rule.value("expr", json::array());
+  for (auto& e : out)
+    if (e.is_object() && e.contains("counter")) e["counter"] = nullptr;
+  return out;
+}
+
 ChainKey chain_of(const json& rule) {
   return {rule.value("family", ""), rule.value("table", ""), rule.value("chain", "")};
 }
@@ -85,7 +93,11 @@ XtTranslation translate_xt(const std::string& json_listing) {
   std::set<TableKey> changed;
   for (const auto& [k, rules] : live_rules) {
     auto it = read_back.find(k);
-    if (it == read_back.end() || it->second.size() != rules.size()) changed.insert({std::get<0>(k), std::get<1>(k)});
+    bool same = it != read_back.end() && it->second.size() == rules.size();
+    // A rule without xt reads back as it was listed (a rule replaced in between would not).
+    for (size_t i = 0; same && i < rules.size(); ++i)
+      if (!holds_xt(*rules[i])) same = without_counts(*rules[i]) == without_counts(*it->second[i]);
+    if (!same) changed.insert({std::get<0>(k), std::get<1>(k)});
   }
   for (const auto& [k, rules] : read_back)
     if (!live_rules.count(k)) changed.insert({std::get<0>(k), std::get<1>(k)});
