@@ -18,13 +18,7 @@ constexpr std::string_view kFibNotLocal = "fib daddr type != local";
 
 std::string ranges_text(const std::vector<Range>& rs) {
   std::string out;
-  for (const auto& r : rs) {
-    if (!out.empty()) out += ", ";
-    auto len = range_prefix_len(r, 32);
-    if (len && *len == 32) out += format_ipv4(r.lo);
-    else if (len) out += fmt::format("{}/{}", format_ipv4(r.lo), *len);
-    else out += fmt::format("{}-{}", format_ipv4(r.lo), format_ipv4(r.hi));
-  }
+  for (const auto& r : rs) out += (out.empty() ? "" : ", ") + format_field_range(Field::Ip4Daddr, r);
   return out.empty() ? "none" : out;
 }
 

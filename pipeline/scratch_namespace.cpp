@@ -12,21 +12,12 @@
 
 #include <fmt/core.h>
 
+#include "pipeline/secure_file.h"
 #include "pipeline/subprocess.h"
 
 namespace zp::pipeline {
 
 namespace {
-
-bool write_all(int fd, const std::string& s) {
-  for (size_t done = 0; done < s.size();) {
-    ssize_t n = write(fd, s.data() + done, s.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
 
 bool write_proc(const char* file, const std::string& value) {
   int fd = open(file, O_WRONLY | O_CLOEXEC);

@@ -59,6 +59,8 @@ std::string random_suffix() {
   return s;
 }
 
+}  // namespace
+
 bool write_all(int fd, std::string_view bytes) {
   size_t at = 0;
   while (at < bytes.size()) {
@@ -69,8 +71,6 @@ bool write_all(int fd, std::string_view bytes) {
   }
   return true;
 }
-
-}  // namespace
 
 std::optional<std::string> read_regular_file_at(int dirfd, const std::string& name, size_t max_size,
                                                 std::string& error) {

@@ -43,6 +43,9 @@ class Fd {
   int fd_ = -1;
 };
 
+// Writes all of `bytes` to `fd`, retrying short writes and EINTR; false on an error.
+bool write_all(int fd, std::string_view bytes);
+
 // Reads the regular file `path` (the last component is never followed as a symlink). nullopt
 // with `error` ("cannot read PATH: ...") for anything else: missing, a symlink, a FIFO, a
 // device, a directory, or larger than `max_size` bytes.
