@@ -219,6 +219,7 @@ TEST_P(UniformVerdictAgainstInterpreter, PartsWithAVerdictHoldExactlyItsPackets)
             size_t holding = 0;
             for (size_t k = 0; k < boxes->size(); ++k) {
               bool in_box = verifier::regions::contains((*boxes)[k], point);
+              EXPECT_EQ(verifier::regions::holds_packet((*boxes)[k], pkt), in_box) << t.name << ": " << pkt.to_string();
               holding += in_box;
               if (regions[k]) {
                 EXPECT_EQ(regions[k]->contains(pkt), in_box) << t.name << ": " << pkt.to_string();

@@ -342,7 +342,7 @@ std::optional<regions::Found> concrete_difference(const std::vector<PartPair>& p
           q.iif = iif;
           q.oif = oif;
           if (++evaluated > kBudget) return std::nullopt;
-          if (!in_question_domain(q, hook, family, names) || !regions::contains(pp.box, Box::point(q))) continue;
+          if (!in_question_domain(q, hook, family, names) || !regions::holds_packet(pp.box, q)) continue;
           unsigned before = evaluate_list(prep_b, pp.before, q), after = evaluate_list(prep_a, pp.after, q);
           if (before == after) continue;
           Region point{family, hook, {}};
@@ -422,7 +422,7 @@ std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook ho
     const PartPair& pp = (*parts)[i];
     spec.label_of = [&](const ir::Packet& q) -> std::optional<unsigned> {
       if (!in_question_domain(q, hook, family, s.ifaces)) return std::nullopt;
-      if (!regions::contains(pp.box, Box::point(q))) return 0u;
+      if (!regions::holds_packet(pp.box, q)) return 0u;
       return static_cast<unsigned>(evaluate_list(prep_b, pp.before, q) << 2 | evaluate_list(prep_a, pp.after, q));
     };
     // The search's packets come from the part's differing pieces where cutting found them all:
@@ -432,7 +432,7 @@ std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook ho
     spec.seed_labels = pieces ? &pieces->labels : nullptr;
     spec.seeds_hold_all = pieces.has_value();
     spec.in_domain = [&](const ir::Packet& q) {
-      return in_question_domain(q, hook, family, s.ifaces) && regions::contains(part, Box::point(q));
+      return in_question_domain(q, hook, family, s.ifaces) && regions::holds_packet(part, q);
     };
     auto res = regions::enumerate(spec, solvers, fs.c.bool_val(true), terms[i].label, terms[i].differ);
     all.queries += res.queries;

@@ -52,12 +52,51 @@ long largest_ok(size_t n, F ok) {
   return good;
 }
 
+// The interfaces the cells name, for iif and oif: a packet with another is outside the domain.
+std::array<std::vector<u128>, 2> known_ifaces(const Cells& cells) {
+  std::array<std::vector<u128>, 2> out;
+  for (Dim d : {Dim::Iif, Dim::Oif})
+    if (cells.is_discrete(d))
+      for (const Range& r : cells.at(d)) out[d == Dim::Oif].push_back(r.lo);
+  return out;
+}
+
+// The low (high) end of a dimension's ranges (not empty), but a conntrack state of new and an
+// interface the cells know (the first, or last) where the ranges hold them.
+u128 end_value(const std::vector<Range>& rs, Dim d, bool high, const std::array<std::vector<u128>, 2>& ifaces) {
+  u128 v = high ? rs.back().hi : rs.front().lo;
+  if (d == Dim::Ct && ir::in_ranges(ir::kCtNew, rs)) v = ir::kCtNew;
+  if (d == Dim::Iif || d == Dim::Oif)
+    for (u128 x : ifaces[d == Dim::Oif])
+      if (ir::in_ranges(x, rs)) {
+        v = x;
+        if (!high) break;
+      }
+  return v;
+}
+
+// `q` moved into the region: each value the region does not hold becomes its end_value; nullopt
+// when that is no value a packet carries.
+std::optional<ir::Packet> moved_into(ir::Packet q, const Region& r, bool high,
+                                     const std::array<std::vector<u128>, 2>& ifaces) {
+  for (Dim d : kAllDims) {
+    const auto& rs = r.at(d);
+    if (rs.empty()) return std::nullopt;
+    if (ir::in_ranges(packet_value(q, d), rs)) continue;
+    u128 v = end_value(rs, d, high, ifaces);
+    set_packet_value(q, d, v);
+    if (packet_value(q, d) != v) return std::nullopt;
+  }
+  if (!r.contains(q)) return std::nullopt;
+  return q;
+}
+
 class Grower {
  public:
   Grower(const SearchSpec& spec, LazySolver& checker, const z3::expr& label,
          const std::vector<Found>& found, size_t& queries, size_t& decided)
       : spec_(spec), cells_(*spec.cells), checker_(checker), label_(label), found_(found),
-        queries_(queries), decided_(decided) {}
+        queries_(queries), decided_(decided), ifaces_(known_ifaces(cells_)) {}
 
   Region grow(const std::array<u128, kDimCount>& v, unsigned want, const ir::Packet& witness) {
     want_ = want;
@@ -101,6 +140,23 @@ class Grower {
     return false;
   }
 
+  // Whether the witness moved into one of the candidate's suspect parts (SearchSpec::suspects)
+  // has another label than the witness's.
+  bool suspect_refutes(const Region& cand) {
+    if (!spec_.suspects || !spec_.label_of) return false;
+    constexpr size_t kMaxParts = 32;  // past it, Z3 answers sooner than the probes
+    auto parts = spec_.suspects(cand, want_);
+    if (parts.size() > kMaxParts) parts.resize(kMaxParts);
+    for (const Region& part : parts)
+      for (bool high : {false, true}) {
+        auto q = moved_into(*witness_, part, high, ifaces_);
+        if (!q) continue;
+        auto label = spec_.label_of(*q);
+        if (label && *label != want_) return true;
+      }
+    return false;
+  }
+
   bool ok(const Region& cand, const Region* from = nullptr, Dim d = Dim::L4proto) {
     for (const auto& f : found_)
       if (intersects(f.box, cand)) return false;
@@ -112,6 +168,10 @@ class Grower {
     if (spec_.decided && spec_.decided(cand, want_)) {
       ++decided_;
       return true;
+    }
+    if (suspect_refutes(cand)) {
+      ++decided_;
+      return false;
     }
     checker_.push();
     checker_.add(in_region(*spec_.packet, cand));
@@ -171,6 +231,7 @@ class Grower {
   size_t& decided_;
   unsigned want_ = 0;
   const ir::Packet* witness_ = nullptr;
+  std::array<std::vector<u128>, 2> ifaces_;
 };
 
 // Packets of the seed boxes (SearchSpec::seeds) outside the regions found, in seed order.
@@ -178,10 +239,7 @@ class SeedPackets {
  public:
   // The seeds are cut to the values the cells name in their discrete dimensions (interfaces,
   // conntrack states): a packet with another value is outside the domain.
-  SeedPackets(const SearchSpec& spec, const Cells& cells) : spec_(spec) {
-    for (Dim d : {Dim::Iif, Dim::Oif})
-      if (cells.is_discrete(d))
-        for (const Range& r : cells.at(d)) ifaces_[d == Dim::Oif].push_back(r.lo);
+  SeedPackets(const SearchSpec& spec, const Cells& cells) : spec_(spec), ifaces_(known_ifaces(cells)) {
     if (!spec.seeds) return;
     for (size_t i = 0; i < spec.seeds->size(); ++i) {
       Region r = (*spec.seeds)[i];
@@ -234,17 +292,7 @@ class SeedPackets {
     q.family = spec_.family;
     q.hook = spec_.hook;
     for (Dim d : kAllDims) {
-      const auto& rs = r.at(d);
-      u128 v = high ? rs.back().hi : rs.front().lo;
-      if (d == Dim::Ct && ir::in_ranges(ir::kCtNew, rs)) v = ir::kCtNew;
-      if (d == Dim::Iif || d == Dim::Oif) {
-        const auto& known = ifaces_[d == Dim::Oif];
-        for (u128 x : known)
-          if (ir::in_ranges(x, rs)) {
-            v = x;
-            if (!high) break;
-          }
-      }
+      u128 v = end_value(r.at(d), d, high, ifaces_);
       set_packet_value(q, d, v);
       if (packet_value(q, d) != v) return std::nullopt;  // not a value a packet carries
     }
@@ -387,8 +435,13 @@ ir::Packet pick_witness(LazySolver& checker, const SearchSpec& spec, const Regio
   };
   // The caller's readable packet meeting every wish, checked by evaluation: then nothing is added
   // to the solver (adding the verdict term and popping it again costs as much as a query).
+  // The witness of the region merging kept may lie outside the merged one (merging cuts anew):
+  // the hint starts from it moved into the region.
+  ir::Packet start = fallback;
+  if (!box.contains(start))
+    if (auto q = moved_into(start, box, false, known_ifaces(*spec.cells))) start = *q;
   std::optional<z3::model> hint;
-  if (spec.witness_hint) hint = spec.witness_hint(box, fallback);
+  if (spec.witness_hint) hint = spec.witness_hint(box, start);
   if (hint) {
     std::vector<z3::expr> wanted{in_box};
     wanted.insert(wanted.end(), spec.preferences->begin(), spec.preferences->end());
@@ -399,7 +452,7 @@ ir::Packet pick_witness(LazySolver& checker, const SearchSpec& spec, const Regio
       if (!is_doc(*hint, a)) done = move(*hint, a, wanted);
     }
     if (done) return enc::read_packet(*spec.packet, *hint);
-    hint = spec.witness_hint(box, fallback);  // the moves above may have changed it
+    hint = spec.witness_hint(box, start);  // the moves above may have changed it
   }
   checker.push();
   unsigned scopes = 1;

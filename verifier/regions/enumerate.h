@@ -80,6 +80,11 @@ struct SearchSpec {
   // cells: one with another label refutes the candidate as Z3 would (a packet of the domain in
   // the box without the label), and no query is asked. Only a "no" is given this way.
   std::function<std::optional<unsigned>(const ir::Packet&)> label_of = nullptr;
+  // Parts of a growth candidate that may hold packets of another label than `want` (where the
+  // caller has cut its space by label, the candidate's meetings with the parts of other labels).
+  // Before Z3 is asked, growth tries the witness moved into each part with label_of: a packet
+  // with another label refutes the candidate as Z3 would. Only a "no" is given this way.
+  std::function<std::vector<Region>(const Region& cand, unsigned want)> suspects = nullptr;
   // Boxes every packet of which has the label `seed_label` (found by partial evaluation,
   // partition.h). The search takes its packets from them while they hold one outside the
   // regions found that `in_domain` accepts (the domain and `within`, read without solving),

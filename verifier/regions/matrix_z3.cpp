@@ -265,24 +265,31 @@ class CellBoxes {
   // Boxes of the cell's packets that the ruleset accepts, found by partial evaluation
   // (partition.h) and cut apart where ICMP is (a region reads ICMP's type and code, the others'
   // source port); nullopt when it does not decide them. They may hold packets outside the
-  // cell's class too (its sides' boxes hold all of its packets): seeds, not regions.
+  // cell's class too (its sides' boxes hold all of its packets): seeds, not regions. The parts
+  // it does not accept are kept for growth questions (decided).
   std::optional<std::vector<Region>> accepted(const Walker& walker, const PreparedRuleset& prep, int family,
-                                              ir::Hook hook) const {
+                                              ir::Hook hook) {
     constexpr size_t kMaxParts = 4096;  // per box of the cell: past it, Z3's search is cheaper
     std::vector<Region> out;
+    std::vector<Part> others;
     bool decided = all_parts(Box{}, [&](const Box& b) {
       for (const Box& part : regions::split_icmp(b, family)) {
-        auto boxes = regions::parts_with_verdict(walker, prep, part, enc::kOutAccept, kMaxParts);
-        if (!boxes) return false;
-        for (const Box& x : *boxes) {
-          auto r = regions::box_region(x, family, hook);
-          if (!r) return false;
-          out.push_back(std::move(*r));
-        }
+        bool region_for_each = regions::cut_by_verdict(walker, prep, part, enc::kOutAccept, kMaxParts,
+                                                       [&](Box&& x, bool accepts) {
+                                                         if (!accepts) {
+                                                           others.push_back({regions::box_region(x, family, hook), std::move(x)});
+                                                           return true;
+                                                         }
+                                                         auto r = regions::box_region(x, family, hook);
+                                                         if (r) out.push_back(std::move(*r));
+                                                         return r.has_value();
+                                                       });
+        if (!region_for_each) return false;
       }
       return true;
     });
     if (!decided) return std::nullopt;
+    not_accepted_ = std::move(others);
     // The essentials are in no class: a seed there would only be found outside the domain, and
     // the solver asked about what is left of the seeds.
     for (const Region& e : essentials_) {
@@ -297,23 +304,65 @@ class CellBoxes {
   // Whether the packet lies outside the cell's boxes, which hold every packet of its class: then
   // it is not in the class, known without evaluating the class formula.
   bool outside(const ir::Packet& q) const {
-    return all_parts(Box::point(q), [](const Box&) { return false; });
+    if (q.ct_state != ir::kCtNew || !regions::holds_packet(family_, q)) return true;
+    auto holding = [&](const std::vector<Box>& side) {
+      return std::any_of(side.begin(), side.end(), [&](const Box& b) { return regions::holds_packet(b, q); });
+    };
+    return !holding(srcs_) || !holding(dsts_);
   }
 
-  // Every packet of the cell in the candidate gets `want` (a growth question, enumerate.h): the
-  // candidate's list gives it throughout, or each part of a few cut on the list's open matches
-  // does (a box two rules accept in halves).
+  // Every packet of the cell in the candidate gets `want` (a growth question, enumerate.h). Once
+  // accepted() has cut the whole cell by verdict, a candidate all of whose cell packets are
+  // accepted is one that meets none of the parts not accepted: a test of boxes, no walk of the
+  // ruleset (the same answers, and those a walk cut short at its limit left to Z3). Otherwise the
+  // candidate's list gives `want` throughout, or each part of a few cut on the list's open
+  // matches does (a box two rules accept in halves).
   std::function<bool(const Region&, unsigned)> decided(const Walker& walker, const PreparedRuleset& prep) const {
     constexpr size_t kMaxParts = 64;  // a growth question: past it, Z3 is asked
     return [this, &walker, &prep](const Region& cand, unsigned want) {
+      const auto out = static_cast<uint8_t>(want);
+      if (not_accepted_ && out == enc::kOutAccept) {
+        const Box b = regions::region_box(cand);
+        return std::all_of(not_accepted_->begin(), not_accepted_->end(),
+                           [&](const Part& x) { return regions::disjoint(b, x.box); });
+      }
       return all_parts(regions::region_box(cand), [&](const Box& b) {
-        const auto out = static_cast<uint8_t>(want);
         return uv_.always(b, out) || regions::all_get_verdict(walker, prep, b, out, kMaxParts);
       });
     };
   }
 
+  // Where a candidate meets the parts not accepted (SearchSpec::suspects), once accepted() has
+  // cut the cell: the packets there that lie in the cell's class refute it.
+  std::function<std::vector<Region>(const Region&, unsigned)> suspects() const {
+    return [this](const Region& cand, unsigned want) {
+      std::vector<Region> out;
+      if (!not_accepted_ || want != enc::kOutAccept) return out;
+      const Box b = regions::region_box(cand);
+      for (const Part& x : *not_accepted_) {
+        if (!x.region || regions::disjoint(b, x.box)) continue;
+        Region r = cand;
+        for (Dim d : kAllDims) r.at(d) = intersect(r.at(d), x.region->at(d));
+        out.push_back(std::move(r));
+      }
+      return out;
+    };
+  }
+
+  // Whether the ruleset accepts a packet of the cell's boxes, read off the parts accepted() cut
+  // them into (no walk of the ruleset); nullopt before they are cut.
+  std::optional<bool> accepted_by_cut(const ir::Packet& q) const {
+    if (!not_accepted_) return std::nullopt;
+    return std::none_of(not_accepted_->begin(), not_accepted_->end(),
+                        [&](const Part& x) { return regions::holds_packet(x.box, q); });
+  }
+
  private:
+  struct Part {
+    std::optional<Region> region;  // the box as a region, when a region can say it
+    Box box;
+  };
+
   // `holds` for the part of `box` in each pair of class boxes that has packets.
   template <typename F>
   bool all_parts(Box box, F holds) const {
@@ -332,6 +381,8 @@ class CellBoxes {
   const std::vector<Region>& essentials_;
   std::vector<Box> srcs_, dsts_;
   Box family_;
+  // The parts of the cell's boxes the ruleset does not accept, once accepted() has cut them all.
+  std::optional<std::vector<Part>> not_accepted_;
 };
 
 // Every endpoint pair of one hook of one target, for one family.
@@ -441,10 +492,19 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
       // Within the cell's boxes (connection-opening, not loopback, the target's own addresses
       // on its side) and outside the essentials, the class depends on the zones the policy
       // classifies the two addresses into and on the interfaces (zone_space.h): evaluated once
-      // per such combination. A wrong answer here could only refuse a growth or leave it to
-      // Z3, never change a region: a refusal stops a region short and the search finds the
-      // rest (see review.md).
+      // per such combination. A packet of the question's domain (in_question_domain) satisfies
+      // the rest of the solver's domain (well-formed, rates within their limits) as the model
+      // packet_model makes of it.
       std::map<std::tuple<unsigned, unsigned, std::string, std::string>, bool> in_cell_class;
+      auto in_class_of = [&](const ir::Packet& q) {
+        if (std::any_of(essentials.begin(), essentials.end(), [&](const Region& e) { return e.contains(q); }))
+          return false;  // the essentials are in no class
+        auto key = std::make_tuple(ts.zones.address_class(family, q.saddr), ts.zones.address_class(family, q.daddr),
+                                   q.iif, q.oif);
+        auto [it, fresh] = in_cell_class.try_emplace(std::move(key), false);
+        if (fresh) it->second = enc::packet_model(p, q, &lv, nullptr).eval(cell_class, true).is_true();
+        return it->second;
+      };
       // Growth only ever widens accepted regions, so only a packet with another label refutes:
       // an accepted packet refutes nothing whether or not it lies in the class (no model).
       if (opt.partial_evaluation)
@@ -452,26 +512,23 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
           // Outside the cell's boxes a probe is outside its class: accepted or not, it refutes
           // nothing, and the ruleset is not walked for it.
           if (!in_question_domain(q, hook, family, names) || boxes.outside(q)) return std::nullopt;
-          uint8_t verdict = evaluate_list(ts.prep, walker.walk(Box::point(q)), q);
+          // Once the cell is cut by verdict, the packet's part says whether it is accepted; the
+          // verdict of one that is not is then taken as drop: growth only ever widens accepted
+          // regions, so every other verdict refutes alike.
+          const std::optional<bool> cut = boxes.accepted_by_cut(q);
+          uint8_t verdict = cut ? (*cut ? enc::kOutAccept : enc::kOutDrop)
+                                : evaluate_list(ts.prep, walker.walk(Box::point(q)), q);
           if (verdict == enc::kOutAccept) return enc::kOutAccept;
-          if (std::any_of(essentials.begin(), essentials.end(), [&](const Region& e) { return e.contains(q); }))
-            return std::nullopt;
-          auto key = std::make_tuple(ts.zones.address_class(family, q.saddr), ts.zones.address_class(family, q.daddr),
-                                     q.iif, q.oif);
-          auto [it, fresh] = in_cell_class.try_emplace(std::move(key), false);
-          if (fresh) it->second = enc::packet_model(p, q, &lv, nullptr).eval(cell_class, true).is_true();
-          if (!it->second) return std::nullopt;
+          if (!in_class_of(q)) return std::nullopt;
           return verdict;
         };
-      const z3::expr seed_class = domain && cls;
       if (seeds) {
+        spec.suspects = boxes.suspects();
         spec.seeds = &*seeds;
         spec.seed_label = enc::kOutAccept;
         spec.seeds_hold_all = true;  // the boxes hold every packet of the cell (CellBoxes::accepted)
         spec.in_domain = [&](const ir::Packet& q) {
-          if (!in_question_domain(q, hook, family, names) || boxes.outside(q)) return false;
-          z3::model m = enc::packet_model(p, q, &lv, nullptr);
-          return m.eval(seed_class, true).is_true();
+          return in_question_domain(q, hook, family, names) && !boxes.outside(q) && in_class_of(q);
         };
       }
       if (o.explain)

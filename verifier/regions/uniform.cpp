@@ -147,6 +147,19 @@ bool contains(const Box& outer, const Box& inner) {
   return true;
 }
 
+bool holds_packet(const Box& box, const ir::Packet& q) {
+  if (!(q.family == 6 ? box.v6 : box.v4)) return false;
+  if ((q.ct_state & ~box.ct_states & kAllCtStates) != 0) return false;
+  for (int i = 0; i < kFieldCount; ++i) {
+    const auto& o = box.fields[static_cast<size_t>(i)];
+    if (!o) continue;
+    // A field the packet does not have (an IPv6 address of an IPv4 packet, ICMP's type of a TCP
+    // one) is not bound by the box's list, as in contains().
+    if (auto v = q.field(static_cast<Field>(i)); v && !ir::in_ranges(*v, *o)) return false;
+  }
+  return true;
+}
+
 std::vector<Range> all_but(u128 v) {
   std::vector<Range> out;
   if (v > 0) out.push_back({0, v - 1});

@@ -42,6 +42,9 @@ bool narrow(Box& b, const Box& with);
 bool disjoint(const Box& a, const Box& b);
 // Whether every packet of `inner` lies in `outer`.
 bool contains(const Box& outer, const Box& inner);
+// Whether the packet lies in the box: contains(box, Box::point(q)) without making the point box
+// (growth asks it for every probe).
+bool holds_packet(const Box& box, const ir::Packet& q);
 
 // Every value of a 128-bit field but one (an interface name that is not `lo`).
 std::vector<Range> all_but(u128 v);
