@@ -365,8 +365,9 @@ std::vector<Range> documentation_ranges(int family) {
   return {{0xc6336400u, 0xc63364ffu}, {0xcb007100u, 0xcb0071ffu}};
 }
 
-bool satisfies_all(const LazySolver& s, z3::model& m, const std::vector<z3::expr>& also) {
-  s.define_in(m);
+bool satisfies_all(const LazySolver& s, z3::model& m, const std::vector<z3::expr>& also, const z3::expr* known) {
+  if (known) s.define_in(m, *known);
+  else s.define_in(m);
   for (const auto& a : also)
     if (!m.eval(a, true).is_true()) return false;
   for (const auto& scope : s.scopes())
@@ -445,7 +446,17 @@ ir::Packet pick_witness(LazySolver& checker, const SearchSpec& spec, const Regio
   if (hint) {
     std::vector<z3::expr> wanted{in_box};
     wanted.insert(wanted.end(), spec.preferences->begin(), spec.preferences->end());
-    bool done = satisfies_all(checker, *hint, wanted);
+    // Where label_of reads the wanted label off the hint's packet, the label's term (the whole
+    // ruleset's verdict) is not evaluated in the model: it would give the same value.
+    const z3::expr* known = nullptr;
+    if (spec.label_of)
+      if (auto l = spec.label_of(enc::read_packet(*spec.packet, *hint)); l && *l == want) {
+        z3::func_decl decl = label.decl();
+        z3::expr value = c.bv_val(want, label.get_sort().bv_size());
+        hint->add_const_interp(decl, value);
+        known = &label;
+      }
+    bool done = satisfies_all(checker, *hint, wanted, known);
     for (const z3::expr* a : {&spec.packet->saddr, &spec.packet->daddr}) {
       if (!done || !doc_possible(*hint, a)) continue;
       wanted.push_back(doc_wish(*a));

@@ -146,8 +146,10 @@ bool move_to_documentation(const LazySolver& s, z3::model& m, const z3::expr& ad
                            std::vector<Range> allowed, int family, const std::vector<std::vector<Range>>* groups,
                            const std::vector<z3::expr>& also = {});
 // Whether the model satisfies every assertion of the solver and every formula of `also`, by
-// evaluation (no solving), once the solver's definitions are given their values in it.
-bool satisfies_all(const LazySolver& s, z3::model& m, const std::vector<z3::expr>& also = {});
+// evaluation (no solving), once the solver's definitions are given their values in it. With
+// `known` (a defined constant), that definition's value is the one `m` holds already.
+bool satisfies_all(const LazySolver& s, z3::model& m, const std::vector<z3::expr>& also = {},
+                   const z3::expr* known = nullptr);
 
 // The two solvers of a search (one finds packets, one proves boxes), holding a domain that many
 // searches share: the formulas they have in common are then taken in by Z3 once, not per search.

@@ -40,8 +40,12 @@ void LazySolver::release(const z3::expr& constant) {
 }
 
 void LazySolver::define_in(z3::model& m) const {
+  define_in(m, z3::expr(c_));
+}
+
+void LazySolver::define_in(z3::model& m, const z3::expr& known) const {
   for (const auto& d : definitions_) {
-    if (!d.in_use) continue;
+    if (!d.in_use || (static_cast<bool>(known) && z3::eq(d.constant, known))) continue;
     z3::func_decl decl = d.constant.decl();  // add_const_interp takes references
     z3::expr value = m.eval(d.term, true);
     m.add_const_interp(decl, value);

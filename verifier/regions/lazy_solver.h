@@ -43,6 +43,9 @@ class LazySolver {
   // a label per part searched: evaluating every one for each witness checked cost a third of a
   // 100-rule change at 10,000 rules.)
   void define_in(z3::model& m) const;
+  // The same, but for the definition of `known`, whose value the caller has put in `m` already
+  // (read off the packet without evaluating its term).
+  void define_in(z3::model& m, const z3::expr& known) const;
 
  private:
   struct Definition {

@@ -321,11 +321,9 @@ class CellBoxes {
     constexpr size_t kMaxParts = 64;  // a growth question: past it, Z3 is asked
     return [this, &walker, &prep](const Region& cand, unsigned want) {
       const auto out = static_cast<uint8_t>(want);
-      if (not_accepted_ && out == enc::kOutAccept) {
-        const Box b = regions::region_box(cand);
-        return std::all_of(not_accepted_->begin(), not_accepted_->end(),
-                           [&](const Part& x) { return regions::disjoint(b, x.box); });
-      }
+      if (not_accepted_ && out == enc::kOutAccept)
+        return std::none_of(not_accepted_->begin(), not_accepted_->end(),
+                            [&](const Part& x) { return meets(cand, x); });
       return all_parts(regions::region_box(cand), [&](const Box& b) {
         return uv_.always(b, out) || regions::all_get_verdict(walker, prep, b, out, kMaxParts);
       });
@@ -338,9 +336,8 @@ class CellBoxes {
     return [this](const Region& cand, unsigned want) {
       std::vector<Region> out;
       if (!not_accepted_ || want != enc::kOutAccept) return out;
-      const Box b = regions::region_box(cand);
       for (const Part& x : *not_accepted_) {
-        if (!x.region || regions::disjoint(b, x.box)) continue;
+        if (!x.region || !intersects(cand, *x.region)) continue;
         Region r = cand;
         for (Dim d : kAllDims) r.at(d) = intersect(r.at(d), x.region->at(d));
         out.push_back(std::move(r));
@@ -362,6 +359,12 @@ class CellBoxes {
     std::optional<Region> region;  // the box as a region, when a region can say it
     Box box;
   };
+
+  // Whether a packet lies in both the region and the part: as regions where the part is one (no
+  // box made per question), else as boxes.
+  static bool meets(const Region& r, const Part& x) {
+    return x.region ? intersects(r, *x.region) : !regions::disjoint(regions::region_box(r), x.box);
+  }
 
   // `holds` for the part of `box` in each pair of class boxes that has packets.
   template <typename F>
