@@ -6,6 +6,7 @@
 #include <set>
 #include <string_view>
 
+#include "ir/evaluate.h"
 #include "verifier/regions/diff.h"
 #include "verifier/regions/diff_delta.h"
 #include "verifier/engine/candidates.h"
@@ -228,13 +229,20 @@ struct FamilySearch {
     // A readable packet made from the one found, routed as the after side's topology says: the
     // witness when it meets every wish, checked by evaluation, without a query per wish.
     if (o.explain)
-      out.witness_hint = [this, family](const Region& r, const ir::Packet& found) -> std::optional<z3::model> {
+      out.witness_hint = [this, family, hook](const Region& r, const ir::Packet& found) -> std::optional<z3::model> {
+        const policy::Target& target = sides.after_policy.targets[sides.after_target];
         // The interfaces bound to the zone of an address (none off a gateway, or for no zone).
-        auto bound = [&](u128 address) {
-          return bound_interfaces(sides.after_policy.targets[sides.after_target],
-                                  after_zones->address_class(family, address));
-        };
+        auto bound = [&](u128 address) { return bound_interfaces(target, after_zones->address_class(family, address)); };
         ir::Packet q = regions::readable_witness(found, r, bound(found.saddr), bound(found.daddr), sides.ifaces, groups);
+        // To (from) the target itself, one of its own addresses where the region has one, as
+        // routed_packet wishes: a readable host address of the zone would fail that wish and
+        // send the witness to Z3.
+        if (hook == ir::Hook::Input || hook == ir::Hook::Output) {
+          const bool in = hook == ir::Hook::Input;
+          u128& own = in ? q.daddr : q.saddr;
+          const auto mine = intersect(normalize(target_addresses(target, family)), r.at(in ? Dim::Daddr : Dim::Saddr));
+          if (!mine.empty() && !ir::in_ranges(own, mine)) own = mine.front().lo;
+        }
         return enc::packet_model(p, q, &lv, nullptr);
       };
     return out;
