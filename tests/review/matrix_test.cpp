@@ -207,6 +207,36 @@ TEST(MatrixPartialEvaluationGenerated, GivesTheSameMatrixWithFewerQueries) {
   }
 }
 
+// A large target's two families are tabulated on two threads, each in its own Z3 context: the
+// matrix (regions and witnesses) is the one a single thread gives.
+TEST(MatrixTwoThreads, GivesTheMatrixOfOneThread) {
+  for (const char* file : {"examples/office.yaml", "examples/server-fleet.yaml"}) {
+    SCOPED_TRACE(file);
+    policy::Policy p = load(file);
+    auto rs = compile(p);
+    verifier::MatrixOptions o;
+    o.rules_for_two_threads = 0;  // every target
+    auto two = verifier::reachability_matrix(p, rs, o);
+    o.rules_for_two_threads = SIZE_MAX;
+    auto one = verifier::reachability_matrix(p, rs, o);
+    ASSERT_FALSE(one.unknown());
+    ASSERT_EQ(two.cells.size(), one.cells.size());
+    size_t regions = 0;
+    for (size_t i = 0; i < one.cells.size(); ++i) {
+      const auto &a = two.cells[i], &b = one.cells[i];
+      std::string where = a.target + " " + std::string(ir::hook_name(a.hook)) + " " + a.from.name + " → " + a.to.name;
+      EXPECT_EQ(a.summary, b.summary) << where;
+      ASSERT_EQ(a.regions.size(), b.regions.size()) << where;
+      for (size_t r = 0; r < a.regions.size(); ++r) {
+        EXPECT_EQ(a.regions[r].box, b.regions[r].box) << where;
+        EXPECT_EQ(a.regions[r].witness.to_string(), b.regions[r].witness.to_string()) << where;
+        ++regions;
+      }
+    }
+    EXPECT_GT(regions, 20u);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Policies, MatrixPartialEvaluation,
                          ::testing::Values("examples/three-tier.yaml", "examples/office.yaml",
                                            "examples/branch-office.yaml", "examples/server-fleet.yaml",

@@ -71,6 +71,10 @@ struct MatrixOptions {
   // Answer the search's questions that partial evaluation of the ruleset decides without Z3
   // (regions/uniform.h). The regions are the same either way; off, every question goes to Z3.
   bool partial_evaluation = true;
+  // A target whose table has at least this many rules has its IPv6 half of each hook tabulated
+  // on a second thread, in a Z3 context of its own (a second context costs ~40 ms; the
+  // 10,000-rule gateway of bench/ spends seconds per family). The matrix is the same either way.
+  size_t rules_for_two_threads = 2000;
   NftTextFn nft_text;
 };
 

@@ -4,9 +4,12 @@
 // essentials, the target's own addresses at input/output, and on a gateway a bound zone's
 // packets arriving on (leaving by) its bound interfaces.
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <exception>
 #include <map>
 #include <optional>
+#include <thread>
 #include <tuple>
 
 #include <fmt/core.h>
@@ -600,6 +603,12 @@ Matrix reachability_matrix(const policy::Policy& pol, const std::vector<ir::Rule
   const ZoneSpace zone_space(pol);
   PooledContext pooled;  // given back for the lints and explanations that follow (z3_pool.h)
   z3::context& ctx = pooled.get();
+  // A large target's IPv6 half of each hook is tabulated on a second thread, in a context of its
+  // own (Z3's contexts are independent; the prepared ruleset, the zones and the policy are only
+  // read). Made once, on this thread, so each context always sees the same questions in the
+  // same order and the witnesses Z3 picks stay a function of the policy. Below
+  // MatrixOptions::rules_for_two_threads, the context costs more than the thread saves.
+  std::optional<PooledContext> pooled6;
   for (size_t ti = 0; ti < pol.targets.size(); ++ti) {
     const ir::Ruleset* rs = nullptr;
     for (const auto& r : rulesets)
@@ -610,10 +619,37 @@ Matrix reachability_matrix(const policy::Policy& pol, const std::vector<ir::Rule
     m.targets.push_back(pol.targets[ti].name);
     MatrixEndpoint self = self_endpoint(pol, ti);
     m.endpoints.push_back(self);
+    const bool two_threads = prep.total_rules() >= o.rules_for_two_threads;
+    if (two_threads && !pooled6) pooled6.emplace();
     for (ir::Hook h : pol.targets[ti].hooks()) {
       std::map<std::pair<std::string, std::string>, size_t> cell_of;
-      for (int family : {4, 6})
-        for (auto& pr : tabulate_family(pol, ti, ts, h, family, zones, self, m.ifaces, o, m.queries)) {
+      std::array<std::vector<PairResult>, 2> by_family;
+      if (two_threads) {
+        const TargetSpace ts6{*rs, prep, zone_space, pol.targets[ti], pooled6->get()};
+        size_t queries6 = 0;
+        std::exception_ptr failed6;
+        std::thread six([&] {
+          try {
+            by_family[1] = tabulate_family(pol, ti, ts6, h, 6, zones, self, m.ifaces, o, queries6);
+          } catch (...) {
+            failed6 = std::current_exception();
+          }
+        });
+        try {
+          by_family[0] = tabulate_family(pol, ti, ts, h, 4, zones, self, m.ifaces, o, m.queries);
+        } catch (...) {
+          six.join();
+          throw;
+        }
+        six.join();
+        if (failed6) std::rethrow_exception(failed6);
+        m.queries += queries6;
+      } else {
+        for (int family : {4, 6})
+          by_family[family == 6] = tabulate_family(pol, ti, ts, h, family, zones, self, m.ifaces, o, m.queries);
+      }
+      for (auto& results : by_family)
+        for (auto& pr : results) {
           auto key = std::make_pair(pr.from.name, pr.to.name);
           auto [it, fresh] = cell_of.emplace(key, m.cells.size());
           if (fresh) {
