@@ -84,6 +84,9 @@ struct DiffOptions {
   bool partial_evaluation = true;
   std::vector<std::string> targets;  // only these (all when empty)
   NftTextFn nft_text;
+  // Rulesets (both sides together) of at least this many rules have each hook's IPv6 half
+  // searched on a second thread, in a Z3 context of its own. The regions are the same either way.
+  size_t rules_for_two_threads = 4000;
 };
 
 struct DiffReport {

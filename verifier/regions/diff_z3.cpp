@@ -2,9 +2,12 @@
 // The semantic diff (diff.h): per target, hook and family, the packets where the verdicts of the
 // two rulesets differ, enumerated as regions labelled with the pair of verdicts.
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <exception>
 #include <set>
 #include <string_view>
+#include <thread>
 
 #include "ir/evaluate.h"
 #include "verifier/regions/diff.h"
@@ -181,8 +184,10 @@ bool same_verdicts(const PreparedRuleset& pb, const DecisionList& a, const Prepa
 // What one search at a hook and family shares, whether it asks once about all the boxes or once
 // per part.
 struct FamilySearch {
-  PooledContext pooled;  // one per hook and family: a new context costs ~55 ms (z3_pool.h)
-  z3::context& c = pooled.get();
+  // One per hook and family, borrowed (a new context costs ~55 ms, z3_pool.h); or the caller's,
+  // for a search on a thread of its own.
+  std::optional<PooledContext> pooled;
+  z3::context& c;
   enc::SymPacket p;
   enc::LimitVars lv;
   Cells cells;
@@ -191,8 +196,9 @@ struct FamilySearch {
   const Sides& sides;
   std::optional<ZoneSpace> after_zones;  // the after side's classification, for readable witnesses
 
-  FamilySearch(const Sides& s, ir::Hook hook, int family, const DiffOptions& o)
-      : p(enc::make_packet(c, hook, "")), lv(c), cells(build_cells(s, hook, family)), sides(s) {
+  FamilySearch(const Sides& s, ir::Hook hook, int family, const DiffOptions& o, z3::context* own)
+      : c(own ? *own : pooled.emplace().get()),
+        p(enc::make_packet(c, hook, "")), lv(c), cells(build_cells(s, hook, family)), sides(s) {
     // Witnesses read best when routed as the after side's topology says.
     if (o.explain) {
       after_zones.emplace(s.after_policy);
@@ -364,6 +370,7 @@ std::optional<regions::Found> concrete_difference(const std::vector<PartPair>& p
 // One search per part whose two lists differ, each with its own small encoding (the lists), then
 // the regions of all parts merged. Nullopt when the parts are too many.
 std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook hook, int family, const DiffOptions& o,
+                                                     z3::context* own,
                                                      const PreparedRuleset& prep_b, const PreparedRuleset& prep_a,
                                                      const regions::UniformVerdict& uniform_b,
                                                      const regions::UniformVerdict& uniform_a, const Box& space,
@@ -388,7 +395,7 @@ std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook ho
       all.regions.push_back(std::move(*f));
       return all;
     }
-  FamilySearch fs(s, hook, family, o);
+  FamilySearch fs(s, hook, family, o, own);
   // Every part's terms first: they make the rate limits' unknowns, which the domain bounds.
   struct Terms {
     z3::expr label, differ;
@@ -459,7 +466,9 @@ std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook ho
 
 // Every region of one family at one hook where the two rulesets disagree. The label is the
 // pair of verdicts, before << 2 | after.
-regions::SearchResult diff_family(const Sides& s, ir::Hook hook, int family, const DiffOptions& options) {
+// `own`: a context for the search's own use (a search on a second thread), else one borrowed.
+regions::SearchResult diff_family(const Sides& s, ir::Hook hook, int family, const DiffOptions& options,
+                                  z3::context* own = nullptr) {
   if (run_limit_reached()) {  // past the run's time or memory limit: unknown, nothing encoded
     regions::SearchResult stopped;
     stopped.unknown = true;
@@ -493,7 +502,7 @@ regions::SearchResult diff_family(const Sides& s, ir::Hook hook, int family, con
     boxes = std::move(d.boxes);
   }
   if (o.partial_evaluation)
-    if (auto res = search_by_parts(s, hook, family, o, prep_b, prep_a, uniform_b, uniform_a, space, boxes))
+    if (auto res = search_by_parts(s, hook, family, o, own, prep_b, prep_a, uniform_b, uniform_a, space, boxes))
       return *res;
   // Boxes that each keep most of the rulesets (changes in chains that many zones share) are
   // cheaper asked about as one box around them all: one encoding instead of many.
@@ -504,7 +513,7 @@ regions::SearchResult diff_family(const Sides& s, ir::Hook hook, int family, con
   for (const auto& b : boxes) apart += kept(b);
   if (boxes.size() > 1 && apart > kept(space)) boxes = {space};
   if (boxes.size() == 1 && same_throughout(boxes[0])) return {};
-  FamilySearch fs(s, hook, family, o);
+  FamilySearch fs(s, hook, family, o, own);
   // In each box, both rulesets sliced to it (exact there); a packet in several boxes is judged in
   // the first. Outside every box both verdicts are equal (and the sliced encodings say nothing
   // there): those packets get an equal pair as label, so no region grows out of the boxes.
@@ -539,15 +548,38 @@ regions::SearchResult diff_family(const Sides& s, ir::Hook hook, int family, con
   return res;
 }
 
+// `six`: where given, the IPv6 search runs on a second thread in this context of its own while
+// the IPv4 one runs here (the rulesets and policies are only read); the results are taken in
+// family order as when one thread runs both.
 HookDiff diff_hook(const Sides& s, ir::Hook hook, const Namer& namer, const DiffOptions& o,
-                   size_t& queries) {
+                   size_t& queries, z3::context* six) {
   HookDiff hd;
   hd.hook = hook;
   std::vector<regions::Found> found;  // merged per family by the search
   std::vector<std::map<std::string, bool>> unknowns;  // parallel to found
+  std::array<std::optional<regions::SearchResult>, 2> ready;  // by family, when searched on two threads
+  if (six) {
+    std::exception_ptr failed6;
+    std::thread worker([&] {
+      try {
+        ready[1] = diff_family(s, hook, 6, o, six);
+      } catch (...) {
+        failed6 = std::current_exception();
+      }
+    });
+    try {
+      ready[0] = diff_family(s, hook, 4, o);
+    } catch (...) {
+      worker.join();
+      throw;
+    }
+    worker.join();
+    if (failed6) std::rethrow_exception(failed6);
+  }
   for (int family : {4, 6}) {
     if (o.first_only && !found.empty()) break;
-    auto res = diff_family(s, hook, family, o);
+    auto& searched = ready[family == 6];
+    auto res = searched ? std::move(*searched) : diff_family(s, hook, family, o);
     queries += res.queries;
     if (res.unknown) hd.status = Status::Unknown;
     hd.truncated = hd.truncated || res.truncated;
@@ -621,8 +653,13 @@ TargetDiff diff_target(const DiffSide& before, const DiffSide& after, const std:
   std::vector<ir::Hook> hooks = ta->hooks();
   for (ir::Hook h : tb->hooks())
     if (std::find(hooks.begin(), hooks.end(), h) == hooks.end()) hooks.push_back(h);
+  // Large rulesets have each hook's IPv6 half searched on a second thread, in a context of its
+  // own made here (not borrowed: the pool's order would then depend on the threads' timing, and
+  // with it the witnesses Z3 picks).
+  std::optional<z3::context> six;
+  if (!o.first_only && prep_b.total_rules() + prep_a.total_rules() >= o.rules_for_two_threads) six.emplace();
   for (ir::Hook h : hooks) {
-    td.hooks.push_back(diff_hook(s, h, namer, o, queries));
+    td.hooks.push_back(diff_hook(s, h, namer, o, queries, six ? &*six : nullptr));
     if (o.first_only && !td.hooks.back().regions.empty()) break;
   }
   return td;
