@@ -4,10 +4,8 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <exception>
 #include <set>
 #include <string_view>
-#include <thread>
 
 #include "ir/evaluate.h"
 #include "verifier/regions/diff.h"
@@ -19,6 +17,7 @@
 #include "verifier/encode/z3_pool.h"
 #include "verifier/regions/enumerate.h"
 #include "verifier/regions/partition.h"
+#include "verifier/regions/two_threads.h"
 #include "verifier/regions/uniform.h"
 #include "verifier/regions/undecided.h"
 #include "verifier/run_limits.h"
@@ -558,24 +557,8 @@ HookDiff diff_hook(const Sides& s, ir::Hook hook, const Namer& namer, const Diff
   std::vector<regions::Found> found;  // merged per family by the search
   std::vector<std::map<std::string, bool>> unknowns;  // parallel to found
   std::array<std::optional<regions::SearchResult>, 2> ready;  // by family, when searched on two threads
-  if (six) {
-    std::exception_ptr failed6;
-    std::thread worker([&] {
-      try {
-        ready[1] = diff_family(s, hook, 6, o, six);
-      } catch (...) {
-        failed6 = std::current_exception();
-      }
-    });
-    try {
-      ready[0] = diff_family(s, hook, 4, o);
-    } catch (...) {
-      worker.join();
-      throw;
-    }
-    worker.join();
-    if (failed6) std::rethrow_exception(failed6);
-  }
+  if (six)
+    regions::run_both([&] { ready[0] = diff_family(s, hook, 4, o); }, [&] { ready[1] = diff_family(s, hook, 6, o, six); });
   for (int family : {4, 6}) {
     if (o.first_only && !found.empty()) break;
     auto& searched = ready[family == 6];
