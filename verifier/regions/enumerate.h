@@ -78,7 +78,10 @@ struct SearchSpec {
   // verdicts of decision lists, say), or nullopt when the packet is outside the domain or the
   // label cannot be read without the solver. Growth tries a few packets of each candidate's new
   // cells: one with another label refutes the candidate as Z3 would (a packet of the domain in
-  // the box without the label), and no query is asked. Only a "no" is given this way.
+  // the box without the label), and no query is asked. Only a "no" is given this way. The
+  // label of a witness's packet is read here too, where it is the one wanted. A search that only
+  // ever grows some labels (the matrix: accepted packets) may give any other one for a packet
+  // without them.
   std::function<std::optional<unsigned>(const ir::Packet&)> label_of = nullptr;
   // Parts of a growth candidate that may hold packets of another label than `want` (where the
   // caller has cut its space by label, the candidate's meetings with the parts of other labels).
