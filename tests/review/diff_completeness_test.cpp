@@ -87,6 +87,12 @@ bool check_packet(const verifier::HookDiff& h, const verifier::TargetDiff& t, co
   return true;
 }
 
+// The diff of the pair's compiled rulesets with options `o`.
+verifier::DiffReport diff_with(const Pair& pair, const std::vector<ir::Ruleset>& rb, const std::vector<ir::Ruleset>& ra,
+                               const verifier::DiffOptions& o) {
+  return verifier::diff({"before", &pair.before, &rb}, {"after", &pair.after, &ra}, o);
+}
+
 // The diff of the pair's compiled rulesets, without explanations.
 verifier::DiffReport diff_of(const Pair& pair, const std::vector<ir::Ruleset>& rb, const std::vector<ir::Ruleset>& ra,
                              bool delta = true, bool partial_evaluation = true) {
@@ -94,7 +100,7 @@ verifier::DiffReport diff_of(const Pair& pair, const std::vector<ir::Ruleset>& r
   o.explain = false;
   o.delta = delta;
   o.partial_evaluation = partial_evaluation;
-  return verifier::diff({"before", &pair.before, &rb}, {"after", &pair.after, &ra}, o);
+  return diff_with(pair, rb, ra, o);
 }
 
 TEST_P(DiffCompleteness, EveryDifferenceIsInExactlyOneRegion) {
@@ -227,12 +233,11 @@ TEST_P(DiffCompleteness, PartialEvaluationFindsTheSameRegions) {
 TEST_P(DiffCompleteness, TwoThreadsGiveTheReportOfOne) {
   Pair pair = GetParam().make();
   auto rb = compile(pair.before), ra = compile(pair.after);
-  auto report = [&](size_t rules_for_two_threads) {
-    verifier::DiffOptions o;
-    o.rules_for_two_threads = rules_for_two_threads;
-    return verifier::diff({"before", &pair.before, &rb}, {"after", &pair.after, &ra}, o);
-  };
-  auto two = report(0), one = report(SIZE_MAX);
+  verifier::DiffOptions o;
+  o.rules_for_two_threads = 0;
+  auto two = diff_with(pair, rb, ra, o);
+  o.rules_for_two_threads = SIZE_MAX;
+  auto one = diff_with(pair, rb, ra, o);
   expect_same_regions(two, one, [](const verifier::DiffRegion& a, const verifier::DiffRegion& b) {
     // The IPv6 search runs in another context than a single thread's: Z3 may pick another
     // witness there, but never one outside the region.
@@ -256,7 +261,7 @@ TEST_P(DiffCompleteness, AYesNoDiffAnswersAsTheSearchDoes) {
     o.first_only = true;
     o.cell_only = true;
     o.partial_evaluation = partial_evaluation;
-    return verifier::diff({"before", &pair.before, &rb}, {"after", &pair.after, &ra}, o);
+    return diff_with(pair, rb, ra, o);
   };
   auto fast = yes_no(true), slow = yes_no(false);
   EXPECT_EQ(fast.changed(false), GetParam().expect_change);
