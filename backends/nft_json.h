@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -21,18 +22,21 @@
 
 namespace zp::backends {
 
-// Throws BackendError for IR nft cannot express (see validate_for_nft).
+// Throws BackendError for IR nft cannot express (see validate_for_nft). The document parsed from
+// the text nft_json_text writes (for the deploy journal and tests; the writers never build it).
 nlohmann::json to_nft_json(const ir::Ruleset& ruleset);
 
-// The commands of to_nft_json one at a time, in order. Each is handed to `sink` and dropped:
-// the whole document of a 100,000-rule table takes gigabytes, a command a few hundred bytes.
-void for_each_nft_json_command(const ir::Ruleset& ruleset, const std::function<void(nlohmann::json&&)>& sink);
+// The commands of the document one at a time, in order, each as its compact JSON text (valid
+// until `sink` returns). No document is built: that of a 100,000-rule table takes gigabytes.
+void for_each_nft_json_command(const ir::Ruleset& ruleset, const std::function<void(std::string_view)>& sink);
 
-// The text of to_nft_json's document, made command by command without building the document:
-// with `one_command_per_line`, compact commands one per line as `nft -j` prints them (a change
-// to one rule is one line of a text diff; ends with a newline); else the document's compact
-// dump (no newline).
+// The text of to_nft_json's document: with `one_command_per_line`, compact commands one per line
+// as `nft -j` prints them (a change to one rule is one line of a text diff; ends with a newline);
+// else the document's compact dump (no newline).
 std::string nft_json_text(const ir::Ruleset& ruleset, bool one_command_per_line);
+// nft_json_text appended to `out` (several targets' documents go to one output: appending each
+// in place spares a copy of tens of megabytes).
+void append_nft_json_text(const ir::Ruleset& ruleset, bool one_command_per_line, std::string& out);
 
 // On success `error` is empty. On failure the result is an empty ruleset and `error` says what
 // and where, e.g. `nftables[7].rule.expr[1].match.left: unsupported payload field "ip ttl"`.
@@ -57,8 +61,8 @@ class NftJsonReader {
   std::unique_ptr<State> state_;
 };
 
-// The ruleset as nft JSON says it: written and read back command by command, so no whole
-// document is ever held. What `verify` proves is this ruleset (translation validation of the
+// The ruleset as nft JSON says it: each command's text written, parsed and read back in turn,
+// so no whole document is ever held and what is read is the bytes `compile --format json` prints. What `verify` proves is this ruleset (translation validation of the
 // JSON backend). Throws BackendError as to_nft_json does; a reading error goes to `error`.
 ir::Ruleset nft_json_round_trip(const ir::Ruleset& ruleset, std::string& error);
 

@@ -9,25 +9,29 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backends/json_writer.h"
 #include "ir/ruleset.h"
 
 namespace zp::backends::json_expr {
 
 using nlohmann::json;
 
-// {"meta":{"key":"l4proto"}}, {"payload":{"protocol":"ip","field":"saddr"}}, ...
-json field_expr(Field f);
+// Each writes its expression to `w` (see json_writer.h).
+// {"meta":{"key":"l4proto"}}, {"payload":{"field":"saddr","protocol":"ip"}}, ...
+void field_expr(JsonWriter& w, Field f);
 // One field, or {"concat":[...]} for several.
-json key_expr(const std::vector<Field>& key);
+void key_expr(JsonWriter& w, const std::vector<Field>& key);
 // A value, prefix, range or wildcard of a field.
-json range_value(Field f, Range r);
+void range_value(JsonWriter& w, Field f, Range r);
 // A set or map element: one value, or {"concat":[...]}.
-json element_value(const std::vector<Field>& key, const ir::Key& element);
-json match(const ir::Match& m);
-json statement(const ir::Statement& s);
-json verdict(const ir::Verdict& v);
-json nat(const ir::Nat& n);
-json action(const ir::Action& a);
+void element_value(JsonWriter& w, const std::vector<Field>& key, const ir::Key& element);
+void match(JsonWriter& w, const ir::Match& m);
+void statement(JsonWriter& w, const ir::Statement& s);
+void verdict(JsonWriter& w, const ir::Verdict& v);
+void nat(JsonWriter& w, const ir::Nat& n);
+void action(JsonWriter& w, const ir::Action& a);
+// The text `match` writes.
+std::string match_text(const ir::Match& m);
 
 // --- reading -----------------------------------------------------------------------------------
 

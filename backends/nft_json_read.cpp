@@ -329,7 +329,7 @@ ir::Ruleset NftJsonReader::finish(std::string& error) {
 
 ir::Ruleset nft_json_round_trip(const ir::Ruleset& ruleset, std::string& error) {
   NftJsonReader reader;
-  for_each_nft_json_command(ruleset, [&](nlohmann::json&& command) { reader.add(command); });
+  for_each_nft_json_command(ruleset, [&](std::string_view command) { reader.add(nlohmann::json::parse(command)); });
   return reader.finish(error);
 }
 

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// IR -> the command form of nft JSON that `nft -j -f FILE` loads.
+// IR -> the command form of nft JSON that `nft -j -f FILE` loads, written as text command by
+// command (json_writer.h: no document is built).
+#include "backends/json_writer.h"
 #include "backends/nft_json.h"
 #include "backends/nft_json_expr.h"
 #include "backends/nft_names.h"
@@ -9,101 +11,183 @@ namespace zp::backends {
 
 namespace {
 
-using nlohmann::json;
-
-json add(const char* kind, json body) { return {{"add", {{kind, std::move(body)}}}}; }
-
-json key_types(const std::vector<Field>& key) {
-  if (key.size() == 1) return std::string(field_set_type(key[0]));
-  json types = json::array();
-  for (auto f : key) types.push_back(std::string(field_set_type(f)));
-  return types;
+// {"add":{"<kind>":{<body>}}} with the body's members written by `body`.
+template <class Body>
+void add(JsonWriter& w, const char* kind, Body&& body) {
+  w.begin_object();
+  w.key("add");
+  w.begin_object();
+  w.key(kind);
+  w.begin_object();
+  body();
+  w.end_object();
+  w.end_object();
+  w.end_object();
 }
 
-json chain_object(const std::string& table, const ir::Chain& c) {
-  json body = {{"family", "inet"}, {"table", table}, {"name", c.name}};
+void key_types(JsonWriter& w, const std::vector<Field>& key) {
+  if (key.size() == 1) return w.string(field_set_type(key[0]));
+  w.begin_array();
+  for (auto f : key) w.string(field_set_type(f));
+  w.end_array();
+}
+
+void interval_flags(JsonWriter& w, bool interval) {
+  if (!interval) return;
+  w.key("flags");
+  w.begin_array();
+  w.string("interval");
+  w.end_array();
+}
+
+void chain_members(JsonWriter& w, const std::string& table, const ir::Chain& c) {
+  w.member("family", "inet");
+  if (c.base) w.member("hook", ir::hook_name(c.base->hook));
+  w.member("name", c.name);
   if (c.base) {
-    body["type"] = c.base->nat ? "nat" : "filter";
-    body["hook"] = std::string(ir::hook_name(c.base->hook));
-    body["prio"] = c.base->priority;
-    body["policy"] = c.base->policy_accept ? "accept" : "drop";
+    w.member("policy", c.base->policy_accept ? "accept" : "drop");
+    w.member("prio", static_cast<int64_t>(c.base->priority));
   }
-  return body;
+  w.member("table", table);
+  if (c.base) w.member("type", c.base->nat ? "nat" : "filter");
 }
 
-json set_object(const std::string& table, const ir::Set& s) {
-  json body = {{"family", "inet"}, {"table", table}, {"name", s.name}, {"type", key_types(s.key)}};
-  if (s.interval) body["flags"] = json::array({"interval"});
+void set_members(JsonWriter& w, const std::string& table, const ir::Set& s) {
   if (!s.elements.empty()) {
-    json elems = json::array();
-    for (const auto& e : s.elements) elems.push_back(json_expr::element_value(s.key, e));
-    body["elem"] = std::move(elems);
+    w.key("elem");
+    w.begin_array();
+    for (const auto& e : s.elements) json_expr::element_value(w, s.key, e);
+    w.end_array();
   }
-  return body;
+  w.member("family", "inet");
+  interval_flags(w, s.interval);
+  w.member("name", s.name);
+  w.member("table", table);
+  w.key("type");
+  key_types(w, s.key);
 }
 
-json map_object(const std::string& table, const ir::Map& m) {
-  json body = {{"family", "inet"}, {"table", table}, {"name", m.name},
-               {"type", key_types(m.key)}, {"map", "verdict"}};
-  if (m.interval) body["flags"] = json::array({"interval"});
-  if (m.counter) body["stmt"] = json::array({{{"counter", nullptr}}});  // what `nft -j` lists
+void map_members(JsonWriter& w, const std::string& table, const ir::Map& m) {
   if (!m.elements.empty()) {
-    json elems = json::array();
-    for (const auto& e : m.elements)
-      elems.push_back(json::array({json_expr::element_value(m.key, e.key), json_expr::verdict(e.verdict)}));
-    body["elem"] = std::move(elems);
+    w.key("elem");
+    w.begin_array();
+    for (const auto& e : m.elements) {
+      w.begin_array();
+      json_expr::element_value(w, m.key, e.key);
+      json_expr::verdict(w, e.verdict);
+      w.end_array();
+    }
+    w.end_array();
   }
-  return body;
+  w.member("family", "inet");
+  interval_flags(w, m.interval);
+  w.member("map", "verdict");
+  w.member("name", m.name);
+  if (m.counter) {  // what `nft -j` lists
+    w.key("stmt");
+    w.begin_array();
+    w.begin_object();
+    w.member_null("counter");
+    w.end_object();
+    w.end_array();
+  }
+  w.member("table", table);
+  w.key("type");
+  key_types(w, m.key);
 }
 
-json rule_object(const std::string& table, const std::string& chain, const ir::Rule& r) {
-  json expr = json::array();
-  for (const auto& m : r.matches) expr.push_back(json_expr::match(m));
-  for (const auto& s : r.statements) expr.push_back(json_expr::statement(s));
-  if (!std::holds_alternative<std::monostate>(r.action)) expr.push_back(json_expr::action(r.action));
-  json body = {{"family", "inet"}, {"table", table}, {"chain", chain}, {"expr", std::move(expr)}};
-  if (auto comment = rule_comment_text(r)) body["comment"] = *comment;
-  return body;
+void rule_members(JsonWriter& w, const std::string& table, const std::string& chain, const ir::Rule& r) {
+  w.member("chain", chain);
+  if (auto comment = rule_comment_text(r)) w.member("comment", *comment);
+  w.key("expr");
+  w.begin_array();
+  for (const auto& m : r.matches) json_expr::match(w, m);
+  for (const auto& s : r.statements) json_expr::statement(w, s);
+  if (!std::holds_alternative<std::monostate>(r.action)) json_expr::action(w, r.action);
+  w.end_array();
+  w.member("family", "inet");
+  w.member("table", table);
+}
+
+// {"<verb>":{"table":{"family":"inet","name":"<table>"}}}
+void table_command(JsonWriter& w, const char* verb, const std::string& table) {
+  w.begin_object();
+  w.key(verb);
+  w.begin_object();
+  w.key("table");
+  w.begin_object();
+  w.member("family", "inet");
+  w.member("name", table);
+  w.end_object();
+  w.end_object();
+  w.end_object();
 }
 
 }  // namespace
 
-void for_each_nft_json_command(const ir::Ruleset& ruleset, const std::function<void(json&&)>& sink) {
+void for_each_nft_json_command(const ir::Ruleset& ruleset, const std::function<void(std::string_view)>& sink) {
   require_valid_for_nft(ruleset);
   const ir::Table& t = ruleset.table;
-  json table = {{"family", "inet"}, {"name", t.name}};
-  sink({{"metainfo", {{"json_schema_version", 1}}}});
+  std::string text;  // one command's, reused
+  auto command = [&](auto&& write) {
+    text.clear();
+    JsonWriter w(text);
+    write(w);
+    sink(text);
+  };
+  command([](JsonWriter& w) {
+    w.begin_object();
+    w.key("metainfo");
+    w.begin_object();
+    w.member("json_schema_version", int64_t{1});
+    w.end_object();
+    w.end_object();
+  });
   // The same atomic replacement as the script: create (a no-op if present), delete, create.
-  sink(add("table", table));
-  sink({{"delete", {{"table", table}}}});
-  sink(add("table", table));
+  command([&](JsonWriter& w) { table_command(w, "add", t.name); });
+  command([&](JsonWriter& w) { table_command(w, "delete", t.name); });
+  command([&](JsonWriter& w) { table_command(w, "add", t.name); });
   // Chains before sets and maps: a map element may jump to a chain, which must exist by then.
   // Then counters, as nft creates the objects of a script (so both loads get the same handles).
-  for (const auto& c : t.chains) sink(add("chain", chain_object(t.name, c)));
-  for (const auto& name : t.counters) sink(add("counter", {{"family", "inet"}, {"table", t.name}, {"name", name}}));
-  for (const auto& s : t.sets) sink(add("set", set_object(t.name, s)));
-  for (const auto& m : t.maps) sink(add("map", map_object(t.name, m)));
   for (const auto& c : t.chains)
-    for (const auto& r : c.rules) sink(add("rule", rule_object(t.name, c.name, r)));
+    command([&](JsonWriter& w) { add(w, "chain", [&] { chain_members(w, t.name, c); }); });
+  for (const auto& name : t.counters)
+    command([&](JsonWriter& w) {
+      add(w, "counter", [&] {
+        w.member("family", "inet");
+        w.member("name", name);
+        w.member("table", t.name);
+      });
+    });
+  for (const auto& s : t.sets) command([&](JsonWriter& w) { add(w, "set", [&] { set_members(w, t.name, s); }); });
+  for (const auto& m : t.maps) command([&](JsonWriter& w) { add(w, "map", [&] { map_members(w, t.name, m); }); });
+  for (const auto& c : t.chains)
+    for (const auto& r : c.rules)
+      command([&](JsonWriter& w) { add(w, "rule", [&] { rule_members(w, t.name, c.name, r); }); });
 }
 
-json to_nft_json(const ir::Ruleset& ruleset) {
-  json commands = json::array();
-  for_each_nft_json_command(ruleset, [&](json&& command) { commands.push_back(std::move(command)); });
-  // Moved, not copied: a copy of the whole document cost as much as making it (10k rules).
+nlohmann::json to_nft_json(const ir::Ruleset& ruleset) {
+  nlohmann::json commands = nlohmann::json::array();
+  for_each_nft_json_command(ruleset, [&](std::string_view command) { commands.push_back(nlohmann::json::parse(command)); });
   return {{"nftables", std::move(commands)}};
 }
 
-std::string nft_json_text(const ir::Ruleset& ruleset, bool one_command_per_line) {
-  std::string out = one_command_per_line ? "{\"nftables\": [" : "{\"nftables\":[";
+void append_nft_json_text(const ir::Ruleset& ruleset, bool one_command_per_line, std::string& out) {
+  out += one_command_per_line ? "{\"nftables\": [" : "{\"nftables\":[";
   bool first = true;
-  for_each_nft_json_command(ruleset, [&](json&& command) {
+  for_each_nft_json_command(ruleset, [&](std::string_view command) {
     if (one_command_per_line) out += first ? "\n" : ",\n";
     else if (!first) out += ',';
     first = false;
-    out += command.dump();
+    out += command;
   });
-  return out + (one_command_per_line ? "\n]}\n" : "]}");
+  out += one_command_per_line ? "\n]}\n" : "]}";
+}
+
+std::string nft_json_text(const ir::Ruleset& ruleset, bool one_command_per_line) {
+  std::string out;
+  append_nft_json_text(ruleset, one_command_per_line, out);
+  return out;
 }
 
 }  // namespace zp::backends

@@ -53,7 +53,7 @@ std::vector<ir::Match> normalize_segment(std::vector<ir::Match> seg, const std::
     if (!implied_by(m, read)) kept.push_back(m);
   // Sorted by kind, then by JSON spelling (computed once per match).
   std::vector<std::pair<std::string, ir::Match>> keyed;
-  for (auto& m : kept) keyed.emplace_back(std::to_string(m.index()) + json_expr::match(m).dump(), std::move(m));
+  for (auto& m : kept) keyed.emplace_back(std::to_string(m.index()) + json_expr::match_text(m), std::move(m));
   std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   keyed.erase(std::unique(keyed.begin(), keyed.end()), keyed.end());
   std::vector<ir::Match> out;

@@ -51,7 +51,10 @@ int compile(const CompileOptions& o) {
     text = backends::nft_json_text(lower_target(p, selected->front()), true);
   } else {
     // Several targets: one nft JSON document per line, in target order.
-    for (size_t i : *selected) text += backends::nft_json_text(lower_target(p, i), false) + "\n";
+    for (size_t i : *selected) {
+      backends::append_nft_json_text(lower_target(p, i), false, text);
+      text += '\n';
+    }
   }
   pipeline::phase_done("lower, write nft");
   return pipeline::write_output(o.output, text) ? kExitOk : kExitUsage;

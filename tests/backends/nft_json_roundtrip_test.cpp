@@ -62,7 +62,8 @@ TEST_P(GoldenJson, RoundTripsInMemory) {
   EXPECT_EQ(error, "");
 }
 
-// The text made command by command is the document's: its compact dump, and one command per line.
+// The text made command by command is what nlohmann's compact dump prints for the document it
+// parses to (keys sorted, no spaces), and one command per line.
 TEST_P(GoldenJson, TextIsTheDocumentsDump) {
   const auto& rs = GetParam().ruleset;
   const json doc = to_nft_json(rs);
