@@ -33,6 +33,7 @@ struct DiffCliOptions {
   RunLimitOptions limits;
   size_t max_regions = 5000;
   std::string intents;  // POLICIES are two listings, named by this file's zones
+  std::string local_routes;  // with --intents: decides `fib daddr type local` in both listings
 };
 
 struct Side {
@@ -74,7 +75,7 @@ int load_listings(Side& before, Side& after, const DiffCliOptions& o, std::vecto
     return kExitUsage;
   }
   int rc = 0;
-  auto in = load_imported_input(o.intents, o.targets, o.policies, false, o.format != "text", rc);
+  auto in = load_imported_input(o.intents, o.targets, o.policies, false, o.format != "text", rc, o.local_routes);
   if (!in) return rc;
   Side* sides[2] = {&before, &after};
   for (size_t i = 0; i < 2; ++i) {
@@ -179,6 +180,7 @@ void add_diff_command(CLI::App& app, int& exit_code) {
   add_run_limit_options(cmd, o->limits);
   cmd->add_option("--intents", o->intents,
                   "OLD and NEW are rulesets (`nft -j list ruleset` JSON or nft text), named by this policy-syntax file's zones");
+  add_local_routes_option(cmd, o->local_routes);
   cmd->add_option("--max-regions", o->max_regions, "Stop after this many regions per target hook and family");
   cmd->callback([o, &exit_code] { exit_code = run_diff(*o); });
 }

@@ -9,6 +9,7 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
+#include "cli/imported_input.h"
 #include "ir/evaluate.h"
 #include "pipeline/imported_ruleset.h"
 #include "pipeline/load.h"
@@ -27,6 +28,7 @@ struct ExplainOptions {
   std::string packets_file;
   std::string format = "text";
   std::string ruleset;  // an `nft -j list ruleset` listing
+  std::string local_routes;  // --local-routes: decides `fib daddr type local` in --ruleset
   bool live = false;
   verifier::NftTextFn print;  // how trace steps print a rule
   // An imported ruleset whose hooks the model cannot all judge (with the reasons for_proofs gives).
@@ -199,7 +201,7 @@ int run_explain(const ExplainOptions& o) {
   std::optional<backends::ImportedRuleset> imported;
   if (imported_rules) {
     int rc = 0;
-    imported = pipeline::load_imported(o.ruleset, o.live, rc);
+    imported = pipeline::load_imported(o.ruleset, o.live, rc, o.local_routes);
     if (!imported) return rc;
   }
   std::optional<policy::Policy> policy;
@@ -278,6 +280,7 @@ void add_explain_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--ruleset", o->ruleset,
                   "Ask this ruleset instead of the compiled table (every table): `nft -j list ruleset` JSON or nft text");
   cmd->add_flag("--live", o->live, "Ask the kernel's ruleset (`nft -j list ruleset`, read-only)");
+  add_local_routes_option(cmd, o->local_routes);
   cmd->callback([o, &exit_code] { exit_code = run_explain(*o); });
 }
 

@@ -24,6 +24,7 @@ struct MatrixCliOptions {
   std::string policy;
   std::string intents;  // with --ruleset/--live: a listing zoneproof did not write, named by these zones
   std::string ruleset;
+  std::string local_routes;  // --local-routes: decides `fib daddr type local` in --ruleset
   bool live = false;
   std::vector<std::string> targets;
   std::string format = "text";
@@ -41,7 +42,7 @@ std::optional<pipeline::VerifyInput> load_listing(const MatrixCliOptions& o, bac
                                                   int& rc) {
   std::vector<std::string> listings;
   if (!o.live) listings.push_back(o.ruleset);
-  auto in = load_imported_input(o.intents, o.targets, listings, o.live, o.format != "text", rc);
+  auto in = load_imported_input(o.intents, o.targets, listings, o.live, o.format != "text", rc, o.local_routes);
   if (!in) return std::nullopt;
   imported = std::move(in->rulesets.front());
   ir::Ruleset rs = pipeline::for_proofs(imported);
@@ -116,6 +117,7 @@ void add_matrix_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--intents", o->intents, "With --ruleset or --live: the zones (policy syntax) to name a listing's cells by");
   cmd->add_option("--ruleset", o->ruleset, "The matrix of this ruleset (every table): `nft -j list ruleset` JSON or nft text");
   cmd->add_flag("--live", o->live, "The matrix of the kernel's ruleset (`nft -j list ruleset`, read-only)");
+  add_local_routes_option(cmd, o->local_routes);
   cmd->add_option("--target", o->targets, "Only these targets (repeatable)");
   cmd->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"text", "json", "sarif", "junit", "markdown"}));

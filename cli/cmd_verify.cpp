@@ -26,6 +26,7 @@ struct VerifyOptions {
   std::string policy;
   std::string intents;  // --intents: a policy-syntax file judged over --ruleset/--live only
   std::string ruleset;  // an `nft -j list ruleset` listing ("-": standard input)
+  std::string local_routes;  // --local-routes: decides `fib daddr type local` in --ruleset
   bool live = false;    // the kernel's ruleset
   std::vector<std::string> targets;
   std::string format = "text";
@@ -115,7 +116,7 @@ int run_verify_intents(const VerifyOptions& o) {
   int rc = 0;
   std::vector<std::string> listings;
   if (!o.live) listings.push_back(o.ruleset);
-  auto in = load_imported_input(o.intents, o.targets, listings, o.live, o.format != "text", rc);
+  auto in = load_imported_input(o.intents, o.targets, listings, o.live, o.format != "text", rc, o.local_routes);
   if (!in) return rc;
   apply_run_limits(o.limits);
   auto rep = intents_over(in->policy, in->target, in->rulesets.front(), o, rc);
@@ -139,7 +140,7 @@ int run_verify(const VerifyOptions& o) {
       std::cerr << "zoneproof: a ruleset belongs to one target: choose it with --target\n";
       return kExitUsage;
     }
-    imported = pipeline::load_imported(o.ruleset, o.live, rc);
+    imported = pipeline::load_imported(o.ruleset, o.live, rc, o.local_routes);
     if (!imported) return rc;
     pipeline::join_own_origins(*imported, rulesets.front());
     pipeline::phase_done("import");
@@ -184,6 +185,7 @@ void add_verify_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--ruleset", o->ruleset,
                   "Judge the intents over this ruleset (every table; `nft -j list ruleset` JSON or nft text; \"-\": standard input)");
   cmd->add_flag("--live", o->live, "Judge the intents over the kernel's ruleset (`nft -j list ruleset`, read-only)");
+  add_local_routes_option(cmd, o->local_routes);
   cmd->add_option("--target", o->targets, "Verify only these targets (repeatable)");
   cmd->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"text", "json", "sarif", "junit", "markdown"}));

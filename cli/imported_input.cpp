@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include "pipeline/exit_codes.h"
@@ -30,7 +31,8 @@ std::optional<size_t> ruleset_target(const policy::Policy& p, const std::vector<
 
 std::optional<ImportedInput> load_imported_input(const std::string& intents, const std::vector<std::string>& targets,
                                                  const std::vector<std::string>& listings, bool live,
-                                                 bool quiet_warnings, int& exit_code) {
+                                                 bool quiet_warnings, int& exit_code,
+                                                 const std::string& local_routes) {
   auto loaded = pipeline::load_and_report(intents, quiet_warnings);
   if (!loaded.policy) {
     exit_code = loaded.exit_code;
@@ -46,7 +48,7 @@ std::optional<ImportedInput> load_imported_input(const std::string& intents, con
   std::vector<std::string> sources = listings;
   if (live) sources = {""};
   for (const auto& s : sources) {
-    auto imported = pipeline::load_imported(s, live, exit_code);
+    auto imported = pipeline::load_imported(s, live, exit_code, local_routes);
     if (!imported) return std::nullopt;
     in.rulesets.push_back(std::move(*imported));
     in.labels.push_back(live ? "the kernel" : s);
@@ -54,6 +56,13 @@ std::optional<ImportedInput> load_imported_input(const std::string& intents, con
   pipeline::phase_done("import");
   exit_code = kExitOk;
   return in;
+}
+
+void add_local_routes_option(CLI::App* cmd, std::string& into) {
+  cmd->add_option("--local-routes", into,
+                  "With a listing from a file: decide `fib daddr type local` from this file of the machine's "
+                  "`ip -j -4 route show table local` and `ip -j -6 route show table local` output")
+      ->option_text("FILE");
 }
 
 }  // namespace zp::cli

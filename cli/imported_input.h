@@ -11,6 +11,10 @@
 #include "backends/nft_import.h"
 #include "compiler/policy.h"
 
+namespace CLI {
+class App;
+}
+
 namespace zp::cli {
 
 struct ImportedInput {
@@ -21,11 +25,16 @@ struct ImportedInput {
 };
 
 // Loads and checks `intents` (diagnostics on stderr), chooses its target (`targets`: none or one
-// name), then imports every listing in `listings`, or the kernel's ruleset with `live`. On failure
-// says why and returns nullopt with `exit_code`.
+// name), then imports every listing in `listings` (`fib daddr type local` decided from the file
+// `local_routes` when not empty), or the kernel's ruleset with `live`. On failure says why and
+// returns nullopt with `exit_code`.
 std::optional<ImportedInput> load_imported_input(const std::string& intents, const std::vector<std::string>& targets,
                                                  const std::vector<std::string>& listings, bool live,
-                                                 bool quiet_warnings, int& exit_code);
+                                                 bool quiet_warnings, int& exit_code,
+                                                 const std::string& local_routes = "");
+
+// `--local-routes FILE`, the same for every command that reads a listing from a file.
+void add_local_routes_option(CLI::App* cmd, std::string& into);
 
 // The one target a ruleset belongs to: the one `targets` names, or the policy's only one. Prints
 // why not and returns nullopt.

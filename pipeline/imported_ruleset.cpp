@@ -29,6 +29,7 @@ namespace {
 
 // A listing of a big ruleset (a 100,000-element blocklist is a few megabytes) stays far below.
 constexpr size_t kMaxRulesetBytes = 512u << 20;
+constexpr size_t kMaxLocalRoutesBytes = 64u << 20;
 
 std::optional<std::string> read_stdin(std::string& error) {
   std::string out;
@@ -118,9 +119,23 @@ std::set<ir::Hook> affected_by(ir::Hook h) {
 
 }  // namespace
 
-std::optional<backends::ImportedRuleset> load_imported(const std::string& file, bool live, int& exit_code) {
+std::optional<backends::ImportedRuleset> load_imported(const std::string& file, bool live, int& exit_code,
+                                                       const std::string& local_routes) {
   exit_code = kExitUsage;
   std::string error;
+  if (live && !local_routes.empty()) {
+    std::cerr << "zoneproof: --local-routes is for a listing from a file: --live reads the machine's own\n";
+    return std::nullopt;
+  }
+  std::optional<MachineLocalDestinations> given_local;
+  if (!local_routes.empty()) {
+    auto routes = read_regular_file(local_routes, kMaxLocalRoutesBytes, error);
+    if (routes) given_local = local_destinations_from_listings(*routes, error);
+    if (!given_local) {
+      std::cerr << fmt::format("{}: error: {}\n", local_routes, error);
+      return std::nullopt;
+    }
+  }
   std::optional<std::string> text;
   std::string name = live ? "the kernel's ruleset" : file == "-" ? "<stdin>" : file;
   if (live) text = list_live(error);
@@ -147,11 +162,18 @@ std::optional<backends::ImportedRuleset> load_imported(const std::string& file, 
   try {
     auto imported = backends::import_nft_json(*text, name);
     imported.notes.insert(imported.notes.end(), xt_notes.begin(), xt_notes.end());
-    // The machine is at hand: its local routes decide `fib daddr type local` in ip tables.
+    // The machine's local routes, as given, decide `fib daddr type local`.
+    if (given_local && mentions_fib_daddr_local(imported)) decide_fib_daddr_local(imported, given_local->v4, given_local->v6, "the local routes in " + local_routes);
+    // The machine is at hand: its local routes decide it.
     if (live && mentions_fib_daddr_local(imported)) {
-      std::string why;
-      if (auto local = local_ipv4_destinations(why)) decide_fib_daddr_local(imported, *local);
-      else imported.notes.push_back({"fib daddr type local", "not decided from the machine: " + why});
+      std::optional<LocalDestinations> local[2];
+      for (int family : {4, 6}) {
+        std::string why;
+        local[family == 6] = local_destinations(family, why);
+        if (!local[family == 6])
+          imported.notes.push_back({"fib daddr type local", fmt::format("not decided for IPv{} from the machine: {}", family, why)});
+      }
+      decide_fib_daddr_local(imported, local[0], local[1], "the kernel's local routes as they are now");
     }
     if (live)
       for (const auto& legacy : legacy_tables())

@@ -14,9 +14,12 @@
 namespace zp::pipeline {
 
 // `nft -j list ruleset` output read from `file` ("-": standard input), or, with `live`, listed
-// from the kernel by running `nft -j list ruleset` (read-only). Errors go to stderr with the file
+// from the kernel by running `nft -j list ruleset` (read-only). `fib daddr type local` is decided
+// from the kernel's local routes with `live`, else from `local_routes` when given (a file of what
+// `ip -j -4|-6 route show table local` print: local_routes.h). Errors go to stderr with the file
 // and the place in it; nullopt with `exit_code` kExitUsage.
-std::optional<backends::ImportedRuleset> load_imported(const std::string& file, bool live, int& exit_code);
+std::optional<backends::ImportedRuleset> load_imported(const std::string& file, bool live, int& exit_code,
+                                                       const std::string& local_routes = "");
 
 // The rulesets a packet meets on its way through the machine, per hook the verifier asks about:
 // the filter chains of prerouting run before those of input and forward, the filter chains of

@@ -19,15 +19,6 @@ using namespace zp::testing;
 using ir::Hook;
 using ir::Outcome;
 
-// What `nft -j list ruleset` prints after loading `script` in a fresh network namespace.
-std::string nft_listing(const std::string& script) {
-  TempFile f(script);
-  const std::string nft = kNft;
-  auto r = run_shell("unshare -n sh -c '" + nft + " -f " + f.path() + " && " + nft + " -j list ruleset'");
-  EXPECT_EQ(r.status, 0) << r.output;
-  return r.output;
-}
-
 ImportedRuleset import_script(const std::string& script) { return import_nft_json(nft_listing(script), "fw.json"); }
 
 const ir::Chain& chain(const ImportedRuleset& r, const std::string& name) {

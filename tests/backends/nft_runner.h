@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <string>
 
+#include <gtest/gtest.h>
+
 namespace zp::testing {
 
 struct CommandResult {
@@ -67,6 +69,15 @@ inline CommandResult nft_load_and_list(const std::string& input, const std::stri
   std::string load = std::string(kNft) + (json ? " -j" : "") + " -f " + f.path();
   std::string list = std::string(kNft) + " -j list table inet " + table;
   return run_shell("unshare -n sh -c '" + load + " && " + list + "'");
+}
+
+// What `nft -j list ruleset` prints after loading `script` in a fresh network namespace.
+inline std::string nft_listing(const std::string& script) {
+  TempFile f(script);
+  const std::string nft = kNft;
+  auto r = run_shell("unshare -n sh -c '" + nft + " -f " + f.path() + " && " + nft + " -j list ruleset'");
+  EXPECT_EQ(r.status, 0) << r.output;
+  return r.output;
 }
 
 inline std::string read_file(const std::string& path) {

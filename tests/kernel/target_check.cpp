@@ -157,7 +157,9 @@ Loaded load_rulesets(Topology& topo, const TargetPlan& plan, const std::string& 
   // Docker host's administrator would, with `--live` in the enforcer's namespace, which reads
   // them in iptables' own translation and decides `fib daddr type local` from the namespace's
   // local routes (docs/import.md). Its answers are what the kernel is compared with.
-  if (listing.find("\"xt\"") != std::string::npos) loaded.explain_source = "live:" + topo.enforcer();
+  // A `fib` match is read the same way, so that `fib daddr type local` is decided there too.
+  if (listing.find("\"xt\"") != std::string::npos || listing.find("\"fib\"") != std::string::npos)
+    loaded.explain_source = "live:" + topo.enforcer();
   // Foreign NAT (Docker's DNAT, say): deliveries are judged against explain's translation, where
   // zoneproof models it.
   if (has_nat_chain(listing)) {
