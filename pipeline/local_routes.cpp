@@ -137,7 +137,8 @@ std::optional<LocalDestinations> local_destinations_from(const std::string& ip_j
     if (!e.is_object() || !e.contains("dst") || !e["dst"].is_string()) continue;
     auto dst = route_destination(e["dst"].get<std::string>(), family, error);
     if (!dst) return std::nullopt;
-    entries.push_back({prefix_range(dst->first, dst->second, bits), dst->second, e.value("type", "") == "local"});
+    const bool local = e.contains("type") && e["type"].is_string() && e["type"].get_ref<const std::string&>() == "local";
+    entries.push_back({prefix_range(dst->first, dst->second, bits), dst->second, local});
   }
   // Prefixes nest or are disjoint: painting the shorter first, the longer over them, leaves each
   // address with the type of its longest match.
@@ -203,7 +204,10 @@ std::optional<MachineLocalDestinations> local_destinations_from_listings(const s
         error = fmt::format("line {}: {}", line_no, error);
         return std::nullopt;
       }
-      by_family[d.find(':') != std::string::npos].push_back(e);
+      // Only what is read is kept: a copy of the whole entry would recurse into whatever it nests.
+      nlohmann::json kept = {{"dst", d}};
+      if (e.contains("type") && e["type"].is_string()) kept["type"] = e["type"];
+      by_family[d.find(':') != std::string::npos].push_back(std::move(kept));
     }
   }
   MachineLocalDestinations out;

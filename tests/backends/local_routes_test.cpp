@@ -85,6 +85,19 @@ TEST(LocalRoutes, WhatCannotBeReadIsAnError) {
   EXPECT_NE(error.find("10.0.0.0/40"), std::string::npos) << error;
   EXPECT_FALSE(pipeline::local_destinations_from(R"([{"type":"local","dst":"10.0.0.1"}])", 6, error));
   EXPECT_NE(error.find("10.0.0.1"), std::string::npos) << error;
+  EXPECT_FALSE(pipeline::local_destinations_from(R"([{"type":"local","dst":"10.0.0.1/"}])", 4, error));
+  EXPECT_FALSE(pipeline::local_destinations_from(R"([{"type":"local","dst":"10.0.0.1/99999999999"}])", 4, error));
+  // A type that is no string is no local route (and no crash).
+  auto odd = pipeline::local_destinations_from(R"([{"type":5,"dst":"10.0.0.1"},{"dst":"10.0.0.2"}])", 4, error);
+  ASSERT_TRUE(odd) << error;
+  EXPECT_TRUE(odd->local.empty());
+  auto listings = pipeline::local_destinations_from_listings("[{\"type\":[1],\"dst\":\"::1\"}]\n\n", error);
+  ASSERT_TRUE(listings) << error;
+  EXPECT_FALSE(listings->v4);
+  ASSERT_TRUE(listings->v6);
+  EXPECT_FALSE(in(listings->v6->local, "::1"));
+  EXPECT_FALSE(pipeline::local_destinations_from_listings("[]\n{}\n", error));
+  EXPECT_NE(error.find("line 2: expected a JSON list"), std::string::npos) << error;
 }
 
 ir::Packet packet(const char* daddr) {
