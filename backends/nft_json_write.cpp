@@ -168,7 +168,8 @@ void for_each_nft_json_command(const ir::Ruleset& ruleset, const std::function<v
 
 nlohmann::json to_nft_json(const ir::Ruleset& ruleset) {
   nlohmann::json commands = nlohmann::json::array();
-  for_each_nft_json_command(ruleset, [&](std::string_view command) { commands.push_back(nlohmann::json::parse(command)); });
+  for_each_nft_json_command(ruleset,
+                            [&](std::string_view command) { commands.push_back(nlohmann::json::parse(command)); });
   return {{"nftables", std::move(commands)}};
 }
 

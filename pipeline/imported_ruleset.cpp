@@ -163,7 +163,8 @@ std::optional<backends::ImportedRuleset> load_imported(const std::string& file, 
     auto imported = backends::import_nft_json(*text, name);
     imported.notes.insert(imported.notes.end(), xt_notes.begin(), xt_notes.end());
     // The machine's local routes, as given, decide `fib daddr type local`.
-    if (given_local && mentions_fib_daddr_local(imported)) decide_fib_daddr_local(imported, given_local->v4, given_local->v6, "the local routes in " + local_routes);
+    if (given_local && mentions_fib_daddr_local(imported))
+      decide_fib_daddr_local(imported, given_local->v4, given_local->v6, "the local routes in " + local_routes);
     // The machine is at hand: its local routes decide it.
     if (live && mentions_fib_daddr_local(imported)) {
       std::optional<LocalDestinations> local[2];
@@ -171,7 +172,8 @@ std::optional<backends::ImportedRuleset> load_imported(const std::string& file, 
         std::string why;
         local[family == 6] = local_destinations(family, why);
         if (!local[family == 6])
-          imported.notes.push_back({"fib daddr type local", fmt::format("not decided for IPv{} from the machine: {}", family, why)});
+          imported.notes.push_back(
+              {"fib daddr type local", fmt::format("not decided for IPv{} from the machine: {}", family, why)});
       }
       decide_fib_daddr_local(imported, local[0], local[1], "the kernel's local routes as they are now");
     }

@@ -137,7 +137,8 @@ std::optional<LocalDestinations> local_destinations_from(const std::string& ip_j
     if (!e.is_object() || !e.contains("dst") || !e["dst"].is_string()) continue;
     auto dst = route_destination(e["dst"].get<std::string>(), family, error);
     if (!dst) return std::nullopt;
-    const bool local = e.contains("type") && e["type"].is_string() && e["type"].get_ref<const std::string&>() == "local";
+    const bool local =
+        e.contains("type") && e["type"].is_string() && e["type"].get_ref<const std::string&>() == "local";
     entries.push_back({prefix_range(dst->first, dst->second, bits), dst->second, local});
   }
   // Prefixes nest or are disjoint: painting the shorter first, the longer over them, leaves each
@@ -286,13 +287,15 @@ size_t decide_fib_daddr_local(backends::ImportedRuleset& imported, const std::op
   auto is_fib_note = [](const backends::ImportNote& n) {
     return n.what.rfind(std::string(kFibLocal) + ":", 0) == 0 || n.what.rfind(std::string(kFibNotLocal) + ":", 0) == 0;
   };
-  std::erase_if(imported.notes, [&](const backends::ImportNote& n) { return is_fib_note(n) && listed(whole, n.where); });
+  std::erase_if(imported.notes,
+                [&](const backends::ImportNote& n) { return is_fib_note(n) && listed(whole, n.where); });
   for (auto& n : imported.notes)
     if (is_fib_note(n) && listed(but_per_interface, n.where))
       n.what = n.what.substr(0, n.what.find(':')) +
                ": decided but for link-local and multicast IPv6 destinations, taken as either outcome";
   std::vector<std::string> parts;
-  if (decided_v4) parts.push_back(fmt::format("for IPv4 in ip and inet tables ({})", ranges_text(Field::Ip4Daddr, v4->local)));
+  if (decided_v4)
+    parts.push_back(fmt::format("for IPv4 in ip and inet tables ({})", ranges_text(Field::Ip4Daddr, v4->local)));
   if (decided_v6)
     parts.push_back(fmt::format("for IPv6 in ip6 and inet tables ({}), but for link-local and multicast "
                                 "destinations, looked up on the packet's interface: {}",
