@@ -93,7 +93,7 @@ std::optional<int> gate_beside_foreign(const policy::Policy& p, size_t ti, const
   // intent is undecided beside them, as for a proof the solver could not finish. An undecided
   // manage intent is a lock-out (--allow-lockout), any other one needs --force.
   if (!skipped.empty()) {
-    const char* fix = "make `nft -j list ruleset` work (the error above says why it did not)";
+    const char* fix = "make the kernel's ruleset listable (the error above says why it was not)";
     if (manage_covered && !o.allow_lockout) {
       std::cerr << "zoneproof: refused: " << skipped << ": the manage intents cannot be proved beside "
                 << "them, and the administrators could be locked out. --force does not override this; "

@@ -20,7 +20,7 @@
 #include "pipeline/local_routes.h"
 #include "pipeline/scratch_namespace.h"
 #include "pipeline/secure_file.h"
-#include "pipeline/subprocess.h"
+#include "pipeline/nft_library.h"
 #include "pipeline/xt_translation.h"
 
 namespace zp::pipeline {
@@ -60,19 +60,14 @@ std::vector<std::string> legacy_tables() {
   return out;
 }
 
+// The kernel's ruleset, listed over netlink by nft's library (read-only).
 std::optional<std::string> list_live(std::string& error) {
-  std::string out, err;
-  int rc = run_program({"nft", "-j", "list", "ruleset"}, out, err);
-  if (rc == 127) {
-    error = "cannot run `nft -j list ruleset`: nft is not installed (Debian package nftables)";
+  NftResult listed = run_nft("list ruleset", NftOutput::Json);
+  if (!listed.ok) {
+    error = fmt::format("cannot list the kernel's ruleset: {}", listed.error);
     return std::nullopt;
   }
-  if (rc != 0) {
-    while (!err.empty() && err.back() == '\n') err.pop_back();
-    error = fmt::format("`nft -j list ruleset` failed{}", err.empty() ? "" : ": " + err);
-    return std::nullopt;
-  }
-  return out;
+  return std::move(listed.out);
 }
 
 std::string prefixed(const std::string& table, const std::string& name) {

@@ -13,7 +13,7 @@
 #include <fmt/core.h>
 
 #include "pipeline/secure_file.h"
-#include "pipeline/subprocess.h"
+#include "pipeline/nft_library.h"
 
 namespace zp::pipeline {
 
@@ -65,19 +65,16 @@ bool enter_scratch_namespace(std::string& why) {
   if (mem < 0 || !write_all(mem, text) || lseek(mem, 0, SEEK_SET) != 0)
     fail(fmt::format("cannot hold the ruleset in memory: {}", strerror(errno)));
   const std::string path = fmt::format("/dev/fd/{}", mem);
-  std::string out, err;
-  int rc = run_program({"nft", "-f", path}, out, err);
-  if (rc == 127) fail("cannot run nft: it is not installed (Debian package nftables)");
-  if (rc != 0) {
+  NftResult loaded = run_nft_file(path);
+  if (!loaded.ok) {
     // nft names the file it read: the user's name instead.
+    std::string err = loaded.error;
     for (size_t at; (at = err.find(path)) != std::string::npos;) err.replace(at, path.size(), name);
-    while (!err.empty() && err.back() == '\n') err.pop_back();
-    fail(err.empty() ? fmt::format("nft -f {} failed", name) : err);
+    fail(err);
   }
-  out.clear();
-  err.clear();
-  rc = run_program({"nft", "-j", "list", "ruleset"}, out, err);
-  if (rc != 0) fail(fmt::format("`nft -j list ruleset` failed: {}", err));
+  NftResult listed = run_nft("list ruleset", NftOutput::Json);
+  if (!listed.ok) fail(fmt::format("nft cannot list the ruleset it loaded: {}", listed.error));
+  const std::string& out = listed.out;
   write_all(out_fd, "0" + out);
   _exit(0);
 }

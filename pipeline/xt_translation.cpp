@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/scratch_namespace.h"
-#include "pipeline/subprocess.h"
+#include "pipeline/nft_library.h"
 
 namespace zp::pipeline {
 
@@ -32,6 +32,10 @@ json without_counts(const json& rule) {
   for (auto& e : out)
     if (e.is_object() && e.contains("counter")) e["counter"] = nullptr;
   return out;
+}
+
+bool known_family(const std::string& f) {
+  return f == "ip" || f == "ip6" || f == "inet" || f == "arp" || f == "bridge" || f == "netdev";
 }
 
 ChainKey chain_of(const json& rule) {
@@ -72,12 +76,18 @@ XtTranslation translate_xt(const std::string& json_listing) {
   };
   std::string text;
   for (const auto& [family, table] : tables) {
-    std::string listed, err;
-    if (run_program({"nft", "list", "table", family, table}, listed, err) != 0) {
-      note_all(fmt::format("`nft list table {} {}` failed: {}", family, table, err));
+    // The names come from the kernel, where anyone with CAP_NET_ADMIN in this namespace chose
+    // them: a name nft would not read back as itself is never put into a command.
+    if (!known_family(family) || !nft_identifier(table)) {
+      note_all(fmt::format("table {} {}: nft's command line cannot name it", family, table));
       return out;
     }
-    text += listed;
+    NftResult listed = run_nft(fmt::format("list table {} {}", family, table), NftOutput::Text);
+    if (!listed.ok) {
+      note_all(fmt::format("`nft list table {} {}` failed: {}", family, table, listed.error));
+      return out;
+    }
+    text += listed.out;
   }
   std::string error;
   auto translated_text = listed_in_scratch_namespace(text, "the tables' text listing", error);

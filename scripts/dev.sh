@@ -18,7 +18,7 @@ build=${ZP_BUILD_DIR:-build}
 # What building zoneproof needs (the demo installs only these), and what the tests add.
 build_packages=(
   build-essential cmake ninja-build pkg-config ccache git
-  libz3-dev libnftnl-dev libmnl-dev libyaml-cpp-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+  libz3-dev libnftnl-dev libmnl-dev libnftables-dev libyaml-cpp-dev libcli11-dev libfmt-dev nlohmann-json3-dev
 )
 test_packages=(
   clang libgtest-dev libgmock-dev nftables iproute2 python3 python3-jsonschema python3-yaml
