@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "verifier/engine/decision_list.h"
 
+#include <algorithm>
+
 #include "compiler/verdict_order.h"
 
 namespace zp::verifier {
@@ -41,6 +43,16 @@ BoxLookup Walker::lookup(size_t map, const Box& box) const {
   return it->second.result;
 }
 
+bool Walker::next_base(WalkState& st) const {
+  const auto& bases = prep_.base_chains(hook_);
+  if (st.base_pos + 1 >= bases.size()) return false;
+  ++st.base_pos;
+  st.base = st.chain = static_cast<uint32_t>(bases[st.base_pos]);
+  st.next = 0;
+  st.stack.clear();
+  return true;
+}
+
 // Runs the walk from `st`; returns false when stopped before a rule reading `stop_fields`.
 bool Walker::run(DecisionList& list, WalkState& st, const Box& box, uint32_t stop_fields) const {
   const ir::Table& t = prep_.table();
@@ -53,6 +65,8 @@ bool Walker::run(DecisionList& list, WalkState& st, const Box& box, uint32_t sto
     if (st.next >= chain.rules.size()) {  // the end of a chain returns
       if (st.stack.empty()) {
         const ir::Chain& base = t.chains[st.base];
+        // A base chain's accept lets the packet on to the hook's next base chain.
+        if (base.base->policy_accept && next_base(st)) continue;
         list.steps.push_back({st.base, kChainPolicyStep, 0,
                               static_cast<uint8_t>(base.base->policy_accept ? kAccept : kDrop)});
         return true;
@@ -82,6 +96,16 @@ bool Walker::run(DecisionList& list, WalkState& st, const Box& box, uint32_t sto
     }
     if (!v) continue;  // statements only
     if (auto out = terminal(v->kind)) {
+      // An accept ends only its base chain. Where the next one runs for some packets of the
+      // box and not for others, the list is no first-match list.
+      if (*out == kAccept && st.base_pos + 1 < prep_.base_chains(hook_).size()) {
+        if (open != 0) {
+          list.complex = true;
+          return true;
+        }
+        next_base(st);
+        continue;
+      }
       list.steps.push_back({st.chain, here, open, *out});
       if (open == 0) return true;
       continue;
@@ -116,7 +140,11 @@ Prefix Walker::prefix(const Box& box, uint32_t stop_fields) const {
     p.finished = true;
     return p;
   }
-  if (bases.size() > 1) {  // an accept ends only its own base chain: not a first-match list
+  // Several base chains (tables beside each other, an imported ruleset's prerouting chains
+  // before forward) run in priority order: a drop or reject in any of them is final, an accept
+  // goes on to the next (run). A nat base chain translates instead: not walked here.
+  if (bases.size() > 1 && std::any_of(bases.begin(), bases.end(),
+                                      [&](size_t b) { return prep_.table().chains[b].base->nat; })) {
     p.list.complex = true;
     p.finished = true;
     return p;
@@ -168,7 +196,7 @@ DecisionList narrow(const PreparedRuleset& prep, const DecisionList& list, const
 }
 
 uint8_t evaluate_list(const PreparedRuleset& prep, const DecisionList& list, const ir::Packet& p,
-                      size_t* deciding) {
+                      size_t* deciding, const OpaqueOutcome* opaque) {
   const ir::Table& t = prep.table();
   for (size_t i = 0; i < list.steps.size(); ++i) {
     const Step& s = list.steps[i];
@@ -176,7 +204,9 @@ uint8_t evaluate_list(const PreparedRuleset& prep, const DecisionList& list, con
     if (s.rule != kChainPolicyStep) {
       const ir::Rule& r = t.chains[s.chain].rules[s.rule];
       for (size_t m = 0; holds && m < r.matches.size(); ++m)
-        if (s.symbolic & (1u << m)) holds = match_holds(prep, r.matches[m], p);
+        if (s.symbolic & (1u << m))
+          holds = opaque && std::holds_alternative<ir::OpaqueMatch>(r.matches[m]) ? (*opaque)(r)
+                                                                                 : match_holds(prep, r.matches[m], p);
     }
     if (holds) {
       if (deciding) *deciding = i;

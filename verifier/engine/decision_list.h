@@ -4,14 +4,18 @@
 // decides are followed; matches that hold for every packet of the box are dropped and rules that
 // hold for none are skipped. What is left is a first-match list of steps whose remaining matches
 // depend only on fields the box leaves open (protocol, ports, conntrack state, interfaces...),
-// ending with an unconditional step (a rule, or the base chain's policy).
+// ending with an unconditional step (a rule, or the base chain's policy). Several base chains
+// on the hook (tables beside each other) run in priority order: their drops and rejects are
+// steps, an accept the box decides goes on to the next base chain, and only the last one's
+// accept is a step.
 //
 // When the box does not decide the control flow (a lookup or jump that depends on the packet,
-// several base chains on the hook), the list is `complex` and the caller encodes the ruleset
-// itself, sliced by the box, instead.
+// an accept in a base chain that is not the last, a nat base chain beside others), the list is
+// `complex` and the caller encodes the ruleset itself, sliced by the box, instead.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <tuple>
 #include <optional>
@@ -51,6 +55,7 @@ struct WalkState {
   uint32_t chain = 0;
   uint32_t next = 0;
   uint32_t base = 0;
+  uint32_t base_pos = 0;  // `base`'s place among the hook's base chains, in priority order
   size_t budget = 0;
 };
 
@@ -83,6 +88,8 @@ class Walker {
 
  private:
   bool run(DecisionList& list, WalkState& st, const Box& box, uint32_t stop_fields) const;
+  // Moves the walk to the start of the hook's next base chain; false after the last.
+  bool next_base(WalkState& st) const;
   BoxLookup lookup(size_t map, const Box& box) const;
 
   const PreparedRuleset& prep_;
@@ -105,8 +112,11 @@ class Walker {
 DecisionList narrow(const PreparedRuleset& prep, const DecisionList& list, const Box& box);
 
 // The verdict of a decision list for a packet of its box (rate limits taken as within rate),
-// and the index of the deciding step.
+// and the index of the deciding step. A match the model does not decide (ir::OpaqueMatch) is
+// taken as holding, or, given `opaque`, as it says for its rule (the encoder has one Boolean per
+// rule for all of a rule's such matches, enc::limit_key).
+using OpaqueOutcome = std::function<bool(const ir::Rule&)>;
 uint8_t evaluate_list(const PreparedRuleset& prep, const DecisionList& list, const ir::Packet& p,
-                      size_t* deciding = nullptr);
+                      size_t* deciding = nullptr, const OpaqueOutcome* opaque = nullptr);
 
 }  // namespace zp::verifier

@@ -69,7 +69,9 @@ struct MatrixOptions {
   size_t max_regions = 1000;  // per cell and family
   bool explain = true;
   // Answer the search's questions that partial evaluation of the ruleset decides without Z3
-  // (regions/uniform.h). The regions are the same either way; off, every question goes to Z3.
+  // (regions/uniform.h). The regions hold the same packets either way (for a compiled policy
+  // they are the same regions; over an imported ruleset the solver alone may cut them finer);
+  // off, every question goes to Z3.
   bool partial_evaluation = true;
   // A target whose table has at least this many rules has its IPv6 half of each hook tabulated
   // on a second thread, in a Z3 context of its own (a second context costs ~40 ms; the

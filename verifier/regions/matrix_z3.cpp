@@ -416,15 +416,18 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
   enc::IrEncoder ir(c, ts.prep, p, lv, &box);  // the target's prepared ruleset, not one per hook and family
   const z3::expr ruleset_verdict = ir.hook_verdict();
   // A packet is in the matrix when some outcome of the matches the model does not decide accepts
-  // it (undecided.h); partial evaluation, which takes such a match as open, answers none of the
-  // search's questions there.
+  // it (undecided.h). Partial evaluation answers for every outcome at once (a box never or
+  // always accepted, cut into parts whatever the open matches); a probe's label takes each
+  // unknown both ways (SomeOutcomeAccepts). Past kMaxExpanded unknowns it is left to Z3.
   const z3::expr ruleset_accepts = ruleset_verdict == c.bv_val(enc::kOutAccept, 2);
   const regions::Unknowns unknowns = regions::undecided_unknowns(lv);
   const z3::expr v = unknowns.empty() ? ruleset_verdict
                                       : z3::ite(regions::for_some_outcome(c, ruleset_accepts, unknowns),
                                                 c.bv_val(enc::kOutAccept, 2), c.bv_val(enc::kOutDrop, 2));
   MatrixOptions opt = o;
-  opt.partial_evaluation = o.partial_evaluation && unknowns.empty();
+  opt.partial_evaluation = o.partial_evaluation && unknowns.size() <= regions::kMaxExpanded;
+  std::optional<regions::SomeOutcomeAccepts> some_outcome;
+  if (!unknowns.empty()) some_outcome.emplace(ts.prep, unknowns);
   z3::expr in_class = base_class(pe, p, pol.targets[ti], family);
   z3::expr domain = enc::wellformed(p) && (family == 6 ? p.v6 : !p.v6) && regions::iface_names_domain(p, names) &&
                     regions::limits_within(c, lv) && in_class;
@@ -490,9 +493,9 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
                                .address_groups = &groups,
                                .decided = opt.partial_evaluation ? boxes.decided(walker, ts.prep) : nullptr};
       // A packet's label is its verdict by partial evaluation of the ruleset at that packet (no
-      // solving): the verdict the solver's term gives it with the rate limits within their rates
-      // and opaque matches holding (one of the ways the domain allows). Packets outside the
-      // cell's class are no refutation.
+      // solving): the verdict the solver's term gives it with the rate limits within their rates,
+      // and, where matches are undecided, whether some outcome of them accepts it. Packets
+      // outside the cell's class are no refutation.
       const z3::expr cell_class = in_class && cls;
       // Within the cell's boxes (connection-opening, not loopback, the target's own addresses
       // on its side) and outside the essentials, the class depends on the zones the policy
@@ -521,8 +524,16 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
           // verdict of one that is not is then taken as drop: growth only ever widens accepted
           // regions, so every other verdict refutes alike.
           const std::optional<bool> cut = boxes.accepted_by_cut(q);
-          uint8_t verdict = cut ? (*cut ? enc::kOutAccept : enc::kOutDrop)
-                                : evaluate_list(ts.prep, walker.walk(Box::point(q)), q);
+          uint8_t verdict = enc::kOutDrop;
+          if (cut) {
+            verdict = *cut ? enc::kOutAccept : enc::kOutDrop;
+          } else if (some_outcome) {
+            auto label = some_outcome->label(walker.walk(Box::point(q)), q);
+            if (!label) return std::nullopt;  // refutes nothing: Z3 decides the candidate
+            verdict = *label;
+          } else {
+            verdict = evaluate_list(ts.prep, walker.walk(Box::point(q)), q);
+          }
           if (verdict == enc::kOutAccept) return enc::kOutAccept;
           if (!in_class_of(q)) return std::nullopt;
           return verdict;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "verifier/regions/undecided.h"
 
+#include <algorithm>
+
 namespace zp::verifier::regions {
 
 Unknowns undecided_unknowns(const enc::LimitVars& lv) {
@@ -64,6 +66,45 @@ std::map<std::string, bool> outcomes_where(z3::context& c, const enc::SymPacket&
   z3::model m = s.get_model();
   for (const auto& [k, var] : u) out[k] = m.eval(var, true).is_true();
   return out;
+}
+
+SomeOutcomeAccepts::SomeOutcomeAccepts(const PreparedRuleset& prep, const Unknowns& u) : prep_(prep) {
+  for (size_t i = 0; i < u.size(); ++i) index_.emplace(u[i].first, static_cast<int>(i));
+}
+
+int SomeOutcomeAccepts::unknown_of(const ir::Rule& r) const {
+  auto [it, fresh] = by_rule_.try_emplace(&r, -1);
+  if (fresh)
+    if (auto known = index_.find(enc::limit_key(r)); known != index_.end()) it->second = known->second;
+  return it->second;
+}
+
+std::optional<uint8_t> SomeOutcomeAccepts::label(const DecisionList& list, const ir::Packet& q) const {
+  if (list.complex) return std::nullopt;
+  // The unknowns the list's open steps read, each once.
+  const ir::Table& t = prep_.table();
+  std::vector<int> read;
+  for (const Step& s : list.steps) {
+    if (s.rule == kChainPolicyStep || s.symbolic == 0) continue;
+    const ir::Rule& r = t.chains[s.chain].rules[s.rule];
+    bool opaque = false;
+    for (size_t m = 0; m < r.matches.size(); ++m)
+      opaque |= (s.symbolic >> m & 1u) && std::holds_alternative<ir::OpaqueMatch>(r.matches[m]);
+    if (!opaque) continue;
+    int u = unknown_of(r);
+    if (u < 0) return std::nullopt;
+    if (std::find(read.begin(), read.end(), u) == read.end()) read.push_back(u);
+  }
+  if (read.size() > kMaxExpanded) return std::nullopt;
+  for (uint32_t bits = 0; bits < (1u << read.size()); ++bits) {
+    const OpaqueOutcome outcome = [&](const ir::Rule& r) {
+      const int u = unknown_of(r);
+      const auto at = std::find(read.begin(), read.end(), u) - read.begin();
+      return ((bits >> at) & 1u) != 0;
+    };
+    if (evaluate_list(prep_, list, q, nullptr, &outcome) == enc::kOutAccept) return enc::kOutAccept;
+  }
+  return enc::kOutDrop;
 }
 
 bool has_undecided(const ir::Ruleset& rs) {

@@ -17,6 +17,7 @@
 
 #include "ir/packet.h"
 #include "verifier/encode/z3_encoding.h"
+#include "verifier/engine/decision_list.h"
 
 namespace zp::verifier::regions {
 
@@ -41,6 +42,28 @@ std::optional<z3::expr> under_first_outcome_where(z3::context& c, const z3::expr
 // within their rates): what its explanation should assume. Empty when none does.
 std::map<std::string, bool> outcomes_where(z3::context& c, const enc::SymPacket& p, const z3::expr& cond,
                                            const enc::LimitVars& lv, const ir::Packet& q);
+
+// A packet's label where a search asks whether some outcome of the unknowns accepts it (the
+// matrix): what the search's verdict term `for_some_outcome(accepted)` gives it, read off the
+// decision list of its point box with each unknown rule taken both ways, no solver. Partial
+// evaluation's other answers (a box never or always accepted, the parts of a cut) hold whatever
+// the open matches, so they hold for some outcome too; the label of one packet was the one
+// answer that took an unknown as holding, and a drop it gave where another outcome accepts
+// refuted every region around the packet.
+class SomeOutcomeAccepts {
+ public:
+  SomeOutcomeAccepts(const PreparedRuleset& prep, const Unknowns& u);
+  // enc::kOutAccept when some outcome gives the packet (of `list`'s point box) accept, else
+  // enc::kOutDrop. nullopt when the list is complex (control flow that an unknown decides) or
+  // meets an unknown rule the encoding has no variable for.
+  std::optional<uint8_t> label(const DecisionList& list, const ir::Packet& q) const;
+
+ private:
+  int unknown_of(const ir::Rule& r) const;  // index in the unknowns, -1 when none
+  const PreparedRuleset& prep_;
+  std::map<std::string, int> index_;
+  mutable std::map<const ir::Rule*, int> by_rule_;
+};
 
 // Whether a rule of `rs` has a match the model does not decide.
 bool has_undecided(const ir::Ruleset& rs);
