@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "compiler/address_parse.h"
 #include "pipeline/subprocess.h"
 #include "verifier/engine/header_space.h"
 
@@ -98,23 +99,19 @@ std::optional<std::string> note_place(const ir::Rule& r) {
   return fmt::format("table {} {} chain {} handle {}", w[0], w[1], w[2], w[4]);
 }
 
-// A route's "dst" ("192.0.2.20", "127.0.0.0/8", "ff00::/8"): its address and prefix length, of
-// `family` (0: either).
-std::optional<std::pair<u128, int>> route_destination(const std::string& dst, int family, std::string& error) {
-  const auto slash = dst.find('/');
-  auto a = parse_address(dst.substr(0, slash));
-  int len = a ? (a->family == 4 ? 32 : 128) : -1;
-  if (a && slash != std::string::npos) {
-    const std::string digits = dst.substr(slash + 1);
-    len = !digits.empty() && digits.size() <= 3 && digits.find_first_not_of("0123456789") == std::string::npos
-              ? std::stoi(digits)
-              : -1;
-  }
-  if (!a || (family != 0 && a->family != family) || len < 0 || len > (a->family == 4 ? 32 : 128)) {
+// A route's "dst" ("192.0.2.20", "127.0.0.0/8", "ff00::/8"), read as a policy's address is: its
+// addresses and prefix length, of `family` (0: either). A range or a prefix with host bits set
+// is no route `ip` prints.
+std::optional<std::pair<Range, int>> route_destination(const std::string& dst, int family, std::string& error) {
+  const AddressParse parsed = parse_address_range(dst);
+  std::optional<int> len;
+  if (parsed.range && (family == 0 || parsed.range->family == family) && parsed.warning.empty())
+    len = range_prefix_len(parsed.range->range, parsed.range->family == 4 ? 32 : 128);
+  if (!len) {
     error = fmt::format("cannot read the local route to {}", dst);
     return std::nullopt;
   }
-  return std::pair{a->value, len};
+  return std::pair{parsed.range->range, *len};
 }
 
 }  // namespace
@@ -126,7 +123,6 @@ std::optional<LocalDestinations> local_destinations_from(const std::string& ip_j
     error = listing + " printed no JSON list";
     return std::nullopt;
   }
-  const int bits = family == 4 ? 32 : 128;
   struct Entry {
     Range range;
     int len;
@@ -139,7 +135,7 @@ std::optional<LocalDestinations> local_destinations_from(const std::string& ip_j
     if (!dst) return std::nullopt;
     const bool local =
         e.contains("type") && e["type"].is_string() && e["type"].get_ref<const std::string&>() == "local";
-    entries.push_back({prefix_range(dst->first, dst->second, bits), dst->second, local});
+    entries.push_back({dst->first, dst->second, local});
   }
   // Prefixes nest or are disjoint: painting the shorter first, the longer over them, leaves each
   // address with the type of its longest match.
