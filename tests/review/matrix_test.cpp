@@ -241,58 +241,6 @@ TEST(MatrixPartialEvaluationGenerated, GivesTheSameMatrixWithFewerQueries) {
   }
 }
 
-// A ruleset zoneproof did not write: two tables on the input and forward hooks (an accept ends
-// only its own base chain), a prerouting filter chain that drops before forward and input, and
-// matches the model does not decide (`fib`, at input), which the matrix takes both ways. Partial
-// evaluation walks the base chains one after the other and labels a packet by whether some
-// outcome accepts it; the solver alone may cut the same packets into other regions, so the
-// matrices are compared packet by packet within each cell's class.
-constexpr const char* kTwoTables = R"(table inet filter {
-  chain prerouting {
-    type filter hook prerouting priority -150; policy accept;
-    iifname "wan" ip saddr 10.0.0.0/8 drop
-  }
-  chain input {
-    type filter hook input priority 0; policy drop;
-    ct state established,related accept
-    iifname "lan" accept
-    iifname "wan" tcp dport { 80, 443, 8080 } accept
-    iifname "wan" udp dport 51820 fib saddr type unicast accept
-    iifname "wan" fib daddr type broadcast drop
-  }
-  chain forward {
-    type filter hook forward priority 0; policy drop;
-    iifname "lan" oifname "wan" accept
-    iifname "wan" oifname "lan" ip daddr 10.1.1.10 tcp dport { 22, 443 } accept
-    iifname "wan" oifname "lan" ip6 daddr 2001:db8:1::10 tcp dport 443 accept
-  }
-}
-table ip foreign {
-  chain forward {
-    type filter hook forward priority 10; policy accept;
-    tcp dport 23 drop
-    ip daddr 10.1.1.10 tcp dport 22 drop
-    udp dport 53 accept
-  }
-  chain input {
-    type filter hook input priority -10; policy accept;
-    tcp dport 8080 drop
-  }
-}
-)";
-
-constexpr const char* kTwoTablesZones = R"(version: 1
-zones:
-  internet: { addresses: [0.0.0.0/0, "::/0"] }
-  lan: { addresses: [10.1.1.0/24, "2001:db8:1::/64"] }
-targets:
-  gw:
-    kind: gateway
-    interfaces: { wan: internet, lan: lan }
-    addresses: [198.51.100.2, 10.1.1.1, "2001:db8:1::1"]
-)";
-
-
 // The matrix of an imported listing with partial evaluation and with Z3 alone: each cell holds
 // the same packets of its class in both, and partial evaluation asks fewer questions.
 verifier::Matrix expect_same_packets_with_fewer_queries(const std::string& zones, const std::string& listing,
@@ -353,9 +301,20 @@ verifier::Matrix expect_same_packets_with_fewer_queries(const std::string& zones
   return fast;
 }
 
+// A ruleset zoneproof did not write: two tables on the input and forward hooks (an accept ends
+// only its own base chain), a prerouting filter chain that drops before forward and input, and
+// matches the model does not decide (`fib`, at input), which the matrix takes both ways. Partial
+// evaluation walks the base chains one after the other and labels a packet by whether some
+// outcome accepts it; the solver alone may cut the same packets into other regions, so the
+// matrices are compared packet by packet within each cell's class.
 TEST(MatrixPartialEvaluationImported, HoldsTheSamePacketsWithFewerQueries) {
-  testing::TempFile listing(kTwoTables), zones(kTwoTablesZones);
-  auto fast = expect_same_packets_with_fewer_queries(zones.path(), listing.path());
+  // policies/two-tables.nft with matches the model does not decide at input.
+  std::string text = testing::read_file(source_path("tests/review/policies/two-tables.nft"));
+  const std::string wan = "    iifname \"wan\" tcp dport { 80, 443, 8080 } accept\n";
+  text.insert(text.find(wan) + wan.size(), "    iifname \"wan\" udp dport 51820 fib saddr type unicast accept\n"
+                                           "    iifname \"wan\" fib daddr type broadcast drop\n");
+  testing::TempFile listing(text);
+  auto fast = expect_same_packets_with_fewer_queries(source_path("tests/review/policies/two-tables.yaml"), listing.path());
   // What the chains do, read off the cells: the prerouting chain's drop of 10.0.0.0/8 from the
   // WAN holds at forward; the foreign table's drop of ssh to 10.1.1.10 is final though the
   // filter table accepts it; its accept of dns does not let dns through the filter table's drop
