@@ -52,13 +52,4 @@ NftResult run_nft_file(const std::string& path) {
   return run_in(NftOutput::Text, [&](nft_ctx* c) { return nft_run_cmd_from_filename(c, path.c_str()); });
 }
 
-bool nft_identifier(const std::string& name) {
-  auto letter = [](char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'); };
-  auto digit = [](char ch) { return ch >= '0' && ch <= '9'; };
-  if (name.empty() || !(letter(name[0]) || name[0] == '_' || name[0] == '.')) return false;
-  for (char ch : name)
-    if (!(letter(ch) || digit(ch) || ch == '/' || ch == '-' || ch == '_' || ch == '.')) return false;
-  return true;
-}
-
 }  // namespace zp::pipeline

@@ -26,10 +26,4 @@ NftResult run_nft(const std::string& command, NftOutput output);
 // relative name finds nothing.
 NftResult run_nft_file(const std::string& path);
 
-// Whether nft's command line reads `name` back as one identifier, exactly `name` (a letter, `_`
-// or `.`, then letters, digits, `/`, `-`, `_`, `.`). nft 1.0.6 takes no quoted table name, and
-// splits a command at `;` and line breaks: a name someone else chose is put into a command only
-// when this holds.
-bool nft_identifier(const std::string& name);
-
 }  // namespace zp::pipeline

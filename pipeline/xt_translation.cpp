@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/scratch_namespace.h"
+#include "backends/nft_names.h"
 #include "pipeline/nft_library.h"
 
 namespace zp::pipeline {
@@ -77,8 +78,9 @@ XtTranslation translate_xt(const std::string& json_listing) {
   std::string text;
   for (const auto& [family, table] : tables) {
     // The names come from the kernel, where anyone with CAP_NET_ADMIN in this namespace chose
-    // them: a name nft would not read back as itself is never put into a command.
-    if (!known_family(family) || !nft_identifier(table)) {
+    // them, and nft splits a command at `;` and line breaks (nft 1.0.6 reads no quoted table
+    // name): only a name nft reads back as one identifier is put into a command.
+    if (!known_family(family) || !backends::is_valid_identifier(table)) {
       note_all(fmt::format("table {} {}: nft's command line cannot name it", family, table));
       return out;
     }

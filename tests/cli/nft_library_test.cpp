@@ -67,14 +67,6 @@ TEST(NftLibrary, ErrorsAreNftsOwnWithTheLocation) {
   });
 }
 
-TEST(NftLibrary, OnlyPlainIdentifiersGoIntoACommand) {
-  for (const char* ok : {"filter", "nat", "DOCKER-USER", "my_table.v2", "_x", "a/b"})
-    EXPECT_TRUE(nft_identifier(ok)) << ok;
-  // nft 1.0.6 reads no quoted table name; `;` and line breaks end a command.
-  for (const char* refused : {"", "a b", "x;flush ruleset", "x\nflush ruleset", "9x", "x$y", "\"q\"", "-x"})
-    EXPECT_FALSE(nft_identifier(refused)) << refused;
-}
-
 // A table whose name nft's command line cannot say keeps its xt expressions (either outcome),
 // with a note, and no command is made of its name (nft would read `x;flush ruleset` as two
 // commands).
