@@ -524,19 +524,16 @@ std::vector<PairResult> tabulate_family(const policy::Policy& pol, size_t ti, co
           // verdict of one that is not is then taken as drop: growth only ever widens accepted
           // regions, so every other verdict refutes alike.
           const std::optional<bool> cut = boxes.accepted_by_cut(q);
-          uint8_t verdict = enc::kOutDrop;
-          if (cut) {
-            verdict = *cut ? enc::kOutAccept : enc::kOutDrop;
-          } else if (some_outcome) {
-            auto label = some_outcome->label(walker.walk(Box::point(q)), q);
-            if (!label) return std::nullopt;  // refutes nothing: Z3 decides the candidate
-            verdict = *label;
-          } else {
-            verdict = evaluate_list(ts.prep, walker.walk(Box::point(q)), q);
-          }
-          if (verdict == enc::kOutAccept) return enc::kOutAccept;
+          std::optional<uint8_t> verdict;
+          if (cut) verdict = *cut ? enc::kOutAccept : enc::kOutDrop;
+          else if (const DecisionList list = walker.walk(Box::point(q)); some_outcome)
+            verdict = some_outcome->label(list, q);  // none: refutes nothing, Z3 decides
+          else
+            verdict = evaluate_list(ts.prep, list, q);
+          if (!verdict) return std::nullopt;
+          if (*verdict == enc::kOutAccept) return enc::kOutAccept;
           if (!in_class_of(q)) return std::nullopt;
-          return verdict;
+          return *verdict;
         };
       if (seeds) {
         spec.suspects = boxes.suspects();
