@@ -10,6 +10,7 @@
 #include "verifier/intents/checks_run.h"
 #include "verifier/translation/nat_validation.h"
 #include "verifier/translation/translation.h"
+#include "verifier/two_threads.h"
 
 namespace zp::verifier {
 namespace {
@@ -98,39 +99,51 @@ Report verify(const policy::Policy& pol, const std::vector<ir::Ruleset>& ruleset
   if (classification == Status::Fail)
     throw std::logic_error("verifier: its zone tables disagree with the policy's classification");
 
-  auto t1 = Clock::now();
-  if (o.intents) {
-    for (const auto& a : pol.assertions) {
-      IntentResult r = check_intent(engines, a);
-      if (subset && r.status == Status::NotApplicable) rep.not_judged.push_back(r.name);
-      else rep.intents.push_back(std::move(r));
+  // The translation validation asks nothing the intents and checks ask, and its engines are its
+  // own (a Z3 context of their own): it runs on a second thread beside them (two_threads.h).
+  Stats validation_stats;
+  auto intents_and_checks = [&] {
+    auto t1 = Clock::now();
+    if (o.intents) {
+      for (const auto& a : pol.assertions) {
+        IntentResult r = check_intent(engines, a);
+        if (subset && r.status == Status::NotApplicable) rep.not_judged.push_back(r.name);
+        else rep.intents.push_back(std::move(r));
+      }
+      rep.forwards = forward_exposure(engines);
     }
-    rep.forwards = forward_exposure(engines);
-  }
-  rep.stats.seconds_intents = since(t1);
-  auto t2 = Clock::now();
-  if (o.translation_validation) {
-    LemmaStore lemmas(vc, rep.stats, engines.ctx());
+    rep.stats.seconds_intents = since(t1);
+    auto t3 = Clock::now();
+    if (o.builtin_checks) {
+      rep.findings = static_checks(pol);
+      shadow_check(engines, rep.findings);
+      exposure_check(engines, rep.findings);
+      attach_ownership(pol, rep.findings);
+    }
+    rep.stats.seconds_checks = since(t3);
+  };
+  auto validation = [&] {
+    auto t2 = Clock::now();
+    Engines own(vc, validation_stats);
+    LemmaStore lemmas(vc, validation_stats, own.ctx());
     std::vector<ValidationHandle> hooks;
     for (size_t t = 0; t < pol.targets.size(); ++t)
       if (rss[t])
-        for (ir::Hook h : pol.targets[t].hooks()) hooks.push_back(start_validation(engines.get(t, h), lemmas));
+        for (ir::Hook h : pol.targets[t].hooks()) hooks.push_back(start_validation(own.get(t, h), lemmas));
     lemmas.prove();
     for (auto& v : hooks) rep.validations.push_back(finish_validation(*v));
     for (size_t t = 0; t < pol.targets.size(); ++t)
       if (rss[t])
         for (ir::Hook h : nat_hooks(pol.targets[t], *rss[t]))
-          rep.validations.push_back(validate_nat(pol, t, *rss[t], h, o, rep.stats));
-  }
-  rep.stats.seconds_validation = since(t2);
-  auto t3 = Clock::now();
-  if (o.builtin_checks) {
-    rep.findings = static_checks(pol);
-    shadow_check(engines, rep.findings);
-    exposure_check(engines, rep.findings);
-    attach_ownership(pol, rep.findings);
-  }
-  rep.stats.seconds_checks = since(t3);
+          rep.validations.push_back(validate_nat(pol, t, *rss[t], h, o, validation_stats));
+    validation_stats.seconds_validation = since(t2);
+  };
+  if (o.translation_validation) run_both(intents_and_checks, validation);
+  else intents_and_checks();
+  rep.stats.queries += validation_stats.queries;
+  rep.stats.rules_total += validation_stats.rules_total;
+  rep.stats.rules_encoded += validation_stats.rules_encoded;
+  rep.stats.seconds_validation = validation_stats.seconds_validation;
   if (classification == Status::Unknown) downgrade(rep);
   rep.stats.seconds = since(t0);
   return rep;

@@ -17,7 +17,7 @@
 #include "verifier/encode/z3_pool.h"
 #include "verifier/regions/enumerate.h"
 #include "verifier/regions/partition.h"
-#include "verifier/regions/two_threads.h"
+#include "verifier/two_threads.h"
 #include "verifier/regions/uniform.h"
 #include "verifier/regions/undecided.h"
 #include "verifier/run_limits.h"
@@ -558,7 +558,7 @@ HookDiff diff_hook(const Sides& s, ir::Hook hook, const Namer& namer, const Diff
   std::vector<std::map<std::string, bool>> unknowns;  // parallel to found
   std::array<std::optional<regions::SearchResult>, 2> ready;  // by family, when searched on two threads
   if (six)
-    regions::run_both([&] { ready[0] = diff_family(s, hook, 4, o); }, [&] { ready[1] = diff_family(s, hook, 6, o, six); });
+    run_both([&] { ready[0] = diff_family(s, hook, 4, o); }, [&] { ready[1] = diff_family(s, hook, 6, o, six); });
   for (int family : {4, 6}) {
     if (o.first_only && !found.empty()) break;
     auto& searched = ready[family == 6];

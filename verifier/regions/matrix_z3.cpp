@@ -19,7 +19,7 @@
 #include "verifier/regions/matrix.h"
 #include "verifier/regions/matrix_summary.h"
 #include "verifier/regions/partition.h"
-#include "verifier/regions/two_threads.h"
+#include "verifier/two_threads.h"
 #include "verifier/regions/uniform.h"
 #include "verifier/regions/undecided.h"
 #include "verifier/run_limits.h"
@@ -634,7 +634,7 @@ Matrix reachability_matrix(const policy::Policy& pol, const std::vector<ir::Rule
       if (two_threads) {
         const TargetSpace ts6{*rs, prep, zone_space, pol.targets[ti], pooled6->get()};
         size_t queries6 = 0;
-        regions::run_both([&] { by_family[0] = tabulate_family(pol, ti, ts, h, 4, zones, self, m.ifaces, o, m.queries); },
+        run_both([&] { by_family[0] = tabulate_family(pol, ti, ts, h, 4, zones, self, m.ifaces, o, m.queries); },
                           [&] { by_family[1] = tabulate_family(pol, ti, ts6, h, 6, zones, self, m.ifaces, o, queries6); });
         m.queries += queries6;
       } else {
