@@ -17,10 +17,10 @@
 #include "verifier/encode/z3_pool.h"
 #include "verifier/regions/enumerate.h"
 #include "verifier/regions/partition.h"
-#include "verifier/two_threads.h"
 #include "verifier/regions/uniform.h"
 #include "verifier/regions/undecided.h"
 #include "verifier/run_limits.h"
+#include "verifier/two_threads.h"
 
 namespace zp::verifier {
 

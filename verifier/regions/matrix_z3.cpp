@@ -19,10 +19,10 @@
 #include "verifier/regions/matrix.h"
 #include "verifier/regions/matrix_summary.h"
 #include "verifier/regions/partition.h"
-#include "verifier/two_threads.h"
 #include "verifier/regions/uniform.h"
 #include "verifier/regions/undecided.h"
 #include "verifier/run_limits.h"
+#include "verifier/two_threads.h"
 
 namespace zp::verifier {
 
@@ -635,7 +635,7 @@ Matrix reachability_matrix(const policy::Policy& pol, const std::vector<ir::Rule
         const TargetSpace ts6{*rs, prep, zone_space, pol.targets[ti], pooled6->get()};
         size_t queries6 = 0;
         run_both([&] { by_family[0] = tabulate_family(pol, ti, ts, h, 4, zones, self, m.ifaces, o, m.queries); },
-                          [&] { by_family[1] = tabulate_family(pol, ti, ts6, h, 6, zones, self, m.ifaces, o, queries6); });
+                 [&] { by_family[1] = tabulate_family(pol, ti, ts6, h, 6, zones, self, m.ifaces, o, queries6); });
         m.queries += queries6;
       } else {
         for (int family : {4, 6})
