@@ -127,8 +127,8 @@ int deploy_apply(const ApplyPlan& plan, std::ostream& out, std::ostream& err) {
   const LiveTable live = read_live(table);
   pipeline::phase_done("read the live table");
   if (auto stop = save_previous(plan, live, e, err)) return *stop;
-  e.applied = backends::to_nft_json(plan.load);
-  e.hash = content_hash(*e.applied);
+  e.applied.emplace(backends::nft_json_text(plan.load, false));
+  e.hash = e.applied->hash();
   e.rules = count_rules(plan.load);
   e.set_elements = count_elements(plan.load);
   if (plan.forced) e.note = "verification failures overridden with --force";

@@ -186,7 +186,7 @@ nlohmann::json entry_json(const HistoryEntry& e) {
   j["confirm_deadline"] = e.confirm_deadline ? nlohmann::json(*e.confirm_deadline) : nlohmann::json();
   j["previous_state"] = std::string(to_string(e.previous_state));
   j["previous_errors"] = e.previous_errors;
-  j["previous_hash"] = e.previous ? content_hash(*e.previous) : e.previous_hash;
+  j["previous_hash"] = e.previous ? e.previous->hash() : e.previous_hash;
   j["previous_seq"] = e.previous_seq ? nlohmann::json(*e.previous_seq) : nlohmann::json();
   auto sources = [](const std::vector<HistoryEntry::PolicySource>& list) {
     nlohmann::json out = nlohmann::json::array();
@@ -224,9 +224,9 @@ HistoryEntry entry_from_json(const nlohmann::json& j) {
     e.previous_state = named(kPreviousNames, j.at("previous_state").get<std::string>(), "previous_state");
     e.previous_errors = j.at("previous_errors").get<std::vector<std::string>>();
     if (e.legacy) {
-      e.previous = optional_doc(j, "previous");
-      e.applied = optional_doc(j, "applied");
-      if (e.previous) e.previous_hash = content_hash(*e.previous);
+      if (auto doc = optional_doc(j, "previous")) e.previous.emplace(*doc);
+      if (auto doc = optional_doc(j, "applied")) e.applied.emplace(*doc);
+      if (e.previous) e.previous_hash = e.previous->hash();
     } else {
       e.previous_hash = j.at("previous_hash").get<std::string>();
       if (!j.at("previous_seq").is_null()) e.previous_seq = j.at("previous_seq").get<uint64_t>();
@@ -272,6 +272,18 @@ std::string entry_summary(const HistoryEntry& e) {
 
 std::string content_hash(const nlohmann::json& document) { return bytes_hash(document.dump()); }
 
+StoredRuleset::StoredRuleset(std::string text) : text_(std::move(text)), hash_(bytes_hash(text_)) {}
+
+StoredRuleset::StoredRuleset(const nlohmann::json& document) : StoredRuleset(document.dump()) {}
+
+StoredRuleset::StoredRuleset(std::string text, nlohmann::json document)
+    : text_(std::move(text)), hash_(bytes_hash(text_)), document_(std::move(document)) {}
+
+const nlohmann::json& StoredRuleset::document() const {
+  if (!document_) document_ = nlohmann::json::parse(text_);
+  return *document_;
+}
+
 std::string History::entry_path(uint64_t seq) const { return dir_ + "/history/" + entry_name(seq); }
 
 bool History::load(std::vector<HistoryEntry>& out, std::string& error, std::vector<std::string>* skipped) const {
@@ -304,11 +316,12 @@ bool History::load(std::vector<HistoryEntry>& out, std::string& error, std::vect
   return true;
 }
 
-std::optional<nlohmann::json> History::load_ruleset(const std::string& hash, std::string& error) const {
+std::optional<StoredRuleset> History::load_ruleset(const std::string& hash, std::string& error) const {
   auto bytes = load_blob(dir_, "rulesets", hash, ".json", kMaxRulesetBytes, error);
   if (!bytes) return std::nullopt;
   try {
-    return nlohmann::json::parse(*bytes);
+    nlohmann::json document = nlohmann::json::parse(*bytes);
+    return StoredRuleset(std::move(*bytes), std::move(document));
   } catch (const std::exception& ex) {
     error = fmt::format("{}/rulesets/{}.json: {}", dir_, hash_hex(hash), ex.what());
     return std::nullopt;
@@ -350,15 +363,15 @@ bool History::record_policy_sources(HistoryEntry& e, const std::vector<std::stri
 void History::link_previous(HistoryEntry& e, const std::vector<HistoryEntry>& entries) const {
   if (!e.previous) return;
   std::string error;
-  ir::Ruleset live = backends::from_nft_json(*e.previous, error);
+  ir::Ruleset live = backends::from_nft_json(e.previous->document(), error);
   if (!error.empty()) return;
   const ir::Ruleset want = backends::normalize_for_compare(live);
   // The stored ruleset `hash` (or `doc` when already read), when it is the table in force.
-  auto same = [&](const std::optional<nlohmann::json>& doc, const std::string& hash) -> std::optional<nlohmann::json> {
+  auto same = [&](const std::optional<StoredRuleset>& doc, const std::string& hash) -> std::optional<StoredRuleset> {
     std::string err;
     auto d = doc ? doc : load_ruleset(hash, err);
     if (!d) return std::nullopt;
-    ir::Ruleset rs = backends::from_nft_json(*d, err);
+    ir::Ruleset rs = backends::from_nft_json(d->document(), err);
     if (!err.empty()) return std::nullopt;
     rs.table.name = live.table.name;
     if (backends::normalize_for_compare(rs) == want) return d;
@@ -412,12 +425,10 @@ uint64_t History::next_seq() const {
 }
 
 bool History::save(const HistoryEntry& e, std::string& error) const {
-  // Each document is written out once and hashed from those bytes (content_hash is the same).
-  for (const auto* doc : {&e.previous, &e.applied}) {
-    if (!*doc) continue;
-    const std::string bytes = (*doc)->dump();
-    if (!store_blob(dir_, "rulesets", bytes_hash(bytes), ".json", bytes, error)) return false;
-  }
+  // Each ruleset as its text, under the hash of that text (content-addressed: an apply saves its
+  // entry two or three times, and a file already there is not written again).
+  for (const auto* doc : {&e.previous, &e.applied})
+    if (*doc && !store_blob(dir_, "rulesets", (*doc)->hash(), ".json", (*doc)->text(), error)) return false;
   pipeline::Fd hist = subdir(dir_, "history", true, error);
   if (!hist) return false;
   if (!pipeline::write_file_atomically_at(hist.get(), entry_name(e.seq), entry_json(e).dump(1) + "\n", 0600, error)) {

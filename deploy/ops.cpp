@@ -49,7 +49,7 @@ bool holds_previous(const HistoryEntry& e, const LiveTable& live) {
   if (e.previous_state == PreviousState::Unreadable) return live.found && !live.ruleset;
   if (!live.ruleset || !e.previous) return false;
   std::string error;
-  auto before = ruleset_from_history(*e.previous, error);
+  auto before = ruleset_from_history(e.previous->document(), error);
   return before && same_table(*live.ruleset, *before);
 }
 
@@ -191,7 +191,7 @@ void record_previous(const LiveTable& live, HistoryEntry& e) {
   e.previous_errors = live.errors;
   if (live.ruleset) {
     try {
-      e.previous = backends::to_nft_json(*live.ruleset);
+      e.previous.emplace(backends::nft_json_text(*live.ruleset, false));
       e.previous_state = PreviousState::Saved;
       e.previous_errors.clear();
       return;

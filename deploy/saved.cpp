@@ -165,14 +165,15 @@ std::optional<nlohmann::json> checked_saved_table(const History& h, const Histor
     return std::nullopt;
   };
   std::string error;
-  std::optional<nlohmann::json> doc = applied ? e.applied : e.previous;
-  if (!doc) doc = h.load_ruleset(applied ? e.hash : e.previous_hash, error);
-  if (!doc) return refuse(error);
-  if (auto bad = foreign_object(*doc, e.table); !bad.empty()) return refuse(bad);
+  std::optional<StoredRuleset> stored = applied ? e.applied : e.previous;
+  if (!stored) stored = h.load_ruleset(applied ? e.hash : e.previous_hash, error);
+  if (!stored) return refuse(error);
+  const nlohmann::json& doc = stored->document();
+  if (auto bad = foreign_object(doc, e.table); !bad.empty()) return refuse(bad);
   if (live_table_is_foreign(e.table))
     return refuse(fmt::format("table inet {} in the kernel was not loaded by zoneproof (no rule carries "
                               "a zoneproof id); zoneproof never replaces another tool's table", e.table));
-  auto saved = ruleset_from_history(*doc, error);
+  auto saved = ruleset_from_history(doc, error);
   if (!saved) return refuse("it cannot be read: " + error);
 
   Provenance p;

@@ -18,9 +18,9 @@ TEST(DeployFiles, HistoryEntriesRoundTripThroughJson) {
   e.target = "gw";
   e.status = deploy::EntryStatus::Pending;
   e.previous_state = deploy::PreviousState::Saved;
-  e.previous = nlohmann::json{{"nftables", nlohmann::json::array()}};
-  e.applied = nlohmann::json{{"nftables", nlohmann::json::array({{{"table", {{"name", "zoneproof"}}}}})}};
-  e.hash = deploy::content_hash(*e.applied);
+  e.previous.emplace(nlohmann::json{{"nftables", nlohmann::json::array()}});
+  e.applied.emplace(nlohmann::json{{"nftables", nlohmann::json::array({{{"table", {{"name", "zoneproof"}}}}})}});
+  e.hash = deploy::content_hash(e.applied->document());
   e.confirm_deadline = 1714557660;
   auto j = deploy::entry_json(e);
   EXPECT_EQ(j["time"], "2024-05-01T10:00:00Z");

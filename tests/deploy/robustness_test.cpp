@@ -119,8 +119,8 @@ TEST(DeployRobustness, ConcurrentAppliesAreSerialized) {
     ASSERT_EQ(h[1].previous_state, deploy::PreviousState::Saved);
     // The second saved what the first loaded (as read back from the kernel).
     std::string error;
-    auto first_loaded = deploy::ruleset_from_history(*h[0].applied, error);
-    auto second_saw = deploy::ruleset_from_history(*h[1].previous, error);
+    auto first_loaded = deploy::ruleset_from_history(h[0].applied->document(), error);
+    auto second_saw = deploy::ruleset_from_history(h[1].previous->document(), error);
     ASSERT_TRUE(first_loaded && second_saw) << error;
     EXPECT_EQ(backends::normalize_for_compare(*first_loaded), backends::normalize_for_compare(*second_saw));
     // And the kernel holds what the second loaded.

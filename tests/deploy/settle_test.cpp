@@ -80,8 +80,8 @@ TEST(DeploySettle, APlainApplyThatDiedAfterItsCommitIsUndoneByTheNextCommand) {
     // What remove saved is gw-v1 again: the settle came first.
     ASSERT_TRUE(entries[2].previous && entries[0].applied);
     std::string error;
-    auto removed = deploy::ruleset_from_history(*entries[2].previous, error);
-    auto v1 = deploy::ruleset_from_history(*entries[0].applied, error);
+    auto removed = deploy::ruleset_from_history(entries[2].previous->document(), error);
+    auto v1 = deploy::ruleset_from_history(entries[0].applied->document(), error);
     ASSERT_TRUE(removed && v1) << error;
     removed->target.clear();
     v1->target.clear();

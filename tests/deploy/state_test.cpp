@@ -348,8 +348,8 @@ TEST(HistoryStore, EntriesOfThePreviousReleaseAreReadThenMigratedOnce) {
       for (const char* k : {"previous_hash", "previous_seq", "policy_sources", "previous_target",
                             "previous_forced", "previous_policy_sources", "migrated"})
         j.erase(k);
-      j["previous"] = e.previous ? *e.previous : nlohmann::json();
-      j["applied"] = e.applied ? *e.applied : nlohmann::json();
+      j["previous"] = e.previous ? e.previous->document() : nlohmann::json();
+      j["applied"] = e.applied ? e.applied->document() : nlohmann::json();
       std::ofstream(entry_file(state.path(), static_cast<int>(e.seq))) << j.dump(1);
     }
     ASSERT_EQ(run_shell("rm -r " + state.path() + "/rulesets " + state.path() + "/policies").status, 0);
