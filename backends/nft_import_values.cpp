@@ -22,7 +22,7 @@ const json& unwrap(const json& j) {
 
 std::optional<Range> read_one(Field f, const json& j, std::string& why) {
   try {
-    return json_expr::read_range(f, unwrap(j), "");
+    return json_expr::read_range(f, unwrap(j), JsonPath());
   } catch (const json_expr::ReadError& e) {
     why = e.message;
     return std::nullopt;

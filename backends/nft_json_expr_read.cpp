@@ -7,26 +7,26 @@
 
 namespace zp::backends::json_expr {
 
-void fail(const std::string& path, const std::string& message) { throw ReadError{path, message}; }
+void fail(const JsonPath& path, const std::string& message) { throw ReadError{path.str(), message}; }
 
-const json& member(const json& obj, const char* key, const std::string& path) {
+const json& member(const json& obj, const char* key, const JsonPath& path) {
   if (!obj.is_object()) fail(path, "expected an object");
   auto it = obj.find(key);
   if (it == obj.end()) fail(path, fmt::format("missing \"{}\"", key));
   return *it;
 }
 
-std::string string_at(const json& j, const std::string& path) {
+std::string string_at(const json& j, const JsonPath& path) {
   if (!j.is_string()) fail(path, fmt::format("expected a string, got {}", j.dump()));
   return j.get<std::string>();
 }
 
-int64_t integer_at(const json& j, const std::string& path) {
+int64_t integer_at(const json& j, const JsonPath& path) {
   if (!j.is_number_integer()) fail(path, fmt::format("expected an integer, got {}", j.dump()));
   return j.get<int64_t>();
 }
 
-void only_keys(const json& obj, std::initializer_list<const char*> allowed, const std::string& path) {
+void only_keys(const json& obj, std::initializer_list<const char*> allowed, const JsonPath& path) {
   if (!obj.is_object()) fail(path, fmt::format("expected an object, got {}", obj.dump()));
   for (const auto& [key, value] : obj.items()) {
     bool known = false;
@@ -35,7 +35,7 @@ void only_keys(const json& obj, std::initializer_list<const char*> allowed, cons
   }
 }
 
-std::string single_key(const json& obj, const std::string& path) {
+std::string single_key(const json& obj, const JsonPath& path) {
   if (!obj.is_object() || obj.size() != 1)
     fail(path, fmt::format("expected an object with one key, got {}", obj.dump()));
   return obj.begin().key();
@@ -95,7 +95,7 @@ std::optional<u128> symbol_value(Field f, const std::string& s) {
   return std::nullopt;
 }
 
-u128 single_value(Field f, const json& j, const std::string& path) {
+u128 single_value(Field f, const json& j, const JsonPath& path) {
   if (j.is_number_unsigned() || (j.is_number_integer() && j.get<int64_t>() >= 0)) {
     if (field_is_address(f) || field_is_ifname(f))
       fail(path, fmt::format("{} needs a string value, got {}", field_nft_name(f), j.dump()));
@@ -124,62 +124,64 @@ u128 single_value(Field f, const json& j, const std::string& path) {
 
 }  // namespace
 
-FieldRef read_field_expr(const json& j, const std::string& path) {
+FieldRef read_field_expr(const json& j, const JsonPath& path) {
   if (j.is_object() && j.contains("meta")) {
     only_keys(j, {"meta"}, path);
     const json& m = j["meta"];
-    only_keys(m, {"key"}, path + ".meta");
-    std::string key = string_at(member(m, "key", path + ".meta"), path + ".meta.key");
+    const JsonPath mpath = path.key("meta");
+    only_keys(m, {"key"}, mpath);
+    std::string key = string_at(member(m, "key", mpath), mpath.key("key"));
     if (auto f = meta_field(key)) return {*f, {}};
     fail(path, fmt::format("unsupported meta key \"{}\"", key));
   }
   if (j.is_object() && j.contains("payload")) {
     only_keys(j, {"payload"}, path);
     const json& p = j["payload"];
-    std::string ppath = path + ".payload";
+    const JsonPath ppath = path.key("payload");
     if (!p.is_object() || !p.contains("protocol"))
       fail(ppath, fmt::format("unsupported raw payload expression {}", p.dump()));
     only_keys(p, {"protocol", "field"}, ppath);
-    std::string proto = string_at(member(p, "protocol", ppath), ppath + ".protocol");
-    std::string field = string_at(member(p, "field", ppath), ppath + ".field");
+    std::string proto = string_at(member(p, "protocol", ppath), ppath.key("protocol"));
+    std::string field = string_at(member(p, "field", ppath), ppath.key("field"));
     if (auto f = payload_field(proto, field)) return *f;
     fail(path, fmt::format("unsupported payload field \"{} {}\"", proto, field));
   }
   fail(path, fmt::format("unsupported expression {}", j.dump()));
 }
 
-std::vector<FieldRef> read_key_expr(const json& j, const std::string& path) {
+std::vector<FieldRef> read_key_expr(const json& j, const JsonPath& path) {
   if (j.is_object() && j.contains("concat")) {
     only_keys(j, {"concat"}, path);
     const json& parts = j["concat"];
-    if (!parts.is_array() || parts.size() < 2) fail(path + ".concat", "expected an array of at least two");
+    const JsonPath cpath = path.key("concat");
+    if (!parts.is_array() || parts.size() < 2) fail(cpath, "expected an array of at least two");
     std::vector<FieldRef> out;
-    for (size_t i = 0; i < parts.size(); ++i)
-      out.push_back(read_field_expr(parts[i], fmt::format("{}.concat[{}]", path, i)));
+    for (size_t i = 0; i < parts.size(); ++i) out.push_back(read_field_expr(parts[i], cpath.at(i)));
     return out;
   }
   return {read_field_expr(j, path)};
 }
 
-Range read_range(Field f, const json& j, const std::string& path) {
+Range read_range(Field f, const json& j, const JsonPath& path) {
   if (j.is_object() && j.contains("range")) {
     only_keys(j, {"range"}, path);
     const json& r = j["range"];
-    if (!r.is_array() || r.size() != 2) fail(path + ".range", "expected [low, high]");
-    Range out{single_value(f, r[0], path + ".range[0]"), single_value(f, r[1], path + ".range[1]")};
-    if (out.lo > out.hi) fail(path + ".range", "low end above high end");
+    const JsonPath rpath = path.key("range");
+    if (!r.is_array() || r.size() != 2) fail(rpath, "expected [low, high]");
+    Range out{single_value(f, r[0], rpath.at(0)), single_value(f, r[1], rpath.at(1))};
+    if (out.lo > out.hi) fail(rpath, "low end above high end");
     return out;
   }
   if (j.is_object() && j.contains("prefix")) {
     only_keys(j, {"prefix"}, path);
     const json& p = j["prefix"];
-    std::string ppath = path + ".prefix";
+    const JsonPath ppath = path.key("prefix");
     only_keys(p, {"addr", "len"}, ppath);
     // nft lists prefixes of addresses, and of marks inside sets ("0x00000100/24").
     if (field_is_ifname(f)) fail(path, fmt::format("a prefix is no value of {}", field_nft_name(f)));
-    u128 addr = single_value(f, member(p, "addr", ppath), ppath + ".addr");
-    int64_t len = integer_at(member(p, "len", ppath), ppath + ".len");
-    if (len < 0 || len > field_bits(f)) fail(ppath + ".len", fmt::format("bad prefix length {}", len));
+    u128 addr = single_value(f, member(p, "addr", ppath), ppath.key("addr"));
+    int64_t len = integer_at(member(p, "len", ppath), ppath.key("len"));
+    if (len < 0 || len > field_bits(f)) fail(ppath.key("len"), fmt::format("bad prefix length {}", len));
     Range r = prefix_range(addr, static_cast<int>(len), field_bits(f));
     if (r.lo != addr) fail(ppath, "prefix with host bits set");
     return r;
@@ -193,51 +195,53 @@ Range read_range(Field f, const json& j, const std::string& path) {
   return {v, v};
 }
 
-std::vector<Range> read_values(Field f, const json& j, const std::string& path) {
+std::vector<Range> read_values(Field f, const json& j, const JsonPath& path) {
   if (j.is_object() && j.contains("set")) {
     only_keys(j, {"set"}, path);
     const json& items = j["set"];
+    const JsonPath spath = path.key("set");
     if (!items.is_array()) {
       // nft writes a one-element anonymous set as the element itself.
-      return {read_range(f, items, path + ".set")};
+      return {read_range(f, items, spath)};
     }
-    if (items.empty()) fail(path + ".set", "empty set");
+    if (items.empty()) fail(spath, "empty set");
     std::vector<Range> out;
-    for (size_t i = 0; i < items.size(); ++i)
-      out.push_back(read_range(f, items[i], fmt::format("{}.set[{}]", path, i)));
+    for (size_t i = 0; i < items.size(); ++i) out.push_back(read_range(f, items[i], spath.at(i)));
     return out;
   }
   return {read_range(f, j, path)};
 }
 
-ir::Key read_element(const std::vector<Field>& key, const json& j, const std::string& path) {
-  const json* e = &j;
-  std::string epath = path;
+ir::Key read_element(const std::vector<Field>& key, const json& j, const JsonPath& path) {
   // Elements with attributes are wrapped: {"elem":{"val":...}}. The only attribute read is the
   // count of a map that counts (its packets are state, not ruleset).
-  if (j.is_object() && j.contains("elem")) {
+  const bool wrapped = j.is_object() && j.contains("elem");
+  const JsonPath wpath = path.key("elem");
+  const JsonPath vpath = wpath.key("val");
+  const json* e = &j;
+  if (wrapped) {
     only_keys(j, {"elem"}, path);
-    only_keys(j["elem"], {"val", "counter"}, path + ".elem");
-    e = &member(j["elem"], "val", path + ".elem");
-    epath = path + ".elem.val";
+    only_keys(j["elem"], {"val", "counter"}, wpath);
+    e = &member(j["elem"], "val", wpath);
   }
+  const JsonPath& epath = wrapped ? vpath : path;
   if (key.size() == 1) return {read_range(key[0], *e, epath)};
   if (!e->is_object() || !e->contains("concat")) fail(epath, "expected a {\"concat\": [...]} element");
   only_keys(*e, {"concat"}, epath);
   const json& parts = (*e)["concat"];
+  const JsonPath cpath = epath.key("concat");
   if (!parts.is_array() || parts.size() != key.size())
-    fail(epath + ".concat", fmt::format("expected {} components", key.size()));
+    fail(cpath, fmt::format("expected {} components", key.size()));
   ir::Key out;
-  for (size_t i = 0; i < key.size(); ++i)
-    out.push_back(read_range(key[i], parts[i], fmt::format("{}.concat[{}]", epath, i)));
+  for (size_t i = 0; i < key.size(); ++i) out.push_back(read_range(key[i], parts[i], cpath.at(i)));
   return out;
 }
 
-std::optional<ir::Verdict> read_verdict(const json& j, const std::string& path) {
+std::optional<ir::Verdict> read_verdict(const json& j, const JsonPath& path) {
   if (!j.is_object() || j.size() != 1) return std::nullopt;
-  const std::string kind = j.begin().key();
+  const std::string& kind = j.begin().key();
   const json& body = j.begin().value();
-  std::string bpath = path + "." + kind;
+  const JsonPath bpath = path.key(kind);
   ir::Verdict v;
   auto simple = [&](ir::VerdictKind k) {
     if (!body.is_null()) fail(bpath, "expected null");
@@ -251,7 +255,7 @@ std::optional<ir::Verdict> read_verdict(const json& j, const std::string& path) 
   if (kind == "jump" || kind == "goto") {
     only_keys(body, {"target"}, bpath);
     v.kind = kind == "jump" ? ir::VerdictKind::Jump : ir::VerdictKind::Goto;
-    v.chain = string_at(member(body, "target", bpath), bpath + ".target");
+    v.chain = string_at(member(body, "target", bpath), bpath.key("target"));
     return v;
   }
   if (kind != "reject") return std::nullopt;
@@ -260,18 +264,18 @@ std::optional<ir::Verdict> read_verdict(const json& j, const std::string& path) 
   v.reject = ir::RejectWith::IcmpxPortUnreachable;
   if (body.is_null() || (body.is_object() && body.empty())) return v;
   only_keys(body, {"type", "expr"}, bpath);
-  std::string type = string_at(member(body, "type", bpath), bpath + ".type");
+  std::string type = string_at(member(body, "type", bpath), bpath.key("type"));
   if (type == "tcp reset") {
     if (body.contains("expr")) fail(bpath, "tcp reset takes no expr");
     v.reject = ir::RejectWith::TcpReset;
     return v;
   }
-  if (type != "icmpx") fail(bpath + ".type", fmt::format("unsupported reject type \"{}\"", type));
+  if (type != "icmpx") fail(bpath.key("type"), fmt::format("unsupported reject type \"{}\"", type));
   if (!body.contains("expr")) return v;
-  std::string code = string_at(body["expr"], bpath + ".expr");
+  std::string code = string_at(body["expr"], bpath.key("expr"));
   if (code == "admin-prohibited") v.reject = ir::RejectWith::IcmpxAdminProhibited;
   else if (code != "port-unreachable")
-    fail(bpath + ".expr", fmt::format("unsupported icmpx reject code \"{}\"", code));
+    fail(bpath.key("expr"), fmt::format("unsupported icmpx reject code \"{}\"", code));
   return v;
 }
 

@@ -19,7 +19,7 @@ std::string unsupported_form(const json& j, const std::string& what) {
   return fmt::format("unsupported NAT {} {}", what, j.dump());
 }
 
-u128 read_nat_addr(const json& j, int family, const std::string& path) {
+u128 read_nat_addr(const json& j, int family, const JsonPath& path) {
   if (!j.is_string()) fail(path, unsupported_form(j, "address"));
   const std::string text = j.get<std::string>();
   auto a = parse_address(text);
@@ -27,7 +27,7 @@ u128 read_nat_addr(const json& j, int family, const std::string& path) {
   return a->value;
 }
 
-uint16_t read_nat_port(const json& j, const std::string& path) {
+uint16_t read_nat_port(const json& j, const JsonPath& path) {
   if (!j.is_number_integer()) fail(path, unsupported_form(j, "port"));
   const int64_t port = j.get<int64_t>();
   if (port < 0 || port > UINT16_MAX) fail(path, fmt::format("port {} out of range", port));
@@ -36,7 +36,7 @@ uint16_t read_nat_port(const json& j, const std::string& path) {
 
 }  // namespace
 
-ir::Nat read_nat(const std::string& kind, const json& body, const std::string& path) {
+ir::Nat read_nat(const std::string& kind, const json& body, const JsonPath& path) {
   ir::Nat n;
   n.kind = kind == "dnat" ? ir::NatKind::Dnat : kind == "snat" ? ir::NatKind::Snat : ir::NatKind::Masquerade;
   const bool masquerade = n.kind == ir::NatKind::Masquerade;
@@ -45,20 +45,20 @@ ir::Nat read_nat(const std::string& kind, const json& body, const std::string& p
   // persistent, random, fully-random, netmap: the kernel would pick addresses or ports the IR
   // (one address, one port) does not describe.
   if (body.contains("flags"))
-    fail(path + ".flags", fmt::format("NAT flags {} are not supported", body["flags"].dump()));
+    fail(path.key("flags"), fmt::format("NAT flags {} are not supported", body["flags"].dump()));
   if (body.contains("type_flags"))
-    fail(path + ".type_flags", fmt::format("NAT type flags {} are not supported", body["type_flags"].dump()));
+    fail(path.key("type_flags"), fmt::format("NAT type flags {} are not supported", body["type_flags"].dump()));
   if (masquerade) {
-    if (body.contains("port")) fail(path + ".port", "masquerade to a port is not supported");
+    if (body.contains("port")) fail(path.key("port"), "masquerade to a port is not supported");
     fail(path, fmt::format("unsupported masquerade {}", body.dump()));
   }
-  const std::string family = string_at(member(body, "family", path), path + ".family");
+  const std::string family = string_at(member(body, "family", path), path.key("family"));
   if (family != "ip" && family != "ip6")
-    fail(path + ".family", fmt::format("unsupported NAT family \"{}\" (ip or ip6)", family));
+    fail(path.key("family"), fmt::format("unsupported NAT family \"{}\" (ip or ip6)", family));
   n.family = family == "ip" ? 4 : 6;
   if (!body.contains("addr")) fail(path, fmt::format("{} without an address is not supported", kind));
-  n.addr = read_nat_addr(body["addr"], n.family, path + ".addr");
-  if (body.contains("port")) n.port = read_nat_port(body["port"], path + ".port");
+  n.addr = read_nat_addr(body["addr"], n.family, path.key("addr"));
+  if (body.contains("port")) n.port = read_nat_port(body["port"], path.key("port"));
   return n;
 }
 

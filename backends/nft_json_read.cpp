@@ -20,45 +20,48 @@ using namespace json_expr;
 class DocumentReader {
  public:
   ir::Ruleset read(const json& doc) {
-    if (!doc.is_object() || !doc.contains("nftables")) fail("", "expected an object with \"nftables\"");
-    only_keys(doc, {"nftables"}, "");
+    const JsonPath root;
+    if (!doc.is_object() || !doc.contains("nftables")) fail(root, "expected an object with \"nftables\"");
+    only_keys(doc, {"nftables"}, root);
     const json& items = doc["nftables"];
-    if (!items.is_array()) fail("nftables", "expected an array");
-    for (size_t i = 0; i < items.size(); ++i) read_item(items[i], fmt::format("nftables[{}]", i));
+    const JsonPath items_path = root.key("nftables");
+    if (!items.is_array()) fail(items_path, "expected an array");
+    for (size_t i = 0; i < items.size(); ++i) read_item(items[i], items_path.at(i));
     return finish();
   }
 
   ir::Ruleset finish() {
-    if (!have_table_) fail("nftables", "no table");
+    if (!have_table_) fail(JsonPath("nftables"), "no table");
     resolve_set_keys();
     return std::move(ruleset_);
   }
 
-  void read_item(const json& item, const std::string& path) {
-    std::string kind = single_key(item, path);
+  void read_item(const json& item, const JsonPath& path) {
+    const std::string kind = single_key(item, path);
     const json& body = item.begin().value();
+    const JsonPath kind_path = path.key(kind);
     if (kind == "metainfo") {
       if (body.contains("json_schema_version") && body["json_schema_version"] != 1)
-        fail(path + ".metainfo.json_schema_version", "only schema version 1 is supported");
+        fail(kind_path.key("json_schema_version"), "only schema version 1 is supported");
       return;
     }
     if (kind == "add" || kind == "create") {
-      std::string what = single_key(body, path + "." + kind);
-      return read_object(what, body.begin().value(), fmt::format("{}.{}.{}", path, kind, what));
+      const std::string what = single_key(body, kind_path);
+      return read_object(what, body.begin().value(), kind_path.key(what));
     }
     if (kind == "delete") {
-      std::string what = single_key(body, path + ".delete");
-      if (what != "table") fail(path + ".delete", fmt::format("unsupported command \"delete {}\"", what));
-      return delete_table(body["table"], path + ".delete.table");
+      const std::string what = single_key(body, kind_path);
+      if (what != "table") fail(kind_path, fmt::format("unsupported command \"delete {}\"", what));
+      return delete_table(body["table"], kind_path.key("table"));
     }
     // A listing: bare objects.
-    read_object(kind, body, path + "." + kind);
+    read_object(kind, body, kind_path);
   }
 
  private:
   ir::Table& table() { return ruleset_.table; }
 
-  void read_object(const std::string& kind, const json& body, const std::string& path) {
+  void read_object(const std::string& kind, const json& body, const JsonPath& path) {
     if (kind == "table") return read_table(body, path);
     if (kind == "chain") return read_chain(body, path);
     if (kind == "set") return read_set(body, path, false);
@@ -69,34 +72,34 @@ class DocumentReader {
     fail(path, fmt::format("unsupported object \"{}\"", kind));
   }
 
-  void check_family(const json& body, const std::string& path) {
-    std::string family = string_at(member(body, "family", path), path + ".family");
-    if (family != "inet") fail(path + ".family", fmt::format("family \"{}\": only inet is supported", family));
+  void check_family(const json& body, const JsonPath& path) {
+    std::string family = string_at(member(body, "family", path), path.key("family"));
+    if (family != "inet") fail(path.key("family"), fmt::format("family \"{}\": only inet is supported", family));
   }
 
   // The table an object belongs to must be the one table of the document.
-  void check_table(const json& body, const std::string& path) {
+  void check_table(const json& body, const JsonPath& path) {
     check_family(body, path);
-    std::string name = string_at(member(body, "table", path), path + ".table");
+    std::string name = string_at(member(body, "table", path), path.key("table"));
     if (!have_table_ || name != table().name)
-      fail(path + ".table", fmt::format("unknown table \"{}\"", name));
+      fail(path.key("table"), fmt::format("unknown table \"{}\"", name));
   }
 
-  void read_table(const json& body, const std::string& path) {
+  void read_table(const json& body, const JsonPath& path) {
     only_keys(body, {"family", "name", "handle"}, path);
     check_family(body, path);
-    std::string name = string_at(member(body, "name", path), path + ".name");
+    std::string name = string_at(member(body, "name", path), path.key("name"));
     if (have_table_ && name != table().name)
-      fail(path + ".name", fmt::format("a second table \"{}\" (only one table is read)", name));
+      fail(path.key("name"), fmt::format("a second table \"{}\" (only one table is read)", name));
     have_table_ = true;
     table().name = name;
   }
 
-  void delete_table(const json& body, const std::string& path) {
+  void delete_table(const json& body, const JsonPath& path) {
     only_keys(body, {"family", "name", "handle"}, path);
     check_family(body, path);
-    std::string name = string_at(member(body, "name", path), path + ".name");
-    if (have_table_ && name != table().name) fail(path + ".name", fmt::format("unknown table \"{}\"", name));
+    std::string name = string_at(member(body, "name", path), path.key("name"));
+    if (have_table_ && name != table().name) fail(path.key("name"), fmt::format("unknown table \"{}\"", name));
     ruleset_ = {};
     chain_index_.clear();
     set_index_.clear();
@@ -106,48 +109,48 @@ class DocumentReader {
   }
 
   // A named counter object; its packet and byte counts are state, not ruleset.
-  void read_counter(const json& body, const std::string& path) {
+  void read_counter(const json& body, const JsonPath& path) {
     only_keys(body, {"family", "table", "name", "handle", "packets", "bytes"}, path);
     check_table(body, path);
-    std::string name = string_at(member(body, "name", path), path + ".name");
+    std::string name = string_at(member(body, "name", path), path.key("name"));
     auto& cs = table().counters;
     auto at = std::lower_bound(cs.begin(), cs.end(), name);
-    if (at != cs.end() && *at == name) fail(path + ".name", fmt::format("counter \"{}\" declared twice", name));
+    if (at != cs.end() && *at == name) fail(path.key("name"), fmt::format("counter \"{}\" declared twice", name));
     cs.insert(at, name);
   }
 
-  void read_chain(const json& body, const std::string& path) {
+  void read_chain(const json& body, const JsonPath& path) {
     only_keys(body, {"family", "table", "name", "handle", "type", "hook", "prio", "policy"}, path);
     check_table(body, path);
     ir::Chain c;
-    c.name = string_at(member(body, "name", path), path + ".name");
+    c.name = string_at(member(body, "name", path), path.key("name"));
     if (body.contains("hook")) {
       ir::BaseChain base;
-      std::string type = string_at(member(body, "type", path), path + ".type");
-      if (type != "filter" && type != "nat") fail(path + ".type", fmt::format("unsupported chain type \"{}\"", type));
+      std::string type = string_at(member(body, "type", path), path.key("type"));
+      if (type != "filter" && type != "nat") fail(path.key("type"), fmt::format("unsupported chain type \"{}\"", type));
       base.nat = type == "nat";
-      std::string hook = string_at(body["hook"], path + ".hook");
+      std::string hook = string_at(body["hook"], path.key("hook"));
       auto h = hook_from_name(hook);
-      if (!h) fail(path + ".hook", fmt::format("unsupported hook \"{}\"", hook));
+      if (!h) fail(path.key("hook"), fmt::format("unsupported hook \"{}\"", hook));
       base.hook = *h;
-      int64_t prio = integer_at(member(body, "prio", path), path + ".prio");
-      if (prio < INT32_MIN || prio > INT32_MAX) fail(path + ".prio", "priority out of range");
+      int64_t prio = integer_at(member(body, "prio", path), path.key("prio"));
+      if (prio < INT32_MIN || prio > INT32_MAX) fail(path.key("prio"), "priority out of range");
       base.priority = static_cast<int>(prio);
-      std::string policy = body.contains("policy") ? string_at(body["policy"], path + ".policy") : "accept";
-      if (policy != "accept" && policy != "drop") fail(path + ".policy", fmt::format("unsupported policy \"{}\"", policy));
+      std::string policy = body.contains("policy") ? string_at(body["policy"], path.key("policy")) : "accept";
+      if (policy != "accept" && policy != "drop") fail(path.key("policy"), fmt::format("unsupported policy \"{}\"", policy));
       base.policy_accept = policy == "accept";
       c.base = base;
     } else if (body.contains("type") || body.contains("prio") || body.contains("policy")) {
       fail(path, "chain type, priority or policy without a hook");
     }
     if (!chain_index_.emplace(c.name, table().chains.size()).second)
-      fail(path + ".name", fmt::format("chain \"{}\" declared twice", c.name));
+      fail(path.key("name"), fmt::format("chain \"{}\" declared twice", c.name));
     table().chains.push_back(std::move(c));
   }
 
-  std::vector<Field> read_set_type(const json& type, const std::string& path) {
+  std::vector<Field> read_set_type(const json& type, const JsonPath& path) {
     std::vector<Field> key;
-    auto one = [&](const json& j, const std::string& p) {
+    auto one = [&](const json& j, const JsonPath& p) {
       std::string name = string_at(j, p);
       auto f = field_of_set_type(name);
       if (!f) fail(p, fmt::format("unsupported set type \"{}\"", name));
@@ -155,83 +158,84 @@ class DocumentReader {
     };
     if (type.is_array()) {
       if (type.empty()) fail(path, "empty type");
-      for (size_t i = 0; i < type.size(); ++i) one(type[i], fmt::format("{}[{}]", path, i));
+      for (size_t i = 0; i < type.size(); ++i) one(type[i], path.at(i));
     } else {
       one(type, path);
     }
     return key;
   }
 
-  static bool read_interval_flag(const json& body, const std::string& path) {
+  static bool read_interval_flag(const json& body, const JsonPath& path) {
     if (!body.contains("flags")) return false;
     const json& flags = body["flags"];
     bool interval = false;
-    auto one = [&](const json& j, const std::string& p) {
+    auto one = [&](const json& j, const JsonPath& p) {
       std::string flag = string_at(j, p);
       if (flag != "interval") fail(p, fmt::format("unsupported set flag \"{}\"", flag));
       interval = true;
     };
+    const JsonPath flags_path = path.key("flags");
     if (flags.is_array())
-      for (size_t i = 0; i < flags.size(); ++i) one(flags[i], fmt::format("{}.flags[{}]", path, i));
+      for (size_t i = 0; i < flags.size(); ++i) one(flags[i], flags_path.at(i));
     else
-      one(flags, path + ".flags");
+      one(flags, flags_path);
     return interval;
   }
 
   // A map's statements: only `counter` (each element counts) is supported.
-  static bool read_counter_statement(const json& stmt, const std::string& path) {
+  static bool read_counter_statement(const json& stmt, const JsonPath& path) {
     if (!stmt.is_array() || stmt.size() != 1 || !stmt[0].is_object() || !stmt[0].contains("counter"))
       fail(path, "only a counter is supported as a map's statement");
-    only_keys(stmt[0], {"counter"}, path + "[0]");
+    only_keys(stmt[0], {"counter"}, path.at(0));
     return true;
   }
 
-  void read_set(const json& body, const std::string& path, bool is_map) {
+  void read_set(const json& body, const JsonPath& path, bool is_map) {
     if (is_map) only_keys(body, {"family", "table", "name", "handle", "type", "map", "flags", "elem", "stmt"}, path);
     else only_keys(body, {"family", "table", "name", "handle", "type", "flags", "elem"}, path);
     check_table(body, path);
-    std::string name = string_at(member(body, "name", path), path + ".name");
+    std::string name = string_at(member(body, "name", path), path.key("name"));
     if (set_index_.count(name) || map_index_.count(name))
-      fail(path + ".name", fmt::format("set or map \"{}\" declared twice", name));
-    auto key = read_set_type(member(body, "type", path), path + ".type");
+      fail(path.key("name"), fmt::format("set or map \"{}\" declared twice", name));
+    auto key = read_set_type(member(body, "type", path), path.key("type"));
     bool interval = read_interval_flag(body, path);
     if (is_map) {
-      std::string data = string_at(member(body, "map", path), path + ".map");
-      if (data != "verdict") fail(path + ".map", fmt::format("only verdict maps are supported, not \"{}\"", data));
+      std::string data = string_at(member(body, "map", path), path.key("map"));
+      if (data != "verdict") fail(path.key("map"), fmt::format("only verdict maps are supported, not \"{}\"", data));
       map_index_.emplace(name, table().maps.size());
       table().maps.push_back({name, key, interval, {}});
-      if (body.contains("stmt")) table().maps.back().counter = read_counter_statement(body["stmt"], path + ".stmt");
+      if (body.contains("stmt")) table().maps.back().counter = read_counter_statement(body["stmt"], path.key("stmt"));
     } else {
       set_index_.emplace(name, table().sets.size());
       table().sets.push_back({name, key, interval, {}});
     }
-    if (body.contains("elem")) add_elements(name, body["elem"], path + ".elem");
+    if (body.contains("elem")) add_elements(name, body["elem"], path.key("elem"));
   }
 
-  void read_elements(const json& body, const std::string& path) {
+  void read_elements(const json& body, const JsonPath& path) {
     only_keys(body, {"family", "table", "name", "elem"}, path);
     check_table(body, path);
-    add_elements(string_at(member(body, "name", path), path + ".name"), member(body, "elem", path),
-                 path + ".elem");
+    add_elements(string_at(member(body, "name", path), path.key("name")), member(body, "elem", path),
+                 path.key("elem"));
   }
 
-  void add_elements(const std::string& name, const json& elems, const std::string& path) {
+  void add_elements(const std::string& name, const json& elems, const JsonPath& path) {
     if (!elems.is_array()) fail(path, "expected an array");
     if (auto it = set_index_.find(name); it != set_index_.end()) {
       auto& s = table().sets[it->second];
       for (size_t i = 0; i < elems.size(); ++i)
-        s.elements.push_back(read_element(s.key, elems[i], fmt::format("{}[{}]", path, i)));
+        s.elements.push_back(read_element(s.key, elems[i], path.at(i)));
       return;
     }
     if (auto it = map_index_.find(name); it != map_index_.end()) {
       auto& m = table().maps[it->second];
       for (size_t i = 0; i < elems.size(); ++i) {
-        std::string p = fmt::format("{}[{}]", path, i);
+        const JsonPath p = path.at(i);
         const json& e = elems[i];
         if (!e.is_array() || e.size() != 2) fail(p, "expected [key, verdict]");
-        ir::MapElement me{read_element(m.key, e[0], p + "[0]"), {}};
-        auto v = read_verdict(e[1], p + "[1]");
-        if (!v || v->kind == ir::VerdictKind::Reject) fail(p + "[1]", fmt::format("unsupported map verdict {}", e[1].dump()));
+        ir::MapElement me{read_element(m.key, e[0], p.at(0)), {}};
+        auto v = read_verdict(e[1], p.at(1));
+        if (!v || v->kind == ir::VerdictKind::Reject) fail(p.at(1), fmt::format("unsupported map verdict {}", e[1].dump()));
         me.verdict = *v;
         m.elements.push_back(std::move(me));
       }
@@ -240,20 +244,20 @@ class DocumentReader {
     fail(path, fmt::format("unknown set or map \"{}\"", name));
   }
 
-  void read_rule(const json& body, const std::string& path) {
+  void read_rule(const json& body, const JsonPath& path) {
     only_keys(body, {"family", "table", "chain", "handle", "expr", "comment"}, path);
     check_table(body, path);
-    std::string chain = string_at(member(body, "chain", path), path + ".chain");
+    std::string chain = string_at(member(body, "chain", path), path.key("chain"));
     auto at = chain_index_.find(chain);
-    if (at == chain_index_.end()) fail(path + ".chain", fmt::format("unknown chain \"{}\"", chain));
+    if (at == chain_index_.end()) fail(path.key("chain"), fmt::format("unknown chain \"{}\"", chain));
     ir::Chain* c = &table().chains[at->second];
     ir::Rule rule;
     if (body.contains("comment")) {
-      auto parsed = parse_rule_comment(string_at(body["comment"], path + ".comment"));
+      auto parsed = parse_rule_comment(string_at(body["comment"], path.key("comment")));
       rule.id = parsed.id;
       rule.comment = std::move(parsed.comment);
     }
-    read_rule_expressions(member(body, "expr", path), path + ".expr", rule);
+    read_rule_expressions(member(body, "expr", path), path.key("expr"), rule);
     c->rules.push_back(std::move(rule));
   }
 
@@ -308,7 +312,8 @@ NftJsonReader::~NftJsonReader() = default;
 bool NftJsonReader::add(const nlohmann::json& command) {
   if (!state_->error.empty()) return false;
   try {
-    state_->reader.read_item(command, fmt::format("nftables[{}]", state_->next++));
+    const JsonPath items("nftables");
+    state_->reader.read_item(command, items.at(state_->next++));
   } catch (const ReadError& e) {
     state_->error = error_text(e);
   }

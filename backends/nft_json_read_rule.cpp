@@ -15,19 +15,19 @@ class RuleReader {
  public:
   explicit RuleReader(ir::Rule& rule) : rule_(rule) {}
 
-  void read(const json& expr, const std::string& path) {
+  void read(const json& expr, const JsonPath& path) {
     if (!expr.is_array()) fail(path, "expected an array of expressions");
-    for (size_t i = 0; i < expr.size(); ++i) read_one(expr[i], fmt::format("{}[{}]", path, i));
+    for (size_t i = 0; i < expr.size(); ++i) read_one(expr[i], path.at(i));
   }
 
  private:
   enum class Phase { Matches, Statements, Done };
 
-  void read_one(const json& e, const std::string& path) {
+  void read_one(const json& e, const JsonPath& path) {
     if (phase_ == Phase::Done) fail(path, "expression after the verdict");
-    std::string kind = single_key(e, path);
+    const std::string kind = single_key(e, path);
     const json& body = e.begin().value();
-    std::string bpath = path + "." + kind;
+    const JsonPath bpath = path.key(kind);
     if (kind == "match") return read_match(body, bpath);
     if (kind == "limit") return add_match(read_limit(body, bpath), bpath);
     if (kind == "counter") {
@@ -40,10 +40,10 @@ class RuleReader {
       ir::Log log;
       if (!body.is_null()) {
         only_keys(body, {"prefix", "group"}, bpath);
-        if (body.contains("prefix")) log.prefix = string_at(body["prefix"], bpath + ".prefix");
+        if (body.contains("prefix")) log.prefix = string_at(body["prefix"], bpath.key("prefix"));
         if (body.contains("group")) {
-          int64_t group = integer_at(body["group"], bpath + ".group");
-          if (group < 0 || group > UINT16_MAX) fail(bpath + ".group", "log group out of range");
+          int64_t group = integer_at(body["group"], bpath.key("group"));
+          if (group < 0 || group > UINT16_MAX) fail(bpath.key("group"), "log group out of range");
           log.group = static_cast<uint16_t>(group);
         }
       }
@@ -63,7 +63,7 @@ class RuleReader {
     fail(path, fmt::format("unsupported expression \"{}\"", kind));
   }
 
-  void add_match(ir::Match m, const std::string& path) {
+  void add_match(ir::Match m, const JsonPath& path) {
     if (phase_ != Phase::Matches) fail(path, "a match after a statement cannot be represented");
     rule_.matches.push_back(std::move(m));
   }
@@ -75,7 +75,7 @@ class RuleReader {
 
   // `tcp dport` stands for `meta l4proto tcp th dport`: restore the protocol match unless the
   // rule already has it.
-  void add_implied_protocol(const FieldRef& ref, const std::string& path) {
+  void add_implied_protocol(const FieldRef& ref, const JsonPath& path) {
     if (!ref.implied_l4proto) return;
     u128 p = *ref.implied_l4proto;
     ir::FieldMatch proto{Field::L4proto, {{p, p}}, false};
@@ -84,14 +84,14 @@ class RuleReader {
     add_match(proto, path);
   }
 
-  static bool read_negation(const json& body, const std::string& path) {
-    std::string op = string_at(member(body, "op", path), path + ".op");
+  static bool read_negation(const json& body, const JsonPath& path) {
+    std::string op = string_at(member(body, "op", path), path.key("op"));
     if (op == "==") return false;
     if (op == "!=") return true;
-    fail(path + ".op", fmt::format("unsupported operator \"{}\"", op));
+    fail(path.key("op"), fmt::format("unsupported operator \"{}\"", op));
   }
 
-  void read_match(const json& body, const std::string& path) {
+  void read_match(const json& body, const JsonPath& path) {
     only_keys(body, {"op", "left", "right"}, path);
     const json& left = member(body, "left", path);
     const json& right = member(body, "right", path);
@@ -100,20 +100,20 @@ class RuleReader {
       ir::SetMatch sm;
       sm.negate = read_negation(body, path);
       sm.set = right.get<std::string>().substr(1);
-      for (const auto& ref : read_key_expr(left, path + ".left")) {
+      for (const auto& ref : read_key_expr(left, path.key("left"))) {
         add_implied_protocol(ref, path);
         sm.key.push_back(ref.field);
       }
       return add_match(sm, path);
     }
     if (left.is_object() && left.contains("concat"))
-      fail(path + ".left", "a concatenation matched against an anonymous set is not supported");
-    FieldRef ref = read_field_expr(left, path + ".left");
+      fail(path.key("left"), "a concatenation matched against an anonymous set is not supported");
+    FieldRef ref = read_field_expr(left, path.key("left"));
     ir::FieldMatch fm{ref.field, {}, false};
-    std::string op = string_at(member(body, "op", path), path + ".op");
+    std::string op = string_at(member(body, "op", path), path.key("op"));
     if (op == "==" || op == "!=") {
       fm.negate = op == "!=";
-      fm.values = read_values(ref.field, right, path + ".right");
+      fm.values = read_values(ref.field, right, path.key("right"));
     } else {
       fm.values = {comparison_range(op, ref.field, right, path)};
     }
@@ -123,32 +123,34 @@ class RuleReader {
 
   // `th dport >= 1024` and friends become the range they describe.
   static Range comparison_range(const std::string& op, Field f, const json& right,
-                                const std::string& path) {
-    Range v = read_range(f, right, path + ".right");
-    if (v.lo != v.hi) fail(path + ".right", "a comparison needs a single value");
+                                const JsonPath& path) {
+    Range v = read_range(f, right, path.key("right"));
+    if (v.lo != v.hi) fail(path.key("right"), "a comparison needs a single value");
     u128 x = v.lo, max = field_max(f);
     if (op == ">=") return {x, max};
     if (op == "<=") return {0, x};
     if (op == ">" && x < max) return {x + 1, max};
     if (op == "<" && x > 0) return {0, x - 1};
-    fail(path + ".op", fmt::format("unsupported operator \"{}\" here", op));
+    fail(path.key("op"), fmt::format("unsupported operator \"{}\" here", op));
   }
 
-  static ir::CtStateMatch read_ct_state(const json& body, const std::string& path) {
-    const json& ct = member(member(body, "left", path), "ct", path + ".left");
-    only_keys(ct, {"key"}, path + ".left.ct");
-    std::string key = string_at(member(ct, "key", path + ".left.ct"), path + ".left.ct.key");
-    if (key != "state") fail(path + ".left.ct.key", fmt::format("unsupported ct key \"{}\"", key));
-    std::string op = string_at(member(body, "op", path), path + ".op");
+  static ir::CtStateMatch read_ct_state(const json& body, const JsonPath& path) {
+    const JsonPath ct_path = path.key("left.ct");
+    const JsonPath key_path = ct_path.key("key");
+    const json& ct = member(member(body, "left", path), "ct", path.key("left"));
+    only_keys(ct, {"key"}, ct_path);
+    std::string key = string_at(member(ct, "key", ct_path), key_path);
+    if (key != "state") fail(key_path, fmt::format("unsupported ct key \"{}\"", key));
+    std::string op = string_at(member(body, "op", path), path.key("op"));
     const json& right = body["right"];
-    std::string rpath = path + ".right";
+    const JsonPath rpath = path.key("right");
     // "in" (a bit test) takes a name or a list; "==" a name or an anonymous set; "!=" a name or
     // an anonymous set. `!=` with a list, or `==` with a "|" value, compare the whole state value
     // with several bits at once: never or always true, not a state test the IR can hold.
     ir::CtStateMatch m;
     m.negate = op == "!=";
-    if (op != "in" && op != "==" && op != "!=") fail(path + ".op", fmt::format("unsupported operator \"{}\"", op));
-    auto add_name = [&](const json& j, const std::string& p) {
+    if (op != "in" && op != "==" && op != "!=") fail(path.key("op"), fmt::format("unsupported operator \"{}\"", op));
+    auto add_name = [&](const json& j, const JsonPath& p) {
       std::string name = string_at(j, p);
       auto bit = ct_state_bit(name);
       if (!bit) fail(p, fmt::format("unknown ct state \"{}\"", name));
@@ -157,12 +159,13 @@ class RuleReader {
     if (right.is_string()) {
       add_name(right, rpath);
     } else if (right.is_array() && op == "in") {
-      for (size_t i = 0; i < right.size(); ++i) add_name(right[i], fmt::format("{}[{}]", rpath, i));
+      for (size_t i = 0; i < right.size(); ++i) add_name(right[i], rpath.at(i));
     } else if (right.is_object() && right.contains("set") && op != "in") {
       const json& items = right["set"];
-      if (!items.is_array()) add_name(items, rpath + ".set");
+      const JsonPath spath = rpath.key("set");
+      if (!items.is_array()) add_name(items, spath);
       else
-        for (size_t i = 0; i < items.size(); ++i) add_name(items[i], fmt::format("{}.set[{}]", rpath, i));
+        for (size_t i = 0; i < items.size(); ++i) add_name(items[i], spath.at(i));
     } else {
       fail(rpath, fmt::format("unsupported ct state value {} with operator \"{}\"", right.dump(), op));
     }
@@ -170,38 +173,38 @@ class RuleReader {
     return m;
   }
 
-  static ir::LimitMatch read_limit(const json& body, const std::string& path) {
+  static ir::LimitMatch read_limit(const json& body, const JsonPath& path) {
     only_keys(body, {"rate", "per", "burst", "rate_unit", "burst_unit", "inv"}, path);
-    if (body.contains("inv") && body["inv"] != false) fail(path + ".inv", "`limit ... over` is not supported");
+    if (body.contains("inv") && body["inv"] != false) fail(path.key("inv"), "`limit ... over` is not supported");
     for (const char* unit : {"rate_unit", "burst_unit"})
       if (body.contains(unit) && body[unit] != "packets")
-        fail(path + "." + unit, "only packet limits are supported");
+        fail(path.key(unit), "only packet limits are supported");
     ir::LimitMatch m;
-    int64_t rate = integer_at(member(body, "rate", path), path + ".rate");
-    if (rate <= 0) fail(path + ".rate", "rate must be positive");
+    int64_t rate = integer_at(member(body, "rate", path), path.key("rate"));
+    if (rate <= 0) fail(path.key("rate"), "rate must be positive");
     m.rate = static_cast<uint64_t>(rate);
-    std::string per = body.contains("per") ? string_at(body["per"], path + ".per") : "second";
+    std::string per = body.contains("per") ? string_at(body["per"], path.key("per")) : "second";
     auto unit = time_unit_from_name(per);
-    if (!unit) fail(path + ".per", fmt::format("unsupported time unit \"{}\"", per));
+    if (!unit) fail(path.key("per"), fmt::format("unsupported time unit \"{}\"", per));
     m.per = *unit;
     if (body.contains("burst")) {
-      int64_t burst = integer_at(body["burst"], path + ".burst");
-      if (burst <= 0 || burst > UINT32_MAX) fail(path + ".burst", "burst out of range");
+      int64_t burst = integer_at(body["burst"], path.key("burst"));
+      if (burst <= 0 || burst > UINT32_MAX) fail(path.key("burst"), "burst out of range");
       m.burst = static_cast<uint32_t>(burst);
     }
     return m;
   }
 
-  void read_vmap(const json& body, const std::string& path) {
+  void read_vmap(const json& body, const JsonPath& path) {
     only_keys(body, {"key", "data"}, path);
     ir::VmapLookup v;
-    for (const auto& ref : read_key_expr(member(body, "key", path), path + ".key")) {
+    for (const auto& ref : read_key_expr(member(body, "key", path), path.key("key"))) {
       add_implied_protocol(ref, path);
       v.key.push_back(ref.field);
     }
     const json& data = member(body, "data", path);
     if (!data.is_string() || data.get<std::string>().rfind('@', 0) != 0)
-      fail(path + ".data", "only a lookup in a named map (\"@name\") is supported");
+      fail(path.key("data"), "only a lookup in a named map (\"@name\") is supported");
     v.map = data.get<std::string>().substr(1);
     rule_.action = v;
     phase_ = Phase::Done;
@@ -213,7 +216,7 @@ class RuleReader {
 
 }  // namespace
 
-void read_rule_expressions(const json& expr, const std::string& path, ir::Rule& rule) {
+void read_rule_expressions(const json& expr, const JsonPath& path, ir::Rule& rule) {
   RuleReader(rule).read(expr, path);
 }
 

@@ -183,5 +183,17 @@ TEST(NftJsonRead, RefusesWhatItDoesNotUnderstand) {
   EXPECT_EQ(read_error(json::parse(R"([1,2])")), "expected an object with \"nftables\"");
 }
 
+// An error deep inside a rule or a set element still names every step down to it.
+TEST(NftJsonRead, DeepErrorsNameTheWholePath) {
+  EXPECT_EQ(read_error(listing_with_rule(R"([{"match":{"op":"==","left":{"payload":{"protocol":"ip","field":"saddr"}},
+                                                        "right":{"set":["10.0.0.1",{"range":["10.0.0.5","fd00::9"]}]}}}])")),
+            "nftables[3].rule.expr[0].match.right.set[1].range[1]: \"fd00::9\" is not an IPv4 address");
+  EXPECT_EQ(read_error(listing_with_rule(
+                R"([{"accept":null}])",
+                R"({"set":{"family":"inet","name":"s","table":"t","type":["ipv4_addr","ipv4_addr"],
+                    "elem":[{"concat":["10.0.0.2","10.0.0.3"]},{"elem":{"val":{"concat":["10.0.0.1",{"prefix":{"addr":"10.0.0.0","len":33}}]}}}]}},)")),
+            "nftables[2].set.elem[1].elem.val.concat[1].prefix.len: bad prefix length 33");
+}
+
 }  // namespace
 }  // namespace zp::backends
