@@ -360,10 +360,12 @@ bool History::record_policy_sources(HistoryEntry& e, const std::vector<std::stri
   return true;
 }
 
-void History::link_previous(HistoryEntry& e, const std::vector<HistoryEntry>& entries) const {
+void History::link_previous(HistoryEntry& e, const std::vector<HistoryEntry>& entries,
+                            const ir::Ruleset* previous_ir) const {
   if (!e.previous) return;
   std::string error;
-  ir::Ruleset live = backends::from_nft_json(e.previous->document(), error);
+  ir::Ruleset live = previous_ir ? backends::nft_json_round_trip(*previous_ir, error)
+                                 : backends::from_nft_json(e.previous->document(), error);
   if (!error.empty()) return;
   const ir::Ruleset want = backends::normalize_for_compare(live);
   // The stored ruleset `hash` (or `doc` when already read), when it is the table in force.
