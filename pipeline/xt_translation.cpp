@@ -8,9 +8,9 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
-#include "pipeline/scratch_namespace.h"
 #include "backends/nft_names.h"
 #include "pipeline/nft_library.h"
+#include "pipeline/scratch_namespace.h"
 
 namespace zp::pipeline {
 
