@@ -165,8 +165,11 @@ std::optional<nlohmann::json> checked_saved_table(const History& h, const Histor
     return std::nullopt;
   };
   std::string error;
-  std::optional<StoredRuleset> stored = applied ? e.applied : e.previous;
-  if (!stored) stored = h.load_ruleset(applied ? e.hash : e.previous_hash, error);
+  // The entry's own ruleset where it holds it (not a copy: tens of MiB, and its parsed document).
+  const std::optional<StoredRuleset>& held = applied ? e.applied : e.previous;
+  std::optional<StoredRuleset> loaded;
+  if (!held) loaded = h.load_ruleset(applied ? e.hash : e.previous_hash, error);
+  const std::optional<StoredRuleset>& stored = held ? held : loaded;
   if (!stored) return refuse(error);
   const nlohmann::json& doc = stored->document();
   if (auto bad = foreign_object(doc, e.table); !bad.empty()) return refuse(bad);
