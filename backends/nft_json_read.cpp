@@ -332,10 +332,4 @@ ir::Ruleset NftJsonReader::finish(std::string& error) {
   return {};
 }
 
-ir::Ruleset nft_json_round_trip(const ir::Ruleset& ruleset, std::string& error) {
-  NftJsonReader reader;
-  for_each_nft_json_command(ruleset, [&](std::string_view command) { reader.add(nlohmann::json::parse(command)); });
-  return reader.finish(error);
-}
-
 }  // namespace zp::backends

@@ -101,6 +101,42 @@ TEST(NftJsonReader, FailsAtTheSamePlaceAsTheDocument) {
   EXPECT_EQ(none, "nftables: no table");
 }
 
+// The round trip hands its commands between two threads in batches of a few hundred, parsed by
+// either thread: a ruleset of thousands of commands, in many chains and sets, comes back whole and
+// in order, as the one-document reading gives it.
+TEST(NftJsonRoundTrip, ThousandsOfCommandsComeBackInOrder) {
+  ir::Ruleset rs = sets_case();
+  const ir::Ruleset one = rs;
+  uint32_t id = 1000;
+  for (int copy = 0; copy < 60; ++copy) {
+    for (const auto& s : one.table.sets) {
+      rs.table.sets.push_back(s);
+      rs.table.sets.back().name += fmt::format("_{}", copy);
+    }
+    ir::Chain c = one.table.chains.back();  // a regular chain
+    c.name += fmt::format("_{}", copy);
+    for (int i = 0; i < 40; ++i)
+      for (const auto& r : one.table.chains.front().rules) {
+        ir::Rule copied = r;
+        copied.id = ++id;
+        // The same rule against this copy's sets, so each set is used where it is declared.
+        for (auto& m : copied.matches)
+          if (auto* in = std::get_if<ir::SetMatch>(&m); in && in->set.rfind("s_", 0) == 0)
+            in->set += fmt::format("_{}", copy);
+        c.rules.push_back(std::move(copied));
+      }
+    rs.table.chains.push_back(std::move(c));
+  }
+  size_t commands = 0;
+  for_each_nft_json_command(rs, [&](std::string_view) { ++commands; });
+  ASSERT_GT(commands, 30000u);
+  std::string error;
+  const ir::Ruleset back = nft_json_round_trip(rs, error);
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(back, read_ok(to_nft_json(rs)));
+  EXPECT_EQ(back, carried_by_nft(rs));
+}
+
 // (d) The script loaded by the real nft, listed as JSON and read back, means the same ruleset.
 TEST_P(GoldenJson, ScriptListedByNftReadsBackTheSame) {
   const auto& rs = GetParam().ruleset;
