@@ -44,6 +44,11 @@ void append_nft_json_text(const ir::Ruleset& ruleset, bool one_command_per_line,
 // and comments come from the "zp:<id> <comment>" rule comments.
 ir::Ruleset from_nft_json(const nlohmann::json& document, std::string& error);
 
+// from_nft_json of the document `text` holds, read as it is parsed: each command is read and
+// dropped, so the whole document is never held (that of a 100,000-rule table takes gigabytes).
+// Text that is not JSON gives the parser's message in `error`.
+ir::Ruleset from_nft_json_text(std::string_view text, std::string& error);
+
 // from_nft_json one command at a time: `add` the elements of the "nftables" array in order,
 // then `finish`. The errors are from_nft_json's, with the same places.
 class NftJsonReader {

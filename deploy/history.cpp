@@ -105,17 +105,6 @@ std::string hash_hex(const std::string& hash) {
   return hex;
 }
 
-std::string bytes_hash(std::string_view bytes) {
-  // FNV-1a: a content identifier for the history, not a security measure (the state
-  // directory's permissions are: docs/deploy.md).
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return fmt::format("fnv1a64:{:016x}", h);
-}
-
 // A trusted subdirectory of the state directory, created (0700) when `create`.
 pipeline::Fd subdir(const std::string& state_dir, const char* name, bool create, std::string& error) {
   return pipeline::open_trusted_dir(state_dir + "/" + name, pipeline::TrustPolicy{static_cast<mode_t>(create ? 0700 : 0)}, error);
@@ -270,14 +259,22 @@ std::string entry_summary(const HistoryEntry& e) {
   return fmt::format("#{} {} {} [{}]", e.seq, utc_time(e.time), what, to_string(e.status));
 }
 
+std::string bytes_hash(std::string_view bytes) {
+  // FNV-1a: a content identifier for the history, not a security measure (the state
+  // directory's permissions are: docs/deploy.md).
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return fmt::format("fnv1a64:{:016x}", h);
+}
+
 std::string content_hash(const nlohmann::json& document) { return bytes_hash(document.dump()); }
 
 StoredRuleset::StoredRuleset(std::string text) : text_(std::move(text)), hash_(bytes_hash(text_)) {}
 
 StoredRuleset::StoredRuleset(const nlohmann::json& document) : StoredRuleset(document.dump()) {}
-
-StoredRuleset::StoredRuleset(std::string text, nlohmann::json document)
-    : text_(std::move(text)), hash_(bytes_hash(text_)), document_(std::move(document)) {}
 
 const nlohmann::json& StoredRuleset::document() const {
   if (!document_) document_ = nlohmann::json::parse(text_);
@@ -319,13 +316,16 @@ bool History::load(std::vector<HistoryEntry>& out, std::string& error, std::vect
 std::optional<StoredRuleset> History::load_ruleset(const std::string& hash, std::string& error) const {
   auto bytes = load_blob(dir_, "rulesets", hash, ".json", kMaxRulesetBytes, error);
   if (!bytes) return std::nullopt;
+  // Checked to be JSON without building its document (SAX): a command that reads it parses it
+  // once, where it needs it, and the look for the entry that loaded a table never does.
+  if (nlohmann::json::accept(*bytes)) return StoredRuleset(std::move(*bytes));
   try {
-    nlohmann::json document = nlohmann::json::parse(*bytes);
-    return StoredRuleset(std::move(*bytes), std::move(document));
+    [[maybe_unused]] const nlohmann::json unread = nlohmann::json::parse(*bytes);  // throws: its message
+    error = fmt::format("{}/rulesets/{}.json: not JSON", dir_, hash_hex(hash));
   } catch (const std::exception& ex) {
     error = fmt::format("{}/rulesets/{}.json: {}", dir_, hash_hex(hash), ex.what());
-    return std::nullopt;
   }
+  return std::nullopt;
 }
 
 bool History::load_rulesets(HistoryEntry& e, std::string& error) const {
@@ -365,19 +365,22 @@ void History::link_previous(HistoryEntry& e, const std::vector<HistoryEntry>& en
   if (!e.previous) return;
   std::string error;
   ir::Ruleset live = previous_ir ? backends::nft_json_round_trip(*previous_ir, error)
-                                 : backends::from_nft_json(e.previous->document(), error);
+                                 : backends::from_nft_json_text(e.previous->text(), error);
   if (!error.empty()) return;
   const ir::Ruleset want = backends::normalize_for_compare(live);
-  // The stored ruleset `hash` (or `doc` when already read), when it is the table in force.
-  auto same = [&](const std::optional<StoredRuleset>& doc, const std::string& hash) -> std::optional<StoredRuleset> {
+  // The stored ruleset `hash` (or `held` when already read), when it is the table in force. Read
+  // from its text as it is parsed: the document of a 100,000-rule table would take gigabytes.
+  auto same = [&](const std::optional<StoredRuleset>& held, const std::string& hash) -> std::optional<StoredRuleset> {
+    // Its bytes, checked against the hash; read whole, they are JSON (load_ruleset's check).
     std::string err;
-    auto d = doc ? doc : load_ruleset(hash, err);
-    if (!d) return std::nullopt;
-    ir::Ruleset rs = backends::from_nft_json(d->document(), err);
+    std::optional<std::string> bytes;
+    if (!held && !(bytes = load_blob(dir_, "rulesets", hash, ".json", kMaxRulesetBytes, err))) return std::nullopt;
+    ir::Ruleset rs = backends::from_nft_json_text(held ? held->text() : *bytes, err);
     if (!err.empty()) return std::nullopt;
     rs.table.name = live.table.name;
-    if (backends::normalize_for_compare(rs) == want) return d;
-    return std::nullopt;
+    if (backends::normalize_for_compare(rs) != want) return std::nullopt;
+    if (held) return held;
+    return StoredRuleset(std::move(*bytes));
   };
   // Newest first: the table in force is most likely the one the newest entry loaded.
   for (auto it = entries.rbegin(); it != entries.rend(); ++it) {

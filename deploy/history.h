@@ -66,16 +66,14 @@ class StoredRuleset {
   explicit StoredRuleset(std::string text);
   // A document held in memory (an entry of the previous release, tests): stored as its dump.
   explicit StoredRuleset(const nlohmann::json& document);
-  // The text with the document parsed from it (History::load_ruleset parses to check).
-  StoredRuleset(std::string text, nlohmann::json document);
 
   const std::string& text() const { return text_; }
   // The hash of `text`, which names its file; for the compact text zoneproof writes (a
   // document's dump), the document's content_hash.
   const std::string& hash() const { return hash_; }
   // The document, parsed from `text` when first asked for. Throws nlohmann::json::parse_error
-  // only for text that is not JSON, which zoneproof never writes (a stored file is parsed and
-  // checked when it is read).
+  // only for text that is not JSON, which zoneproof never writes (a stored file is checked to
+  // be JSON when it is read).
   const nlohmann::json& document() const;
 
  private:
@@ -130,7 +128,9 @@ HistoryEntry entry_from_json(const nlohmann::json& j);
 // "#7 apply 2024-05-01T10:00:00Z examples/x.yaml --target gw (confirmed)".
 std::string entry_summary(const HistoryEntry& e);
 std::string utc_time(int64_t unix_seconds);
-// A stable content hash of an nft JSON document ("fnv1a64:0123456789abcdef").
+// The name the history gives a file's bytes ("fnv1a64:0123456789abcdef").
+std::string bytes_hash(std::string_view bytes);
+// A stable content hash of an nft JSON document: bytes_hash of its compact dump.
 std::string content_hash(const nlohmann::json& document);
 
 inline constexpr size_t kHistoryKeep = 10;

@@ -22,17 +22,23 @@ json listing_with_rule(const std::string& expr, const std::string& extra_objects
 }
 
 ir::Rule read_rule(const std::string& expr) {
-  std::string error;
+  std::string error, streamed;
   ir::Ruleset rs = from_nft_json(listing_with_rule(expr), error);
   EXPECT_EQ(error, "");
+  // Read from its text as it is parsed: the same ruleset.
+  EXPECT_EQ(from_nft_json_text(listing_with_rule(expr).dump(), streamed), rs);
+  EXPECT_EQ(streamed, "");
   if (rs.table.chains.empty() || rs.table.chains[0].rules.empty()) return {};
   return rs.table.chains[0].rules[0];
 }
 
 std::string read_error(const json& doc) {
-  std::string error;
+  std::string error, streamed;
   ir::Ruleset rs = from_nft_json(doc, error);
   EXPECT_EQ(rs, ir::Ruleset{});
+  // Read from its text as it is parsed: the same error, at the same place.
+  EXPECT_EQ(from_nft_json_text(doc.dump(), streamed), ir::Ruleset{});
+  EXPECT_EQ(streamed, error);
   return error;
 }
 
@@ -193,6 +199,28 @@ TEST(NftJsonRead, DeepErrorsNameTheWholePath) {
                 R"({"set":{"family":"inet","name":"s","table":"t","type":["ipv4_addr","ipv4_addr"],
                     "elem":[{"concat":["10.0.0.2","10.0.0.3"]},{"elem":{"val":{"concat":["10.0.0.1",{"prefix":{"addr":"10.0.0.0","len":33}}]}}}]}},)")),
             "nftables[2].set.elem[1].elem.val.concat[1].prefix.len: bad prefix length 33");
+}
+
+// Read from its text, a document of another shape than {"nftables": [...]} is read whole, so it
+// reads as from_nft_json reads it: a repeated "nftables" key (the parser keeps the last), a key
+// beside it, commands under a key of another name. Text that is not JSON says where it breaks.
+TEST(NftJsonRead, FromTextReadsOddShapesAsTheDocument) {
+  const std::string table_t = R"({"table":{"family":"inet","name":"t"}})";
+  const std::string table_u = R"({"table":{"family":"inet","name":"u"}})";
+  for (const std::string& text :
+       {R"({"nftables":[)" + table_t + R"(],"nftables":[)" + table_u + "]}",
+        R"({"nftables":[)" + table_t + R"(],"other":1})", R"({"other":[)" + table_t + "]}",
+        R"({"nftables":{"x":)" + table_t + "}}", R"({"nftables":[)" + table_t + ",7]}",
+        R"({"nftables":[[)" + table_t + "]]}", "[" + table_t + "]"}) {
+    std::string whole, streamed;
+    const ir::Ruleset from_document = from_nft_json(json::parse(text), whole);
+    EXPECT_EQ(from_nft_json_text(text, streamed), from_document) << text;
+    EXPECT_EQ(streamed, whole) << text;
+  }
+  std::string error;
+  EXPECT_EQ(from_nft_json_text(R"({"nftables":[)" + table_t + ",", error), ir::Ruleset{});
+  EXPECT_NE(error.find("parse error at line 1, column 53: syntax error while parsing value - unexpected end of input"),
+            std::string::npos) << error;
 }
 
 }  // namespace

@@ -60,6 +60,11 @@ TEST_P(GoldenJson, RoundTripsInMemory) {
   std::string error;
   EXPECT_EQ(nft_json_round_trip(rs, error), carried_by_nft(rs));
   EXPECT_EQ(error, "");
+  // And from the text the history stores, read as it is parsed (both layouts).
+  for (bool per_line : {false, true}) {
+    EXPECT_EQ(from_nft_json_text(nft_json_text(rs, per_line), error), carried_by_nft(rs));
+    EXPECT_EQ(error, "");
+  }
 }
 
 // The text made command by command is what nlohmann's compact dump prints for the document it

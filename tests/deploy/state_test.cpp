@@ -231,6 +231,18 @@ TEST(SavedTables, AnEditedRulesetIsRefusedAndRestoreFallsBackToAnOlderConfirmedO
     EXPECT_NE(r.output.find("it is not what its policy"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("fails translation validation against that policy"), std::string::npos) << r.output;
     EXPECT_EQ(table_listing(), v1);
+
+    // Forged consistently, and not JSON: refused where it is read, with the parser's message.
+    const std::string broken = "{\"nftables\": [";
+    const std::string broken_hash = deploy::bytes_hash(broken);
+    std::ofstream(state.path() + "/rulesets/" + hex_of(broken_hash) + ".json") << broken;
+    j["hash"] = broken_hash;
+    std::ofstream(entry_file(state.path(), 2)) << j.dump();
+    r = zp_state("restore", "", state.path());
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_NE(r.output.find("rulesets/" + hex_of(broken_hash) + ".json: [json.exception.parse_error.101]"),
+              std::string::npos) << r.output;
+    EXPECT_EQ(table_listing(), v1);
   });
 }
 
