@@ -106,7 +106,7 @@ Run run_diff(const Loaded& a, const Loaded& b, bool fast, bool witnesses = false
   o.partial_evaluation = fast;
   o.explain = witnesses;
   auto t = Clock::now();
-  auto rep = zp::verifier::diff({"before", &a.policy, &a.rulesets}, {"after", &b.policy, &b.rulesets}, o);
+  auto rep = zp::verifier::diff({"before", &a.policy, a.rulesets}, {"after", &b.policy, b.rulesets}, o);
   Run r;
   r.seconds = since(t);
   r.queries = rep.queries;

@@ -120,8 +120,8 @@ int run_diff(const DiffCliOptions& o) {
   verifier::DiffReport rep;
   apply_run_limits(o.limits);
   try {
-    rep = verifier::diff({before.label, &*before.policy, &before.rulesets},
-                         {after.label, &*after.policy, &after.rulesets}, d);
+    rep = verifier::diff({before.label, &*before.policy, before.rulesets},
+                         {after.label, &*after.policy, after.rulesets}, d);
     pipeline::phase_done("diff (Z3)");
   } catch (const std::exception& e) {
     if (memory_limit_exception(o.limits, e)) return kExitUnknown;

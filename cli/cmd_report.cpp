@@ -121,7 +121,7 @@ std::optional<verifier::DiffReport> base_diff(const ReportOptions& o, const poli
   d.rlimit = o.rlimit;
   d.targets = o.targets;
   d.nft_text = pipeline::nft_printer();
-  return verifier::diff({old.label, &*old.policy, &*old_rs}, {o.policy, &p, &rulesets}, d);
+  return verifier::diff({old.label, &*old.policy, *old_rs}, {o.policy, &p, rulesets}, d);
 }
 
 int run_report(const ReportOptions& o) {

@@ -195,14 +195,14 @@ Proof prove_same(const ProofRequest& req, ir::Ruleset live) {
   compare_nat_rules(*req.expected, live, out);
   compare_rules(*req.expected, live, out);
 
-  std::vector<ir::Ruleset> before{*req.expected}, after{std::move(live)};
   verifier::DiffOptions o;
   if (req.rlimit) o.rlimit = req.rlimit;
   if (req.max_regions) o.max_regions = req.max_regions;
   o.first_only = req.first_only;
   o.targets = {req.policy->targets[req.target].name};
   o.nft_text = pipeline::nft_printer();
-  out.diff = verifier::diff({"compiled", req.policy, &before}, {"live", req.policy, &after}, o);
+  // Neither side copied: the two rulesets of a 10,000-rule gateway are 60,000 rules each.
+  out.diff = verifier::diff({"compiled", req.policy, {req.expected, 1}}, {"live", req.policy, {&live, 1}}, o);
 
   if (out.diff.changed(false) || !out.structure.empty()) out.outcome = Proof::Outcome::Differs;
   else if (out.diff.unknown()) out.outcome = Proof::Outcome::Unknown;

@@ -93,7 +93,7 @@ bool check_packet(const verifier::HookDiff& h, const verifier::TargetDiff& t, co
 // The diff of the pair's compiled rulesets with options `o`.
 verifier::DiffReport diff_with(const Pair& pair, const std::vector<ir::Ruleset>& rb, const std::vector<ir::Ruleset>& ra,
                                const verifier::DiffOptions& o) {
-  return verifier::diff({"before", &pair.before, &rb}, {"after", &pair.after, &ra}, o);
+  return verifier::diff({"before", &pair.before, rb}, {"after", &pair.after, ra}, o);
 }
 
 // The diff of the pair's compiled rulesets, without explanations.
@@ -309,7 +309,7 @@ TEST(DiffImported, EveryDifferenceBetweenTwoTablesIsInExactlyOneRegion) {
     verifier::DiffOptions o;
     o.explain = false;
     o.partial_evaluation = partial_evaluation;
-    auto d = verifier::diff({"before", &in->policy, &rb}, {"after", &in->policy, &ra}, o);
+    auto d = verifier::diff({"before", &in->policy, rb}, {"after", &in->policy, ra}, o);
     queries[partial_evaluation] = d.queries;
     size_t differing = 0, regions = 0;
     for (const auto& t : d.targets) {

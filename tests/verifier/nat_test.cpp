@@ -239,7 +239,7 @@ TEST(NatDiff, ListsEveryNatChangeAndCountsItAsAChange) {
   text = replace(text, "      forwards:\n", "      forwards:\n        - { name: jump, service: ssh, on: 203.0.113.10, to: 10.0.2.22 }\n");
   auto after = vtest::load_text(text);
   std::vector<ir::Ruleset> rb{lower_target(before, 0)}, ra{lower_target(after, 0)};
-  auto rep = verifier::diff({"before", &before, &rb}, {"after", &after, &ra}, {});
+  auto rep = verifier::diff({"before", &before, rb}, {"after", &after, ra}, {});
   ASSERT_EQ(rep.targets.size(), 1u);
   const auto& nat = rep.targets[0].nat;
   ASSERT_EQ(nat.size(), 3u);
@@ -250,7 +250,7 @@ TEST(NatDiff, ListsEveryNatChangeAndCountsItAsAChange) {
   EXPECT_EQ(by_kind[verifier::NatChange::Kind::Removed], "snat out eth0 from dmz to 203.0.113.11");
   EXPECT_TRUE(rep.changed(true));
   EXPECT_EQ(rep.exit_code(false), 1);
-  auto same = verifier::diff({"before", &before, &rb}, {"after", &before, &rb}, {});
+  auto same = verifier::diff({"before", &before, rb}, {"after", &before, rb}, {});
   EXPECT_TRUE(same.targets[0].nat.empty());
   EXPECT_EQ(same.exit_code(false), 0);
 }

@@ -5,6 +5,7 @@
 // this header.
 #pragma once
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -65,7 +66,7 @@ struct TargetDiff {
 struct DiffSide {
   std::string label;  // a file name, or REV:path
   const policy::Policy* policy = nullptr;
-  const std::vector<ir::Ruleset>* rulesets = nullptr;  // matched to targets by Ruleset::target
+  std::span<const ir::Ruleset> rulesets;  // matched to targets by Ruleset::target
 };
 
 struct DiffOptions {

@@ -224,7 +224,8 @@ std::set<std::string> changed_names(const std::vector<T>& a, const std::vector<T
 }
 
 struct Changed {
-  std::set<std::string> sets, maps;
+  const std::set<std::string>& sets;
+  const std::set<std::string>& maps;
 };
 
 // The place a rate limit's unknown is keyed by (enc::limit_key): its first located origin, else
@@ -382,48 +383,60 @@ std::vector<BaseKey> base_chains(const ir::Table& t, ir::Hook hook) {
 
 }  // namespace
 
-std::set<std::string> changed_sets(const ir::Table& before, const ir::Table& after) {
-  return changed_names(before.sets, after.sets);
+TableDelta::TableDelta(const ir::Ruleset& before, const ir::Ruleset& after)
+    : before_(before.table),
+      after_(after.table),
+      changed_sets_(changed_names(before_.sets, after_.sets)),
+      changed_maps_(changed_names(before_.maps, after_.maps)),
+      unpaired_before_(before_.chains.size()),
+      unpaired_after_(after_.chains.size()) {
+  const Changed ch{changed_sets_, changed_maps_};
+  std::unordered_map<std::string, size_t> in_after;
+  for (size_t c = 0; c < after_.chains.size(); ++c) in_after.emplace(after_.chains[c].name, c);
+  std::vector<bool> after_paired_chain(after_.chains.size(), false);
+  for (size_t c = 0; c < before_.chains.size(); ++c) {
+    auto it = in_after.find(before_.chains[c].name);
+    if (it == in_after.end()) {
+      unpaired_before_[c].assign(before_.chains[c].rules.size(), true);
+      continue;
+    }
+    after_paired_chain[it->second] = true;
+    pair_rules(before_.chains[c].rules, after_.chains[it->second].rules, ch, unpaired_before_[c],
+               unpaired_after_[it->second]);
+  }
+  for (size_t c = 0; c < after_.chains.size(); ++c)
+    if (!after_paired_chain[c]) unpaired_after_[c].assign(after_.chains[c].rules.size(), true);
+  auto any = [](const std::vector<std::vector<bool>>& chains) {
+    return std::any_of(chains.begin(), chains.end(),
+                       [](const std::vector<bool>& rules) { return std::find(rules.begin(), rules.end(), true) != rules.end(); });
+  };
+  any_unpaired_ = any(unpaired_before_) || any(unpaired_after_);
 }
 
-HookDelta hook_delta(const ir::Ruleset& before, const ir::Ruleset& after, ir::Hook hook, int family) {
-  const ir::Table& tb = before.table;
-  const ir::Table& ta = after.table;
+HookDelta TableDelta::at(ir::Hook hook, int family) const {
   HookDelta d;
-  Reach rb = reach(tb, hook, family), ra = reach(ta, hook, family);
-  if (!rb.acyclic || !ra.acyclic || base_chains(tb, hook) != base_chains(ta, hook)) {
+  // Every rule paired: both sides run the same rules in the same chains, so with the same base
+  // chains every packet meets the same steps on both (a table read back as it was loaded).
+  if (!any_unpaired_ && base_chains(before_, hook) == base_chains(after_, hook)) return d;
+  Reach rb = reach(before_, hook, family), ra = reach(after_, hook, family);
+  if (!rb.acyclic || !ra.acyclic || base_chains(before_, hook) != base_chains(after_, hook)) {
     d.boxes = {family_box(family)};  // the fall-through verdict itself differs: every packet may
     d.hull = d.boxes.front();
     return d;
   }
-  const Changed ch{changed_names(tb.sets, ta.sets), changed_names(tb.maps, ta.maps)};
   std::map<std::string, std::optional<Box>> by_chain;  // chains by name: one order on every run
-  auto add_unpaired = [&](const ir::Table& t, const Reach& r, size_t c, const std::vector<bool>& unpaired) {
-    if (!r.into[c]) return;
-    for (size_t k = 0; k < unpaired.size(); ++k) {
-      if (!unpaired[k]) continue;
-      ++d.unpaired_rules;
-      join(by_chain[t.chains[c].name], meet(rule_box(t.chains[c].rules[k], t), *r.into[c]));
+  auto add_unpaired = [&](const ir::Table& t, const Reach& r, const std::vector<std::vector<bool>>& unpaired) {
+    for (size_t c = 0; c < t.chains.size(); ++c) {
+      if (!r.into[c]) continue;  // not reached at this hook
+      for (size_t k = 0; k < unpaired[c].size(); ++k) {
+        if (!unpaired[c][k]) continue;
+        ++d.unpaired_rules;
+        join(by_chain[t.chains[c].name], meet(rule_box(t.chains[c].rules[k], t), *r.into[c]));
+      }
     }
   };
-  std::unordered_map<std::string, size_t> in_after;
-  for (size_t c = 0; c < ta.chains.size(); ++c) in_after.emplace(ta.chains[c].name, c);
-  std::vector<bool> after_paired_chain(ta.chains.size(), false);
-  std::vector<bool> ub, ua;
-  for (size_t c = 0; c < tb.chains.size(); ++c) {
-    auto it = in_after.find(tb.chains[c].name);
-    if (it == in_after.end()) {
-      add_unpaired(tb, rb, c, std::vector<bool>(tb.chains[c].rules.size(), true));
-      continue;
-    }
-    after_paired_chain[it->second] = true;
-    if (!rb.into[c] && !ra.into[it->second]) continue;  // reached on neither side at this hook
-    pair_rules(tb.chains[c].rules, ta.chains[it->second].rules, ch, ub, ua);
-    add_unpaired(tb, rb, c, ub);
-    add_unpaired(ta, ra, it->second, ua);
-  }
-  for (size_t c = 0; c < ta.chains.size(); ++c)
-    if (!after_paired_chain[c]) add_unpaired(ta, ra, c, std::vector<bool>(ta.chains[c].rules.size(), true));
+  add_unpaired(before_, rb, unpaired_before_);
+  add_unpaired(after_, ra, unpaired_after_);
   std::vector<Box> boxes;
   for (auto& [name, box] : by_chain)
     if (box) boxes.push_back(std::move(*box));
@@ -436,6 +449,10 @@ HookDelta hook_delta(const ir::Ruleset& before, const ir::Ruleset& after, ir::Ho
   }
   for (const auto& b : d.boxes) join(d.hull, b);
   return d;
+}
+
+HookDelta hook_delta(const ir::Ruleset& before, const ir::Ruleset& after, ir::Hook hook, int family) {
+  return TableDelta(before, after).at(hook, family);
 }
 
 }  // namespace zp::verifier

@@ -26,7 +26,7 @@ namespace zp::verifier {
 
 namespace {
 
-const ir::Ruleset* find_ruleset(const std::vector<ir::Ruleset>& rss, const std::string& name) {
+const ir::Ruleset* find_ruleset(std::span<const ir::Ruleset> rss, const std::string& name) {
   for (const auto& r : rss)
     if (r.target == name) return &r;
   return nullptr;
@@ -42,6 +42,8 @@ struct Sides {
   // Indexed once per target, for every hook and family.
   const PreparedRuleset& prep_before;
   const PreparedRuleset& prep_after;
+  // The syntactic delta, chains paired once for every hook and family (diff_delta.h).
+  const TableDelta& delta;
   // Sets with other elements on the two sides: a lookup in one decides differently under the
   // same rule text.
   const std::set<std::string>& changed_sets;
@@ -494,7 +496,7 @@ regions::SearchResult diff_family(const Sides& s, ir::Hook hook, int family, con
   space.v6 = family == 6;
   std::vector<Box> boxes{space};
   if (o.delta) {
-    HookDelta d = hook_delta(s.before, s.after, hook, family);
+    HookDelta d = s.delta.at(hook, family);
     std::erase_if(d.boxes, same_throughout);
     if (d.boxes.empty()) return {};  // equal at this hook, without a query
     space = d.boxes.size() == 1 ? d.boxes[0] : *d.hull;
@@ -602,8 +604,8 @@ TargetDiff diff_target(const DiffSide& before, const DiffSide& after, const std:
   td.target = name;
   const policy::Target* tb = before.policy->find_target(name);
   const policy::Target* ta = after.policy->find_target(name);
-  const ir::Ruleset* rb = tb ? find_ruleset(*before.rulesets, name) : nullptr;
-  const ir::Ruleset* ra = ta ? find_ruleset(*after.rulesets, name) : nullptr;
+  const ir::Ruleset* rb = tb ? find_ruleset(before.rulesets, name) : nullptr;
+  const ir::Ruleset* ra = ta ? find_ruleset(after.rulesets, name) : nullptr;
   td.loc = ta ? ta->loc : tb->loc;
   td.nat = diff_nat(tb, ta);
   if (!rb || !ra) {
@@ -619,7 +621,7 @@ TargetDiff diff_target(const DiffSide& before, const DiffSide& after, const std:
   namer.base = before.policy;
   namer.base_zones = zone_addresses(*before.policy);
   const PreparedRuleset prep_b(*rb), prep_a(*ra);
-  const std::set<std::string> changed_sets = zp::verifier::changed_sets(rb->table, ra->table);
+  const TableDelta delta(*rb, *ra);
   Options eo;
   eo.rlimit = o.rlimit;
   eo.nft_text = o.nft_text;
@@ -629,7 +631,7 @@ TargetDiff diff_target(const DiffSide& before, const DiffSide& after, const std:
     explain_a.emplace(*ra, eo);
   }
   Sides s{*before.policy, *after.policy, *rb, *ra, td.ifaces,
-          static_cast<size_t>(ta - after.policy->targets.data()), prep_b, prep_a, changed_sets,
+          static_cast<size_t>(ta - after.policy->targets.data()), prep_b, prep_a, delta, delta.changed_sets(),
           explain_b ? &*explain_b : nullptr, explain_a ? &*explain_a : nullptr,
           regions::has_undecided(*rb) || regions::has_undecided(*ra)};
   // Forward first (between zones), then input and output; the after side's kind first.

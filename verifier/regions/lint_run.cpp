@@ -22,7 +22,7 @@ std::optional<bool> removable(const policy::Policy& p, const std::vector<ir::Rul
   o.first_only = true;
   o.cell_only = true;
   o.explain = false;
-  auto d = verifier::diff({"with", &p, &full}, {"without", &without, &lowered}, o);
+  auto d = verifier::diff({"with", &p, full}, {"without", &without, lowered}, o);
   if (d.changed(false)) return false;
   if (d.unknown()) return std::nullopt;
   return true;
