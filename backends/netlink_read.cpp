@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <thread>
 #include <unordered_map>
 
 #include <fmt/core.h>
@@ -93,8 +94,9 @@ std::optional<Field> canonical_field(uint32_t datatype) {
 
 class Reader {
  public:
-  Reader(nl::Socket& socket, std::string table, uint32_t generation)
-      : socket_(socket), table_(std::move(table)), generation_(generation) {}
+  // `rules_socket` dumps the rules beside the set elements (run; run_maps does not use it).
+  Reader(nl::Socket& socket, nl::Socket& rules_socket, std::string table, uint32_t generation)
+      : socket_(socket), rules_socket_(rules_socket), table_(std::move(table)), generation_(generation) {}
 
   // Returns 0, EINTR when the ruleset changed during the dumps or a set's element dump was torn
   // (both worth another try), or another errno.
@@ -104,9 +106,17 @@ class Reader {
     if (!out.found) return 0;
     if (int e = dump_chains(out)) return e;
     if (int e = dump_sets(out)) return e;
+    // The rule dump and the element dumps are each about half of a large table's reading, most
+    // of it the kernel's (each resumed dump walks again what it already sent): with a second
+    // socket, the rules' messages are dumped on a thread of their own, kept as they came, and
+    // decoded here once the elements are in (an anonymous set's elements are a rule's values).
+    RuleMessages rules;
+    std::jthread rule_dump([&] { dump_rule_messages(rules); });  // joined on every way out
     for (auto& [name, set] : sets_)
       if (int e = dump_elements(set)) return e;
-    if (int e = dump_rules(out)) return e;
+    rule_dump.join();
+    if (rules.error) return rules.error;
+    read_rules(out, rules);
     named_sets(out);
     CounterRead counters;
     if (int e = nl::dump_counters(socket_, table_, generation_, counters)) return e;
@@ -273,25 +283,58 @@ class Reader {
     return w;
   }
 
-  int dump_rules(ReadResult& out) {
-    std::vector<size_t> counts(out.table.chains.size());
+  // The rule dump's reply messages, copied as they came (each message's bytes, one after the
+  // other), and the dump's answer.
+  struct RuleMessages {
+    std::vector<char> bytes;
+    std::vector<size_t> starts;
+    int error = 0;
+  };
+
+  // Where each chain's rules go, and how many each has had.
+  struct RuleReading {
+    explicit RuleReading(const ReadResult& out) : counts(out.table.chains.size()) {
+      for (size_t i = 0; i < out.table.chains.size(); ++i) chain_at.emplace(out.table.chains[i].name, i);
+    }
+    std::vector<size_t> counts;
     std::unordered_map<std::string, size_t> chain_at;  // a table of 10,000 rules has as many chains
-    for (size_t i = 0; i < out.table.chains.size(); ++i) chain_at.emplace(out.table.chains[i].name, i);
-    return dump(NFT_MSG_GETRULE, [](nlmsghdr*) {}, [&](const nlmsghdr* nlh) {
-      std::unique_ptr<nftnl_rule, decltype(&nftnl_rule_free)> r(nftnl_rule_alloc(), nftnl_rule_free);
-      if (nftnl_rule_nlmsg_parse(nlh, r.get()) < 0) return;
-      if (table_ != text(nftnl_rule_get_str(r.get(), NFTNL_RULE_TABLE))) return;
-      const std::string chain = text(nftnl_rule_get_str(r.get(), NFTNL_RULE_CHAIN));
-      auto at = chain_at.find(chain);
-      if (at == chain_at.end()) return error(out, "chain " + chain, "rules of an unknown chain");
-      auto it = out.table.chains.begin() + static_cast<std::ptrdiff_t>(at->second);
-      const size_t position = ++counts[at->second];
-      auto decoded = nl::decode_rule(r.get(), sets_);
-      if (auto* rule = std::get_if<ir::Rule>(&decoded)) return it->rules.push_back(std::move(*rule));
-      const std::string object = fmt::format("rule {} (handle {}) in chain {}", position,
-                                             nftnl_rule_get_u64(r.get(), NFTNL_RULE_HANDLE), chain);
-      error(out, object, std::get<std::string>(decoded));
-    });
+  };
+
+  // On the rule dump's thread: touches only `into` and rules_socket_.
+  void dump_rule_messages(RuleMessages& into) {
+    try {
+      std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+      nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETRULE, NFPROTO_INET, NLM_F_DUMP,
+                                            rules_socket_.next_seq());
+      into.error = rules_socket_.dump(nlh, generation_, [&](const nlmsghdr* reply) {
+        into.starts.push_back(into.bytes.size());
+        const char* p = reinterpret_cast<const char*>(reply);
+        into.bytes.insert(into.bytes.end(), p, p + reply->nlmsg_len);
+      });
+    } catch (const std::bad_alloc&) {
+      into.error = ENOMEM;
+    }
+  }
+
+  void read_rules(ReadResult& out, const RuleMessages& rules) {
+    RuleReading reading(out);
+    for (size_t start : rules.starts) read_rule(out, reading, reinterpret_cast<const nlmsghdr*>(&rules.bytes[start]));
+  }
+
+  void read_rule(ReadResult& out, RuleReading& reading, const nlmsghdr* nlh) {
+    std::unique_ptr<nftnl_rule, decltype(&nftnl_rule_free)> r(nftnl_rule_alloc(), nftnl_rule_free);
+    if (nftnl_rule_nlmsg_parse(nlh, r.get()) < 0) return;
+    if (table_ != text(nftnl_rule_get_str(r.get(), NFTNL_RULE_TABLE))) return;
+    const std::string chain = text(nftnl_rule_get_str(r.get(), NFTNL_RULE_CHAIN));
+    auto at = reading.chain_at.find(chain);
+    if (at == reading.chain_at.end()) return error(out, "chain " + chain, "rules of an unknown chain");
+    auto it = out.table.chains.begin() + static_cast<std::ptrdiff_t>(at->second);
+    const size_t position = ++reading.counts[at->second];
+    auto decoded = nl::decode_rule(r.get(), sets_);
+    if (auto* rule = std::get_if<ir::Rule>(&decoded)) return it->rules.push_back(std::move(*rule));
+    const std::string object = fmt::format("rule {} (handle {}) in chain {}", position,
+                                           nftnl_rule_get_u64(r.get(), NFTNL_RULE_HANDLE), chain);
+    error(out, object, std::get<std::string>(decoded));
   }
 
   void named_sets(ReadResult& out) {
@@ -342,6 +385,7 @@ class Reader {
   }
 
   nl::Socket& socket_;
+  nl::Socket& rules_socket_;
   std::string table_;
   uint32_t generation_;
   DumpedSets sets_;
@@ -354,12 +398,12 @@ namespace {
 
 // The whole table, or only `only_maps` (read_maps).
 ReadResult read_with(const std::string& table_name, const std::vector<ir::Map>* only_maps) {
-  nl::Socket socket;
+  nl::Socket socket, rules_socket;
   ReadResult result;
   const int e = nl::read_consistent(socket, [&](uint32_t generation) {
     result = ReadResult{};
     result.generation = generation;
-    Reader reader(socket, table_name, generation);
+    Reader reader(socket, rules_socket, table_name, generation);
     // EINTR: another process changed the ruleset during the dumps, or a set's elements were
     // dumped while the kernel reordered them (see repeats_an_element): read_consistent reads again.
     return only_maps ? reader.run_maps(*only_maps, result) : reader.run(result);

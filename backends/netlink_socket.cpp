@@ -122,6 +122,19 @@ std::vector<KernelError> Socket::send_batch(nftnl_batch* batch, size_t messages)
   return errors;
 }
 
+namespace {
+
+// Whether received messages hold the one that ends a dump: NLMSG_DONE, or an error reply.
+bool ends_dump(const char* data, size_t len) {
+  int left = static_cast<int>(len);
+  for (const auto* nlh = reinterpret_cast<const nlmsghdr*>(data); mnl_nlmsg_ok(nlh, left);
+       nlh = mnl_nlmsg_next(nlh, &left))
+    if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR) return true;
+  return false;
+}
+
+}  // namespace
+
 int Socket::dump(const nlmsghdr* request, uint32_t generation,
                  const std::function<void(const nlmsghdr*)>& on_message) {
   if (mnl_socket_sendto(nl_, request, request->nlmsg_len) < 0) return errno;
@@ -143,7 +156,16 @@ int Socket::dump(const nlmsghdr* request, uint32_t generation,
     ssize_t n = mnl_socket_recvfrom(nl_, buf.data(), buf.size());
     if (n < 0) return errno;
     int ret = mnl_cb_run(buf.data(), static_cast<size_t>(n), request->nlmsg_seq, portid_, cb, &ctx);
-    if (ret < 0) return errno == 0 ? EIO : errno;
+    if (ret < 0) {
+      const int e = errno == 0 ? EIO : errno;
+      // The ruleset changed during the dump (NLM_F_DUMP_INTR): libmnl stops at the first message
+      // so marked. The rest of the dump is read and dropped, or the next request on this socket
+      // would be answered with it (EPROTO: a reply to another sequence number).
+      if (e == EINTR)
+        while (!ends_dump(buf.data(), static_cast<size_t>(n)))
+          if ((n = mnl_socket_recvfrom(nl_, buf.data(), buf.size())) < 0) break;
+      return e;
+    }
     if (ret == MNL_CB_STOP) break;
   }
   return ctx.stale ? EINTR : 0;
