@@ -17,6 +17,8 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <thread>
 #include <unordered_map>
 
@@ -94,8 +96,8 @@ std::optional<Field> canonical_field(uint32_t datatype) {
 
 class Reader {
  public:
-  // `rules_socket` dumps the rules beside the set elements (run; run_maps does not use it).
-  Reader(nl::Socket& socket, nl::Socket& rules_socket, std::string table, uint32_t generation)
+  // `rules_socket` dumps the rules beside the set elements: run needs it, run_maps does not.
+  Reader(nl::Socket& socket, nl::Socket* rules_socket, std::string table, uint32_t generation)
       : socket_(socket), rules_socket_(rules_socket), table_(std::move(table)), generation_(generation) {}
 
   // Returns 0, EINTR when the ruleset changed during the dumps or a set's element dump was torn
@@ -110,6 +112,7 @@ class Reader {
     // of it the kernel's (each resumed dump walks again what it already sent): with a second
     // socket, the rules' messages are dumped on a thread of their own, kept as they came, and
     // decoded here once the elements are in (an anonymous set's elements are a rule's values).
+    if (!rules_socket_) throw std::logic_error("netlink read: a whole table is read with two sockets");
     RuleMessages rules;
     std::jthread rule_dump([&] { dump_rule_messages(rules); });  // joined on every way out
     for (auto& [name, set] : sets_)
@@ -300,13 +303,13 @@ class Reader {
     std::unordered_map<std::string, size_t> chain_at;  // a table of 10,000 rules has as many chains
   };
 
-  // On the rule dump's thread: touches only `into` and rules_socket_.
+  // On the rule dump's thread: touches only `into` and rules_socket_->
   void dump_rule_messages(RuleMessages& into) {
     try {
       std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
       nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETRULE, NFPROTO_INET, NLM_F_DUMP,
-                                            rules_socket_.next_seq());
-      into.error = rules_socket_.dump(nlh, generation_, [&](const nlmsghdr* reply) {
+                                            rules_socket_->next_seq());
+      into.error = rules_socket_->dump(nlh, generation_, [&](const nlmsghdr* reply) {
         into.starts.push_back(into.bytes.size());
         const char* p = reinterpret_cast<const char*>(reply);
         into.bytes.insert(into.bytes.end(), p, p + reply->nlmsg_len);
@@ -385,7 +388,7 @@ class Reader {
   }
 
   nl::Socket& socket_;
-  nl::Socket& rules_socket_;
+  nl::Socket* rules_socket_;
   std::string table_;
   uint32_t generation_;
   DumpedSets sets_;
@@ -398,12 +401,14 @@ namespace {
 
 // The whole table, or only `only_maps` (read_maps).
 ReadResult read_with(const std::string& table_name, const std::vector<ir::Map>* only_maps) {
-  nl::Socket socket, rules_socket;
+  nl::Socket socket;
+  std::optional<nl::Socket> rules_socket;  // the whole table's rules are dumped on a second one
+  if (!only_maps) rules_socket.emplace();
   ReadResult result;
   const int e = nl::read_consistent(socket, [&](uint32_t generation) {
     result = ReadResult{};
     result.generation = generation;
-    Reader reader(socket, rules_socket, table_name, generation);
+    Reader reader(socket, rules_socket ? &*rules_socket : nullptr, table_name, generation);
     // EINTR: another process changed the ruleset during the dumps, or a set's elements were
     // dumped while the kernel reordered them (see repeats_an_element): read_consistent reads again.
     return only_maps ? reader.run_maps(*only_maps, result) : reader.run(result);
