@@ -303,7 +303,7 @@ class Reader {
     std::unordered_map<std::string, size_t> chain_at;  // a table of 10,000 rules has as many chains
   };
 
-  // On the rule dump's thread: touches only `into` and rules_socket_->
+  // On the rule dump's thread: touches only `into` and the second socket.
   void dump_rule_messages(RuleMessages& into) {
     try {
       std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
