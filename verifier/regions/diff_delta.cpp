@@ -383,6 +383,62 @@ std::vector<BaseKey> base_chains(const ir::Table& t, ir::Hook hook) {
 
 }  // namespace
 
+// The ways between one side's chains, found once for every hook and family: for each chain, the
+// chains its rules lead into and the packets that take each way, and an order where a chain comes
+// after every chain that leads into it. Finding them again at each hook and family (a map lookup
+// per jump, every jumping rule's box) was most of a diff of a large table whose changes need few
+// queries.
+struct TableDelta::ChainGraph {
+  struct Entry {
+    size_t to;
+    Box box;
+  };
+  std::vector<std::vector<Entry>> entries;  // per chain
+  std::vector<size_t> order;                // every chain, each after those that lead into it
+  bool acyclic = true;
+
+  explicit ChainGraph(const ir::Table& t) : entries(t.chains.size()) {
+    std::unordered_map<std::string, size_t> index;
+    for (size_t i = 0; i < t.chains.size(); ++i) index.emplace(t.chains[i].name, i);
+    for (size_t c = 0; c < t.chains.size(); ++c)
+      for (const auto& rule : t.chains[c].rules)
+        for_each_entry(rule, t, [&](const std::string& name, const Box& b) {
+          if (auto it = index.find(name); it != index.end()) entries[c].push_back({it->second, b});
+        });
+    std::vector<int> state(t.chains.size(), 0);  // 0 unseen, 1 on the path, 2 done
+    std::vector<size_t> post;
+    std::function<void(size_t)> visit = [&](size_t c) {
+      state[c] = 1;
+      for (const auto& e : entries[c]) {
+        if (state[e.to] == 1) acyclic = false;
+        if (state[e.to] == 0) visit(e.to);
+      }
+      state[c] = 2;
+      post.push_back(c);
+    };
+    for (size_t c = 0; c < t.chains.size(); ++c)
+      if (state[c] == 0) visit(c);
+    order.assign(post.rbegin(), post.rend());
+  }
+
+  // What reach() finds, for a table without loops (with one, reach() is asked: nft refuses
+  // loops, and the delta gives up on the hook where one can be met).
+  Reach at(const ir::Table& t, ir::Hook hook, int family) const {
+    Reach r;
+    r.into.resize(t.chains.size());
+    for (size_t c = 0; c < t.chains.size(); ++c)
+      if (t.chains[c].base && t.chains[c].base->hook == hook) r.into[c] = family_box(family);
+    for (size_t c : order) {
+      if (!r.into[c]) continue;
+      const Box from = *r.into[c];
+      for (const auto& e : entries[c]) join(r.into[e.to], meet(e.box, from));
+    }
+    return r;
+  }
+};
+
+TableDelta::~TableDelta() = default;
+
 TableDelta::TableDelta(const ir::Ruleset& before, const ir::Ruleset& after)
     : before_(before.table),
       after_(after.table),
@@ -411,19 +467,28 @@ TableDelta::TableDelta(const ir::Ruleset& before, const ir::Ruleset& after)
                        [](const std::vector<bool>& rules) { return std::find(rules.begin(), rules.end(), true) != rules.end(); });
   };
   any_unpaired_ = any(unpaired_before_) || any(unpaired_after_);
+  if (!any_unpaired_) return;  // at() needs no walk
+  graph_before_ = std::make_unique<const ChainGraph>(before_);
+  graph_after_ = std::make_unique<const ChainGraph>(after_);
 }
 
 HookDelta TableDelta::at(ir::Hook hook, int family) const {
   HookDelta d;
-  // Every rule paired: both sides run the same rules in the same chains, so with the same base
-  // chains every packet meets the same steps on both (a table read back as it was loaded).
-  if (!any_unpaired_ && base_chains(before_, hook) == base_chains(after_, hook)) return d;
-  Reach rb = reach(before_, hook, family), ra = reach(after_, hook, family);
-  if (!rb.acyclic || !ra.acyclic || base_chains(before_, hook) != base_chains(after_, hook)) {
-    d.boxes = {family_box(family)};  // the fall-through verdict itself differs: every packet may
+  auto everything = [&] {
+    d.boxes = {family_box(family)};
     d.hull = d.boxes.front();
     return d;
-  }
+  };
+  // Other base chains: the fall-through verdict itself differs, every packet may.
+  if (base_chains(before_, hook) != base_chains(after_, hook)) return everything();
+  // Every rule paired: both sides run the same rules in the same chains, so every packet meets
+  // the same steps on both (a table read back as it was loaded).
+  if (!any_unpaired_) return d;
+  auto reach_of = [&](const ChainGraph& g, const ir::Table& t) {
+    return g.acyclic ? g.at(t, hook, family) : reach(t, hook, family);
+  };
+  Reach rb = reach_of(*graph_before_, before_), ra = reach_of(*graph_after_, after_);
+  if (!rb.acyclic || !ra.acyclic) return everything();  // a loop: the walk cannot be bounded
   std::map<std::string, std::optional<Box>> by_chain;  // chains by name: one order on every run
   auto add_unpaired = [&](const ir::Table& t, const Reach& r, const std::vector<std::vector<bool>>& unpaired) {
     for (size_t c = 0; c < t.chains.size(); ++c) {

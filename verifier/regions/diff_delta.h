@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -49,6 +50,9 @@ class TableDelta {
  public:
   // Both rulesets must outlive it.
   TableDelta(const ir::Ruleset& before, const ir::Ruleset& after);
+  ~TableDelta();
+  TableDelta(const TableDelta&) = delete;
+  TableDelta& operator=(const TableDelta&) = delete;
   HookDelta at(ir::Hook hook, int family) const;
   // The names of the sets the two tables define with other elements, or that one alone defines:
   // a rule that looks one up may decide differently though its text is the same.
@@ -61,6 +65,9 @@ class TableDelta {
   // Per chain, per rule: left unpaired (every rule of a chain the other side lacks).
   std::vector<std::vector<bool>> unpaired_before_, unpaired_after_;
   bool any_unpaired_ = false;
+  // Each side's jumps between chains, with the packets that take each (diff_delta.cpp).
+  struct ChainGraph;
+  std::unique_ptr<const ChainGraph> graph_before_, graph_after_;
 };
 
 // TableDelta(before, after).at(hook, family).
