@@ -140,6 +140,28 @@ TEST(DiffDelta, AChangedVerdictMapElementChangesTheRuleThatLooksItUp) {
                              "tcp 10.0.0.1:40000 -> 10.0.1.1:443 iif dmz oif lan"});
 }
 
+// nft refuses a loop of jumps, so no loaded table has one; the delta cannot bound a walk through
+// one, so a changed rule behind a loop the hook reaches makes the whole family differ. A loop
+// elsewhere (not reached at the hook) changes nothing there, and two tables whose every rule is
+// paired are equal at every hook, loop or not: each packet meets the same steps on both.
+TEST(DiffDelta, ALoopOfJumpsTheHookReachesMakesTheWholeFamilyDiffer) {
+  auto looped = [](uint16_t port) {
+    auto rs = two_zones(port, 443);
+    rs.table.chains[2].rules.push_back(rule({proto(6), fm(Field::Dport, {one(7)})}, v(ir::VerdictKind::Jump, "ping"), 10));
+    rs.table.chains.push_back(chain("ping", {rule({}, v(ir::VerdictKind::Jump, "pong"), 11)}));
+    rs.table.chains.push_back(chain("pong", {rule({proto(6)}, v(ir::VerdictKind::Jump, "ping"), 12)}));
+    return rs;
+  };
+  auto d = hook_delta(looped(80), looped(8080), Hook::Forward, 4);
+  ASSERT_EQ(d.boxes.size(), 1u);
+  for (size_t i = 0; i < kFieldCount; ++i) EXPECT_FALSE(d.boxes[0].fields[i]) << i;
+  EXPECT_TRUE(d.boxes[0].v4);
+  // At input the loop is not reached: only input's own rules count, and they are the same.
+  EXPECT_TRUE(hook_delta(looped(80), looped(8080), Hook::Input, 4).boxes.empty());
+  for (Hook h : {Hook::Forward, Hook::Input})
+    for (int family : {4, 6}) EXPECT_TRUE(hook_delta(looped(80), looped(80), h, family).boxes.empty());
+}
+
 TEST(DiffDelta, ABaseChainPolicyChangeMakesTheWholeFamilyDiffer) {
   auto a = two_zones(80, 443), b = two_zones(80, 443);
   b.table.chains[0].base->policy_accept = true;
