@@ -313,6 +313,7 @@ class Reader {
         into.starts.push_back(into.bytes.size());
         const char* p = reinterpret_cast<const char*>(reply);
         into.bytes.insert(into.bytes.end(), p, p + reply->nlmsg_len);
+        into.bytes.resize(MNL_ALIGN(into.bytes.size()));  // the next header aligned, as in a buffer
       });
     } catch (const std::bad_alloc&) {
       into.error = ENOMEM;
