@@ -138,8 +138,7 @@ int deploy_apply(const ApplyPlan& plan, std::ostream& out, std::ostream& err) {
     err << "zoneproof: cannot keep the policy in the history: " << error << "\n";
     return kExitUsage;
   }
-  // e.previous was written from the live table's IR (save_previous): read back from that.
-  h.link_previous(e, session->entries, e.previous && live.ruleset ? &*live.ruleset : nullptr);
+  h.link_previous(e, session->entries);
 
   // With --confirm, the rollback timer is armed before anything is recorded or loaded: from the
   // instant the kernel holds the new table, a detached process that no signal to this one reaches

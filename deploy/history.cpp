@@ -360,12 +360,10 @@ bool History::record_policy_sources(HistoryEntry& e, const std::vector<std::stri
   return true;
 }
 
-void History::link_previous(HistoryEntry& e, const std::vector<HistoryEntry>& entries,
-                            const ir::Ruleset* previous_ir) const {
+void History::link_previous(HistoryEntry& e, const std::vector<HistoryEntry>& entries) const {
   if (!e.previous) return;
   std::string error;
-  ir::Ruleset live = previous_ir ? backends::nft_json_round_trip(*previous_ir, error)
-                                 : backends::from_nft_json_text(e.previous->text(), error);
+  ir::Ruleset live = backends::from_nft_json_text(e.previous->text(), error);
   if (!error.empty()) return;
   const ir::Ruleset want = backends::normalize_for_compare(live);
   // The stored ruleset `hash` (or `held` when already read), when it is the table in force. Read

@@ -31,10 +31,6 @@
 
 #include <nlohmann/json.hpp>
 
-namespace zp::ir {
-struct Ruleset;
-}
-
 namespace zp::deploy {
 
 enum class EntryStatus : uint8_t {
@@ -155,12 +151,9 @@ class History {
   // Stores the policy files (paths as the policy lists them) in e.policy_sources.
   bool record_policy_sources(HistoryEntry& e, const std::vector<std::string>& files, std::string& error) const;
   // When e.previous is, by meaning, the ruleset an earlier entry of `entries` applied, makes it
-  // that very document (one file on disk) and sets e.previous_seq. `previous_ir`, when given, is
-  // the IR e.previous's text was written from (apply has it): it is read back through the
-  // streaming round trip, which reads the same IR, instead of parsing that text into a document
-  // (hundreds of MiB for a 10,000-rule table).
-  void link_previous(HistoryEntry& e, const std::vector<HistoryEntry>& entries,
-                     const ir::Ruleset* previous_ir = nullptr) const;
+  // that very document (one file on disk) and sets e.previous_seq. Every ruleset is read from its
+  // text as it is parsed, never as a whole document (gigabytes for a 100,000-rule table).
+  void link_previous(HistoryEntry& e, const std::vector<HistoryEntry>& entries) const;
   // Rewrites entries read in the previous release's format (HistoryEntry::legacy) in this one.
   // Needs the lock. False with `error` on the first that cannot be written.
   bool migrate(std::vector<HistoryEntry>& entries, std::string& error) const;
