@@ -45,15 +45,15 @@ int run_restore(const DeployPaths& paths) {
       rc = deploy::install_saved(c.table, std::nullopt, "restore", std::cout, std::cerr);
       return rc == kExitOk && skipped_any ? kExitFinding : rc;
     }
-    auto doc = deploy::checked_saved_table(s->history, c, deploy::SavedRole::Applied, std::cerr);
-    if (!doc) {
+    auto saved = deploy::checked_saved_table(s->history, c, deploy::SavedRole::Applied, std::cerr);
+    if (!saved) {
       skipped_any = true;
       continue;
     }
     if (skipped_any)
       std::cerr << fmt::format("zoneproof: warning: restoring an older confirmed ruleset, #{}, instead\n", c.seq);
     std::cout << fmt::format("restoring {}\n", deploy::entry_summary(c));
-    rc = deploy::install_saved(c.table, doc, "restore", std::cout, std::cerr);
+    rc = deploy::install_saved(c.table, std::move(saved), "restore", std::cout, std::cerr);
     return rc == kExitOk && skipped_any ? kExitFinding : rc;
   }
   if (skipped_any) {

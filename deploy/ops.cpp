@@ -55,14 +55,14 @@ bool holds_previous(const HistoryEntry& e, const LiveTable& live) {
 
 }  // namespace
 
-int install_saved(const std::string& table, const std::optional<nlohmann::json>& doc,
-                  const std::string& command, std::ostream& out, std::ostream& err) {
+int install_saved(const std::string& table, std::optional<ir::Ruleset> saved, const std::string& command,
+                  std::ostream& out, std::ostream& err) {
   LiveTable before = read_live(table);
   if (before.permission_denied) {
     err << "zoneproof: " << privilege_message(command) << "\n";
     return kExitUsage;
   }
-  if (!doc) {
+  if (!saved) {
     if (!before.found) {
       out << fmt::format("table inet {} is not loaded: nothing to remove\n", table);
       return kExitOk;
@@ -73,19 +73,13 @@ int install_saved(const std::string& table, const std::optional<nlohmann::json>&
     out << fmt::format("removed table inet {}\n", table);
     return kExitOk;
   }
-  std::string error;
-  auto rs = ruleset_from_history(*doc, error);
-  if (!rs) {
-    err << fmt::format("zoneproof: the saved table cannot be read: {}\n", error);
-    return kExitUsage;
-  }
-  rs->table.name = table;
-  KernelChange r = load_table(*rs, before.generation);
+  saved->table.name = table;
+  KernelChange r = load_table(*saved, before.generation);
   for (const auto& e : r.errors) err << "zoneproof: " << e << "\n";
   if (!r.ok) return r.permission_denied ? kExitUsage : kExitFinding;
-  if (!reads_back_as(table, *rs, err)) return kExitFinding;
+  if (!reads_back_as(table, *saved, err)) return kExitFinding;
   out << fmt::format("loaded table inet {} ({} rules, {} set elements) and read it back unchanged\n",
-                     table, count_rules(*rs), count_elements(*rs));
+                     table, count_rules(*saved), count_elements(*saved));
   return kExitOk;
 }
 
@@ -97,12 +91,12 @@ int undo_entry(const History& h, HistoryEntry& e, const std::string& reason, std
   else if (e.previous_state == PreviousState::Unreadable)
     out << fmt::format("the table inet {} that #{} replaced held rules zoneproof cannot read, so "
                        "it was not saved: removing the table instead\n", e.table, e.seq);
-  std::optional<nlohmann::json> previous;
+  std::optional<ir::Ruleset> previous;
   if (e.previous_state == PreviousState::Saved) {
     previous = checked_saved_table(h, e, SavedRole::Previous, err);
     if (!previous) return kExitFinding;
   }
-  int rc = install_saved(e.table, previous, "rollback", out, err);
+  int rc = install_saved(e.table, std::move(previous), "rollback", out, err);
   if (rc != kExitOk) return rc;
   e.status = EntryStatus::RolledBack;
   e.note = fmt::format("{} (at {})", reason, utc_time(static_cast<int64_t>(std::time(nullptr))));

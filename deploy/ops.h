@@ -36,12 +36,12 @@ std::vector<uint64_t> settle_interrupted(const History& h, std::vector<HistoryEn
 // "applying" when the table could not be put back).
 int settle_stuck(const History& h, HistoryEntry& e, std::ostream& out, std::ostream& err);
 
-// Loads `doc` (a saved nft JSON table) into the kernel, or removes `table` when `doc` is null,
-// then reads the table back and checks it is what was loaded. Returns an exit code and prints
-// what it did on `out`, problems on `err`.
+// Loads `saved` (a saved table, checked: saved.h) into the kernel as table `table`, or removes
+// `table` when `saved` is nullopt, then reads the table back and checks it is what was loaded.
+// Returns an exit code and prints what it did on `out`, problems on `err`.
 // `command` names the command in the privilege error.
-int install_saved(const std::string& table, const std::optional<nlohmann::json>& doc,
-                  const std::string& command, std::ostream& out, std::ostream& err);
+int install_saved(const std::string& table, std::optional<ir::Ruleset> saved, const std::string& command,
+                  std::ostream& out, std::ostream& err);
 
 // Undoes entry `e`: loads the table it replaced (or removes the table when there was none, or
 // when it could not be saved) and marks it rolled back with `reason`. Returns an exit code.

@@ -137,7 +137,9 @@ std::string check_against_policy(const History& h, const Provenance& p, const st
   if (rlimit) vo.rlimit = rlimit;
   vo.builtin_checks = false;
   vo.nft_text = pipeline::nft_printer();
-  verifier::Report rep = verifier::verify(*policy, {copy}, vo);
+  std::vector<ir::Ruleset> rulesets;
+  rulesets.push_back(std::move(copy));  // moved: a braced list would copy it once more
+  verifier::Report rep = verifier::verify(*policy, rulesets, vo);
   for (const auto& v : rep.validations) {
     if (v.status == verifier::Status::Fail && !p.forced)
       return fmt::format("it is not what its policy ({} --target {}) compiles to, and it fails translation "
@@ -156,11 +158,11 @@ std::string check_against_policy(const History& h, const Provenance& p, const st
 
 }  // namespace
 
-std::optional<nlohmann::json> checked_saved_table(const History& h, const HistoryEntry& e, SavedRole role,
-                                                  std::ostream& err, uint64_t rlimit) {
+std::optional<ir::Ruleset> checked_saved_table(const History& h, const HistoryEntry& e, SavedRole role,
+                                               std::ostream& err, uint64_t rlimit) {
   const bool applied = role == SavedRole::Applied;
   const std::string what = fmt::format("the {} ruleset of history entry #{}", applied ? "applied" : "previous", e.seq);
-  auto refuse = [&](const std::string& why) -> std::optional<nlohmann::json> {
+  auto refuse = [&](const std::string& why) -> std::optional<ir::Ruleset> {
     err << fmt::format("zoneproof: refusing to load {}: {}\n", what, why);
     return std::nullopt;
   };
@@ -188,7 +190,7 @@ std::optional<nlohmann::json> checked_saved_table(const History& h, const Histor
     if (older_release) {
       err << fmt::format("zoneproof: warning: {} was recorded by an older zoneproof that kept no policy "
                          "sources: only its integrity and its table were checked\n", what);
-      return doc;
+      return saved;
     }
     if (applied) return refuse("its entry names no policy sources");
     return refuse("it is not a ruleset zoneproof applied from a recorded policy (the table was changed "
@@ -197,7 +199,7 @@ std::optional<nlohmann::json> checked_saved_table(const History& h, const Histor
                   "`nft -j -f FILE` if you trust it");
   }
   if (auto why = check_against_policy(h, p, e.table, *saved, rlimit, err); !why.empty()) return refuse(why);
-  return doc;
+  return saved;
 }
 
 }  // namespace zp::deploy

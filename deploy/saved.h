@@ -25,9 +25,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "deploy/history.h"
+#include "ir/ruleset.h"
 
 namespace zp::deploy {
 
@@ -36,7 +35,8 @@ enum class SavedRole : uint8_t { Applied, Previous };
 // The `applied` (restore) or `previous` (rollback) ruleset of `e`, read from the history when it
 // is not in memory, and checked as above. nullopt with the refusal printed on `err` (warnings go
 // there too). `rlimit`: Z3 resource limit per query of the translation validation.
-std::optional<nlohmann::json> checked_saved_table(const History& h, const HistoryEntry& e, SavedRole role,
-                                                  std::ostream& err, uint64_t rlimit = 0);
+// The ruleset comes back as the IR the checks read (the table to load), not as its document.
+std::optional<ir::Ruleset> checked_saved_table(const History& h, const HistoryEntry& e, SavedRole role,
+                                               std::ostream& err, uint64_t rlimit = 0);
 
 }  // namespace zp::deploy
