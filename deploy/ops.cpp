@@ -49,8 +49,8 @@ bool holds_previous(const HistoryEntry& e, const LiveTable& live) {
   if (e.previous_state == PreviousState::Unreadable) return live.found && !live.ruleset;
   if (!live.ruleset || !e.previous) return false;
   std::string error;
-  auto before = ruleset_from_history(e.previous->document(), error);
-  return before && same_table(*live.ruleset, *before);
+  const ir::Ruleset before = backends::from_nft_json_text(e.previous->text(), error);  // no document
+  return error.empty() && same_table(*live.ruleset, before);
 }
 
 }  // namespace
