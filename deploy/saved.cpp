@@ -29,21 +29,28 @@ std::string foreign_object(const nlohmann::json& doc, const std::string& table) 
   for (size_t i = 0; i < doc.at("nftables").size(); ++i) {
     const auto& item = doc.at("nftables").at(i);
     if (!item.is_object()) return fmt::format("nftables[{}] is not an object", i);
+    // One object of the table (`kind`: "table", "chain", "rule", ...): "" when it is of inet `table`.
+    auto foreign = [&](const std::string& kind, const nlohmann::json& obj) -> std::string {
+      if (!obj.is_object()) return fmt::format("nftables[{}]: {} is not an object", i, kind);
+      const std::string family = obj.value("family", "");
+      const std::string name = kind == "table" ? obj.value("name", "") : obj.value("table", "");
+      if (family == "inet" && name == table) return "";
+      if (kind == "table") return fmt::format("nftables[{}] is table {} {}, not inet {}", i, family, name, table);
+      return fmt::format("nftables[{}] is a {} of table {} {}, not of inet {}", i, kind, family, name, table);
+    };
     for (const auto& [key, value] : item.items()) {
       if (key == "metainfo") continue;
-      // The command form {"add": {"chain": {...}}} or the listing form {"chain": {...}}.
+      // The command form {"add": {"chain": {...}}} or the listing form {"chain": {...}}, read in
+      // place (a table's document holds tens of thousands of commands).
       const bool command = key == "add" || key == "delete" || key == "flush" || key == "create" ||
                            key == "insert" || key == "replace" || key == "destroy";
-      const nlohmann::json objects = command ? value : nlohmann::json{{key, value}};
-      if (!objects.is_object()) return fmt::format("nftables[{}].{} is not an object", i, key);
-      for (const auto& [kind, obj] : objects.items()) {
-        if (!obj.is_object()) return fmt::format("nftables[{}]: {} is not an object", i, kind);
-        const std::string family = obj.value("family", "");
-        const std::string name = kind == "table" ? obj.value("name", "") : obj.value("table", "");
-        if (family == "inet" && name == table) continue;
-        if (kind == "table") return fmt::format("nftables[{}] is table {} {}, not inet {}", i, family, name, table);
-        return fmt::format("nftables[{}] is a {} of table {} {}, not of inet {}", i, kind, family, name, table);
+      if (!command) {
+        if (auto why = foreign(key, value); !why.empty()) return why;
+        continue;
       }
+      if (!value.is_object()) return fmt::format("nftables[{}].{} is not an object", i, key);
+      for (const auto& [kind, obj] : value.items())
+        if (auto why = foreign(kind, obj); !why.empty()) return why;
     }
   }
   return "";

@@ -258,6 +258,9 @@ TEST(SavedTables, AnEntryEditedToNameAnotherToolsTableNeverReplacesIt) {
     auto r = zp_state("restore", "", state.path());
     EXPECT_NE(r.status, 0) << r.output;
     EXPECT_NE(r.output.find("refusing to load"), std::string::npos) << r.output;
+    // Refused for what its ruleset holds (the first object of another table), before the kernel's
+    // table is even looked at.
+    EXPECT_NE(r.output.find("nftables[1] is table inet zoneproof, not inet filter"), std::string::npos) << r.output;
     EXPECT_EQ(table_listing("filter"), filter);
   });
 }
