@@ -42,11 +42,9 @@ struct Sides {
   // Indexed once per target, for every hook and family.
   const PreparedRuleset& prep_before;
   const PreparedRuleset& prep_after;
-  // The syntactic delta, chains paired once for every hook and family (diff_delta.h).
+  // The syntactic delta, chains paired once for every hook and family (diff_delta.h). A lookup
+  // in one of its changed sets decides differently under the same rule text.
   const TableDelta& delta;
-  // Sets with other elements on the two sides: a lookup in one decides differently under the
-  // same rule text.
-  const std::set<std::string>& changed_sets;
   // Each region's witness through each side's ruleset (none without DiffOptions::explain).
   const Explainer* explain_before;
   const Explainer* explain_after;
@@ -384,7 +382,7 @@ std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook ho
   };
   auto parts = part_pairs(walker_b, prep_b, walker_a, prep_a, space, in_delta);
   if (!parts) return std::nullopt;
-  std::erase_if(*parts, [&](const PartPair& pp) { return same_verdicts(prep_b, pp.before, prep_a, pp.after, s.changed_sets); });
+  std::erase_if(*parts, [&](const PartPair& pp) { return same_verdicts(prep_b, pp.before, prep_a, pp.after, s.delta.changed_sets()); });
   // A part whose lists differ in their rules but whose pieces all get equal verdicts (a rule
   // moved, a set renamed) holds no difference: known without encoding it.
   for (auto& pp : *parts) pp.differing = differing_pieces(prep_b, prep_a, pp, family, hook);
@@ -631,7 +629,7 @@ TargetDiff diff_target(const DiffSide& before, const DiffSide& after, const std:
     explain_a.emplace(*ra, eo);
   }
   Sides s{*before.policy, *after.policy, *rb, *ra, td.ifaces,
-          static_cast<size_t>(ta - after.policy->targets.data()), prep_b, prep_a, delta, delta.changed_sets(),
+          static_cast<size_t>(ta - after.policy->targets.data()), prep_b, prep_a, delta,
           explain_b ? &*explain_b : nullptr, explain_a ? &*explain_a : nullptr,
           regions::has_undecided(*rb) || regions::has_undecided(*ra)};
   // Forward first (between zones), then input and output; the after side's kind first.
