@@ -18,7 +18,7 @@ JsonBatch numbered(uint64_t k) {
   return b;
 }
 
-// With one batch allowed to wait and all submitted before any is read, most are parsed by the
+// With one batch allowed to wait and all submitted before any is read, some are parsed by the
 // submitting thread while the parser still holds an earlier one: completion order is not
 // submission order, and next() must restore it.
 TEST(ParseAhead, BatchesComeBackInTheOrderSubmitted) {
