@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <iostream>
 
+#include "cli/allocator.h"
 #include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/internal_error.h"
@@ -60,7 +61,8 @@ void add_timings_option(CLI::App& app) {
 std::unique_ptr<CLI::App> make_app(int& exit_code) {
   auto app = std::make_unique<CLI::App>(
       "zoneproof: compile network zone policies to nftables and prove them with Z3", "zoneproof");
-  app->set_version_flag("--version", version_text());
+  // The allocator is named for bug reports about speed or memory: it changes both.
+  app->set_version_flag("--version", version_text() + "\nallocator: " + allocator_in_use());
   app->require_subcommand(1);
   add_check_command(*app, exit_code);
   add_compile_command(*app, exit_code);

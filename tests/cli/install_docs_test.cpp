@@ -57,6 +57,18 @@ TEST(InstallDocs, VersionNamesTheCommit) {
       << v.output << " (HEAD is " << commit << ")";
 }
 
+// A build that links mimalloc runs on it: linking is not enough, the dynamic linker must find its
+// malloc before the C library's (the CMake option and the link order are what this checks).
+TEST(InstallDocs, VersionNamesTheAllocatorInUse) {
+  auto v = zoneproof("--version");
+  EXPECT_EQ(v.status, 0);
+#ifdef ZP_WITH_MIMALLOC
+  EXPECT_TRUE(std::regex_search(v.output, std::regex(R"(\nallocator: mimalloc \d+\.\d+\.\d+\n)"))) << v.output;
+#else
+  EXPECT_NE(v.output.find("\nallocator: the system's malloc\n"), std::string::npos) << v.output;
+#endif
+}
+
 TEST(InstallDocs, ManPageHasEveryCommandAndOption) {
   std::string man = read_generated("zoneproof.1");
   ASSERT_FALSE(man.empty());
