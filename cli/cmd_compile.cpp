@@ -12,6 +12,7 @@
 #include "compiler/compiler.h"
 #include "pipeline/load.h"
 #include "pipeline/timings.h"
+#include "verifier/two_threads.h"
 
 namespace zp::cli {
 
@@ -40,20 +41,34 @@ int compile(const CompileOptions& o) {
         selected->size());
     return kExitUsage;
   }
-  std::string text;
-  if (o.format == "nft") {
-    for (size_t i : *selected) {
-      auto rs = lower_target(p, i);
-      if (selected->size() > 1) text += fmt::format("# zoneproof target {}\n", i + 1);
-      text += backends::to_nft_script(rs);
+  // Each target's text on its own, two threads taking the targets in turn (a gateway and four
+  // hosts of 10,000 rules: lowering and writing 0.31-0.33 -> 0.26 s), then joined in order.
+  const bool several = selected->size() > 1;
+  std::vector<std::string> texts(selected->size());
+  verifier::for_each_on_two_threads(texts.size(), [&](size_t k) {
+    const size_t i = (*selected)[k];
+    ir::Ruleset rs = lower_target(p, i);
+    if (o.format == "nft") {
+      if (several) texts[k] = fmt::format("# zoneproof target {}\n", i + 1);
+      texts[k] += backends::to_nft_script(rs);
+    } else if (!several) {
+      texts[k] = backends::nft_json_text(rs, true);
+    } else {
+      // Several targets: one nft JSON document per line, in target order.
+      backends::append_nft_json_text(rs, false, texts[k]);
+      texts[k] += '\n';
     }
-  } else if (selected->size() == 1) {
-    text = backends::nft_json_text(lower_target(p, selected->front()), true);
+  });
+  std::string text;
+  if (texts.size() == 1) {
+    text = std::move(texts[0]);
   } else {
-    // Several targets: one nft JSON document per line, in target order.
-    for (size_t i : *selected) {
-      backends::append_nft_json_text(lower_target(p, i), false, text);
-      text += '\n';
+    size_t size = 0;
+    for (const auto& t : texts) size += t.size();
+    text.reserve(size);
+    for (auto& t : texts) {
+      text += t;
+      std::string().swap(t);
     }
   }
   pipeline::phase_done("lower, write nft");
