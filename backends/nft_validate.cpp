@@ -2,7 +2,6 @@
 #include "backends/nft_validate.h"
 
 #include <algorithm>
-#include <set>
 #include <unordered_map>
 #include <variant>
 
@@ -26,15 +25,16 @@ class Validator {
 
   std::vector<std::string> run() {
     check_name("table", table_.name);
-    std::set<std::string> set_names, chain_names;
     for (const auto& s : table_.sets) {
       check_name("set", s.name);
-      if (!set_names.insert(s.name).second) add(fmt::format("set {}: duplicate set or map name", s.name));
+      // The indexes hold the first of each name: a later one of the same name is a duplicate.
+      if (sets_.at(s.name) != &s) add(fmt::format("set {}: duplicate set or map name", s.name));
       check_set(s);
     }
     for (const auto& m : table_.maps) {
       check_name("map", m.name);
-      if (!set_names.insert(m.name).second) add(fmt::format("map {}: duplicate set or map name", m.name));
+      if (maps_.at(m.name) != &m || sets_.count(m.name))
+        add(fmt::format("map {}: duplicate set or map name", m.name));
       check_map(m);
     }
     for (size_t i = 0; i < table_.counters.size(); ++i) {
@@ -44,12 +44,11 @@ class Validator {
     }
     for (const auto& c : table_.chains) {
       check_name("chain", c.name);
-      if (!chain_names.insert(c.name).second) add(fmt::format("chain {}: duplicate chain name", c.name));
+      if (chains_.at(c.name) != &c) add(fmt::format("chain {}: duplicate chain name", c.name));
       if (c.base && c.base->nat && !c.base->policy_accept)
         add(fmt::format("chain {}: a nat chain translates and never drops: its policy is accept", c.name));
       for (size_t i = 0; i < c.rules.size(); ++i) {
-        where_ = fmt::format("chain {} rule {}{}", c.name, i + 1,
-                             c.rules[i].id ? fmt::format(" (zp:{})", c.rules[i].id) : "");
+        here_ = {&c, i};
         check_rule(c.rules[i]);
         check_nat(c, c.rules[i]);
       }
@@ -59,7 +58,13 @@ class Validator {
 
  private:
   void add(std::string message) { problems_.push_back(std::move(message)); }
-  void add_here(std::string_view message) { add(fmt::format("{}: {}", where_, message)); }
+  // The rule being checked, spelled only when it has a problem (tens of thousands have none).
+  std::string where() const {
+    const ir::Rule& r = here_.chain->rules[here_.rule];
+    return fmt::format("chain {} rule {}{}", here_.chain->name, here_.rule + 1,
+                       r.id ? fmt::format(" (zp:{})", r.id) : "");
+  }
+  void add_here(std::string_view message) { add(fmt::format("{}: {}", where(), message)); }
 
   void check_name(std::string_view kind, const std::string& name) {
     if (!is_valid_identifier(name))
@@ -107,15 +112,17 @@ class Validator {
       check_key_values(what, m.key, e.key, m.interval);
       if (e.verdict.kind == ir::VerdictKind::Reject)
         add(what + ": reject is not a verdict a map can hold");
-      check_target(what, e.verdict);
+      if (auto problem = target_problem(e.verdict); !problem.empty()) add(what + ": " + problem);
     }
   }
 
-  void check_target(const std::string& what, const ir::Verdict& v) {
-    if (v.kind != ir::VerdictKind::Jump && v.kind != ir::VerdictKind::Goto) return;
+  // What is wrong with the chain a jump or goto names, or "".
+  std::string target_problem(const ir::Verdict& v) const {
+    if (v.kind != ir::VerdictKind::Jump && v.kind != ir::VerdictKind::Goto) return "";
     const ir::Chain* target = find(chains_, v.chain);
-    if (!target) add(fmt::format("{}: jump/goto to unknown chain \"{}\"", what, sanitize_nft_string(v.chain, 64, false)));
-    else if (target->base) add(fmt::format("{}: jump/goto to base chain {}", what, v.chain));
+    if (!target) return fmt::format("jump/goto to unknown chain \"{}\"", sanitize_nft_string(v.chain, 64, false));
+    if (target->base) return fmt::format("jump/goto to base chain {}", v.chain);
+    return "";
   }
 
   void check_lookup_key(const std::vector<Field>& key, const std::vector<Field>* declared,
@@ -195,7 +202,8 @@ class Validator {
           named && !std::binary_search(table_.counters.begin(), table_.counters.end(), named->name))
         add_here(fmt::format("counter \"{}\" is not a counter of the table",
                              sanitize_nft_string(named->name, 64, false)));
-    if (auto* v = std::get_if<ir::Verdict>(&r.action)) check_target(where_, *v);
+    if (auto* v = std::get_if<ir::Verdict>(&r.action))
+      if (auto problem = target_problem(*v); !problem.empty()) add_here(problem);
     if (auto* v = std::get_if<ir::VmapLookup>(&r.action)) {
       const ir::Map* m = find(maps_, v->map);
       check_lookup_key(v->key, m ? &m->key : nullptr, "map", v->map);
@@ -240,7 +248,10 @@ class Validator {
   std::unordered_map<std::string, const ir::Chain*> chains_;
   std::unordered_map<std::string, const ir::Set*> sets_;
   std::unordered_map<std::string, const ir::Map*> maps_;
-  std::string where_;
+  struct {
+    const ir::Chain* chain = nullptr;
+    size_t rule = 0;
+  } here_;
   std::vector<std::string> problems_;
 };
 

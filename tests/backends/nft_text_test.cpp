@@ -165,6 +165,36 @@ TEST(NftScript, RefusesIrNftCannotExpress) {
   rs.table.sets = {};
   rs.table.maps = {{"m_a", {Field::Dport}, false, {{{one(1)}, reject(ir::RejectWith::TcpReset)}}}};
   expect_error(rs, "reject is not a verdict a map can hold");
+  rs.table.maps = {{"m_a", {Field::Dport}, false, {{{one(1)}, jump("nowhere")}}}};
+  expect_error(rs, "map m_a: jump/goto to unknown chain \"nowhere\"");
+}
+
+// Each problem names where it is: the rule (its place and id), the set, the map or the chain.
+TEST(NftScript, RefusalsNameThePlace) {
+  auto expect_error = [](const ir::Ruleset& rs, const std::string& message) {
+    try {
+      to_nft_script(rs);
+      ADD_FAILURE() << "no error, expected: " << message;
+    } catch (const BackendError& e) {
+      std::string lines = std::string(e.what()) + "\n";
+      EXPECT_NE(lines.find("\n  " + message + "\n"), std::string::npos) << e.what();
+    }
+  };
+  auto rs = minimal_case();
+  rs.table.chains[0].rules = {rule({}, accept(), 7), rule({}, jump("nowhere"), 9), rule({}, jump("c_input"))};
+  rs.table.chains[1].rules = {rule({}, {}, 0)};
+  rs.table.chains.push_back(chain("c_empty"));
+  rs.table.sets = {{"s_a", {Field::Dport}, false, {{one(1)}}}, {"s_a", {Field::Dport}, false, {{one(2)}}}};
+  rs.table.maps = {{"s_a", {Field::Dport}, false, {{{one(1)}, accept()}}},
+                   {"m_b", {Field::Dport}, false, {{{one(1)}, accept()}}},
+                   {"m_b", {Field::Dport}, false, {{{one(2)}, accept()}}}};
+  expect_error(rs, "chain c_input rule 2 (zp:9): jump/goto to unknown chain \"nowhere\"");
+  expect_error(rs, "chain c_input rule 3: jump/goto to base chain c_input");
+  expect_error(rs, "chain c_empty rule 1: rule without match, statement or verdict (nft needs at least one)");
+  expect_error(rs, "chain c_empty: duplicate chain name");
+  expect_error(rs, "set s_a: duplicate set or map name");
+  expect_error(rs, "map s_a: duplicate set or map name");
+  expect_error(rs, "map m_b: duplicate set or map name");
 }
 
 }  // namespace
