@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <exception>
 #include <thread>
+#include <vector>
 
 #include "verifier/run_limits.h"
 
@@ -45,15 +46,25 @@ void run_both(First&& first, Second&& second) {
 }
 
 // Calls `fn(i)` for every i below `n`, two threads taking the indices in turn (one after the
-// other under a solver memory cap, as above). Each call must write only what index i owns.
+// other under a solver memory cap, as above). Each call must write only what index i owns. If
+// calls throw, the exception of the lowest index is rethrown, as one thread going in order would.
 template <typename Fn>
 void for_each_on_two_threads(size_t n, Fn&& fn) {
+  std::vector<std::exception_ptr> failed(n);
   std::atomic<size_t> next{0};
   auto take = [&] {
-    for (size_t i = next++; i < n; i = next++) fn(i);
+    for (size_t i = next++; i < n; i = next++) {
+      try {
+        fn(i);
+      } catch (...) {
+        failed[i] = std::current_exception();
+      }
+    }
   };
   if (n < 2) take();
   else run_both(take, take);
+  for (const auto& e : failed)
+    if (e) std::rethrow_exception(e);
 }
 
 }  // namespace zp::verifier
