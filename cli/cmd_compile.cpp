@@ -59,17 +59,14 @@ int compile(const CompileOptions& o) {
       texts[k] += '\n';
     }
   });
-  std::string text;
-  if (texts.size() == 1) {
-    text = std::move(texts[0]);
-  } else {
-    size_t size = 0;
-    for (const auto& t : texts) size += t.size();
-    text.reserve(size);
-    for (auto& t : texts) {
-      text += t;
-      std::string().swap(t);
-    }
+  // Joined onto the first target's text, each other freed once appended.
+  size_t size = 0;
+  for (const auto& t : texts) size += t.size();
+  std::string text = std::move(texts[0]);
+  text.reserve(size);
+  for (size_t k = 1; k < texts.size(); ++k) {
+    text += texts[k];
+    std::string().swap(texts[k]);
   }
   pipeline::phase_done("lower, write nft");
   return pipeline::write_output(o.output, text) ? kExitOk : kExitUsage;
