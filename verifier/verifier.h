@@ -139,7 +139,7 @@ struct Stats {
   // Wall time per phase (benchmarks and `--format json` report them).
   double seconds_intents = 0;
   double seconds_validation = 0;
-  double seconds_checks = 0;
+  double seconds_checks = 0;  // on the intents' thread (with two threads, its share of the checks)
 };
 
 // What one port forward exposes (docs/verification.md, "NAT"): whether the filter accepts any

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // `verify` runs the translation validation on a second thread beside the intents and checks,
 // each in a Z3 context of its own, and one after the other under a solver memory cap
-// (verifier/two_threads.h). The report is the same either way: every intent, witness, finding
-// and validation, and the number of questions asked.
+// (verifier/two_threads.h); both threads then share the shadowed-rule check. The report is the
+// same either way: every intent, witness, finding and validation, and the number of questions
+// asked.
 #include <nlohmann/json.hpp>
 
 #include "report/verify.h"
@@ -45,8 +46,28 @@ INSTANTIATE_TEST_SUITE_P(Policies, VerifyThreads,
                          ::testing::Values("examples/three-tier.yaml", "examples/office.yaml",
                                            "examples/branch-office.yaml", "examples/server-fleet.yaml",
                                            "examples/edge-nat.yaml", "tests/review/policies/exposed.yaml",
-                                           "tests/review/policies/end-to-end.yaml"),
+                                           "tests/review/policies/end-to-end.yaml",
+                                           "tests/review/policies/shadowed.yaml"),
                          policy_file_test_name);
+
+// The rules each thread judged come back as findings in rule order, whichever thread took them.
+TEST(VerifyThreads, ShadowedRulesAreReportedInRuleOrder) {
+  for (bool one_thread : {false, true}) {
+    LimitsReset reset;
+    auto p = load("tests/review/policies/shadowed.yaml");
+    auto rs = compile(p);
+    if (one_thread) verifier::set_run_limits({0, 64 * 1024, false});
+    std::vector<std::string> shadowed;
+    auto doc = report_of(p, rs);
+    for (const auto& f : doc["findings"]) {
+      if (f["code"] != "ZP3003") continue;
+      std::string message = f["message"];
+      shadowed.push_back(message.substr(0, message.find(" never decides")));
+    }
+    EXPECT_EQ(shadowed, (std::vector<std::string>{"rule 'internet-postgres'", "rule 'lan-mail'", "rule 'app-db'"}))
+        << (one_thread ? "one thread" : "two threads");
+  }
+}
 
 }  // namespace
 }  // namespace zp::review

@@ -253,18 +253,23 @@ class RuleShadow {
 
 }  // namespace
 
-void shadow_check(Engines& engines, std::vector<Finding>& out) {
-  const auto& pol = engines.context().policy;
+void shadow_check_share(Engines& engines, std::atomic<uint32_t>& next, std::vector<char>& shadowed) {
+  RivalIndex rivals;  // this thread's: it indexes this thread's engines
+  for (uint32_t i = next++; i < shadowed.size(); i = next++)
+    shadowed[i] = RuleShadow(engines, rivals, i).run() == Status::Fail;
+}
+
+void shadow_findings(const VerifyContext& vc, const std::vector<char>& shadowed, std::vector<Finding>& out) {
+  const auto& pol = vc.policy;
   // With `--target`, a rule can decide packets only on a target left out: say which were judged.
   std::vector<std::string> judged;
   for (size_t t = 0; t < pol.targets.size(); ++t)
-    if (engines.context().prepared[t]) judged.push_back(fmt::format("'{}'", pol.targets[t].name));
+    if (vc.prepared[t]) judged.push_back(fmt::format("'{}'", pol.targets[t].name));
   std::string where = judged.size() == pol.targets.size()
                           ? "on any target"
                           : fmt::format("on {} {}", judged.size() == 1 ? "target" : "targets", fmt::join(judged, ", "));
-  RivalIndex rivals;
-  for (uint32_t i = 0; i < pol.rules.size(); ++i) {
-    if (RuleShadow(engines, rivals, i).run() != Status::Fail) continue;
+  for (uint32_t i = 0; i < shadowed.size(); ++i) {
+    if (!shadowed[i]) continue;
     out.push_back({kFindingShadowed, "shadowed-rule", pol.rules[i].loc,
                    fmt::format("rule '{}' never decides a packet {}: every packet it matches is "
                                "decided by a rule of higher precedence, or it matches none",
