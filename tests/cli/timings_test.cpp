@@ -25,6 +25,20 @@ TEST(Timings, VerifyPrintsEachPhaseAndTheTotal) {
   EXPECT_LT(r.output.find("verify (Z3)"), r.output.find("  total"));
 }
 
+// A policy of several targets lowers and reads them back two at a time: one phase for both
+// steps. One target keeps them apart (docs/cli.md).
+TEST(Timings, SeveralTargetsShareOnePreparationPhase) {
+  auto all = zoneproof("verify " + kExample + " --timings");
+  ASSERT_EQ(all.status, 0) << all.output;
+  EXPECT_NE(all.output.find("\n  lower, nft JSON round trip "), std::string::npos) << all.output;
+  EXPECT_EQ(all.output.find("\n  lower "), std::string::npos) << all.output;
+  auto one = zoneproof("verify " + kExample + " --target edge-gw --timings");
+  ASSERT_EQ(one.status, 0) << one.output;
+  EXPECT_NE(one.output.find("\n  lower "), std::string::npos) << one.output;
+  EXPECT_NE(one.output.find("\n  nft JSON round trip "), std::string::npos) << one.output;
+  EXPECT_EQ(one.output.find("lower, nft JSON round trip"), std::string::npos) << one.output;
+}
+
 TEST(Timings, StandardOutputIsTheSameWithAndWithout) {
   auto plain = zoneproof_stdout("verify " + kExample + " --format json");
   auto timed = zoneproof_stdout("verify " + kExample + " --format json --timings");
