@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstddef>
 #include <exception>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -45,19 +46,34 @@ void run_both(First&& first, Second&& second) {
   if (failed_second) std::rethrow_exception(failed_second);
 }
 
+// The indices below `n`, handed out one at a time to whichever thread asks: each exactly once.
+class IndicesInTurn {
+ public:
+  explicit IndicesInTurn(size_t n) : n_(n) {}
+  // The next index no thread has taken, or nullopt once all are.
+  std::optional<size_t> take() {
+    size_t i = next_++;
+    return i < n_ ? std::optional<size_t>(i) : std::nullopt;
+  }
+
+ private:
+  const size_t n_;
+  std::atomic<size_t> next_{0};
+};
+
 // Calls `fn(i)` for every i below `n`, two threads taking the indices in turn (one after the
 // other under a solver memory cap, as above). Each call must write only what index i owns. If
 // calls throw, the exception of the lowest index is rethrown, as one thread going in order would.
 template <typename Fn>
 void for_each_on_two_threads(size_t n, Fn&& fn) {
   std::vector<std::exception_ptr> failed(n);
-  std::atomic<size_t> next{0};
+  IndicesInTurn indices(n);
   auto take = [&] {
-    for (size_t i = next++; i < n; i = next++) {
+    while (auto i = indices.take()) {
       try {
-        fn(i);
+        fn(*i);
       } catch (...) {
-        failed[i] = std::current_exception();
+        failed[*i] = std::current_exception();
       }
     }
   };

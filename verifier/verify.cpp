@@ -2,9 +2,8 @@
 // verify(): the intents, the translation validation and the built-in checks of one policy over
 // the compiled rulesets of its targets.
 #include <algorithm>
-#include <atomic>
-#include <iterator>
 #include <chrono>
+#include <iterator>
 #include <stdexcept>
 
 #include "verifier/encode/naive.h"
@@ -108,8 +107,8 @@ Report verify(const policy::Policy& pol, const std::vector<ir::Ruleset>& ruleset
   // 100,000: 4.9, 9.3 and 4.6 s). Placed after the validation alone, it evened the threads at
   // 10,000 rules and left the intents' thread waiting 9 s at 100,000.
   Stats validation_stats;
-  std::atomic<uint32_t> next_rule{0};
   std::vector<char> shadowed(o.builtin_checks ? pol.rules.size() : 0);
+  IndicesInTurn shadow_rules(shadowed.size());
   std::vector<Finding> exposed;
   auto intents_and_checks = [&] {
     auto t1 = Clock::now();
@@ -127,7 +126,7 @@ Report verify(const policy::Policy& pol, const std::vector<ir::Ruleset>& ruleset
       // Before this thread's share of the shadowed rules: the exposure check's witnesses are
       // this context's models, which must not depend on how the rules were shared.
       exposure_check(engines, exposed);
-      shadow_check_share(engines, next_rule, shadowed);
+      shadow_check_share(engines, shadow_rules, shadowed);
     }
     rep.stats.seconds_checks = since(t3);
   };
@@ -146,7 +145,7 @@ Report verify(const policy::Policy& pol, const std::vector<ir::Ruleset>& ruleset
         for (ir::Hook h : nat_hooks(pol.targets[t], *rss[t]))
           rep.validations.push_back(validate_nat(pol, t, *rss[t], h, o, validation_stats));
     validation_stats.seconds_validation = since(t2);
-    if (o.builtin_checks) shadow_check_share(own, next_rule, shadowed);
+    if (o.builtin_checks) shadow_check_share(own, shadow_rules, shadowed);
   };
   if (o.translation_validation) run_both(intents_and_checks, validation);
   else intents_and_checks();

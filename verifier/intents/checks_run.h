@@ -3,14 +3,13 @@
 // the intent, end-to-end, shadowing and exposure checks that use them.
 #pragma once
 
-#include <atomic>
-#include <cstdint>
 #include <map>
 #include <memory>
 #include <vector>
 
 #include "verifier/encode/z3_pool.h"
 #include "verifier/engine/hook_engine.h"
+#include "verifier/two_threads.h"
 
 namespace zp::verifier {
 
@@ -36,11 +35,11 @@ IntentResult check_intent(Engines& engines, const policy::Assertion& a);
 // input); empty when the policy has no such path for the intent.
 std::vector<PathCheck> check_paths(Engines& engines, const policy::Assertion& a);
 // ZP3003: policy rules that never decide a packet, judged by two threads at once: each takes the
-// next rule from `next` and judges it in its own engines, and sets `shadowed[rule]` for a rule
+// next rule from `rules` and judges it in its own engines, and sets `shadowed[rule]` for a rule
 // shadowed. A rule's answer is a proof or a concrete packet, whichever context finds it, so the
 // findings do not depend on how the rules were shared. shadow_findings then reports them in rule
 // order.
-void shadow_check_share(Engines& engines, std::atomic<uint32_t>& next, std::vector<char>& shadowed);
+void shadow_check_share(Engines& engines, IndicesInTurn& rules, std::vector<char>& shadowed);
 void shadow_findings(const VerifyContext& vc, const std::vector<char>& shadowed, std::vector<Finding>& out);
 // What each port forward exposes (forwards.cpp).
 std::vector<ForwardExposure> forward_exposure(Engines& engines);

@@ -253,10 +253,10 @@ class RuleShadow {
 
 }  // namespace
 
-void shadow_check_share(Engines& engines, std::atomic<uint32_t>& next, std::vector<char>& shadowed) {
+void shadow_check_share(Engines& engines, IndicesInTurn& rules, std::vector<char>& shadowed) {
   RivalIndex rivals;  // this thread's: it indexes this thread's engines
-  for (uint32_t i = next++; i < shadowed.size(); i = next++)
-    shadowed[i] = RuleShadow(engines, rivals, i).run() == Status::Fail;
+  while (auto i = rules.take())
+    shadowed[*i] = RuleShadow(engines, rivals, static_cast<uint32_t>(*i)).run() == Status::Fail;
 }
 
 void shadow_findings(const VerifyContext& vc, const std::vector<char>& shadowed, std::vector<Finding>& out) {
