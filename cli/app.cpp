@@ -61,8 +61,9 @@ void add_timings_option(CLI::App& app) {
 std::unique_ptr<CLI::App> make_app(int& exit_code) {
   auto app = std::make_unique<CLI::App>(
       "zoneproof: compile network zone policies to nftables and prove them with Z3", "zoneproof");
-  // The allocator is named for bug reports about speed or memory: it changes both.
-  app->set_version_flag("--version", version_text() + "\nallocator: " + allocator_in_use());
+  // The allocator is named for bug reports about speed or memory: it changes both. Asked only
+  // when --version is given, not on every run.
+  app->set_version_flag("--version", [] { return version_text() + "\nallocator: " + allocator_in_use(); });
   app->require_subcommand(1);
   add_check_command(*app, exit_code);
   add_compile_command(*app, exit_code);
