@@ -439,13 +439,15 @@ struct TableDelta::ChainGraph {
 
 TableDelta::~TableDelta() = default;
 
-TableDelta::TableDelta(const ir::Ruleset& before, const ir::Ruleset& after)
+TableDelta::TableDelta(const ir::Ruleset& before, const ir::Ruleset& after, bool pair)
     : before_(before.table),
       after_(after.table),
       changed_sets_(changed_names(before_.sets, after_.sets)),
       changed_maps_(changed_names(before_.maps, after_.maps)),
-      unpaired_before_(before_.chains.size()),
-      unpaired_after_(after_.chains.size()) {
+      paired_(pair) {
+  if (!pair) return;
+  unpaired_before_.resize(before_.chains.size());
+  unpaired_after_.resize(after_.chains.size());
   const Changed ch{changed_sets_, changed_maps_};
   std::unordered_map<std::string, size_t> in_after;
   for (size_t c = 0; c < after_.chains.size(); ++c) in_after.emplace(after_.chains[c].name, c);
@@ -479,8 +481,8 @@ HookDelta TableDelta::at(ir::Hook hook, int family) const {
     d.hull = d.boxes.front();
     return d;
   };
-  // Other base chains: the fall-through verdict itself differs, every packet may.
-  if (base_chains(before_, hook) != base_chains(after_, hook)) return everything();
+  // Not paired, or other base chains (the fall-through verdict itself differs): every packet may.
+  if (!paired_ || base_chains(before_, hook) != base_chains(after_, hook)) return everything();
   // Every rule paired: both sides run the same rules in the same chains, so every packet meets
   // the same steps on both (a table read back as it was loaded).
   if (!any_unpaired_) return d;

@@ -48,8 +48,9 @@ struct HookDelta {
 // two families may ask on two threads.
 class TableDelta {
  public:
-  // Both rulesets must outlive it.
-  TableDelta(const ir::Ruleset& before, const ir::Ruleset& after);
+  // Both rulesets must outlive it. Without `pair`, only the changed sets are found (a diff
+  // without the delta reads nothing else) and at() says every packet may differ.
+  TableDelta(const ir::Ruleset& before, const ir::Ruleset& after, bool pair = true);
   ~TableDelta();
   TableDelta(const TableDelta&) = delete;
   TableDelta& operator=(const TableDelta&) = delete;
@@ -64,6 +65,7 @@ class TableDelta {
   std::set<std::string> changed_sets_, changed_maps_;
   // Per chain, per rule: left unpaired (every rule of a chain the other side lacks).
   std::vector<std::vector<bool>> unpaired_before_, unpaired_after_;
+  bool paired_ = false;
   bool any_unpaired_ = false;
   // Each side's jumps between chains, with the packets that take each (diff_delta.cpp).
   struct ChainGraph;

@@ -619,7 +619,7 @@ TargetDiff diff_target(const DiffSide& before, const DiffSide& after, const std:
   namer.base = before.policy;
   namer.base_zones = zone_addresses(*before.policy);
   const PreparedRuleset prep_b(*rb), prep_a(*ra);
-  const TableDelta delta(*rb, *ra);
+  const TableDelta delta(*rb, *ra, o.delta);  // without the delta, only its changed sets are read
   Options eo;
   eo.rlimit = o.rlimit;
   eo.nft_text = o.nft_text;
