@@ -160,10 +160,11 @@ int Socket::dump(const nlmsghdr* request, uint32_t generation,
       const int e = errno == 0 ? EIO : errno;
       // The ruleset changed during the dump (NLM_F_DUMP_INTR): libmnl stops at the first message
       // so marked. The rest of the dump is read and dropped, or the next request on this socket
-      // would be answered with it (EPROTO: a reply to another sequence number).
+      // would be answered with it (EPROTO: a reply to another sequence number). Should that
+      // reading fail, its error is returned, not EINTR: a retry on this socket would meet the rest.
       if (e == EINTR)
         while (!ends_dump(buf.data(), static_cast<size_t>(n)))
-          if ((n = mnl_socket_recvfrom(nl_, buf.data(), buf.size())) < 0) break;
+          if ((n = mnl_socket_recvfrom(nl_, buf.data(), buf.size())) < 0) return errno;
       return e;
     }
     if (ret == MNL_CB_STOP) break;
