@@ -170,10 +170,14 @@ class Reader {
 
   int dump(uint16_t type, const std::function<void(nlmsghdr*)>& payload,
            const std::function<void(const nlmsghdr*)>& on_message) {
+    return dump_on(socket_, type, payload, on_message);
+  }
+  int dump_on(nl::Socket& socket, uint16_t type, const std::function<void(nlmsghdr*)>& payload,
+              const std::function<void(const nlmsghdr*)>& on_message) {
     std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
-    nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), type, NFPROTO_INET, NLM_F_DUMP, socket_.next_seq());
+    nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), type, NFPROTO_INET, NLM_F_DUMP, socket.next_seq());
     payload(nlh);
-    return socket_.dump(nlh, generation_, on_message);
+    return socket.dump(nlh, generation_, on_message);
   }
 
   int dump_tables(ReadResult& out) {
@@ -306,10 +310,7 @@ class Reader {
   // On the rule dump's thread: touches only `into` and the second socket.
   void dump_rule_messages(RuleMessages& into) {
     try {
-      std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
-      nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETRULE, NFPROTO_INET, NLM_F_DUMP,
-                                            rules_socket_->next_seq());
-      into.error = rules_socket_->dump(nlh, generation_, [&](const nlmsghdr* reply) {
+      into.error = dump_on(*rules_socket_, NFT_MSG_GETRULE, [](nlmsghdr*) {}, [&](const nlmsghdr* reply) {
         into.starts.push_back(into.bytes.size());
         const char* p = reinterpret_cast<const char*>(reply);
         into.bytes.insert(into.bytes.end(), p, p + reply->nlmsg_len);
