@@ -319,12 +319,13 @@ std::optional<StoredRuleset> History::load_ruleset(const std::string& hash, std:
   // Checked to be JSON without building its document (SAX): a command that reads it parses it
   // once, where it needs it, and the look for the entry that loaded a table never does.
   if (nlohmann::json::accept(*bytes)) return StoredRuleset(std::move(*bytes));
+  std::string why = "not JSON";  // the parser's own words, where they are (it throws when accept fails)
   try {
-    [[maybe_unused]] const nlohmann::json unread = nlohmann::json::parse(*bytes);  // throws: its message
-    error = fmt::format("{}/rulesets/{}.json: not JSON", dir_, hash_hex(hash));
+    [[maybe_unused]] const nlohmann::json unread = nlohmann::json::parse(*bytes);
   } catch (const std::exception& ex) {
-    error = fmt::format("{}/rulesets/{}.json: {}", dir_, hash_hex(hash), ex.what());
+    why = ex.what();
   }
+  error = fmt::format("{}/rulesets/{}.json: {}", dir_, hash_hex(hash), why);
   return std::nullopt;
 }
 
@@ -369,7 +370,8 @@ void History::link_previous(HistoryEntry& e, const std::vector<HistoryEntry>& en
   // The stored ruleset `hash` (or `held` when already read), when it is the table in force. Read
   // from its text as it is parsed: the document of a 100,000-rule table would take gigabytes.
   auto same = [&](const std::optional<StoredRuleset>& held, const std::string& hash) -> std::optional<StoredRuleset> {
-    // Its bytes, checked against the hash; read whole, they are JSON (load_ruleset's check).
+    // Its bytes, checked against the hash, not for JSON: reading them below is that check
+    // (load_ruleset's accept would be a second pass over tens of megabytes).
     std::string err;
     std::optional<std::string> bytes;
     if (!held && !(bytes = load_blob(dir_, "rulesets", hash, ".json", kMaxRulesetBytes, err))) return std::nullopt;
