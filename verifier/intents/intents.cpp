@@ -91,7 +91,12 @@ class IntentHook {
       unknown = unknown || r == z3::unknown;
     }
     out.status = unknown ? Status::Unknown : Status::Pass;
-    // Proved; but only where the class holds a packet at all.
+    // Proved; but only where the class holds a packet at all. A candidate of the class that
+    // satisfies the question in its own model answers it without a search.
+    if (member_shows_applicable()) {
+      out.applicable = true;
+      return out;
+    }
     bool any_unknown = false;
     for (const auto& c : cells) {
       auto r = e_.check(e_.domain(c, nat_) && klass(c, nat_));
@@ -330,7 +335,9 @@ class IntentHook {
     CandidateSpec spec{only_ ? nullptr : &a_.services, !reach_, reach_};
     std::optional<z3::expr> violated;  // the cell's violation formula, built for the first suspect only
     for (const ir::Packet& p : candidates(e_, c, spec)) {
-      if (!in_class(p) || !bound_holds(c, p) || !violates(c, p, evaluate_list(*e_.prepared(), dl, p))) continue;
+      if (!in_class(p) || !bound_holds(c, p)) continue;
+      if (!member_) member_.emplace(c, p);
+      if (!violates(c, p, evaluate_list(*e_.prepared(), dl, p))) continue;
       if (!violated) violated = e_.domain(c, true) && klass(c, true) && violation(c, e_.ir_verdict(c).e);
       // Z3 has the last word: the packet's own model satisfies the cell's violation formula.
       z3::model m = enc::packet_model(e_.packet(), p, &e_.limits());
@@ -339,6 +346,17 @@ class IntentHook {
       return true;
     }
     return false;
+  }
+
+  // Whether the candidate kept by try_candidates, a packet of the class by the concrete checks,
+  // satisfies the applicability question of its cell in the packet's own model: then the class
+  // holds a packet, which is all the question asks. Otherwise Z3 is asked, as for every cell
+  // without such a candidate.
+  bool member_shows_applicable() {
+    if (!member_ || nat_) return false;
+    const Cell& c = member_->first;
+    z3::model m = enc::packet_model(e_.packet(), member_->second, &e_.limits());
+    return m.eval(e_.domain(c, false) && klass(c, false), true).is_true();
   }
 
   void fail(const ir::Packet& p, const std::map<std::string, bool>& limits, HookOutcome& out,
@@ -367,6 +385,7 @@ class IntentHook {
   NatView* nat_ = nullptr;
   std::unordered_map<uint64_t, std::vector<bool>> served_;  // per cell, per service part: forwards catch it
   std::optional<unsigned> anywhere_;                         // undecided_anywhere(), once computed
+  std::optional<std::pair<Cell, ir::Packet>> member_;        // the first candidate of the class
 };
 
 // Another gateway whose source NAT can rewrite the sources of the intent's class before they
