@@ -188,5 +188,41 @@ TEST(SomeOutcomeAccepts, TakesEachUndecidedMatchBothWays) {
   EXPECT_FALSE(label(jumps, ssh).has_value());
 }
 
+// Jumps and verdict maps are resolved once, when the ruleset is prepared. A verdict map's
+// element that jumps names its chain itself: the walk follows it there, not to the chain whose
+// index is the map's (here the base chain, a loop).
+TEST(BaseChainsWalk, JumpsAndVerdictMapsLeadWhereTheyName) {
+  ir::Map m{"m", {Field::Dport}, false, {{{one(22)}, v(ir::VerdictKind::Jump, "sub")}, {{one(80)}, drop()}}, false};
+  auto rs = ruleset({base("fw", ir::Hook::Forward, false,
+                          {rule({}, ir::VmapLookup{{Field::Dport}, "m"}, 1),
+                           rule({fm(Field::Dport, {one(443)})}, v(ir::VerdictKind::Jump, "sub"), 2)}),
+                     chain("sub", {rule({proto(kProtoTcp)}, accept(), 3)}),
+                     chain("unused", {rule({}, v(ir::VerdictKind::Goto, "missing"), 4)})},
+                    {}, {m});
+  PreparedRuleset prep(rs);
+  EXPECT_EQ(prep.vmap_target(0, 0), 0u);
+  EXPECT_EQ(prep.jump_target(0, 1), 1u);
+  EXPECT_THROW(prep.jump_target(0, 0), std::logic_error);
+  EXPECT_THROW(prep.vmap_target(0, 1), std::logic_error);
+  try {
+    prep.jump_target(2, 0);
+    ADD_FAILURE() << "a jump to a chain that does not exist resolved";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("'missing'"), std::string::npos) << e.what();
+  }
+  Walker walker(prep, ir::Hook::Forward);
+  for (const char* text : {"tcp 10.0.0.1:40000 -> 10.0.0.2:22 iif a oif b", "udp 10.0.0.1:40000 -> 10.0.0.2:22 iif a oif b",
+                           "tcp 10.0.0.1:40000 -> 10.0.0.2:80 iif a oif b", "tcp 10.0.0.1:40000 -> 10.0.0.2:443 iif a oif b",
+                           "tcp 10.0.0.1:40000 -> 10.0.0.2:8080 iif a oif b"}) {
+    const ir::Packet q = pkt(text);
+    DecisionList list = walker.walk(Box::point(q));
+    ASSERT_FALSE(list.complex) << text;
+    EXPECT_EQ(verifier::evaluate_list(prep, list, q), out_of(ir::evaluate(rs, q).outcome)) << text;
+  }
+  // The map's jump accepts TCP on port 22 (the base chain's policy drops the rest).
+  const ir::Packet ssh = pkt("tcp 10.0.0.1:40000 -> 10.0.0.2:22 iif a oif b");
+  EXPECT_EQ(verifier::evaluate_list(prep, walker.walk(Box::point(ssh)), ssh), enc::kOutAccept);
+}
+
 }  // namespace
 }  // namespace zp

@@ -3,6 +3,7 @@
 // normalized lists over a small domain, each answer compared with one computed value by value.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bitset>
 #include <random>
 
@@ -45,6 +46,37 @@ TEST(RangeLists, OverlapsAndCoversAgreeWithTheValuesTheyStandFor) {
     ASSERT_EQ(values_of(intersect(a, b)), va & vb) << trial;
     ASSERT_EQ(values_of(subtract(a, b)), va & ~vb) << trial;
   }
+}
+
+// is_normalized lets a list be read in place of its normalized copy: it holds only for lists
+// normalize() leaves as they are, and for every such list of well-formed ranges. Raw lists here:
+// unsorted, overlapping, touching, and now and then a range the wrong way round, with the values
+// at the top of the field as well.
+TEST(RangeLists, AListIsNormalizedExactlyWhenNormalizingLeavesIt) {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<unsigned> count(0, 5), value(0, 12), pick(0, 9);
+  const u128 top = ~u128{0};
+  size_t normalized = 0;
+  for (int trial = 0; trial < 20000; ++trial) {
+    std::vector<Range> rs;
+    for (unsigned n = count(rng); n > 0; --n) {
+      u128 a = value(rng), b = value(rng);
+      if (pick(rng) == 0) a = top - a, b = top - b;
+      Range r{std::min(a, b), std::max(a, b)};
+      if (pick(rng) == 0) std::swap(r.lo, r.hi);
+      rs.push_back(r);
+    }
+    const bool kept = normalize(rs) == rs;
+    const bool well_formed = std::all_of(rs.begin(), rs.end(), [](const Range& r) { return r.lo <= r.hi; });
+    if (is_normalized(rs)) {
+      ASSERT_TRUE(kept) << trial;
+    } else if (well_formed) {
+      ASSERT_FALSE(kept) << trial;
+    }
+    normalized += kept;
+  }
+  EXPECT_GT(normalized, 2000u);  // both answers are asked about often
+  EXPECT_LT(normalized, 18000u);
 }
 
 // Ranges that touch are one range once normalized, and covering may span them only that way.

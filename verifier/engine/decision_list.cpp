@@ -83,8 +83,8 @@ bool Walker::run(DecisionList& list, WalkState& st, const Box& box, uint32_t sto
     if (rule_in_box(prep_, rule, box, open) == Tri::False) continue;
     if (limits_ == RateLimits::WithinRate) open &= ~limit_matches(rule, open);
     const ir::Verdict* v = std::get_if<ir::Verdict>(&rule.action);
-    if (auto* vm = std::get_if<ir::VmapLookup>(&rule.action)) {
-      const size_t map = prep_.map_index(vm->map);
+    if (std::holds_alternative<ir::VmapLookup>(rule.action)) {
+      const size_t map = prep_.vmap_target(st.chain, here);
       BoxLookup lk = lookup(map, box);
       if (lk.kind == BoxLookup::None) continue;
       if (lk.kind == BoxLookup::Mixed) {
@@ -119,7 +119,9 @@ bool Walker::run(DecisionList& list, WalkState& st, const Box& box, uint32_t sto
       st.next = static_cast<uint32_t>(chain.rules.size());
       continue;
     }
-    uint32_t to = static_cast<uint32_t>(prep_.chain_index(v->chain));
+    // A verdict map's element names its chain itself; the rule's own jump is resolved already.
+    uint32_t to = static_cast<uint32_t>(v == std::get_if<ir::Verdict>(&rule.action) ? prep_.jump_target(st.chain, here)
+                                                                                       : prep_.chain_index(v->chain));
     if (v->kind == ir::VerdictKind::Jump) {
       if (st.stack.size() >= kJumpStack) {
         list.complex = true;

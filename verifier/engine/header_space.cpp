@@ -7,6 +7,14 @@ namespace zp::verifier {
 
 std::vector<Range> normalize(std::vector<Range> rs) { return merge_ranges(std::move(rs)); }
 
+bool is_normalized(const std::vector<Range>& rs) {
+  for (size_t i = 0; i < rs.size(); ++i) {
+    if (rs[i].lo > rs[i].hi) return false;
+    if (i > 0 && (rs[i].lo <= rs[i - 1].hi || rs[i].lo == rs[i - 1].hi + 1)) return false;  // hi < lo: no overflow
+  }
+  return true;
+}
+
 std::vector<Range> intersect(const std::vector<Range>& a, const std::vector<Range>& b) {
   std::vector<Range> out;
   size_t i = 0, j = 0;

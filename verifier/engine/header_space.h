@@ -18,6 +18,8 @@ namespace zp::verifier {
 
 // Sorts and merges ranges (adjacent ones too).
 std::vector<Range> normalize(std::vector<Range> rs);
+// Whether `rs` is already what normalize() makes of it (sorted, no overlap, no adjacency).
+bool is_normalized(const std::vector<Range>& rs);
 // The intersection of two normalized range lists.
 std::vector<Range> intersect(const std::vector<Range>& a, const std::vector<Range>& b);
 // a minus b, both normalized.

@@ -193,9 +193,43 @@ PreparedRuleset::PreparedRuleset(const ir::Ruleset& rs) : rs_(rs) {
       auto [it, fresh] = contents.emplace(rule_content(r), static_cast<uint32_t>(contents.size()));
       if (fresh) texts_.push_back(it->first);
       content_[c].push_back(it->second);
+      targets_.push_back(resolved_target(r));
       ++total_rules_;
     }
   }
+}
+
+uint32_t PreparedRuleset::resolved_target(const ir::Rule& r) const {
+  const std::unordered_map<std::string, size_t>* names = nullptr;
+  const std::string* name = nullptr;
+  if (auto* v = std::get_if<ir::Verdict>(&r.action);
+      v && (v->kind == ir::VerdictKind::Jump || v->kind == ir::VerdictKind::Goto)) {
+    names = &chains_;
+    name = &v->chain;
+  } else if (auto* vm = std::get_if<ir::VmapLookup>(&r.action)) {
+    names = &map_names_;
+    name = &vm->map;
+  }
+  if (!names) return kUnresolved;
+  auto it = names->find(*name);
+  return it == names->end() ? kUnresolved : static_cast<uint32_t>(it->second);
+}
+
+// The rule's kind is checked on every call: a map's index read as a chain's would send a walk
+// somewhere else without a word.
+size_t PreparedRuleset::jump_target(size_t chain, size_t rule) const {
+  const auto* v = std::get_if<ir::Verdict>(&rs_.table.chains[chain].rules[rule].action);
+  if (!v || (v->kind != ir::VerdictKind::Jump && v->kind != ir::VerdictKind::Goto))
+    throw std::logic_error("jump_target of a rule that neither jumps nor goes to a chain");
+  uint32_t t = targets_[flat_index(chain, rule)];
+  return t != kUnresolved ? t : chain_index(v->chain);  // throws: the chain does not exist
+}
+
+size_t PreparedRuleset::vmap_target(size_t chain, size_t rule) const {
+  const auto* vm = std::get_if<ir::VmapLookup>(&rs_.table.chains[chain].rules[rule].action);
+  if (!vm) throw std::logic_error("vmap_target of a rule without a verdict map");
+  uint32_t t = targets_[flat_index(chain, rule)];
+  return t != kUnresolved ? t : map_index(vm->map);  // throws: the map does not exist
 }
 
 size_t PreparedRuleset::chain_index(const std::string& name) const {
@@ -262,7 +296,10 @@ Tri match_in_box(const PreparedRuleset& prep, const ir::Match& m, const Box& box
     Tri exists = field_exists_in_box(box, fm->field);
     if (exists == Tri::False) return Tri::False;
     BoxRanges b(box, fm->field);
-    auto values = fm->values.size() == 1 ? fm->values : normalize(fm->values);
+    // Asked for every rule of every box: the lowered lists are normalized already, and are
+    // read in place rather than copied.
+    std::vector<Range> merged;
+    const auto& values = is_normalized(fm->values) ? fm->values : (merged = normalize(fm->values));
     Tri in = from_bools(covers(values, *b), overlaps(*b, values));
     return with_existence(exists, fm->negate ? negate(in) : in);
   }

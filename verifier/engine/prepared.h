@@ -48,6 +48,11 @@ class PreparedRuleset {
   size_t chain_index(const std::string& name) const;
   size_t set_index(const std::string& name) const;
   size_t map_index(const std::string& name) const;
+  // The chain a rule's jump or goto names, and the map a rule's verdict map looks up, resolved
+  // once here for the walks that follow them for every box. Throw as chain_index and map_index
+  // do when the name does not exist, and std::logic_error for a rule of another kind.
+  size_t jump_target(size_t chain, size_t rule) const;
+  size_t vmap_target(size_t chain, size_t rule) const;
   const KeyedIndex& set(size_t i) const { return sets_[i]; }
   const KeyedIndex& map(size_t i) const { return maps_[i]; }
   // Base chains of the hook in priority order (ties in table order).
@@ -62,12 +67,16 @@ class PreparedRuleset {
   uint32_t flat_index(size_t chain, size_t rule) const { return first_[chain] + static_cast<uint32_t>(rule); }
 
  private:
+  static constexpr uint32_t kUnresolved = UINT32_MAX;
+  uint32_t resolved_target(const ir::Rule& r) const;
+
   const ir::Ruleset& rs_;
   std::unordered_map<std::string, size_t> chains_, set_names_, map_names_;
   std::vector<KeyedIndex> sets_, maps_;
   std::vector<std::vector<size_t>> bases_;  // per hook
   std::vector<std::vector<uint32_t>> reads_, content_;
   std::vector<uint32_t> first_;
+  std::vector<uint32_t> targets_;  // by flat index: jump_target or vmap_target, or kUnresolved
   std::vector<std::string> texts_;  // by content id
   size_t total_rules_ = 0;
 };
