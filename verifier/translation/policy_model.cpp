@@ -69,11 +69,12 @@ PolicyModel::PolicyModel(const policy::Policy& pol, const ZoneSpace& zones, size
   dst_ = hook == ir::Hook::Input ? std::vector<unsigned>{ids.self()} : all;
   by_src_.resize(ids.count());
   by_dst_.resize(ids.count());
+  std::vector<char> in_src(ids.count()), in_dst(ids.count());
+  for (unsigned s : src_) in_src[s] = 1;
+  for (unsigned d : dst_) in_dst[d] = 1;
   for (uint32_t i = 0; i < pol.rules.size(); ++i) {
-    for (unsigned s : src_)
-      if (endpoints_match(pol.rules[i].from, s, true)) by_src_[s].push_back(i);
-    for (unsigned d : dst_)
-      if (endpoints_match(pol.rules[i].to, d, false)) by_dst_[d].push_back(i);
+    index_rule(i, pol.rules[i].from, true, in_src);
+    index_rule(i, pol.rules[i].to, false, in_dst);
   }
   if (has_anti_spoofing()) {
     spoof4_ = spoofing_interfaces(pol, pol.targets[target], 4);
@@ -85,6 +86,34 @@ PolicyModel::PolicyModel(const policy::Policy& pol, const ZoneSpace& zones, size
       std::sort(either->begin(), either->end());
       either->erase(std::unique(either->begin(), either->end()), either->end());
     }
+  }
+}
+
+// Rule i under each class of the side its endpoints match: through the classes each endpoint
+// names, not by asking every class of the side (thousands of rules times a hundred classes, for
+// each hook of each target). The same answer as endpoints_match, which the tests hold it to.
+// Rules come in ascending order and each is added to a class once, so each list stays sorted.
+void PolicyModel::index_rule(uint32_t i, const std::vector<policy::Endpoint>& eps, bool source,
+                             const std::vector<char>& on_side) {
+  const std::vector<unsigned>& side = source ? src_ : dst_;
+  auto& by = source ? by_src_ : by_dst_;
+  auto add = [&](unsigned cls) {
+    if (by[cls].empty() || by[cls].back() != i) by[cls].push_back(i);
+  };
+  for (const auto& e : eps) {
+    bool every = e.kind == policy::Endpoint::Kind::Any;
+    if (e.kind == policy::Endpoint::Kind::Zone) {
+      const auto& t = pol_.targets[target_];
+      ir::Hook own = source ? ir::Hook::Output : ir::Hook::Input;
+      every = t.kind == policy::Target::Kind::Host && hook_ == own && t.zone_index == e.index;
+    }
+    if (every) {
+      for (unsigned cls : side) add(cls);
+      continue;
+    }
+    if (e.kind == policy::Endpoint::Kind::Target && e.index != target_) continue;
+    size_t cls = e.kind == policy::Endpoint::Kind::Target ? zones_.ids().self() : e.index;
+    if (cls < on_side.size() && on_side[cls]) add(static_cast<unsigned>(cls));
   }
 }
 

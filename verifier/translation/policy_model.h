@@ -53,6 +53,8 @@ class PolicyModel {
   uint8_t verdict(const ir::Packet& p, const std::map<std::string, bool>* limits = nullptr) const;
 
  private:
+  void index_rule(uint32_t i, const std::vector<policy::Endpoint>& eps, bool source, const std::vector<char>& on_side);
+
   const policy::Policy& pol_;
   const ZoneSpace& zones_;
   size_t target_;
