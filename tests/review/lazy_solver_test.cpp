@@ -120,5 +120,51 @@ TEST(LazySolver, AReleasedDefinitionIsLeftOutOfModelsUntilDefinedAgain) {
   EXPECT_EQ(verifier::enc::model_value(s.get_model(), x), 255u);
 }
 
+// A lazy definition's term is made only when needed: for a query while it is in use, or to
+// complete a model with it. One released before either is never made, and no query holds it.
+TEST(LazySolver, ALazyDefinitionIsMadeOnlyWhenAQueryOrAModelNeedsIt) {
+  z3::context c;
+  z3::expr x = c.bv_const("x", 8);
+  LazySolver s(c, 0);
+  int made = 0;
+  auto lazily = [&](unsigned plus) {
+    return s.define_lazily([&made, x, plus] { ++made; return x + x.ctx().bv_val(plus, 8); }, c.bv_sort(8));
+  };
+  // Released before any query or model: never made, and left out of the solver for good.
+  z3::expr unused = lazily(1);
+  s.release(unused);
+  ASSERT_EQ(s.check(), z3::sat);
+  EXPECT_EQ(made, 0);
+  s.push();
+  s.add(unused == c.bv_val(0, 8));
+  s.add(x == c.bv_val(3, 8));  // would contradict the definition: it is not there
+  EXPECT_EQ(s.check(), z3::sat);
+  s.pop();
+  // In use at a query: made once and in force for that query and the next.
+  z3::expr named = lazily(2);
+  s.push();
+  s.add(named == c.bv_val(0, 8));
+  ASSERT_EQ(s.check(), z3::sat);
+  EXPECT_EQ(made, 1);
+  EXPECT_EQ(verifier::enc::model_value(s.get_model(), x), 254u);
+  s.pop();
+  s.push();
+  s.add(named == c.bv_val(10, 8));
+  s.add(x == c.bv_val(3, 8));
+  EXPECT_EQ(s.check(), z3::unsat);
+  s.pop();
+  EXPECT_EQ(made, 1);
+  // In use when a model is completed: made then, and given its value.
+  z3::expr third = lazily(3);
+  z3::model m(c);
+  z3::func_decl d = x.decl();
+  z3::expr v = c.bv_val(5, 8);
+  m.add_const_interp(d, v);
+  s.define_in(m, named);
+  EXPECT_EQ(made, 2);
+  EXPECT_EQ(verifier::enc::model_value(m, third), 8u);
+  EXPECT_FALSE(m.has_interp(named.decl()));  // the caller's, which it said it put in already
+}
+
 }  // namespace
 }  // namespace zp::review

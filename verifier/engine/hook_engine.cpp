@@ -210,6 +210,23 @@ z3::expr list_verdict(const PreparedRuleset& prep, const DecisionList& list, con
   return acc;
 }
 
+void list_limits(const PreparedRuleset& prep, const DecisionList& list, enc::LimitVars& limits,
+                 const std::string& limit_prefix) {
+  for (size_t i = list.steps.size(); i-- > 0;) {  // list_verdict's order, and step_condition's
+    const Step& s = list.steps[i];
+    if (s.rule == kChainPolicyStep || s.symbolic == 0) continue;
+    const ir::Rule& r = prep.table().chains[s.chain].rules[s.rule];
+    for (size_t k = 0; k < r.matches.size(); ++k) {
+      if (!(s.symbolic & (1u << k))) continue;
+      const ir::Match& m = r.matches[k];
+      if (std::holds_alternative<ir::FieldMatch>(m) || std::holds_alternative<ir::SetMatch>(m) ||
+          std::holds_alternative<ir::CtStateMatch>(m))
+        continue;
+      limits.get(limit_prefix + enc::limit_key(r));  // a rate limit or an opaque match: an unknown
+    }
+  }
+}
+
 z3::expr HookEngine::step_pred(const Step& s) {
   if (s.rule == kChainPolicyStep || s.symbolic == 0) return ctx_->bool_val(true);
   // Rules with equal matches have equal conditions: copies of one rule in many chains share it.

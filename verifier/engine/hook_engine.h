@@ -174,5 +174,8 @@ z3::expr step_condition(const PreparedRuleset& prep, const Step& s, const enc::S
 // The verdict a decision list (not complex) gives a symbolic packet of its box.
 z3::expr list_verdict(const PreparedRuleset& prep, const DecisionList& list, const enc::SymPacket& p,
                       enc::LimitVars& limits, const std::string& limit_prefix);
+// The unknowns list_verdict would make for the list, made in the same order, without its term.
+void list_limits(const PreparedRuleset& prep, const DecisionList& list, enc::LimitVars& limits,
+                 const std::string& limit_prefix);
 
 }  // namespace zp::verifier

@@ -395,18 +395,22 @@ std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook ho
       return all;
     }
   FamilySearch fs(s, hook, family, o, own);
-  // Every part's terms first: they make the rate limits' unknowns, which the domain bounds.
-  struct Terms {
-    z3::expr label, differ;
-  };
-  std::vector<Terms> terms;
+  // Every part's rate limits first, in the order its terms would make them: the domain bounds
+  // them. The terms themselves are made only where a query or a model needs them (most parts are
+  // answered by their differing pieces and partial evaluation).
   for (const auto& pp : *parts) {
-    z3::expr vb = list_verdict(prep_b, pp.before, fs.p, fs.lv, "");
-    z3::expr va = list_verdict(prep_a, pp.after, fs.p, fs.lv, "");
-    z3::expr inside = enc::in_box(fs.p, pp.box);
-    // Outside the part the label is an equal pair: no region grows out of it.
-    terms.push_back({z3::ite(inside, z3::concat(vb, va), fs.c.bv_val(0, 4)), inside && vb != va});
+    list_limits(prep_b, pp.before, fs.lv, "");
+    list_limits(prep_a, pp.after, fs.lv, "");
   }
+  auto question = [&](const PartPair& pp) {
+    return [&fs, &prep_b, &prep_a, &pp] {
+      z3::expr vb = list_verdict(prep_b, pp.before, fs.p, fs.lv, "");
+      z3::expr va = list_verdict(prep_a, pp.after, fs.p, fs.lv, "");
+      z3::expr inside = enc::in_box(fs.p, pp.box);
+      // Outside the part the label is an equal pair: no region grows out of it.
+      return std::pair{z3::ite(inside, z3::concat(vb, va), fs.c.bv_val(0, 4)), inside && vb != va};
+    };
+  };
   regions::SearchSolvers solvers(fs.domain(s, family), o.rlimit);
   regions::SearchSpec spec = fs.spec(hook, family, o);
   for (size_t i = 0; i < parts->size(); ++i) {
@@ -448,7 +452,7 @@ std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook ho
     spec.in_domain = [&](const ir::Packet& q) {
       return in_question_domain(q, hook, family, s.ifaces) && regions::holds_packet(part, q);
     };
-    auto res = regions::enumerate(spec, solvers, fs.c.bool_val(true), terms[i].label, terms[i].differ);
+    auto res = regions::enumerate(spec, solvers, fs.c.bool_val(true), regions::LazyQuestion{question(pp), 4});
     all.queries += res.queries;
     all.decided += res.decided;
     all.unknown = all.unknown || res.unknown;

@@ -646,14 +646,16 @@ SearchResult enumerate(const SearchSpec& spec, const z3::expr& domain, const z3:
   return enumerate(spec, solvers, domain.ctx().bool_val(true), label, interesting);
 }
 
-SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3::expr& within,
-                       const z3::expr& label, const z3::expr& interesting) {
+namespace {
+
+// The search itself. `named`: the checker's constant defined as the label; `question`: the label
+// and the interesting condition, asked for only where a query or a model needs them.
+SearchResult search(const SearchSpec& spec, SearchSolvers& solvers, const z3::expr& within, const z3::expr& named,
+                    const std::function<const std::pair<z3::expr, z3::expr>&()>& question) {
   const auto& p = *spec.packet;
   SearchResult out;
   LazySolver& finder = solvers.finder;
   LazySolver& checker = solvers.checker;
-  // The checker compares a constant defined as the label (every growth query asks about it).
-  const z3::expr named = checker.define(label);
   struct Scope {  // the search's own constraints and blocked regions go when it ends
     explicit Scope(LazySolver& solver) : s(solver) { s.push(); }
     ~Scope() { s.pop(); }
@@ -664,7 +666,7 @@ SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3:
   bool finder_asked = false;
   auto ask_finder = [&] {
     if (!finder_asked) {
-      finder.add(within && interesting);
+      finder.add(within && question().second);
       for (const auto& f : out.regions) finder.add(!in_region(p, f.box));
       finder_asked = true;
     }
@@ -692,7 +694,7 @@ SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3:
       if (res != z3::sat) break;
       z3::model m = finder.get_model();
       for (Dim d : kAllDims) v[static_cast<size_t>(d)] = enc::model_value(m, dim_expr(p, d, spec.family));
-      want = static_cast<unsigned>(enc::model_value(m, label));
+      want = static_cast<unsigned>(enc::model_value(m, question().first));
       witness = enc::read_packet(p, m);
     }
     Found f{grower.grow(v, want, *witness), want, *witness};
@@ -710,6 +712,28 @@ SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3:
   out.regions = std::move(merged);
   checker.release(named);  // the search's scope, the only place it was mentioned, ends here
   return out;
+}
+
+}  // namespace
+
+SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3::expr& within,
+                       const z3::expr& label, const z3::expr& interesting) {
+  // The checker compares a constant defined as the label (every growth query asks about it).
+  const z3::expr named = solvers.checker.define(label);
+  const std::pair<z3::expr, z3::expr> both{label, interesting};
+  return search(spec, solvers, within, named, [&both]() -> const std::pair<z3::expr, z3::expr>& { return both; });
+}
+
+SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3::expr& within,
+                       const LazyQuestion& question) {
+  std::optional<std::pair<z3::expr, z3::expr>> made;
+  auto get = [&]() -> const std::pair<z3::expr, z3::expr>& {
+    if (!made) made = question.make();
+    return *made;
+  };
+  const z3::expr named =
+      solvers.checker.define_lazily([&get] { return get().first; }, within.ctx().bv_sort(question.label_bits));
+  return search(spec, solvers, within, named, get);
 }
 
 std::vector<LabeledRegion> merged_regions(const SearchSpec& spec, const std::vector<Found>& found) {

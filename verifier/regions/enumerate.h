@@ -171,6 +171,16 @@ SearchResult enumerate(const SearchSpec& spec, const z3::expr& domain, const z3:
 SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3::expr& within,
                        const z3::expr& label, const z3::expr& interesting);
 
+// A search's question made only when a query or a model needs it: a search that its seeds and
+// partial evaluation answer never builds the terms (a diff's parts: each its two decision lists).
+// `make` gives the label and the interesting condition together.
+struct LazyQuestion {
+  std::function<std::pair<z3::expr, z3::expr>()> make;
+  unsigned label_bits;
+};
+SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3::expr& within,
+                       const LazyQuestion& question);
+
 // Regions of several searches (disjoint, each with its witness) merged for brevity (merge_regions),
 // each with the index of a region of `found` whose witness lies in it; interfaces and conntrack
 // states are cut to the values the cells name (a region left with none is dropped).

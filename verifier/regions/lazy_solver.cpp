@@ -31,8 +31,24 @@ z3::expr LazySolver::define(const z3::expr& term) {
   z3::expr constant = c_.constant(("zp_defined_" + std::to_string(definitions_.size())).c_str(), term.get_sort());
   by_term_.emplace(term.id(), definitions_.size());
   by_constant_.emplace(constant.id(), definitions_.size());
-  definitions_.push_back({constant, term, true});
+  definitions_.push_back({constant, term, true, false, nullptr});
   return constant;
+}
+
+z3::expr LazySolver::define_lazily(std::function<z3::expr()> make, const z3::sort& sort) {
+  if (scopes_.size() != 1) throw z3::exception("LazySolver::define_lazily: inside a scope");
+  z3::expr constant = c_.constant(("zp_defined_" + std::to_string(definitions_.size())).c_str(), sort);
+  by_constant_.emplace(constant.id(), definitions_.size());
+  definitions_.push_back({constant, z3::expr(c_), true, true, std::move(make)});
+  return constant;
+}
+
+const z3::expr& LazySolver::term_of(Definition& d) const {
+  if (!static_cast<bool>(d.term)) {
+    d.term = d.make();
+    d.make = nullptr;
+  }
+  return d.term;
 }
 
 void LazySolver::release(const z3::expr& constant) {
@@ -44,10 +60,10 @@ void LazySolver::define_in(z3::model& m) const {
 }
 
 void LazySolver::define_in(z3::model& m, const z3::expr& known) const {
-  for (const auto& d : definitions_) {
+  for (auto& d : definitions_) {
     if (!d.in_use || (static_cast<bool>(known) && z3::eq(d.constant, known))) continue;
     z3::func_decl decl = d.constant.decl();  // add_const_interp takes references
-    z3::expr value = m.eval(d.term, true);
+    z3::expr value = m.eval(term_of(d), true);
     m.add_const_interp(decl, value);
   }
 }
@@ -64,8 +80,13 @@ z3::check_result LazySolver::check() {
       solver_->pop(static_cast<unsigned>(synced_.size() - 1));
       synced_.resize(1);
     }
-    for (; defined_ < definitions_.size(); ++defined_)
-      solver_->add(definitions_[defined_].constant == definitions_[defined_].term);
+    for (; defined_ < definitions_.size(); ++defined_) {
+      Definition& d = definitions_[defined_];
+      // A lazy one released: no assertion mentions its constant any more, nor will one (it has
+      // no term to be defined again by).
+      if (d.lazy && !d.in_use) continue;
+      solver_->add(d.constant == term_of(d));
+    }
   }
   if (synced_.empty()) synced_.push_back(0);
   for (size_t i = 0; i < scopes_.size(); ++i) {

@@ -5,6 +5,7 @@
 // of `matrix` on a shipped example went to asserting domains no query ever used.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <unordered_map>
 #include <utility>
@@ -35,6 +36,11 @@ class LazySolver {
   // sixth of a large matrix went to taking in the verdict term again for each growth query).
   // The definition is in use until released.
   z3::expr define(const z3::expr& term);
+  // A fresh constant of `sort` whose term `make` gives when first needed: when a query is asked
+  // while the definition is in use, or a model is completed with it (define_in). A definition
+  // released before then is never made: a diff defines one label per part of a hook, most of
+  // them answered without a query (9,946 parts of 1.2 million steps for 100 changed rules).
+  z3::expr define_lazily(std::function<z3::expr()> make, const z3::sort& sort);
   // The caller no longer mentions the constant in what it adds or checks (its search ended):
   // define_in leaves it out until it is defined again.
   void release(const z3::expr& constant);
@@ -49,13 +55,16 @@ class LazySolver {
 
  private:
   struct Definition {
-    z3::expr constant, term;
+    z3::expr constant, term;  // term: null until made, for a lazy definition
     bool in_use;
+    bool lazy = false;
+    std::function<z3::expr()> make;  // a lazy definition's, until made
   };
+  const z3::expr& term_of(Definition& d) const;
   z3::context& c_;
   uint64_t rlimit_;
   std::vector<std::vector<z3::expr>> scopes_{1};  // the base scope, then one per push
-  std::vector<Definition> definitions_;
+  mutable std::vector<Definition> definitions_;  // lazy terms are made on first need, in const calls too
   std::unordered_map<unsigned, size_t> by_term_;      // a term's AST id -> its definition
   std::unordered_map<unsigned, size_t> by_constant_;  // a constant's AST id -> its definition
   std::optional<z3::solver> solver_;
@@ -63,7 +72,7 @@ class LazySolver {
   // question and pops again without asking cost Z3 a push and the question's internalization
   // (a tenth of a diff of 100 changed rules in 10,000, one search per part). synced_[i]: how
   // many assertions of scopes_[i] the solver holds, for each of its scopes; defined_: how many
-  // definitions.
+  // definitions (those lazy ones released before a query are passed over for good).
   std::vector<size_t> synced_;
   size_t defined_ = 0;
 };
