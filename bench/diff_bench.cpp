@@ -7,8 +7,10 @@
 // a third line gives the diff as `zoneproof diff` runs it, with a readable witness per region
 // explained through both rulesets. Each line gives wall time, solver queries, the number of
 // regions found and whether the answer is complete. Prints figures; asserts nothing about time.
+// `--any K`: K of the changed rules are rules from any zone to any zone (such a change reaches
+// every pair of zones), the rest as before.
 //
-//   diff_bench [--zones N] [--rules N] [--changed N[,N...]] [--seed S] [--no-baseline]
+//   diff_bench [--zones N] [--rules N] [--changed N[,N...]] [--any K] [--seed S] [--no-baseline]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -33,6 +35,7 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 struct Args {
   size_t zones = 100, rules = 10000;
   std::vector<size_t> changed = {1, 100};
+  size_t any = 0;  // of each N changed, this many from any zone to any zone
   uint64_t seed = 1;
   bool baseline = true;
 };
@@ -73,14 +76,27 @@ bool load(const std::string& yaml, Loaded& out) {
 
 // The policy with `n` rules' actions flipped (allow <-> deny), spread over the file, and
 // lowered again.
-bool changed_copy(const Loaded& base, size_t n, Loaded& out) {
+bool changed_copy(const Loaded& base, size_t n, size_t any, Loaded& out) {
   out.policy = base.policy;
-  const size_t total = out.policy.rules.size();
-  for (size_t k = 0; k < n && k < total; ++k) {
-    auto& r = out.policy.rules[(k * total) / n + total / (2 * n)];
-    r.action = r.action == zp::policy::Action::Allow ? zp::policy::Action::Deny : zp::policy::Action::Allow;
-    r.limit.reset();  // a rate limit is for allow rules only
+  // The rules from any zone to any zone and the others, each list spread over evenly.
+  std::vector<size_t> with_any, others;
+  for (size_t i = 0; i < out.policy.rules.size(); ++i) {
+    const auto& r = out.policy.rules[i];
+    auto is_any = [](const zp::policy::Endpoint& e) { return e.kind == zp::policy::Endpoint::Kind::Any; };
+    bool any_to_any = std::any_of(r.from.begin(), r.from.end(), is_any) && std::any_of(r.to.begin(), r.to.end(), is_any);
+    (any && any_to_any ? with_any : others).push_back(i);
   }
+  any = std::min({any, n, with_any.size()});
+  auto flip = [&](const std::vector<size_t>& from, size_t count) {
+    const size_t total = from.size();
+    for (size_t k = 0; k < count && k < total; ++k) {
+      auto& r = out.policy.rules[from[(k * total) / count + total / (2 * count)]];
+      r.action = r.action == zp::policy::Action::Allow ? zp::policy::Action::Deny : zp::policy::Action::Allow;
+      r.limit.reset();  // a rate limit is for allow rules only
+    }
+  };
+  if (any) flip(with_any, any);
+  if (n > any) flip(others, n - any);
   std::string error;
   auto rs = zp::pipeline::rulesets_for_verify(out.policy, error);
   if (!rs) {
@@ -131,10 +147,12 @@ int main(int argc, char** argv) {
     if (s == "--zones") a.zones = std::strtoul(next(), nullptr, 10);
     else if (s == "--rules") a.rules = std::strtoul(next(), nullptr, 10);
     else if (s == "--changed") a.changed = parse_list(next());
+    else if (s == "--any") a.any = std::strtoul(next(), nullptr, 10);
     else if (s == "--seed") a.seed = std::strtoull(next(), nullptr, 10);
     else if (s == "--no-baseline") a.baseline = false;
     else {
-      std::fprintf(stderr, "usage: diff_bench [--zones N] [--rules N] [--changed N[,N...]] [--seed S] [--no-baseline]\n");
+      std::fprintf(stderr,
+                   "usage: diff_bench [--zones N] [--rules N] [--changed N[,N...]] [--any K] [--seed S] [--no-baseline]\n");
       return 2;
     }
   }
@@ -144,11 +162,11 @@ int main(int argc, char** argv) {
   go.rules = a.rules;
   Loaded base;
   if (!load(zp::bench::generate_policy_yaml(go), base)) return 1;
-  fmt::print("diff of a generated policy ({} zones, {} rules) against a copy with N rules changed\n", a.zones,
-             base.policy.rules.size());
+  fmt::print("diff of a generated policy ({} zones, {} rules) against a copy with N rules changed{}\n", a.zones,
+             base.policy.rules.size(), a.any ? fmt::format(", {} of them from any zone to any zone", a.any) : "");
   for (size_t n : a.changed) {
     Loaded changed;
-    if (!changed_copy(base, n, changed)) return 1;
+    if (!changed_copy(base, n, a.any, changed)) return 1;
     Run with = run_diff(base, changed, true);
     fmt::print("  {:4} changed, delta:      {}\n", n, line(with));
     std::fflush(stdout);
