@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 
 #include <fmt/core.h>
@@ -102,14 +103,18 @@ u128 field_max(Field f) {
 }
 
 std::optional<u128> ifname_value(std::string_view name) {
-  if (name.empty() || name.size() > 15) return std::nullopt;
-  u128 v = 0;
-  for (size_t i = 0; i < 16; ++i) {
-    uint8_t c = i < name.size() ? static_cast<uint8_t>(name[i]) : 0;
-    if (i < name.size() && c == 0) return std::nullopt;
-    v = (v << 8) | c;
+  if (name.empty() || name.size() > 15 || name.find('\0') != std::string_view::npos) return std::nullopt;
+  // The name's bytes, zero-padded to 16, read big-endian: the first character is the most
+  // significant byte. Asked for every interface match of every packet the verifier evaluates.
+  std::array<unsigned char, 16> bytes{};
+  std::memcpy(bytes.data(), name.data(), name.size());
+  uint64_t half[2];
+  std::memcpy(half, bytes.data(), 16);
+  if constexpr (std::endian::native == std::endian::little) {
+    half[0] = __builtin_bswap64(half[0]);
+    half[1] = __builtin_bswap64(half[1]);
   }
-  return v;
+  return (u128{half[0]} << 64) | half[1];
 }
 
 std::string ifname_text(u128 v) {

@@ -55,6 +55,19 @@ TEST(Value, InterfaceNames) {
   EXPECT_EQ(ifname_text(*v), "eth0");
   EXPECT_FALSE(ifname_value("a-name-far-too-long"));
   EXPECT_FALSE(ifname_value(""));
+  EXPECT_FALSE(ifname_value(std::string_view("et\0h", 4)));  // a NUL inside the name
+  // The value is the name's bytes, zero-padded to 16, first byte most significant (nft's
+  // ifname): checked byte by byte, for every length the kernel allows.
+  const std::string name = "abcdefghijklmnop";
+  for (size_t len = 1; len <= 15; ++len) {
+    auto w = ifname_value(std::string_view(name).substr(0, len));
+    ASSERT_TRUE(w) << len;
+    for (size_t i = 0; i < 16; ++i)
+      EXPECT_EQ(static_cast<unsigned>((*w >> (8 * (15 - i))) & 0xff), i < len ? static_cast<unsigned>(name[i]) : 0u)
+          << len << " byte " << i;
+    EXPECT_EQ(ifname_text(*w), name.substr(0, len));
+  }
+  EXPECT_EQ(*ifname_value("\xff"), u128{0xff} << 120);  // bytes are unsigned
 }
 
 TEST(Value, ProtocolAndIcmpNames) {
