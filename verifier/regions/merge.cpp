@@ -234,17 +234,23 @@ std::optional<std::vector<Region>> recut(const std::vector<Region>& group) {
       for (uint32_t i = first; i < last; ++i) list.push_back(i);
     });
   }
-  // Address cells grouped by their (canonical) service set.
+  // Address cells grouped by their (canonical) service set. Many cells hold the same boxes (a
+  // region spans many cells): each distinct list of boxes is made canonical once.
   std::map<std::string, std::pair<Grid, CellSet>> by_service;
+  std::map<std::vector<uint32_t>, std::pair<Grid, CellSet>*> slot_of;
   for (auto& [cell, indices] : services) {
-    std::vector<const Region*> sp;
-    for (uint32_t i : indices) sp.push_back(&parts[i]);
-    Grid sg = build_grid(sp, sdims, family);
-    if (sg.too_big) return std::nullopt;
-    drop_needless_cuts(sg);
-    auto& slot = by_service[grid_key(sg)];
-    slot.first = std::move(sg);
-    slot.second.push_back(cell);  // `services` is ordered: the cells come sorted
+    auto [known, fresh] = slot_of.try_emplace(indices, nullptr);
+    if (fresh) {
+      std::vector<const Region*> sp;
+      for (uint32_t i : indices) sp.push_back(&parts[i]);
+      Grid sg = build_grid(sp, sdims, family);
+      if (sg.too_big) return std::nullopt;
+      drop_needless_cuts(sg);
+      auto& slot = by_service[grid_key(sg)];
+      slot.first = std::move(sg);  // the same grid for every list with this key
+      known->second = &slot;
+    }
+    known->second->second.push_back(cell);  // `services` is ordered: the cells come sorted
   }
   std::vector<Region> out;
   for (auto& [key, entry] : by_service) {
