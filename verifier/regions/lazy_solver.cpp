@@ -52,7 +52,13 @@ const z3::expr& LazySolver::term_of(Definition& d) const {
 }
 
 void LazySolver::release(const z3::expr& constant) {
-  if (auto it = by_constant_.find(constant.id()); it != by_constant_.end()) definitions_[it->second].in_use = false;
+  auto it = by_constant_.find(constant.id());
+  if (it == by_constant_.end()) return;
+  Definition& d = definitions_[it->second];
+  d.in_use = false;
+  // A lazy definition is never made once released, and what `make` reads (the caller's search)
+  // may be gone: it is dropped, so that a call by mistake fails loudly.
+  if (d.lazy) d.make = nullptr;
 }
 
 void LazySolver::define_in(z3::model& m) const {
