@@ -338,7 +338,9 @@ class IntentHook {
       if (!in_class(p) || !bound_holds(c, p)) continue;
       if (!member_) member_.emplace(c, p);
       if (!violates(c, p, evaluate_list(*e_.prepared(), dl, p))) continue;
-      if (!violated) violated = e_.domain(c, true) && klass(c, true) && violation(c, e_.ir_verdict(c).e);
+      // The solver's standing assertion too: a candidate no kernel can see is no witness.
+      if (!violated)
+        violated = enc::wellformed(e_.packet()) && e_.domain(c, true) && klass(c, true) && violation(c, e_.ir_verdict(c).e);
       // Z3 has the last word: the packet's own model satisfies the cell's violation formula.
       z3::model m = enc::packet_model(e_.packet(), p, &e_.limits());
       if (!m.eval(*violated, true).is_true()) continue;
@@ -349,14 +351,15 @@ class IntentHook {
   }
 
   // Whether the candidate kept by try_candidates, a packet of the class by the concrete checks,
-  // satisfies the applicability question of its cell in the packet's own model: then the class
-  // holds a packet, which is all the question asks. Otherwise Z3 is asked, as for every cell
-  // without such a candidate.
+  // satisfies the applicability question of its cell in the packet's own model, with the
+  // solver's standing assertion (a packet the kernel can see): then the class holds a packet,
+  // which is all the question asks. Otherwise Z3 is asked, as for every cell without such a
+  // candidate.
   bool member_shows_applicable() {
     if (!member_ || nat_) return false;
     const Cell& c = member_->first;
     z3::model m = enc::packet_model(e_.packet(), member_->second, &e_.limits());
-    return m.eval(e_.domain(c, false) && klass(c, false), true).is_true();
+    return m.eval(enc::wellformed(e_.packet()) && e_.domain(c, false) && klass(c, false), true).is_true();
   }
 
   void fail(const ir::Packet& p, const std::map<std::string, bool>& limits, HookOutcome& out,

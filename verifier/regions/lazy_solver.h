@@ -42,7 +42,8 @@ class LazySolver {
   // them answered without a query (9,946 parts of 1.2 million steps for 100 changed rules).
   z3::expr define_lazily(std::function<z3::expr()> make, const z3::sort& sort);
   // The caller no longer mentions the constant in what it adds or checks (its search ended):
-  // define_in leaves it out until it is defined again.
+  // define_in leaves it out until it is defined again (by its term: a lazy one never is, and
+  // the solver never takes it in unless it did before).
   void release(const z3::expr& constant);
   // Gives the constant of each definition in use its term's value in `m`: a model made outside
   // the solver (of a packet) then satisfies them, as a model of the solver does. (A diff defines
