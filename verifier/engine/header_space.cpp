@@ -7,6 +7,12 @@ namespace zp::verifier {
 
 std::vector<Range> normalize(std::vector<Range> rs) { return merge_ranges(std::move(rs)); }
 
+const std::vector<Range>& normalized(const std::vector<Range>& rs, std::vector<Range>& scratch) {
+  if (is_normalized(rs)) return rs;
+  scratch = normalize(rs);
+  return scratch;
+}
+
 bool is_normalized(const std::vector<Range>& rs) {
   for (size_t i = 0; i < rs.size(); ++i) {
     if (rs[i].lo > rs[i].hi) return false;
@@ -126,7 +132,8 @@ bool match_possible(const Box& box, const ir::Match& m, const ir::Table& table,
     if (!family_possible(box, fm->field)) return false;
     const auto& b = box.get(fm->field);
     if (!b) return true;
-    auto values = normalize(fm->values);
+    std::vector<Range> scratch;
+    const auto& values = normalized(fm->values, scratch);
     return fm->negate ? !covers(values, *b) : overlaps(*b, values);
   }
   if (auto* sm = std::get_if<ir::SetMatch>(&m)) {

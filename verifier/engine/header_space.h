@@ -20,6 +20,9 @@ namespace zp::verifier {
 std::vector<Range> normalize(std::vector<Range> rs);
 // Whether `rs` is already what normalize() makes of it (sorted, no overlap, no adjacency).
 bool is_normalized(const std::vector<Range>& rs);
+// `rs` normalized without a copy where it is already (the compiler's lists are): `rs` itself,
+// else normalize(rs) made in `scratch`. For the per-rule, per-box questions.
+const std::vector<Range>& normalized(const std::vector<Range>& rs, std::vector<Range>& scratch);
 // The intersection of two normalized range lists.
 std::vector<Range> intersect(const std::vector<Range>& a, const std::vector<Range>& b);
 // a minus b, both normalized.

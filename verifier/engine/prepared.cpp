@@ -296,10 +296,8 @@ Tri match_in_box(const PreparedRuleset& prep, const ir::Match& m, const Box& box
     Tri exists = field_exists_in_box(box, fm->field);
     if (exists == Tri::False) return Tri::False;
     BoxRanges b(box, fm->field);
-    // Asked for every rule of every box: the lowered lists are normalized already, and are
-    // read in place rather than copied.
-    std::vector<Range> merged;
-    const auto& values = is_normalized(fm->values) ? fm->values : (merged = normalize(fm->values));
+    std::vector<Range> scratch;  // asked for every rule of every box: read in place where it can be
+    const auto& values = normalized(fm->values, scratch);
     Tri in = from_bools(covers(values, *b), overlaps(*b, values));
     return with_existence(exists, fm->negate ? negate(in) : in);
   }
