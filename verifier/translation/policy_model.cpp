@@ -101,35 +101,35 @@ void PolicyModel::index_rule(uint32_t i, const std::vector<policy::Endpoint>& ep
     if (by[cls].empty() || by[cls].back() != i) by[cls].push_back(i);
   };
   for (const auto& e : eps) {
-    bool every = e.kind == policy::Endpoint::Kind::Any;
-    if (e.kind == policy::Endpoint::Kind::Zone) {
-      const auto& t = pol_.targets[target_];
-      ir::Hook own = source ? ir::Hook::Output : ir::Hook::Input;
-      every = t.kind == policy::Target::Kind::Host && hook_ == own && t.zone_index == e.index;
-    }
-    if (every) {
+    if (matches_every_class(e, source)) {
       for (unsigned cls : side) add(cls);
-      continue;
+    } else if (auto cls = only_class(e); cls && *cls < on_side.size() && on_side[*cls]) {
+      add(*cls);
     }
-    if (e.kind == policy::Endpoint::Kind::Target && e.index != target_) continue;
-    size_t cls = e.kind == policy::Endpoint::Kind::Target ? zones_.ids().self() : e.index;
-    if (cls < on_side.size() && on_side[cls]) add(static_cast<unsigned>(cls));
   }
 }
 
-bool PolicyModel::endpoint_matches(const policy::Endpoint& e, unsigned cls, bool source) const {
+bool PolicyModel::matches_every_class(const policy::Endpoint& e, bool source) const {
+  if (e.kind == policy::Endpoint::Kind::Any) return true;
+  // A host counts as a member of its own zone, as destination at input and source at output.
   const auto& t = pol_.targets[target_];
+  const ir::Hook own = source ? ir::Hook::Output : ir::Hook::Input;
+  return e.kind == policy::Endpoint::Kind::Zone && t.kind == policy::Target::Kind::Host && hook_ == own &&
+         t.zone_index == e.index;
+}
+
+std::optional<unsigned> PolicyModel::only_class(const policy::Endpoint& e) const {
   switch (e.kind) {
-    case policy::Endpoint::Kind::Any: return true;
-    case policy::Endpoint::Kind::Target: return e.index == target_ && cls == zones_.ids().self();
-    case policy::Endpoint::Kind::Zone: {
-      // A host counts as a member of its own zone, as destination at input and source at output.
-      ir::Hook own = source ? ir::Hook::Output : ir::Hook::Input;
-      if (t.kind == policy::Target::Kind::Host && hook_ == own && t.zone_index == e.index) return true;
-      return cls == e.index;
-    }
+    case policy::Endpoint::Kind::Any: return std::nullopt;
+    case policy::Endpoint::Kind::Target:
+      return e.index == target_ ? std::optional<unsigned>(zones_.ids().self()) : std::nullopt;
+    case policy::Endpoint::Kind::Zone: return static_cast<unsigned>(e.index);
   }
-  return false;
+  return std::nullopt;
+}
+
+bool PolicyModel::endpoint_matches(const policy::Endpoint& e, unsigned cls, bool source) const {
+  return matches_every_class(e, source) || only_class(e) == cls;
 }
 
 bool PolicyModel::endpoints_match(const std::vector<policy::Endpoint>& eps, unsigned cls, bool source) const {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -54,6 +55,10 @@ class PolicyModel {
 
  private:
   void index_rule(uint32_t i, const std::vector<policy::Endpoint>& eps, bool source, const std::vector<char>& on_side);
+  // An endpoint matches every class of its side (any, or a host's own zone on the host's own
+  // side), or at most the one class only_class names (none: another target).
+  bool matches_every_class(const policy::Endpoint& e, bool source) const;
+  std::optional<unsigned> only_class(const policy::Endpoint& e) const;
 
   const policy::Policy& pol_;
   const ZoneSpace& zones_;
