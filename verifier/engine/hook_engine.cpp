@@ -163,6 +163,14 @@ const Prefix& HookEngine::source_prefix(const Cell& c) {
 
 // --- terms -----------------------------------------------------------------------------------------
 
+namespace {
+// The unknown a rate limit or an opaque match of `r` stands for (either outcome), one per rule
+// origin: what step_condition reads and list_limits makes.
+z3::expr unknown_of(const ir::Rule& r, enc::LimitVars& limits, const std::string& limit_prefix) {
+  return limits.get(limit_prefix + enc::limit_key(r));
+}
+}  // namespace
+
 z3::expr step_condition(const PreparedRuleset& prep, const Step& s, const enc::SymPacket& p,
                         enc::LimitVars& limits, const std::string& limit_prefix) {
   z3::context& cx = p.v6.ctx();
@@ -191,8 +199,8 @@ z3::expr step_condition(const PreparedRuleset& prep, const Step& s, const enc::S
     } else if (auto* cm = std::get_if<ir::CtStateMatch>(&m)) {
       z3::expr any = (p.ct & cx.bv_val(cm->states & 0xff, 8)) != 0;
       parts.push_back(cm->negate ? !any : any);
-    } else {
-      parts.push_back(limits.get(limit_prefix + enc::limit_key(r)));
+    } else {  // a rate limit or an opaque match
+      parts.push_back(unknown_of(r, limits, limit_prefix));
     }
   }
   return enc::mk_and(cx, parts);
@@ -219,10 +227,8 @@ void list_limits(const PreparedRuleset& prep, const DecisionList& list, enc::Lim
     for (size_t k = 0; k < r.matches.size(); ++k) {
       if (!(s.symbolic & (1u << k))) continue;
       const ir::Match& m = r.matches[k];
-      if (std::holds_alternative<ir::FieldMatch>(m) || std::holds_alternative<ir::SetMatch>(m) ||
-          std::holds_alternative<ir::CtStateMatch>(m))
-        continue;
-      limits.get(limit_prefix + enc::limit_key(r));  // a rate limit or an opaque match: an unknown
+      if (std::holds_alternative<ir::LimitMatch>(m) || std::holds_alternative<ir::OpaqueMatch>(m))
+        unknown_of(r, limits, limit_prefix);
     }
   }
 }
