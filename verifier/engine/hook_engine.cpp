@@ -63,12 +63,14 @@ HookEngine::HookEngine(const VerifyContext& vc, size_t target, ir::Hook hook, St
   policy_ = std::make_unique<enc::PolicyEncoder>(ctx, vc.policy, target, *packet_, *limits_);
   // Every question about the hook is about packets it can see: said once, below every push, so
   // Z3 encodes it once.
-  solver_->add(enc::wellformed(*packet_));
+  wellformed_ = enc::wellformed(*packet_);
+  solver_->add(*wellformed_);
 }
 
 HookEngine::~HookEngine() {
   // The terms go before the context that owns them (the run's).
   nat_.reset();
+  wellformed_.reset();
   essential_.reset();
   opening_.reset();
   spoof_terms_.clear();
@@ -470,7 +472,7 @@ Witness HookEngine::witness(const ir::Packet& pkt, const std::map<std::string, b
   z3::expr v = encoder.hook_verdict();
   // Every field is fixed: Z3 evaluates the encoding in the packet's own model, no search.
   z3::model m = enc::packet_model(*packet_, pkt, limits_.get(), &limits);
-  if (!m.eval(enc::wellformed(*packet_), true).is_true())
+  if (!m.eval(*wellformed_, true).is_true())
     throw std::logic_error(fmt::format("verifier: a witness is not a packet the kernel can see: {}", pkt.to_string()));
   unsigned solved = static_cast<unsigned>(enc::model_value(m, v));
   unsigned walked = encoder.trace(m, vc_.options.nft_text, w.ir.trace, w.ir.used_limits);

@@ -86,6 +86,9 @@ class HookEngine {
   // --- terms --------------------------------------------------------------------------------
   z3::context& ctx() { return *ctx_; }
   const enc::SymPacket& packet() const { return *packet_; }
+  // enc::wellformed(packet()): what the engine's solver holds below every question, for the
+  // evaluations that stand in for one (a candidate's own model, a witness).
+  const z3::expr& wellformed() const { return *wellformed_; }
   enc::LimitVars& limits() { return *limits_; }
   enc::PolicyEncoder& policy_encoder() { return *policy_; }
   struct Term {
@@ -161,7 +164,7 @@ class HookEngine {
   std::unordered_map<uint32_t, z3::expr> services_;     // per policy rule
   std::unordered_map<uint64_t, z3::expr> side_terms_;
   std::unordered_map<uint64_t, z3::expr> spoof_terms_;
-  std::optional<z3::expr> essential_, opening_;
+  std::optional<z3::expr> wellformed_, essential_, opening_;
   std::unique_ptr<NatView> nat_;
 };
 

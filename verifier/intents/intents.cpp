@@ -340,7 +340,7 @@ class IntentHook {
       if (!violates(c, p, evaluate_list(*e_.prepared(), dl, p))) continue;
       // The solver's standing assertion too: a candidate no kernel can see is no witness.
       if (!violated)
-        violated = enc::wellformed(e_.packet()) && e_.domain(c, true) && klass(c, true) && violation(c, e_.ir_verdict(c).e);
+        violated = e_.wellformed() && e_.domain(c, true) && klass(c, true) && violation(c, e_.ir_verdict(c).e);
       // Z3 has the last word: the packet's own model satisfies the cell's violation formula.
       z3::model m = enc::packet_model(e_.packet(), p, &e_.limits());
       if (!m.eval(*violated, true).is_true()) continue;
@@ -359,7 +359,7 @@ class IntentHook {
     if (!member_ || nat_) return false;
     const Cell& c = member_->first;
     z3::model m = enc::packet_model(e_.packet(), member_->second, &e_.limits());
-    return m.eval(enc::wellformed(e_.packet()) && e_.domain(c, false) && klass(c, false), true).is_true();
+    return m.eval(e_.wellformed() && e_.domain(c, false) && klass(c, false), true).is_true();
   }
 
   void fail(const ir::Packet& p, const std::map<std::string, bool>& limits, HookOutcome& out,
