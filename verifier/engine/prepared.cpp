@@ -254,6 +254,21 @@ const std::vector<size_t>& PreparedRuleset::base_chains(ir::Hook hook) const {
   return bases_[static_cast<size_t>(hook)];
 }
 
+namespace {
+
+// Every value of each field, made once: a field a box leaves open is read from here (planning and
+// cutting ask for it millions of times).
+const std::vector<Range>& every_value(Field f) {
+  static const auto lists = [] {
+    std::array<std::vector<Range>, kFieldCount> out;
+    for (int i = 0; i < kFieldCount; ++i) out[static_cast<size_t>(i)] = {{0, field_max(static_cast<Field>(i))}};
+    return out;
+  }();
+  return lists[static_cast<size_t>(f)];
+}
+
+}  // namespace
+
 BoxRanges::BoxRanges(const Box& box, Field f) {
   const auto& b = box.get(f);
   if (f == Field::Nfproto) {
@@ -261,7 +276,7 @@ BoxRanges::BoxRanges(const Box& box, Field f) {
     if (box.v6) own_.push_back({kNfprotoIpv6, kNfprotoIpv6});
     if (b) own_ = intersect(*b, own_);
   } else if (!b) {
-    own_ = {{0, field_max(f)}};
+    view_ = &every_value(f);
   } else if (b->empty() || b->back().hi <= field_max(f)) {
     view_ = b.get();  // normalized: sorted, so the last range ends highest
   } else {
