@@ -518,6 +518,12 @@ HookDelta TableDelta::at(ir::Hook hook, int family) const {
   return d;
 }
 
+bool TableDelta::unpaired(bool after, size_t chain, size_t rule) const {
+  if (!paired_) return true;
+  const auto& u = after ? unpaired_after_ : unpaired_before_;
+  return chain >= u.size() || rule >= u[chain].size() || u[chain][rule];
+}
+
 HookDelta hook_delta(const ir::Ruleset& before, const ir::Ruleset& after, ir::Hook hook, int family) {
   return TableDelta(before, after).at(hook, family);
 }

@@ -58,6 +58,10 @@ class TableDelta {
   // The names of the sets the two tables define with other elements, or that one alone defines:
   // a rule that looks one up may decide differently though its text is the same.
   const std::set<std::string>& changed_sets() const { return changed_sets_; }
+  // Whether rule `rule` of chain `chain` of one table (`after`: the after one) is left unpaired:
+  // one the other version lacks, or one that looks up a changed set or map. Every rule is, when
+  // the delta was made without pairing.
+  bool unpaired(bool after, size_t chain, size_t rule) const;
 
  private:
   const ir::Table& before_;

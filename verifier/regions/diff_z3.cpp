@@ -83,39 +83,6 @@ struct PartPair {
   std::optional<DifferingPieces> differing = std::nullopt;
 };
 
-// The part cut until each list gives one verdict throughout each piece (partition.h): its
-// differing pieces hold every packet where the verdicts differ. Nullopt when cutting cannot
-// decide a piece (an opaque match) or the pieces would be too many: the solver finds them then.
-std::optional<DifferingPieces> differing_pieces(const PreparedRuleset& pb, const PreparedRuleset& pa,
-                                                const PartPair& pp, int family, ir::Hook hook) {
-  // Cutting costs a look at the part's short lists per piece; the differing pieces become the
-  // search's seeds. Past these, the solver is cheaper.
-  constexpr size_t kMaxCuts = 4096;   // per part and side
-  constexpr size_t kMaxPieces = 256;  // differing pieces per part
-  DifferingPieces out;
-  bool failed = false;
-  auto add = [&](const Box& piece, unsigned label) {
-    for (const Box& x : regions::split_icmp(piece, family)) {
-      auto r = regions::box_region(x, family, hook);
-      if (!r || out.regions.size() >= kMaxPieces) return false;
-      out.regions.push_back(std::move(*r));
-      out.labels.push_back(label);
-    }
-    return true;
-  };
-  bool decided = regions::cut_by_outcome(pb, {pp.box, pp.before}, kMaxCuts, [&](Box&& piece, uint8_t before) {
-    DecisionList after = narrow(pa, pp.after, piece);
-    bool inner = regions::cut_by_outcome(pa, {piece, std::move(after)}, kMaxCuts, [&](Box&& q, uint8_t after_out) {
-      failed = before != after_out && !add(q, static_cast<unsigned>(before) << 2 | after_out);
-      return !failed;
-    });
-    failed = failed || !inner;
-    return !failed;
-  });
-  if (!decided || failed) return std::nullopt;
-  return out;
-}
-
 // At most this many parts at one hook: beyond, one search over the sliced rulesets is cheaper.
 constexpr size_t kMaxParts = 20000;
 
@@ -178,6 +145,40 @@ bool same_verdicts(const PreparedRuleset& pb, const DecisionList& a, const Prepa
       return false;
   }
   return true;
+}
+
+// The part cut until in each piece the two lists give the same verdicts (same_verdicts: the piece
+// is dropped) or each gives one verdict throughout (partition.h): its differing pieces hold every
+// packet where the verdicts differ. Cutting each list to its verdicts throughout the part, most
+// of which the change does not reach, was most of a diff that reaches every part. Nullopt when
+// cutting cannot decide a piece (an opaque match) or the pieces would be too many: the solver
+// finds them then.
+std::optional<DifferingPieces> differing_pieces(const PreparedRuleset& pb, const PreparedRuleset& pa,
+                                                const PartPair& pp, const TableDelta& delta, int family,
+                                                ir::Hook hook) {
+  // Cutting costs a look at the part's short lists per piece; the differing pieces become the
+  // search's seeds. Past these, the solver is cheaper.
+  constexpr size_t kMaxCuts = 8192;   // per part
+  constexpr size_t kMaxPieces = 256;  // differing pieces per part
+  DifferingPieces out;
+  auto same = [&](const DecisionList& b, const DecisionList& a) {
+    return same_verdicts(pb, b, pa, a, delta.changed_sets());
+  };
+  auto changed = [&](bool after, const Step& st) {
+    return st.rule != kChainPolicyStep && delta.unpaired(after, st.chain, st.rule);
+  };
+  bool decided = regions::cut_pair_by_outcome(pb, pa, pp.box, pp.before, pp.after, kMaxCuts, same, changed,
+                                              [&](Box&& piece, uint8_t before, uint8_t after) {
+    for (const Box& x : regions::split_icmp(piece, family)) {
+      auto r = regions::box_region(x, family, hook);
+      if (!r || out.regions.size() >= kMaxPieces) return false;
+      out.regions.push_back(std::move(*r));
+      out.labels.push_back(static_cast<unsigned>(before) << 2 | after);
+    }
+    return true;
+  });
+  if (!decided) return std::nullopt;
+  return out;
 }
 
 // What one search at a hook and family shares, whether it asks once about all the boxes or once
@@ -385,7 +386,7 @@ std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook ho
   std::erase_if(*parts, [&](const PartPair& pp) { return same_verdicts(prep_b, pp.before, prep_a, pp.after, s.delta.changed_sets()); });
   // A part whose lists differ in their rules but whose pieces all get equal verdicts (a rule
   // moved, a set renamed) holds no difference: known without encoding it.
-  for (auto& pp : *parts) pp.differing = differing_pieces(prep_b, prep_a, pp, family, hook);
+  for (auto& pp : *parts) pp.differing = differing_pieces(prep_b, prep_a, pp, s.delta, family, hook);
   std::erase_if(*parts, [](const PartPair& pp) { return pp.differing && pp.differing->regions.empty(); });
   regions::SearchResult all;
   if (parts->empty()) return all;
@@ -413,6 +414,43 @@ std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook ho
   };
   regions::SearchSolvers solvers(fs.domain(s, family), o.rlimit);
   regions::SearchSpec spec = fs.spec(hook, family, o);
+  // The search confined to part `i`.
+  auto aim_at = [&](size_t i) {
+    const PartPair* pp = &(*parts)[i];  // by value in the lambdas below
+    // Outside the part every packet has the equal label 0: growing there gains nothing. Inside
+    // it, the label is the pair of the rulesets' verdicts.
+    spec.confine = [pp](const Region& cand) { return regions::contains(pp->box, regions::region_box(cand)); };
+    spec.decided = [&](const Region& cand, unsigned want) {
+      Box b = regions::region_box(cand);
+      return uniform_b.always(b, static_cast<uint8_t>(want >> 2)) && uniform_a.always(b, static_cast<uint8_t>(want & 3));
+    };
+    // A packet's label is its two lists' verdicts inside the part (rate limits within their
+    // rates, as the domain has them; an opaque match holding, one of the ways the domain allows),
+    // the equal pair 0 outside.
+    spec.label_of = [&, pp](const ir::Packet& q) -> std::optional<unsigned> {
+      if (!in_question_domain(q, hook, family, s.ifaces)) return std::nullopt;
+      if (!regions::holds_packet(pp->box, q)) return 0u;
+      return static_cast<unsigned>(evaluate_list(prep_b, pp->before, q) << 2 | evaluate_list(prep_a, pp->after, q));
+    };
+    // The search's packets come from the part's differing pieces where cutting found them all:
+    // then the solver is asked nothing to find them, nor to learn that none is left. The pieces
+    // are the part's regions, not grown: every part's regions are merged below, and growing each
+    // piece within its part first only found again what merging makes (it was half the search of
+    // a change reaching every pair).
+    spec.seeds = pp->differing ? &pp->differing->regions : nullptr;
+    spec.seed_labels = pp->differing ? &pp->differing->labels : nullptr;
+    spec.seeds_hold_all = pp->differing.has_value();
+    spec.seeds_are_regions = true;
+    spec.in_domain = [&, pp](const ir::Packet& q) {
+      return in_question_domain(q, hook, family, s.ifaces) && regions::holds_packet(pp->box, q);
+    };
+  };
+  // Each part's regions keep the packets they were found with; readable witnesses are picked
+  // once every part's regions are merged, for the regions left (a few hundred of tens of
+  // thousands: picking per part was a quarter of a change reaching every pair).
+  const std::vector<z3::expr>* preferences = spec.preferences;
+  spec.preferences = nullptr;
+  std::vector<size_t> part_of;  // the part of each region of `all`
   for (size_t i = 0; i < parts->size(); ++i) {
     if (run_limit_reached()) {
       all.unknown = true;
@@ -426,43 +464,37 @@ std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook ho
       }
       spec.max_regions = o.max_regions - all.regions.size();
     }
-    const Box& part = (*parts)[i].box;
-    // Outside the part every packet has the equal label 0: growing there gains nothing. Inside
-    // it, the label is the pair of the rulesets' verdicts.
-    spec.confine = [&part](const Region& cand) { return regions::contains(part, regions::region_box(cand)); };
-    spec.decided = [&](const Region& cand, unsigned want) {
-      Box b = regions::region_box(cand);
-      return uniform_b.always(b, static_cast<uint8_t>(want >> 2)) && uniform_a.always(b, static_cast<uint8_t>(want & 3));
-    };
-    // A packet's label is its two lists' verdicts inside the part (rate limits within their
-    // rates, as the domain has them; an opaque match holding, one of the ways the domain allows),
-    // the equal pair 0 outside.
-    const PartPair& pp = (*parts)[i];
-    spec.label_of = [&](const ir::Packet& q) -> std::optional<unsigned> {
-      if (!in_question_domain(q, hook, family, s.ifaces)) return std::nullopt;
-      if (!regions::holds_packet(pp.box, q)) return 0u;
-      return static_cast<unsigned>(evaluate_list(prep_b, pp.before, q) << 2 | evaluate_list(prep_a, pp.after, q));
-    };
-    // The search's packets come from the part's differing pieces where cutting found them all:
-    // then the solver is asked nothing to find them, nor to learn that none is left.
-    const auto& pieces = (*parts)[i].differing;
-    spec.seeds = pieces ? &pieces->regions : nullptr;
-    spec.seed_labels = pieces ? &pieces->labels : nullptr;
-    spec.seeds_hold_all = pieces.has_value();
-    spec.in_domain = [&](const ir::Packet& q) {
-      return in_question_domain(q, hook, family, s.ifaces) && regions::holds_packet(part, q);
-    };
-    auto res = regions::enumerate(spec, solvers, fs.c.bool_val(true), regions::LazyQuestion{question(pp), 4});
+    aim_at(i);
+    auto res = regions::enumerate(spec, solvers, fs.c.bool_val(true), regions::LazyQuestion{question((*parts)[i]), 4});
     all.queries += res.queries;
     all.decided += res.decided;
     all.unknown = all.unknown || res.unknown;
     all.truncated = all.truncated || res.truncated;
-    for (auto& f : res.regions) all.regions.push_back(std::move(f));
+    for (auto& f : res.regions) {
+      all.regions.push_back(std::move(f));
+      part_of.push_back(i);
+    }
     if (o.first_only && !all.regions.empty()) break;
   }
+  spec.preferences = preferences;
   std::vector<regions::Found> merged;
-  for (auto& lr : regions::merged_regions(spec, all.regions))
-    merged.push_back({std::move(lr.box), lr.label, all.regions[lr.representative].witness});
+  for (auto& lr : regions::merged_regions(spec, all.regions)) {
+    const regions::Found& rep = all.regions[lr.representative];
+    const size_t i = part_of[lr.representative];
+    aim_at(i);
+    // The witness is picked where the merged region meets the representative's (within its
+    // part, where the part's question gives the label): a readable packet made from the whole
+    // merged region would most often lie in another part, and Z3 would pick a less readable one.
+    Region where = lr.box;
+    bool meets = true;
+    for (Dim d : kAllDims) {
+      where.at(d) = intersect(where.at(d), rep.box.at(d));
+      meets = meets && !where.at(d).empty();
+    }
+    ir::Packet w = regions::readable_witness(spec, solvers, fs.c.bool_val(true), regions::LazyQuestion{question((*parts)[i]), 4},
+                                             meets ? where : lr.box, lr.label, rep.witness, all.queries);
+    merged.push_back({std::move(lr.box), lr.label, std::move(w)});
+  }
   all.regions = std::move(merged);
   return all;
 }

@@ -270,9 +270,12 @@ class SeedPackets {
         covered_ = false;
         continue;
       }
-      for (const auto& piece : pieces)
+      for (auto& piece : pieces)
         for (bool high : {false, true})
-          if (auto q = packet_in(piece, high)) return q;
+          if (auto q = packet_in(piece, high)) {
+            piece_ = std::move(piece);
+            return q;
+          }
       // What is left holds no packet the search may take at its ends: the solver looks there.
       covered_ = covered_ && pieces.empty();
     }
@@ -282,6 +285,9 @@ class SeedPackets {
   bool covered() const { return covered_; }
   // The label of the packet next() gave last (that of its seed).
   unsigned label() const { return labels_[next_]; }
+  // The piece of its seed the packet next() gave last lies in: left by the regions found, and
+  // every packet of it has label().
+  const Region& piece() const { return piece_; }
 
  private:
   // The packet at the low (high) end of every dimension of the region, with a conntrack state
@@ -309,6 +315,7 @@ class SeedPackets {
   std::vector<Region> seeds_;
   std::vector<unsigned> labels_;  // parallel to seeds_
   size_t next_ = 0;
+  Region piece_;
   bool covered_ = true;
 };
 
@@ -684,6 +691,7 @@ SearchResult search(const SearchSpec& spec, SearchSolvers& solvers, const z3::ex
     std::array<u128, kDimCount> v{};
     unsigned want = 0;
     std::optional<ir::Packet> witness = seeds.next(out.regions);
+    const bool seeded = witness.has_value();
     if (witness) {
       want = seeds.label();
       for (Dim d : kAllDims) v[static_cast<size_t>(d)] = packet_value(*witness, d);
@@ -697,7 +705,7 @@ SearchResult search(const SearchSpec& spec, SearchSolvers& solvers, const z3::ex
       want = static_cast<unsigned>(enc::model_value(m, question().first));
       witness = enc::read_packet(p, m);
     }
-    Found f{grower.grow(v, want, *witness), want, *witness};
+    Found f{seeded && spec.seeds_are_regions ? seeds.piece() : grower.grow(v, want, *witness), want, *witness};
     if (finder_asked) finder.add(!in_region(p, f.box));
     out.regions.push_back(std::move(f));
     if (spec.first_only) break;
@@ -734,6 +742,26 @@ SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3:
   const z3::expr named =
       solvers.checker.define_lazily([&get] { return get().first; }, within.ctx().bv_sort(question.label_bits));
   return search(spec, solvers, within, named, get);
+}
+
+ir::Packet readable_witness(const SearchSpec& spec, SearchSolvers& solvers, const z3::expr& within,
+                            const LazyQuestion& question, const Region& box, unsigned want, const ir::Packet& fallback,
+                            size_t& queries) {
+  if (!spec.preferences || spec.preferences->empty()) return fallback;
+  std::optional<std::pair<z3::expr, z3::expr>> made;
+  LazySolver& checker = solvers.checker;
+  const z3::expr named = checker.define_lazily(
+      [&] {
+        if (!made) made = question.make();
+        return made->first;
+      },
+      within.ctx().bv_sort(question.label_bits));
+  checker.push();
+  checker.add(within);
+  ir::Packet w = pick_witness(checker, spec, box, named, want, fallback, queries);
+  checker.pop();
+  checker.release(named);
+  return w;
 }
 
 std::vector<LabeledRegion> merged_regions(const SearchSpec& spec, const std::vector<Found>& found) {

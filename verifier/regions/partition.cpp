@@ -97,6 +97,24 @@ std::vector<Box> cut_by_match(const PreparedRuleset& prep, const ir::Match& m, c
   return {};  // a rate limit or an opaque match: no cut decides it
 }
 
+// The pieces of `box` cut on one of the step's open matches (each piece decides it), or none when
+// no such cut decides it.
+std::vector<Box> cut_on_step(const PreparedRuleset& prep, const Step& step, const Box& box) {
+  if (step.symbolic == 0) return {};
+  const ir::Rule& rule = prep.table().chains[step.chain].rules[step.rule];
+  std::vector<Box> pieces;
+  for (size_t i = 0; i < rule.matches.size() && pieces.empty(); ++i)
+    if (step.symbolic & (1u << i)) pieces = cut_by_match(prep, rule.matches[i], box);
+  return pieces;
+}
+
+// The same on the list's first open step; none when no step is open.
+std::vector<Box> cut_on_first_open(const PreparedRuleset& prep, const DecisionList& list, const Box& box) {
+  const auto& steps = list.steps;
+  auto open = std::find_if(steps.begin(), steps.end(), [](const Step& s) { return s.symbolic != 0; });
+  return open == steps.end() ? std::vector<Box>{} : cut_on_step(prep, *open, box);
+}
+
 }  // namespace
 
 std::optional<std::vector<DecidedPart>> decided_parts(const Walker& walker, const PreparedRuleset& prep,
@@ -135,7 +153,6 @@ bool cut_until_settled(const PreparedRuleset& prep, std::vector<DecidedPart> tod
   while (!todo.empty()) {
     DecidedPart part = std::move(todo.back());
     todo.pop_back();
-    const auto& steps = part.list.steps;
     if (part.list.complex) return false;  // a narrower box decides no less: not expected
     if (auto answer = settle(part.list)) {
       if (!visit(std::move(part.box), *answer)) return true;
@@ -143,12 +160,7 @@ bool cut_until_settled(const PreparedRuleset& prep, std::vector<DecidedPart> tod
     }
     // The first step whose rule the box leaves open: cutting on one of its open matches decides
     // that match in each part, so every cut takes the parts' lists a step further.
-    auto open = std::find_if(steps.begin(), steps.end(), [](const Step& s) { return s.symbolic != 0; });
-    if (open == steps.end()) return false;
-    const ir::Rule& rule = prep.table().chains[open->chain].rules[open->rule];
-    std::vector<Box> pieces;
-    for (size_t i = 0; i < rule.matches.size() && pieces.empty(); ++i)
-      if (open->symbolic & (1u << i)) pieces = cut_by_match(prep, rule.matches[i], part.box);
+    std::vector<Box> pieces = cut_on_first_open(prep, part.list, part.box);
     if (pieces.empty() || (cuts += pieces.size()) > limit) return false;
     for (auto& p : pieces) {
       DecisionList list = narrow(prep, part.list, p);  // the part's list holds for its pieces
@@ -159,6 +171,53 @@ bool cut_until_settled(const PreparedRuleset& prep, std::vector<DecidedPart> tod
 }
 
 }  // namespace
+
+bool cut_pair_by_outcome(const PreparedRuleset& pb, const PreparedRuleset& pa, const Box& box,
+                         const DecisionList& before, const DecisionList& after, size_t limit,
+                         const std::function<bool(const DecisionList&, const DecisionList&)>& same,
+                         const std::function<bool(bool after, const Step&)>& changed,
+                         const std::function<bool(Box&&, uint8_t, uint8_t)>& visit) {
+  // The pieces of a cut on the first open step of either list that `changed` names.
+  auto cut_on_changed = [&](const DecisionList& list, const PreparedRuleset& prep, bool side, const Box& b) {
+    for (const Step& st : list.steps)
+      if (st.symbolic != 0 && changed(side, st))
+        if (auto pieces = cut_on_step(prep, st, b); !pieces.empty()) return pieces;
+    return std::vector<Box>{};
+  };
+  struct Piece {
+    Box box;
+    DecisionList before, after;
+  };
+  std::vector<Piece> todo;
+  todo.push_back({box, before, after});
+  size_t cuts = 0;
+  while (!todo.empty()) {
+    Piece piece = std::move(todo.back());
+    todo.pop_back();
+    if (piece.before.complex || piece.after.complex) return false;  // a narrower box decides no less
+    if (same(piece.before, piece.after)) continue;
+    auto ob = only_outcome(piece.before), oa = only_outcome(piece.after);
+    if (ob && oa) {
+      if (*ob != *oa && !visit(std::move(piece.box), *ob, *oa)) return false;
+      continue;
+    }
+    // A list with one outcome keeps it in every piece: it is cut on, and narrowed, no further
+    // (`same` holds of it and another exactly when that one has the same single outcome).
+    std::vector<Box> pieces;
+    if (!ob) pieces = cut_on_changed(piece.before, pb, false, piece.box);
+    if (pieces.empty() && !oa) pieces = cut_on_changed(piece.after, pa, true, piece.box);
+    if (pieces.empty())
+      pieces = ob ? cut_on_first_open(pa, piece.after, piece.box) : cut_on_first_open(pb, piece.before, piece.box);
+    if (pieces.empty() || (cuts += pieces.size()) > limit) return false;
+    for (auto& p : pieces) {
+      // Each list holds for the pieces of its box.
+      DecisionList b = ob ? piece.before : narrow(pb, piece.before, p);
+      DecisionList a = oa ? piece.after : narrow(pa, piece.after, p);
+      todo.push_back({std::move(p), std::move(b), std::move(a)});
+    }
+  }
+  return true;
+}
 
 bool cut_by_verdict(const Walker& walker, const PreparedRuleset& prep, const Box& box, uint8_t out, size_t limit,
                     const std::function<bool(Box&&, bool)>& visit) {

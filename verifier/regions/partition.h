@@ -61,4 +61,19 @@ bool cut_by_verdict(const Walker& walker, const PreparedRuleset& prep, const Box
 bool cut_by_outcome(const PreparedRuleset& prep, DecidedPart part, size_t limit,
                     const std::function<bool(Box&&, uint8_t)>& visit);
 
+// A part of two rulesets (`before`'s list and `after`'s, each exact for its packets) cut until in
+// each piece either `same` says the two lists, narrowed to it, give every packet the same verdict
+// (the piece is dropped: most of a part a change does not reach is dropped after a cut or two),
+// or each list has one outcome. Each piece of the latter kind whose two outcomes differ goes to
+// `visit`. Cuts go first on the matches of steps `changed` names (a rule the other ruleset lacks:
+// outside its matches the lists are most often the same), then follow whichever list is not yet
+// settled, the before list first. False when
+// a piece cannot be decided by cutting, the cuts would be more than `limit`, or `visit` returned
+// false (then the caller stops).
+bool cut_pair_by_outcome(const PreparedRuleset& pb, const PreparedRuleset& pa, const Box& box,
+                         const DecisionList& before, const DecisionList& after, size_t limit,
+                         const std::function<bool(const DecisionList&, const DecisionList&)>& same,
+                         const std::function<bool(bool after, const Step&)>& changed,
+                         const std::function<bool(Box&&, uint8_t before, uint8_t after)>& visit);
+
 }  // namespace zp::verifier::regions
