@@ -433,23 +433,21 @@ std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook ho
       return static_cast<unsigned>(evaluate_list(prep_b, pp->before, q) << 2 | evaluate_list(prep_a, pp->after, q));
     };
     // The search's packets come from the part's differing pieces where cutting found them all:
-    // then the solver is asked nothing to find them, nor to learn that none is left. The pieces
-    // are the part's regions, not grown: every part's regions are merged below, and growing each
-    // piece within its part first only found again what merging makes (it was half the search of
-    // a change reaching every pair).
+    // then the solver is asked nothing to find them, nor to learn that none is left.
     spec.seeds = pp->differing ? &pp->differing->regions : nullptr;
     spec.seed_labels = pp->differing ? &pp->differing->labels : nullptr;
     spec.seeds_hold_all = pp->differing.has_value();
-    spec.seeds_are_regions = true;
     spec.in_domain = [&, pp](const ir::Packet& q) {
       return in_question_domain(q, hook, family, s.ifaces) && regions::holds_packet(pp->box, q);
     };
   };
-  // Each part's regions keep the packets they were found with; readable witnesses are picked
-  // once every part's regions are merged, for the regions left (a few hundred of tens of
-  // thousands: picking per part was a quarter of a change reaching every pair).
-  const std::vector<z3::expr>* preferences = spec.preferences;
-  spec.preferences = nullptr;
+  // The pieces are the parts' regions, not grown, and each part's regions are left unmerged with
+  // the packets they were found with: every part's regions are merged below, and readable
+  // witnesses picked for the regions left (a few hundred of tens of thousands). For a change
+  // reaching every pair, growing was half the search, merging each part a fifth, and picking
+  // each part's witnesses a quarter with witnesses; merging the raw pieces once also joins them
+  // into fewer regions.
+  spec.merged_by_caller = true;
   std::vector<size_t> part_of;  // the part of each region of `all`
   for (size_t i = 0; i < parts->size(); ++i) {
     if (run_limit_reached()) {
@@ -476,7 +474,6 @@ std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook ho
     }
     if (o.first_only && !all.regions.empty()) break;
   }
-  spec.preferences = preferences;
   std::vector<regions::Found> merged;
   for (auto& lr : regions::merged_regions(spec, all.regions)) {
     const regions::Found& rep = all.regions[lr.representative];

@@ -705,12 +705,16 @@ SearchResult search(const SearchSpec& spec, SearchSolvers& solvers, const z3::ex
       want = static_cast<unsigned>(enc::model_value(m, question().first));
       witness = enc::read_packet(p, m);
     }
-    Found f{seeded && spec.seeds_are_regions ? seeds.piece() : grower.grow(v, want, *witness), want, *witness};
+    Found f{seeded && spec.merged_by_caller ? seeds.piece() : grower.grow(v, want, *witness), want, *witness};
     if (finder_asked) finder.add(!in_region(p, f.box));
     out.regions.push_back(std::move(f));
     if (spec.first_only) break;
   }
   // Merge, then pick a readable witness in each merged region.
+  if (spec.merged_by_caller) {
+    checker.release(named);
+    return out;
+  }
   std::vector<Found> merged;
   for (auto& lr : merged_regions(spec, out.regions)) {
     const ir::Packet& fallback = out.regions[lr.representative].witness;

@@ -102,10 +102,12 @@ struct SearchSpec {
   // decided every packet): once the regions found cover them, the search is complete without
   // asking Z3 whether a packet is left.
   bool seeds_hold_all = false;
-  // Each seed's pieces are regions as they are, not grown: for a caller that merges the regions
-  // of many searches in the end, where growing would find again what merging makes (the diff's
-  // parts). Growth still follows a packet the solver finds.
-  bool seeds_are_regions = false;
+  // The caller merges the regions of many searches (the diff's parts) and picks the witnesses of
+  // those left (readable_witness): each seed's pieces are regions as they are, not grown (growth
+  // still follows a packet the solver finds), and the regions are returned as found, neither
+  // merged nor given readable witnesses. Growing and merging each search's regions only found
+  // again what the caller's merge makes, and its merge joins the raw pieces better.
+  bool merged_by_caller = false;
   std::function<bool(const ir::Packet&)> in_domain = nullptr;
   // A readable packet of a region made without Z3 (the caller knows the zones' interfaces and
   // addresses), as a model of the solvers' variables. It is the witness when it satisfies every
@@ -186,9 +188,9 @@ SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3:
                        const LazyQuestion& question);
 
 // A readable witness of `box` with the label `want`, picked as a search picks one for each region
-// it reports (the preferences, then Z3), for regions merged from several searches made without
-// preferences: the representative's search asks the question. `fallback` when the spec has no
-// preferences or no packet meets them.
+// it reports (the preferences, then Z3), for regions merged from several searches whose caller
+// merges them (merged_by_caller): the representative's search asks the question. `fallback` when
+// the spec has no preferences or no packet meets them.
 ir::Packet readable_witness(const SearchSpec& spec, SearchSolvers& solvers, const z3::expr& within,
                             const LazyQuestion& question, const Region& box, unsigned want, const ir::Packet& fallback,
                             size_t& queries);
