@@ -111,6 +111,7 @@ struct Run {
   double seconds = 0;
   size_t queries = 0, regions = 0;
   bool unknown = false;
+  bool truncated = false;  // some hook stopped at --max-regions (5,000): more differences exist
 };
 
 // `fast`: the delta and partial evaluation; else neither (every packet of every hook asked about
@@ -128,13 +129,16 @@ Run run_diff(const Loaded& a, const Loaded& b, bool fast, bool witnesses = false
   r.queries = rep.queries;
   r.unknown = rep.unknown();
   for (const auto& td : rep.targets)
-    for (const auto& h : td.hooks) r.regions += h.regions.size();
+    for (const auto& h : td.hooks) {
+      r.regions += h.regions.size();
+      r.truncated = r.truncated || h.truncated;
+    }
   return r;
 }
 
 std::string line(const Run& r) {
   return fmt::format("{:8.2f} s  {:6} queries  {:5} regions  {}", r.seconds, r.queries, r.regions,
-                     r.unknown ? "UNKNOWN" : "complete");
+                     r.unknown ? "UNKNOWN" : r.truncated ? "truncated" : "complete");
 }
 
 }  // namespace

@@ -132,7 +132,8 @@ TEST_P(UniformVerdictAgainstInterpreter, PartsHoldEveryPacketOnceWithItsVerdict)
 
 // A part's list narrowed to a box inside the part (decision_list.h narrow) gives each of its
 // packets the interpreter's verdict; cutting a part until each piece has one verdict
-// (cut_by_outcome, which the diff's pieces come from) holds every packet of the part in exactly
+// (cut_by_outcome: one list's cut, which the diff's cut of two lists, cut_pair_by_outcome, makes
+// on each list in turn) holds every packet of the part in exactly
 // one piece, with the interpreter's verdict. Rate limits within their rates, as the interpreter
 // takes them.
 TEST_P(UniformVerdictAgainstInterpreter, NarrowedListsAndPiecesGiveTheInterpretersVerdict) {

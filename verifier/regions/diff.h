@@ -71,7 +71,7 @@ struct DiffSide {
 
 struct DiffOptions {
   uint64_t rlimit = kDefaultRlimit;
-  size_t max_regions = 5000;  // per target, hook and family, before merging
+  size_t max_regions = 5000;  // per target, hook and family (a search by parts: after merging)
   bool first_only = false;    // stop at the first difference (equivalence checks)
   // With first_only: report that difference as the cell of its witness, not grown into a region
   // (a yes/no question: the lints' "is this rule redundant?").

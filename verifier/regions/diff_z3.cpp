@@ -85,6 +85,8 @@ struct PartPair {
 
 // At most this many parts at one hook: beyond, one search over the sliced rulesets is cheaper.
 constexpr size_t kMaxParts = 20000;
+// A search by parts stops after this many pieces per merged region --max-regions asks for.
+constexpr size_t kPiecesPerRegion = 50;
 
 std::optional<std::vector<PartPair>> part_pairs(const Walker& wb, const PreparedRuleset& pb, const Walker& wa,
                                                 const PreparedRuleset& pa, const Box& box,
@@ -454,13 +456,17 @@ std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook ho
       all.unknown = true;
       break;
     }
-    // --max-regions counts the regions of the hook and family, not of each part.
+    // --max-regions counts the merged regions of the hook and family (cut below). The parts'
+    // pieces, not grown, are many per merged region (a rule from any zone to any zone: 25,000
+    // pieces at the forward hook, 842 regions): the search stops at kPiecesPerRegion of them
+    // per region asked for.
     if (o.max_regions) {
-      if (all.regions.size() >= o.max_regions) {
+      const size_t cap = o.max_regions * kPiecesPerRegion;
+      if (all.regions.size() >= cap) {
         all.truncated = true;
         break;
       }
-      spec.max_regions = o.max_regions - all.regions.size();
+      spec.max_regions = cap - all.regions.size();
     }
     aim_at(i);
     auto res = regions::enumerate(spec, solvers, fs.c.bool_val(true), regions::LazyQuestion{question((*parts)[i]), 4});
@@ -475,21 +481,29 @@ std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook ho
     if (o.first_only && !all.regions.empty()) break;
   }
   std::vector<regions::Found> merged;
-  for (auto& lr : regions::merged_regions(spec, all.regions)) {
-    const regions::Found& rep = all.regions[lr.representative];
+  // A packet's label read off both rulesets, whatever part it lies in: the readable packet made
+  // for a merged region (routed as the after side routes its addresses) lies in any of the parts
+  // merged into it, and is then the witness without a query.
+  auto label_anywhere = [&](const ir::Packet& q) -> std::optional<unsigned> {
+    if (!in_question_domain(q, hook, family, s.ifaces)) return std::nullopt;
+    const Box point = Box::point(q);
+    const DecisionList lb = walker_b.walk(point), la = walker_a.walk(point);
+    if (lb.complex || la.complex) return std::nullopt;
+    return static_cast<unsigned>(evaluate_list(prep_b, lb, q) << 2 | evaluate_list(prep_a, la, q));
+  };
+  std::vector<LabeledRegion> joined = regions::merged_regions(spec, all.regions);
+  if (o.max_regions && joined.size() > o.max_regions) {
+    joined.resize(o.max_regions);  // more regions than asked for: the rest are left out
+    all.truncated = true;
+  }
+  for (auto& lr : joined) {
+    // Where no readable packet of the region passes, Z3 is asked in the part of the region that
+    // represents the merged one (it meets the merged region there).
     const size_t i = part_of[lr.representative];
     aim_at(i);
-    // The witness is picked where the merged region meets the representative's (within its
-    // part, where the part's question gives the label): a readable packet made from the whole
-    // merged region would most often lie in another part, and Z3 would pick a less readable one.
-    Region where = lr.box;
-    bool meets = true;
-    for (Dim d : kAllDims) {
-      where.at(d) = intersect(where.at(d), rep.box.at(d));
-      meets = meets && !where.at(d).empty();
-    }
-    ir::Packet w = regions::readable_witness(spec, solvers, fs.c.bool_val(true), regions::LazyQuestion{question((*parts)[i]), 4},
-                                             meets ? where : lr.box, lr.label, rep.witness, all.queries);
+    spec.label_of = label_anywhere;
+    ir::Packet w = regions::pick_merged_witness(spec, solvers, fs.c.bool_val(true), regions::LazyQuestion{question((*parts)[i]), 4},
+                                                lr.box, lr.label, all.regions[lr.representative].witness, all.queries);
     merged.push_back({std::move(lr.box), lr.label, std::move(w)});
   }
   all.regions = std::move(merged);

@@ -748,7 +748,7 @@ SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3:
   return search(spec, solvers, within, named, get);
 }
 
-ir::Packet readable_witness(const SearchSpec& spec, SearchSolvers& solvers, const z3::expr& within,
+ir::Packet pick_merged_witness(const SearchSpec& spec, SearchSolvers& solvers, const z3::expr& within,
                             const LazyQuestion& question, const Region& box, unsigned want, const ir::Packet& fallback,
                             size_t& queries) {
   if (!spec.preferences || spec.preferences->empty()) return fallback;

@@ -10,6 +10,8 @@
 //      proves that every packet of the widened box has the witness's label and the box meets no
 //      region found before;
 //   3. block the region and repeat until Z3 answers unsat (complete) or unknown (incomplete).
+// (A search whose caller merges many searches' regions, merged_by_caller, takes the pieces of its
+// seeds as regions without growing them, and leaves merging and witnesses to the caller.)
 #pragma once
 
 #include <functional>
@@ -92,7 +94,8 @@ struct SearchSpec {
   // partition.h). The search takes its packets from them while they hold one outside the
   // regions found that `in_domain` accepts (the domain and `within`, read without solving),
   // and asks Z3 for a packet only after: then usually once, to learn there is none. Regions
-  // grow from these packets as from the solver's.
+  // grow from these packets as from the solver's (with merged_by_caller, the seeds' pieces are
+  // the regions).
   const std::vector<Region>* seeds = nullptr;
   unsigned seed_label = 0;
   // The label of each seed, where they differ (the pair of verdicts a part of a diff gets):
@@ -103,7 +106,7 @@ struct SearchSpec {
   // asking Z3 whether a packet is left.
   bool seeds_hold_all = false;
   // The caller merges the regions of many searches (the diff's parts) and picks the witnesses of
-  // those left (readable_witness): each seed's pieces are regions as they are, not grown (growth
+  // those left (pick_merged_witness): each seed's pieces are regions as they are, not grown (growth
   // still follows a packet the solver finds), and the regions are returned as found, neither
   // merged nor given readable witnesses. Growing and merging each search's regions only found
   // again what the caller's merge makes, and its merge joins the raw pieces better.
@@ -188,10 +191,11 @@ SearchResult enumerate(const SearchSpec& spec, SearchSolvers& solvers, const z3:
                        const LazyQuestion& question);
 
 // A readable witness of `box` with the label `want`, picked as a search picks one for each region
-// it reports (the preferences, then Z3), for regions merged from several searches whose caller
-// merges them (merged_by_caller): the representative's search asks the question. `fallback` when
-// the spec has no preferences or no packet meets them.
-ir::Packet readable_witness(const SearchSpec& spec, SearchSolvers& solvers, const z3::expr& within,
+// it reports (the readable hint checked by evaluation, then the wishes asked of Z3), for regions
+// merged from several searches whose caller merges them (merged_by_caller); Z3 is asked with the
+// representative's search's question. `fallback` when the spec has no preferences (no witnesses
+// wanted) or Z3 finds no packet of the region with the label.
+ir::Packet pick_merged_witness(const SearchSpec& spec, SearchSolvers& solvers, const z3::expr& within,
                             const LazyQuestion& question, const Region& box, unsigned want, const ir::Packet& fallback,
                             size_t& queries);
 

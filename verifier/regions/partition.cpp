@@ -177,7 +177,7 @@ bool cut_pair_by_outcome(const PreparedRuleset& pb, const PreparedRuleset& pa, c
                          const std::function<bool(const DecisionList&, const DecisionList&)>& same,
                          const std::function<bool(bool after, const Step&)>& changed,
                          const std::function<bool(Box&&, uint8_t, uint8_t)>& visit) {
-  // The pieces of a cut on the first open step of either list that `changed` names.
+  // The pieces of a cut on the first open step of `list` that `changed` names and a cut decides.
   auto cut_on_changed = [&](const DecisionList& list, const PreparedRuleset& prep, bool side, const Box& b) {
     for (const Step& st : list.steps)
       if (st.symbolic != 0 && changed(side, st))

@@ -62,7 +62,8 @@ bool cut_by_outcome(const PreparedRuleset& prep, DecidedPart part, size_t limit,
                     const std::function<bool(Box&&, uint8_t)>& visit);
 
 // A part of two rulesets (`before`'s list and `after`'s, each exact for its packets) cut until in
-// each piece either `same` says the two lists, narrowed to it, give every packet the same verdict
+// each piece either `same` says the two lists give every packet the same verdict (a list with one
+// outcome reaches it as it was for a larger box: `same` must hold only where that is sound)
 // (the piece is dropped: most of a part a change does not reach is dropped after a cut or two),
 // or each list has one outcome. Each piece of the latter kind whose two outcomes differ goes to
 // `visit`. Cuts go first on the matches of steps `changed` names (a rule the other ruleset lacks:
