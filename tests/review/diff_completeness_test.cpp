@@ -9,6 +9,10 @@
 #include "pipeline/imported_ruleset.h"
 #include "tests/backends/nft_runner.h"
 #include "tests/review/review_util.h"
+#include "compiler/verdict_order.h"
+#include "verifier/engine/prepared.h"
+#include "verifier/regions/partition.h"
+#include "verifier/regions/uniform.h"
 
 namespace zp::review {
 namespace {
@@ -294,6 +298,84 @@ TEST_P(DiffCompleteness, EachWitnessLiesInItsRegionWithItsVerdicts) {
   Pair pair = GetParam().make();
   auto rb = compile(pair.before), ra = compile(pair.after);
   EXPECT_EQ(check_witnesses(diff_with(pair, rb, ra, verifier::DiffOptions{}), rb, ra) > 0, GetParam().expect_change);
+}
+
+// The cut of a part on both rulesets' lists at once (partition.h cut_pair_by_outcome), where the
+// diff's differing pieces come from: a packet of the part lies in one piece handed over exactly
+// when the IR interpreter (which shares no code with it) gives it two different verdicts, and
+// the piece has those verdicts. With cuts on the changed steps first (every step named changed)
+// and without; `same` here knows only two lists of one outcome each.
+TEST_P(DiffCompleteness, CuttingAPartOnBothListsHoldsEveryDifferingPacket) {
+  using verifier::Box;
+  Pair pair = GetParam().make();
+  auto rb = compile(pair.before), ra = compile(pair.after);
+  auto d = diff_of(pair, rb, ra);
+  auto out_of = [](ir::Outcome o) {
+    return o == ir::Outcome::Accept ? policy::kOutAccept : o == ir::Outcome::Reject ? policy::kOutReject : policy::kOutDrop;
+  };
+  auto both_one = [](const verifier::DecisionList& x, const verifier::DecisionList& y) {
+    auto one = verifier::regions::only_outcome(x);
+    return one && one == verifier::regions::only_outcome(y);
+  };
+  size_t checked = 0, differing = 0;
+  for (const auto& t : d.targets) {
+    if (t.presence != verifier::TargetDiff::Presence::Both) continue;
+    const ir::Ruleset &b = ruleset_of(rb, t.target), &a = ruleset_of(ra, t.target);
+    const verifier::PreparedRuleset pb(b), pa(a);
+    PacketSampler s({&pair.before, &pair.after}, t.ifaces, 7);
+    for (const auto& h : t.hooks)
+      for (int family : {4, 6}) {
+        // Probes: packets of the whole space, and around the differences the diff reported.
+        std::vector<ir::Packet> probes;
+        for (int i = 0; i < 300; ++i) probes.push_back(s.any(h.hook));
+        for (const auto& r : h.regions)
+          for (int i = 0; i < 20; ++i) probes.push_back(s.near(r.witness));
+        std::erase_if(probes, [&](const ir::Packet& q) { return q.family != family; });
+        const verifier::Walker wb(pb, h.hook, verifier::RateLimits::WithinRate),
+            wa(pa, h.hook, verifier::RateLimits::WithinRate);
+        Box space;
+        space.v4 = family == 4;
+        space.v6 = family == 6;
+        auto all = [](const Box&) { return true; };
+        auto parts_b = verifier::regions::decided_parts(wb, pb, space, 100000, all);
+        ASSERT_TRUE(parts_b.has_value()) << t.target;
+        for (const auto& part : *parts_b) {
+          auto parts_a = verifier::regions::decided_parts(wa, pa, part.box, 100000, all);
+          ASSERT_TRUE(parts_a.has_value()) << t.target;
+          for (const auto& q : *parts_a)
+            for (bool changed_first : {false, true}) {
+              std::vector<std::tuple<Box, uint8_t, uint8_t>> pieces;
+              bool cut = verifier::regions::cut_pair_by_outcome(
+                  pb, pa, q.box, part.list, q.list, 8192, both_one,
+                  [&](bool, const verifier::Step&) { return changed_first; },
+                  [&](Box&& piece, uint8_t ob, uint8_t oa) {
+                    pieces.emplace_back(std::move(piece), ob, oa);
+                    return true;
+                  });
+              if (!cut) continue;  // the diff asks Z3 about such a part
+              for (const auto& pkt : probes) {
+                if (!verifier::regions::holds_packet(q.box, pkt)) continue;
+                const uint8_t vb = out_of(ir::evaluate(b, pkt).outcome);
+                const uint8_t va = out_of(ir::evaluate(a, pkt).outcome);
+                size_t holding = 0;
+                for (const auto& [box, ob, oa] : pieces) {
+                  if (!verifier::regions::holds_packet(box, pkt)) continue;
+                  ++holding;
+                  EXPECT_EQ(ob, vb) << t.target << ": " << pkt.to_string();
+                  EXPECT_EQ(oa, va) << t.target << ": " << pkt.to_string();
+                }
+                EXPECT_EQ(holding, vb != va ? 1u : 0u) << t.target << ": " << pkt.to_string();
+                ++checked;
+                differing += vb != va;
+              }
+            }
+        }
+      }
+  }
+  EXPECT_GT(checked, 100u);
+  if (GetParam().expect_change) {
+    EXPECT_GT(differing, 0u) << "no probe met a difference: the test would prove nothing";
+  }
 }
 
 // A yes/no diff (first_only, cell_only: the redundant-rule lint's question) is answered by a
