@@ -378,6 +378,45 @@ TEST_P(DiffCompleteness, CuttingAPartOnBothListsHoldsEveryDifferingPacket) {
   }
 }
 
+// --max-regions counts the regions a hook reports per family: with a limit of one, a hook and
+// family that has more regions without a limit reports one and says it stopped; with the
+// default, the report is the one without any limit (none of these pairs reaches it).
+TEST_P(DiffCompleteness, MaxRegionsCountsTheRegionsReported) {
+  Pair pair = GetParam().make();
+  auto rb = compile(pair.before), ra = compile(pair.after);
+  verifier::DiffOptions o;
+  o.explain = false;
+  o.max_regions = 0;
+  auto unlimited = diff_with(pair, rb, ra, o);
+  o.max_regions = verifier::DiffOptions{}.max_regions;
+  auto by_default = diff_with(pair, rb, ra, o);
+  expect_same_regions(by_default, unlimited);
+  for (const auto& t : by_default.targets)
+    for (const auto& h : t.hooks) EXPECT_FALSE(h.truncated) << t.target << " " << ir::hook_name(h.hook);
+  o.max_regions = 1;
+  auto one = diff_with(pair, rb, ra, o);
+  size_t stopped = 0;
+  for (size_t t = 0; t < one.targets.size(); ++t)
+    for (size_t h = 0; h < one.targets[t].hooks.size(); ++h) {
+      const auto& cut = one.targets[t].hooks[h];
+      const auto& all = unlimited.targets[t].hooks[h];
+      for (int family : {4, 6}) {
+        auto count = [&](const verifier::HookDiff& x) {
+          return std::count_if(x.regions.begin(), x.regions.end(),
+                               [&](const verifier::DiffRegion& r) { return r.box.family == family; });
+        };
+        EXPECT_LE(count(cut), 1) << one.targets[t].target;
+        if (count(all) > 1) {
+          EXPECT_TRUE(cut.truncated) << one.targets[t].target << " " << ir::hook_name(cut.hook);
+          ++stopped;
+        }
+      }
+    }
+  if (GetParam().name == "three_tier_updates_everywhere") {
+    EXPECT_GT(stopped, 0u);
+  }
+}
+
 // A yes/no diff (first_only, cell_only: the redundant-rule lint's question) is answered by a
 // concrete packet of a part where one shows a difference, else by the search. Either way the
 // answer is the one the search alone gives, and the packet reported really gets the two verdicts
