@@ -395,7 +395,8 @@ std::vector<Range> in_group_of(std::vector<Range> allowed, u128 address,
 
 bool move_to_documentation(const LazySolver& s, z3::model& m, const z3::expr& address, const z3::expr& other,
                            std::vector<Range> allowed, int family, const std::vector<std::vector<Range>>* groups,
-                           const std::vector<z3::expr>& also) {
+                           const std::vector<z3::expr>& also,
+                           const std::function<const z3::expr*(z3::model&)>& relabel) {
   if (!address.is_const()) return false;
   z3::expr before = m.eval(address, true);
   allowed = in_group_of(std::move(allowed), enc::model_value(m, address), groups);
@@ -407,7 +408,7 @@ bool move_to_documentation(const LazySolver& s, z3::model& m, const z3::expr& ad
     z3::func_decl d = address.decl();
     z3::expr value = enc::bv(s.ctx(), v, address.get_sort().bv_size());
     m.add_const_interp(d, value);
-    if (satisfies_all(s, m, also)) return true;
+    if (satisfies_all(s, m, also, relabel ? relabel(m) : nullptr)) return true;
     m.add_const_interp(d, before);
     return false;  // one try: the solver answers the rest
   }
@@ -431,10 +432,23 @@ ir::Packet pick_witness(LazySolver& checker, const SearchSpec& spec, const Regio
   auto doc_possible = [&](const z3::model& m, const z3::expr* a) {
     return overlaps(in_group_of(box.at(dim_of(a)), enc::model_value(m, *a), spec.address_groups), doc_ranges);
   };
+  // The moved packet's label read by label_of where it reads it, as the hint's is below (the
+  // label's term, a whole ruleset's verdict or a part's, is then not evaluated: a search by
+  // parts' term says nothing of a packet in another part that label_of reads).
+  auto relabel = [&](z3::model& m) -> const z3::expr* {
+    if (!spec.label_of) return nullptr;
+    auto l = spec.label_of(enc::read_packet(*spec.packet, m));
+    if (!l || *l != want) return nullptr;
+    z3::func_decl decl = label.decl();
+    z3::expr value = c.bv_val(want, label.get_sort().bv_size());
+    m.add_const_interp(decl, value);
+    return &label;
+  };
   // `a` of the model moved to a documentation address, checked against the solver and `also`.
   auto move = [&](z3::model& m, const z3::expr* a, const std::vector<z3::expr>& also) {
     const z3::expr& other = a == &spec.packet->saddr ? spec.packet->daddr : spec.packet->saddr;
-    return move_to_documentation(checker, m, *a, other, box.at(dim_of(a)), spec.family, spec.address_groups, also);
+    return move_to_documentation(checker, m, *a, other, box.at(dim_of(a)), spec.family, spec.address_groups, also,
+                                 relabel);
   };
   // A host's own address may be one already (2001:db8::/32 examples): the wish holds as it is.
   auto is_doc = [&](const z3::model& m, const z3::expr* a) { return ir::in_ranges(enc::model_value(m, *a), doc_ranges); };

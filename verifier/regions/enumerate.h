@@ -154,9 +154,12 @@ std::vector<Range> in_group_of(std::vector<Range> allowed, u128 address, const s
 // when it says yes, at the cost of evaluating the assertions; a no leaves the question to Z3.
 // The address stays in the zone's address set it is in (`groups`), which the interfaces the
 // witness was routed by depend on, and differs from `other` (the packet's other address).
+// `relabel`, where given, reads the label of the moved packet without the solver: it gives the
+// defined constant whose value it set in the model (satisfies_all's `known`), or nullptr.
 bool move_to_documentation(const LazySolver& s, z3::model& m, const z3::expr& address, const z3::expr& other,
                            std::vector<Range> allowed, int family, const std::vector<std::vector<Range>>* groups,
-                           const std::vector<z3::expr>& also = {});
+                           const std::vector<z3::expr>& also = {},
+                           const std::function<const z3::expr*(z3::model&)>& relabel = nullptr);
 // Whether the model satisfies every assertion of the solver and every formula of `also`, by
 // evaluation (no solving), once the solver's definitions are given their values in it. With
 // `known` (a defined constant), that definition's value is the one `m` holds already.
