@@ -432,9 +432,10 @@ ir::Packet pick_witness(LazySolver& checker, const SearchSpec& spec, const Regio
   auto doc_possible = [&](const z3::model& m, const z3::expr* a) {
     return overlaps(in_group_of(box.at(dim_of(a)), enc::model_value(m, *a), spec.address_groups), doc_ranges);
   };
-  // The moved packet's label read by label_of where it reads it, as the hint's is below (the
-  // label's term, a whole ruleset's verdict or a part's, is then not evaluated: a search by
-  // parts' term says nothing of a packet in another part that label_of reads).
+  // The model's packet's label read by label_of, where it reads the wanted one, set in the model
+  // as the label's value: the label's term (a whole ruleset's verdict, or a part's, which says
+  // nothing of a packet in another part that label_of reads) is then not evaluated. For the hint
+  // and for a packet moved to a documentation address.
   auto relabel = [&](z3::model& m) -> const z3::expr* {
     if (!spec.label_of) return nullptr;
     auto l = spec.label_of(enc::read_packet(*spec.packet, m));
@@ -469,14 +470,7 @@ ir::Packet pick_witness(LazySolver& checker, const SearchSpec& spec, const Regio
     wanted.insert(wanted.end(), spec.preferences->begin(), spec.preferences->end());
     // Where label_of reads the wanted label off the hint's packet, the label's term (the whole
     // ruleset's verdict) is not evaluated in the model: it would give the same value.
-    const z3::expr* known = nullptr;
-    if (spec.label_of)
-      if (auto l = spec.label_of(enc::read_packet(*spec.packet, *hint)); l && *l == want) {
-        z3::func_decl decl = label.decl();
-        z3::expr value = c.bv_val(want, label.get_sort().bv_size());
-        hint->add_const_interp(decl, value);
-        known = &label;
-      }
+    const z3::expr* known = relabel(*hint);
     bool done = satisfies_all(checker, *hint, wanted, known);
     for (const z3::expr* a : {&spec.packet->saddr, &spec.packet->daddr}) {
       if (!done || !doc_possible(*hint, a)) continue;
