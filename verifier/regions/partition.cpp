@@ -195,12 +195,14 @@ bool cut_pair_by_outcome(const PreparedRuleset& pb, const PreparedRuleset& pa, c
     Piece piece = std::move(todo.back());
     todo.pop_back();
     if (piece.before.complex || piece.after.complex) return false;  // a narrower box decides no less
-    if (same(piece.before, piece.after)) continue;
+    // Two lists of one outcome each are settled here (`same` would only compare the outcomes
+    // again); the others are asked whether they are the same.
     auto ob = only_outcome(piece.before), oa = only_outcome(piece.after);
     if (ob && oa) {
       if (*ob != *oa && !visit(std::move(piece.box), *ob, *oa)) return false;
       continue;
     }
+    if (same(piece.before, piece.after)) continue;
     // A list with one outcome keeps it in every piece: it is cut on, and narrowed, no further
     // (`same` holds of it and another exactly when that one has the same single outcome).
     std::vector<Box> pieces;
