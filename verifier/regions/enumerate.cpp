@@ -760,14 +760,10 @@ ir::Packet pick_merged_witness(const SearchSpec& spec, SearchSolvers& solvers, c
                             const LazyQuestion& question, const Region& box, unsigned want, const ir::Packet& fallback,
                             size_t& queries) {
   if (!spec.preferences || spec.preferences->empty()) return fallback;
-  std::optional<std::pair<z3::expr, z3::expr>> made;
   LazySolver& checker = solvers.checker;
-  const z3::expr named = checker.define_lazily(
-      [&] {
-        if (!made) made = question.make();
-        return made->first;
-      },
-      within.ctx().bv_sort(question.label_bits));
+  // Only the label is needed here, and a lazy definition is made at most once.
+  const z3::expr named =
+      checker.define_lazily([&question] { return question.make().first; }, within.ctx().bv_sort(question.label_bits));
   checker.push();
   checker.add(within);
   ir::Packet w = pick_witness(checker, spec, box, named, want, fallback, queries);
