@@ -9,7 +9,6 @@
 #include "pipeline/imported_ruleset.h"
 #include "tests/backends/nft_runner.h"
 #include "tests/review/review_util.h"
-#include "compiler/verdict_order.h"
 #include "verifier/engine/prepared.h"
 #include "verifier/regions/partition.h"
 #include "verifier/regions/uniform.h"
@@ -310,9 +309,6 @@ TEST_P(DiffCompleteness, CuttingAPartOnBothListsHoldsEveryDifferingPacket) {
   Pair pair = GetParam().make();
   auto rb = compile(pair.before), ra = compile(pair.after);
   auto d = diff_of(pair, rb, ra);
-  auto out_of = [](ir::Outcome o) {
-    return o == ir::Outcome::Accept ? policy::kOutAccept : o == ir::Outcome::Reject ? policy::kOutReject : policy::kOutDrop;
-  };
   auto both_one = [](const verifier::DecisionList& x, const verifier::DecisionList& y) {
     auto one = verifier::regions::only_outcome(x);
     return one && one == verifier::regions::only_outcome(y);

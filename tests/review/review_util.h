@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "compiler/compiler.h"
+#include "compiler/verdict_order.h"
 #include "ir/evaluate.h"
 #include "pipeline/verify_pipeline.h"
 #include "verifier/regions/diff.h"
@@ -34,6 +35,11 @@ inline std::vector<ir::Ruleset> compile(const policy::Policy& p) {
   auto rs = pipeline::rulesets_for_verify(p, all, error);
   if (!rs) throw std::runtime_error(error);
   return *rs;
+}
+
+// The interpreter's outcome as the code a decision list gives it (policy::kOutAccept, ...).
+inline uint8_t out_of(ir::Outcome o) {
+  return o == ir::Outcome::Accept ? policy::kOutAccept : o == ir::Outcome::Reject ? policy::kOutReject : policy::kOutDrop;
 }
 
 inline verifier::Verdict verdict_of(ir::Outcome o) {

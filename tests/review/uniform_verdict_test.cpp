@@ -16,10 +16,6 @@ namespace {
 
 using verifier::Dim;
 
-uint8_t out_of(ir::Outcome o) {
-  return o == ir::Outcome::Accept ? policy::kOutAccept : o == ir::Outcome::Reject ? policy::kOutReject : policy::kOutDrop;
-}
-
 // A random region holding the packet: each dimension whole, the packet's value alone, or an
 // aligned block around it (a prefix, for addresses).
 verifier::Region around(const ir::Packet& p, std::mt19937_64& rng) {
