@@ -369,6 +369,12 @@ std::optional<regions::Found> concrete_difference(const std::vector<PartPair>& p
   return std::nullopt;
 }
 
+// The pair of verdicts (before << 2 | after) two lists give a packet.
+unsigned pair_label(const PreparedRuleset& pb, const DecisionList& before, const PreparedRuleset& pa,
+                    const DecisionList& after, const ir::Packet& q) {
+  return static_cast<unsigned>(evaluate_list(pb, before, q) << 2 | evaluate_list(pa, after, q));
+}
+
 // One search per part whose two lists differ, each with its own small encoding (the lists), then
 // the regions of all parts merged. Nullopt when the parts are too many.
 std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook hook, int family, const DiffOptions& o,
@@ -432,7 +438,7 @@ std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook ho
     spec.label_of = [&, pp](const ir::Packet& q) -> std::optional<unsigned> {
       if (!in_question_domain(q, hook, family, s.ifaces)) return std::nullopt;
       if (!regions::holds_packet(pp->box, q)) return 0u;
-      return static_cast<unsigned>(evaluate_list(prep_b, pp->before, q) << 2 | evaluate_list(prep_a, pp->after, q));
+      return pair_label(prep_b, pp->before, prep_a, pp->after, q);
     };
     // The search's packets come from the part's differing pieces where cutting found them all:
     // then the solver is asked nothing to find them, nor to learn that none is left.
@@ -489,7 +495,7 @@ std::optional<regions::SearchResult> search_by_parts(const Sides& s, ir::Hook ho
     const Box point = Box::point(q);
     const DecisionList lb = walker_b.walk(point), la = walker_a.walk(point);
     if (lb.complex || la.complex) return std::nullopt;
-    return static_cast<unsigned>(evaluate_list(prep_b, lb, q) << 2 | evaluate_list(prep_a, la, q));
+    return pair_label(prep_b, lb, prep_a, la, q);
   };
   std::vector<LabeledRegion> joined = regions::merged_regions(spec, all.regions);
   if (o.max_regions && joined.size() > o.max_regions) {
