@@ -236,13 +236,6 @@ bool cut_by_verdict(const Walker& walker, const PreparedRuleset& prep, const Box
                            [&](Box&& part, uint8_t gets) { return visit(std::move(part), gets != 0); });
 }
 
-bool cut_by_outcome(const PreparedRuleset& prep, DecidedPart part, size_t limit,
-                    const std::function<bool(Box&&, uint8_t)>& visit) {
-  std::vector<DecidedPart> todo;
-  todo.push_back(std::move(part));
-  return cut_until_settled(prep, std::move(todo), limit, only_outcome, visit);
-}
-
 std::optional<std::vector<Box>> parts_with_verdict(const Walker& walker, const PreparedRuleset& prep,
                                                    const Box& box, uint8_t out, size_t limit) {
   std::vector<Box> found;

@@ -55,12 +55,6 @@ bool all_get_verdict(const Walker& walker, const PreparedRuleset& prep, const Bo
 bool cut_by_verdict(const Walker& walker, const PreparedRuleset& prep, const Box& box, uint8_t out, size_t limit,
                     const std::function<bool(Box&&, bool)>& visit);
 
-// Cuts a decided part (its list never complex) until every packet of each piece gets one verdict
-// (the piece's list has one outcome, only_outcome), and hands each piece to `visit` with that
-// verdict; stops early when `visit` returns false. False as cut_by_verdict.
-bool cut_by_outcome(const PreparedRuleset& prep, DecidedPart part, size_t limit,
-                    const std::function<bool(Box&&, uint8_t)>& visit);
-
 // A part of two rulesets (`before`'s list and `after`'s, each exact for its packets) cut until in
 // each piece either `same` says the two lists give every packet the same verdict (a list with one
 // outcome reaches it as it was for a larger box: `same` must hold only where that is sound)
