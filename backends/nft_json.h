@@ -59,6 +59,8 @@ class NftJsonReader {
   NftJsonReader& operator=(const NftJsonReader&) = delete;
   // False once a command failed; later commands are then ignored.
   bool add(const nlohmann::json& command);
+  // A command as its JSON text (parsed here: the round trip's way, no nlohmann document).
+  bool add_text(std::string_view command);
   ir::Ruleset finish(std::string& error);
 
  private:

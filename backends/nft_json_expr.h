@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -13,9 +14,11 @@
 #include "backends/json_writer.h"
 #include "ir/ruleset.h"
 
-namespace zp::backends::json_expr {
+namespace zp::backends {
+class JsonNode;  // json_node.h: what the reader reads
+}  // namespace zp::backends
 
-using nlohmann::json;
+namespace zp::backends::json_expr {
 
 // Each writes its expression to `w` (see json_writer.h).
 // {"meta":{"key":"l4proto"}}, {"payload":{"field":"saddr","protocol":"ip"}}, ...
@@ -35,6 +38,9 @@ void action(JsonWriter& w, const ir::Action& a);
 std::string match_text(const ir::Match& m);
 
 // --- reading -----------------------------------------------------------------------------------
+// The reader reads documents simdjson parsed (JsonNode). The accessors at the end and read_range
+// are templates over the node type: the importer (nft_import_*.cpp) calls them with nlohmann's,
+// and they are instantiated for both in nft_json_expr_read.cpp.
 
 // A problem at a place in the document; from_nft_json turns it into its error string. The path
 // is spelled out here, the only time it is: the nodes it was made of are gone once it is caught.
@@ -50,35 +56,45 @@ struct FieldRef {
   Field field{};
   std::optional<uint8_t> implied_l4proto;
 };
-FieldRef read_field_expr(const json& j, const JsonPath& path);
-std::vector<FieldRef> read_key_expr(const json& j, const JsonPath& path);
+FieldRef read_field_expr(const JsonNode& j, const JsonPath& path);
+std::vector<FieldRef> read_key_expr(const JsonNode& j, const JsonPath& path);
 
 // A value, prefix, range or wildcard of a field.
-Range read_range(Field f, const json& j, const JsonPath& path);
+template <class Json>
+Range read_range(Field f, const Json& j, const JsonPath& path);
 // The right-hand side of a match: a single value/range or an anonymous {"set":[...]}.
-std::vector<Range> read_values(Field f, const json& j, const JsonPath& path);
-ir::Key read_element(const std::vector<Field>& key, const json& j, const JsonPath& path);
+std::vector<Range> read_values(Field f, const JsonNode& j, const JsonPath& path);
+ir::Key read_element(const std::vector<Field>& key, const JsonNode& j, const JsonPath& path);
 // A verdict object ({"accept":null}, {"jump":{"target":"c1"}}, {"reject":{...}}), or nullopt
 // if `j` is no verdict.
-std::optional<ir::Verdict> read_verdict(const json& j, const JsonPath& path);
+std::optional<ir::Verdict> read_verdict(const JsonNode& j, const JsonPath& path);
 
 // A NAT statement ({"dnat":{...}}, {"snat":{...}}, {"masquerade":...}) whose kind is `kind`.
 // Fails on what the IR cannot hold exactly: address or port ranges, prefixes, maps, flags.
-ir::Nat read_nat(const std::string& kind, const json& body, const JsonPath& path);
+ir::Nat read_nat(const std::string& kind, const JsonNode& body, const JsonPath& path);
 
 // Appends the matches, statements and action of a rule's "expr" list to `rule`.
-void read_rule_expressions(const json& expr, const JsonPath& path, ir::Rule& rule);
+void read_rule_expressions(const JsonNode& expr, const JsonPath& path, ir::Rule& rule);
 
 // The field nft's set type names (canonical choice for types shared by several fields).
 std::optional<Field> field_of_set_type(std::string_view type);
 
-// Small typed accessors that fail with a path instead of throwing nlohmann exceptions.
-const json& member(const json& obj, const char* key, const JsonPath& path);
-std::string string_at(const json& j, const JsonPath& path);
-int64_t integer_at(const json& j, const JsonPath& path);
-// Fails if `obj` has a key outside `allowed`.
-void only_keys(const json& obj, std::initializer_list<const char*> allowed, const JsonPath& path);
+// Small typed accessors that fail with a path instead of throwing.
+// A member as the node type gives it: nlohmann's by reference, a JsonNode (a handle) by value.
+template <class Json>
+using MemberOf = std::conditional_t<std::is_same_v<Json, JsonNode>, JsonNode, const Json&>;
+template <class Json>
+MemberOf<Json> member(const Json& obj, const char* key, const JsonPath& path);
+template <class Json>
+std::string string_at(const Json& j, const JsonPath& path);
+template <class Json>
+int64_t integer_at(const Json& j, const JsonPath& path);
+// Fails if `obj` has a key outside `allowed`, or a key twice (nft would read the last, a lookup
+// here the first).
+template <class Json>
+void only_keys(const Json& obj, std::initializer_list<const char*> allowed, const JsonPath& path);
 // The single key of a one-key object ({"match":{...}} -> "match").
-std::string single_key(const json& obj, const JsonPath& path);
+template <class Json>
+std::string single_key(const Json& obj, const JsonPath& path);
 
 }  // namespace zp::backends::json_expr

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // nft JSON expressions -> IR fields, values and verdicts.
 #include <fmt/core.h>
+#include <nlohmann/json.hpp>
 
+#include "backends/json_node.h"
 #include "backends/nft_json_expr.h"
 #include "backends/nft_names.h"
 
@@ -9,36 +11,48 @@ namespace zp::backends::json_expr {
 
 void fail(const JsonPath& path, const std::string& message) { throw ReadError{path.str(), message}; }
 
-const json& member(const json& obj, const char* key, const JsonPath& path) {
+template <class Json>
+MemberOf<Json> member(const Json& obj, const char* key, const JsonPath& path) {
   if (!obj.is_object()) fail(path, "expected an object");
-  auto it = obj.find(key);
-  if (it == obj.end()) fail(path, fmt::format("missing \"{}\"", key));
-  return *it;
+  if (!obj.contains(key)) fail(path, fmt::format("missing \"{}\"", key));
+  return obj[key];
 }
 
-std::string string_at(const json& j, const JsonPath& path) {
+template <class Json>
+std::string string_at(const Json& j, const JsonPath& path) {
   if (!j.is_string()) fail(path, fmt::format("expected a string, got {}", j.dump()));
-  return j.get<std::string>();
+  return j.template get<std::string>();
 }
 
-int64_t integer_at(const json& j, const JsonPath& path) {
+template <class Json>
+int64_t integer_at(const Json& j, const JsonPath& path) {
   if (!j.is_number_integer()) fail(path, fmt::format("expected an integer, got {}", j.dump()));
-  return j.get<int64_t>();
+  return j.template get<int64_t>();
 }
 
-void only_keys(const json& obj, std::initializer_list<const char*> allowed, const JsonPath& path) {
+template <class Json>
+void only_keys(const Json& obj, std::initializer_list<const char*> allowed, const JsonPath& path) {
   if (!obj.is_object()) fail(path, fmt::format("expected an object, got {}", obj.dump()));
+  // Each key is allowed, so a key seen twice is among the first allowed.size() + 1.
+  std::string_view seen[16];
+  size_t count = 0;
   for (const auto& [key, value] : obj.items()) {
+    const std::string_view k(key);
     bool known = false;
-    for (const char* a : allowed) known |= key == a;
-    if (!known) fail(path, fmt::format("unsupported attribute \"{}\"", key));
+    for (const char* a : allowed) known |= k == a;
+    if (!known) fail(path, fmt::format("unsupported attribute \"{}\"", k));
+    for (size_t i = 0; i < count; ++i)
+      if (seen[i] == k) fail(path, fmt::format("attribute \"{}\" given twice", k));
+    if (count < std::size(seen)) seen[count++] = k;
   }
 }
 
-std::string single_key(const json& obj, const JsonPath& path) {
+template <class Json>
+std::string single_key(const Json& obj, const JsonPath& path) {
   if (!obj.is_object() || obj.size() != 1)
     fail(path, fmt::format("expected an object with one key, got {}", obj.dump()));
-  return obj.begin().key();
+  for (const auto& [key, value] : obj.items()) return std::string(key);
+  return {};  // not reached: one key
 }
 
 namespace {
@@ -95,16 +109,17 @@ std::optional<u128> symbol_value(Field f, const std::string& s) {
   return std::nullopt;
 }
 
-u128 single_value(Field f, const json& j, const JsonPath& path) {
-  if (j.is_number_unsigned() || (j.is_number_integer() && j.get<int64_t>() >= 0)) {
+template <class Json>
+u128 single_value(Field f, const Json& j, const JsonPath& path) {
+  if (j.is_number_unsigned() || (j.is_number_integer() && j.template get<int64_t>() >= 0)) {
     if (field_is_address(f) || field_is_ifname(f))
       fail(path, fmt::format("{} needs a string value, got {}", field_nft_name(f), j.dump()));
-    u128 v = j.get<uint64_t>();
+    u128 v = j.template get<uint64_t>();
     if (v > field_max(f)) fail(path, fmt::format("{} out of range for {}", j.dump(), field_nft_name(f)));
     return v;
   }
   if (!j.is_string()) fail(path, fmt::format("unsupported value {} for {}", j.dump(), field_nft_name(f)));
-  std::string s = j.get<std::string>();
+  std::string s = j.template get<std::string>();
   if (field_is_address(f)) {
     auto a = parse_address(s);
     if (!a || a->family != field_family(f))
@@ -124,10 +139,10 @@ u128 single_value(Field f, const json& j, const JsonPath& path) {
 
 }  // namespace
 
-FieldRef read_field_expr(const json& j, const JsonPath& path) {
+FieldRef read_field_expr(const JsonNode& j, const JsonPath& path) {
   if (j.is_object() && j.contains("meta")) {
     only_keys(j, {"meta"}, path);
-    const json& m = j["meta"];
+    const JsonNode m = j["meta"];
     const JsonPath mpath = path.key("meta");
     only_keys(m, {"key"}, mpath);
     std::string key = string_at(member(m, "key", mpath), mpath.key("key"));
@@ -136,7 +151,7 @@ FieldRef read_field_expr(const json& j, const JsonPath& path) {
   }
   if (j.is_object() && j.contains("payload")) {
     only_keys(j, {"payload"}, path);
-    const json& p = j["payload"];
+    const JsonNode p = j["payload"];
     const JsonPath ppath = path.key("payload");
     if (!p.is_object() || !p.contains("protocol"))
       fail(ppath, fmt::format("unsupported raw payload expression {}", p.dump()));
@@ -149,23 +164,25 @@ FieldRef read_field_expr(const json& j, const JsonPath& path) {
   fail(path, fmt::format("unsupported expression {}", j.dump()));
 }
 
-std::vector<FieldRef> read_key_expr(const json& j, const JsonPath& path) {
+std::vector<FieldRef> read_key_expr(const JsonNode& j, const JsonPath& path) {
   if (j.is_object() && j.contains("concat")) {
     only_keys(j, {"concat"}, path);
-    const json& parts = j["concat"];
+    const JsonNode parts = j["concat"];
     const JsonPath cpath = path.key("concat");
     if (!parts.is_array() || parts.size() < 2) fail(cpath, "expected an array of at least two");
     std::vector<FieldRef> out;
-    for (size_t i = 0; i < parts.size(); ++i) out.push_back(read_field_expr(parts[i], cpath.at(i)));
+    size_t i = 0;
+    for (JsonNode part : parts.elements()) out.push_back(read_field_expr(part, cpath.at(i++)));
     return out;
   }
   return {read_field_expr(j, path)};
 }
 
-Range read_range(Field f, const json& j, const JsonPath& path) {
+template <class Json>
+Range read_range(Field f, const Json& j, const JsonPath& path) {
   if (j.is_object() && j.contains("range")) {
     only_keys(j, {"range"}, path);
-    const json& r = j["range"];
+    MemberOf<Json> r = j["range"];
     const JsonPath rpath = path.key("range");
     if (!r.is_array() || r.size() != 2) fail(rpath, "expected [low, high]");
     Range out{single_value(f, r[0], rpath.at(0)), single_value(f, r[1], rpath.at(1))};
@@ -174,7 +191,7 @@ Range read_range(Field f, const json& j, const JsonPath& path) {
   }
   if (j.is_object() && j.contains("prefix")) {
     only_keys(j, {"prefix"}, path);
-    const json& p = j["prefix"];
+    MemberOf<Json> p = j["prefix"];
     const JsonPath ppath = path.key("prefix");
     only_keys(p, {"addr", "len"}, ppath);
     // nft lists prefixes of addresses, and of marks inside sets ("0x00000100/24").
@@ -187,7 +204,7 @@ Range read_range(Field f, const json& j, const JsonPath& path) {
     return r;
   }
   if (field_is_ifname(f) && j.is_string()) {
-    auto r = ifname_range(j.get<std::string>());
+    auto r = ifname_range(j.template get<std::string>());
     if (!r) fail(path, fmt::format("{} is not an interface name or wildcard", j.dump()));
     return *r;
   }
@@ -195,10 +212,10 @@ Range read_range(Field f, const json& j, const JsonPath& path) {
   return {v, v};
 }
 
-std::vector<Range> read_values(Field f, const json& j, const JsonPath& path) {
+std::vector<Range> read_values(Field f, const JsonNode& j, const JsonPath& path) {
   if (j.is_object() && j.contains("set")) {
     only_keys(j, {"set"}, path);
-    const json& items = j["set"];
+    const JsonNode items = j["set"];
     const JsonPath spath = path.key("set");
     if (!items.is_array()) {
       // nft writes a one-element anonymous set as the element itself.
@@ -206,41 +223,46 @@ std::vector<Range> read_values(Field f, const json& j, const JsonPath& path) {
     }
     if (items.empty()) fail(spath, "empty set");
     std::vector<Range> out;
-    for (size_t i = 0; i < items.size(); ++i) out.push_back(read_range(f, items[i], spath.at(i)));
+    size_t i = 0;
+    for (JsonNode item : items.elements()) out.push_back(read_range(f, item, spath.at(i++)));
     return out;
   }
   return {read_range(f, j, path)};
 }
 
-ir::Key read_element(const std::vector<Field>& key, const json& j, const JsonPath& path) {
+ir::Key read_element(const std::vector<Field>& key, const JsonNode& j, const JsonPath& path) {
   // Elements with attributes are wrapped: {"elem":{"val":...}}. The only attribute read is the
   // count of a map that counts (its packets are state, not ruleset).
   const bool wrapped = j.is_object() && j.contains("elem");
   const JsonPath wpath = path.key("elem");
   const JsonPath vpath = wpath.key("val");
-  const json* e = &j;
+  JsonNode e = j;
   if (wrapped) {
     only_keys(j, {"elem"}, path);
     only_keys(j["elem"], {"val", "counter"}, wpath);
-    e = &member(j["elem"], "val", wpath);
+    e = member(j["elem"], "val", wpath);
   }
   const JsonPath& epath = wrapped ? vpath : path;
-  if (key.size() == 1) return {read_range(key[0], *e, epath)};
-  if (!e->is_object() || !e->contains("concat")) fail(epath, "expected a {\"concat\": [...]} element");
-  only_keys(*e, {"concat"}, epath);
-  const json& parts = (*e)["concat"];
+  if (key.size() == 1) return {read_range(key[0], e, epath)};
+  if (!e.is_object() || !e.contains("concat")) fail(epath, "expected a {\"concat\": [...]} element");
+  only_keys(e, {"concat"}, epath);
+  const JsonNode parts = e["concat"];
   const JsonPath cpath = epath.key("concat");
   if (!parts.is_array() || parts.size() != key.size())
     fail(cpath, fmt::format("expected {} components", key.size()));
   ir::Key out;
-  for (size_t i = 0; i < key.size(); ++i) out.push_back(read_range(key[i], parts[i], cpath.at(i)));
+  size_t i = 0;
+  for (JsonNode part : parts.elements()) {
+    out.push_back(read_range(key[i], part, cpath.at(i)));
+    ++i;
+  }
   return out;
 }
 
-std::optional<ir::Verdict> read_verdict(const json& j, const JsonPath& path) {
+std::optional<ir::Verdict> read_verdict(const JsonNode& j, const JsonPath& path) {
   if (!j.is_object() || j.size() != 1) return std::nullopt;
-  const std::string& kind = j.begin().key();
-  const json& body = j.begin().value();
+  const std::string kind = single_key(j, path);
+  const JsonNode body = j[kind];
   const JsonPath bpath = path.key(kind);
   ir::Verdict v;
   auto simple = [&](ir::VerdictKind k) {
@@ -288,5 +310,19 @@ std::optional<Field> field_of_set_type(std::string_view type) {
     if (field_set_type(f) == type) return f;
   return std::nullopt;
 }
+
+// The node types the templates above read: simdjson's (the reader) and nlohmann's (the importer).
+template MemberOf<JsonNode> member(const JsonNode&, const char*, const JsonPath&);
+template std::string string_at(const JsonNode&, const JsonPath&);
+template int64_t integer_at(const JsonNode&, const JsonPath&);
+template void only_keys(const JsonNode&, std::initializer_list<const char*>, const JsonPath&);
+template std::string single_key(const JsonNode&, const JsonPath&);
+template Range read_range(Field, const JsonNode&, const JsonPath&);
+template MemberOf<nlohmann::json> member(const nlohmann::json&, const char*, const JsonPath&);
+template std::string string_at(const nlohmann::json&, const JsonPath&);
+template int64_t integer_at(const nlohmann::json&, const JsonPath&);
+template void only_keys(const nlohmann::json&, std::initializer_list<const char*>, const JsonPath&);
+template std::string single_key(const nlohmann::json&, const JsonPath&);
+template Range read_range(Field, const nlohmann::json&, const JsonPath&);
 
 }  // namespace zp::backends::json_expr

@@ -4,6 +4,7 @@
 // translation changed by hand reads as an error, never as a different translation.
 #include <fmt/core.h>
 
+#include "backends/json_node.h"
 #include "backends/nft_json_expr.h"
 
 namespace zp::backends::json_expr {
@@ -11,7 +12,7 @@ namespace zp::backends::json_expr {
 namespace {
 
 // The form of an object value nft uses for what the IR cannot hold, in words.
-std::string unsupported_form(const json& j, const std::string& what) {
+std::string unsupported_form(const JsonNode& j, const std::string& what) {
   const char* article = what[0] == 'a' ? "an" : "a";
   for (const char* form : {"range", "prefix", "map"})
     if (j.is_object() && j.contains(form))
@@ -19,7 +20,7 @@ std::string unsupported_form(const json& j, const std::string& what) {
   return fmt::format("unsupported NAT {} {}", what, j.dump());
 }
 
-u128 read_nat_addr(const json& j, int family, const JsonPath& path) {
+u128 read_nat_addr(const JsonNode& j, int family, const JsonPath& path) {
   if (!j.is_string()) fail(path, unsupported_form(j, "address"));
   const std::string text = j.get<std::string>();
   auto a = parse_address(text);
@@ -27,7 +28,7 @@ u128 read_nat_addr(const json& j, int family, const JsonPath& path) {
   return a->value;
 }
 
-uint16_t read_nat_port(const json& j, const JsonPath& path) {
+uint16_t read_nat_port(const JsonNode& j, const JsonPath& path) {
   if (!j.is_number_integer()) fail(path, unsupported_form(j, "port"));
   const int64_t port = j.get<int64_t>();
   if (port < 0 || port > UINT16_MAX) fail(path, fmt::format("port {} out of range", port));
@@ -36,7 +37,7 @@ uint16_t read_nat_port(const json& j, const JsonPath& path) {
 
 }  // namespace
 
-ir::Nat read_nat(const std::string& kind, const json& body, const JsonPath& path) {
+ir::Nat read_nat(const std::string& kind, const JsonNode& body, const JsonPath& path) {
   ir::Nat n;
   n.kind = kind == "dnat" ? ir::NatKind::Dnat : kind == "snat" ? ir::NatKind::Snat : ir::NatKind::Masquerade;
   const bool masquerade = n.kind == ir::NatKind::Masquerade;

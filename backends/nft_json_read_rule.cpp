@@ -2,6 +2,7 @@
 // nft JSON rule expressions -> one IR rule.
 #include <fmt/core.h>
 
+#include "backends/json_node.h"
 #include "backends/nft_json_expr.h"
 #include "backends/nft_names.h"
 
@@ -15,18 +16,19 @@ class RuleReader {
  public:
   explicit RuleReader(ir::Rule& rule) : rule_(rule) {}
 
-  void read(const json& expr, const JsonPath& path) {
+  void read(const JsonNode& expr, const JsonPath& path) {
     if (!expr.is_array()) fail(path, "expected an array of expressions");
-    for (size_t i = 0; i < expr.size(); ++i) read_one(expr[i], path.at(i));
+    size_t i = 0;
+    for (JsonNode e : expr.elements()) read_one(e, path.at(i++));
   }
 
  private:
   enum class Phase { Matches, Statements, Done };
 
-  void read_one(const json& e, const JsonPath& path) {
+  void read_one(const JsonNode& e, const JsonPath& path) {
     if (phase_ == Phase::Done) fail(path, "expression after the verdict");
     const std::string kind = single_key(e, path);
-    const json& body = e.begin().value();
+    const JsonNode body = e[kind];
     const JsonPath bpath = path.key(kind);
     if (kind == "match") return read_match(body, bpath);
     if (kind == "limit") return add_match(read_limit(body, bpath), bpath);
@@ -68,9 +70,11 @@ class RuleReader {
     rule_.matches.push_back(std::move(m));
   }
 
-  void add_statement(ir::Statement s) {
+  // Each kind made in place (a Statement made and moved set off g++ 12's maybe-uninitialized).
+  template <class Kind>
+  void add_statement(Kind s) {
     phase_ = Phase::Statements;
-    rule_.statements.push_back(std::move(s));
+    rule_.statements.emplace_back(std::move(s));
   }
 
   // `tcp dport` stands for `meta l4proto tcp th dport`: restore the protocol match unless the
@@ -84,17 +88,17 @@ class RuleReader {
     add_match(proto, path);
   }
 
-  static bool read_negation(const json& body, const JsonPath& path) {
+  static bool read_negation(const JsonNode& body, const JsonPath& path) {
     std::string op = string_at(member(body, "op", path), path.key("op"));
     if (op == "==") return false;
     if (op == "!=") return true;
     fail(path.key("op"), fmt::format("unsupported operator \"{}\"", op));
   }
 
-  void read_match(const json& body, const JsonPath& path) {
+  void read_match(const JsonNode& body, const JsonPath& path) {
     only_keys(body, {"op", "left", "right"}, path);
-    const json& left = member(body, "left", path);
-    const json& right = member(body, "right", path);
+    const JsonNode left = member(body, "left", path);
+    const JsonNode right = member(body, "right", path);
     if (left.is_object() && left.contains("ct")) return add_match(read_ct_state(body, path), path);
     if (right.is_string() && right.get<std::string>().rfind('@', 0) == 0) {
       ir::SetMatch sm;
@@ -122,7 +126,7 @@ class RuleReader {
   }
 
   // `th dport >= 1024` and friends become the range they describe.
-  static Range comparison_range(const std::string& op, Field f, const json& right,
+  static Range comparison_range(const std::string& op, Field f, const JsonNode& right,
                                 const JsonPath& path) {
     Range v = read_range(f, right, path.key("right"));
     if (v.lo != v.hi) fail(path.key("right"), "a comparison needs a single value");
@@ -134,15 +138,15 @@ class RuleReader {
     fail(path.key("op"), fmt::format("unsupported operator \"{}\" here", op));
   }
 
-  static ir::CtStateMatch read_ct_state(const json& body, const JsonPath& path) {
+  static ir::CtStateMatch read_ct_state(const JsonNode& body, const JsonPath& path) {
     const JsonPath ct_path = path.key("left.ct");
     const JsonPath key_path = ct_path.key("key");
-    const json& ct = member(member(body, "left", path), "ct", path.key("left"));
+    const JsonNode ct = member(member(body, "left", path), "ct", path.key("left"));
     only_keys(ct, {"key"}, ct_path);
     std::string key = string_at(member(ct, "key", ct_path), key_path);
     if (key != "state") fail(key_path, fmt::format("unsupported ct key \"{}\"", key));
     std::string op = string_at(member(body, "op", path), path.key("op"));
-    const json& right = body["right"];
+    const JsonNode right = body["right"];
     const JsonPath rpath = path.key("right");
     // "in" (a bit test) takes a name or a list; "==" a name or an anonymous set; "!=" a name or
     // an anonymous set. `!=` with a list, or `==` with a "|" value, compare the whole state value
@@ -150,7 +154,7 @@ class RuleReader {
     ir::CtStateMatch m;
     m.negate = op == "!=";
     if (op != "in" && op != "==" && op != "!=") fail(path.key("op"), fmt::format("unsupported operator \"{}\"", op));
-    auto add_name = [&](const json& j, const JsonPath& p) {
+    auto add_name = [&](const JsonNode& j, const JsonPath& p) {
       std::string name = string_at(j, p);
       auto bit = ct_state_bit(name);
       if (!bit) fail(p, fmt::format("unknown ct state \"{}\"", name));
@@ -159,13 +163,15 @@ class RuleReader {
     if (right.is_string()) {
       add_name(right, rpath);
     } else if (right.is_array() && op == "in") {
-      for (size_t i = 0; i < right.size(); ++i) add_name(right[i], rpath.at(i));
+      size_t i = 0;
+      for (JsonNode name : right.elements()) add_name(name, rpath.at(i++));
     } else if (right.is_object() && right.contains("set") && op != "in") {
-      const json& items = right["set"];
+      const JsonNode items = right["set"];
       const JsonPath spath = rpath.key("set");
+      size_t i = 0;
       if (!items.is_array()) add_name(items, spath);
       else
-        for (size_t i = 0; i < items.size(); ++i) add_name(items[i], spath.at(i));
+        for (JsonNode name : items.elements()) add_name(name, spath.at(i++));
     } else {
       fail(rpath, fmt::format("unsupported ct state value {} with operator \"{}\"", right.dump(), op));
     }
@@ -173,11 +179,12 @@ class RuleReader {
     return m;
   }
 
-  static ir::LimitMatch read_limit(const json& body, const JsonPath& path) {
+  static ir::LimitMatch read_limit(const JsonNode& body, const JsonPath& path) {
     only_keys(body, {"rate", "per", "burst", "rate_unit", "burst_unit", "inv"}, path);
-    if (body.contains("inv") && body["inv"] != false) fail(path.key("inv"), "`limit ... over` is not supported");
+    if (body.contains("inv") && !(body["inv"].is_boolean() && !body["inv"].get<bool>()))
+      fail(path.key("inv"), "`limit ... over` is not supported");
     for (const char* unit : {"rate_unit", "burst_unit"})
-      if (body.contains(unit) && body[unit] != "packets")
+      if (body.contains(unit) && !(body[unit].is_string() && body[unit].string_view() == "packets"))
         fail(path.key(unit), "only packet limits are supported");
     ir::LimitMatch m;
     int64_t rate = integer_at(member(body, "rate", path), path.key("rate"));
@@ -195,14 +202,14 @@ class RuleReader {
     return m;
   }
 
-  void read_vmap(const json& body, const JsonPath& path) {
+  void read_vmap(const JsonNode& body, const JsonPath& path) {
     only_keys(body, {"key", "data"}, path);
     ir::VmapLookup v;
     for (const auto& ref : read_key_expr(member(body, "key", path), path.key("key"))) {
       add_implied_protocol(ref, path);
       v.key.push_back(ref.field);
     }
-    const json& data = member(body, "data", path);
+    const JsonNode data = member(body, "data", path);
     if (!data.is_string() || data.get<std::string>().rfind('@', 0) != 0)
       fail(path.key("data"), "only a lookup in a named map (\"@name\") is supported");
     v.map = data.get<std::string>().substr(1);
@@ -216,7 +223,7 @@ class RuleReader {
 
 }  // namespace
 
-void read_rule_expressions(const json& expr, const JsonPath& path, ir::Rule& rule) {
+void read_rule_expressions(const JsonNode& expr, const JsonPath& path, ir::Rule& rule) {
   RuleReader(rule).read(expr, path);
 }
 

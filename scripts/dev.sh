@@ -19,7 +19,7 @@ build=${ZP_BUILD_DIR:-build}
 build_packages=(
   build-essential cmake ninja-build pkg-config ccache git
   libz3-dev libnftnl-dev libmnl-dev libnftables-dev libyaml-cpp-dev libcli11-dev libfmt-dev nlohmann-json3-dev
-  libmimalloc-dev
+  libmimalloc-dev libsimdjson-dev
 )
 test_packages=(
   clang libgtest-dev libgmock-dev nftables iproute2 python3 python3-jsonschema python3-yaml

@@ -106,9 +106,9 @@ TEST(NftJsonReader, FailsAtTheSamePlaceAsTheDocument) {
   EXPECT_EQ(none, "nftables: no table");
 }
 
-// The round trip hands its commands between two threads in batches of a few hundred, parsed by
-// either thread: a ruleset of thousands of commands, in many chains and sets, comes back whole and
-// in order, as the one-document reading gives it.
+// The round trip hands its commands between two threads in batches of a few hundred, written on
+// one and parsed and read on the other: a ruleset of thousands of commands, in many chains and
+// sets, comes back whole and in order, as the one-document reading gives it.
 TEST(NftJsonRoundTrip, ThousandsOfCommandsComeBackInOrder) {
   ir::Ruleset rs = sets_case();
   const ir::Ruleset one = rs;
@@ -140,6 +140,15 @@ TEST(NftJsonRoundTrip, ThousandsOfCommandsComeBackInOrder) {
   EXPECT_EQ(error, "");
   EXPECT_EQ(back, read_ok(to_nft_json(rs)));
   EXPECT_EQ(back, carried_by_nft(rs));
+}
+
+// A ruleset nft cannot be given: the writer's error comes out of the round trip as it comes out of
+// the writer (the reading thread ended and joined: else the process would abort here).
+TEST(NftJsonRoundTrip, TheWritersErrorComesOut) {
+  auto rs = minimal_case();
+  rs.table.chains[1].name = "my chain";
+  std::string error;
+  EXPECT_THROW(nft_json_round_trip(rs, error), BackendError);
 }
 
 // (d) The script loaded by the real nft, listed as JSON and read back, means the same ruleset.
