@@ -237,6 +237,10 @@ TEST(NftJsonRead, FromTextReadsOddShapesAsTheDocument) {
   EXPECT_EQ(from_nft_json_text(R"({"nftables":[)" + table_t + ",", error), ir::Ruleset{});
   EXPECT_NE(error.find("parse error at line 1, column 53: syntax error while parsing value - unexpected end of input"),
             std::string::npos) << error;
+  // The writers' shape with a second document after it is no JSON document.
+  EXPECT_EQ(from_nft_json_text(R"({"nftables":[)" + table_t + R"(]} {"a":1})", error), ir::Ruleset{});
+  EXPECT_NE(error.find("parse error at line 1, column 55: syntax error while parsing value - unexpected '{'"),
+            std::string::npos) << error;
 }
 
 // A key given twice: nft keeps the last, a lookup would find the first. nlohmann's documents
