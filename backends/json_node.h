@@ -51,8 +51,8 @@ class JsonNode {
   size_t size() const;
   bool empty() const { return size() == 0; }
   bool contains(std::string_view key) const;
-  // The member `key` of an object (the first, should a key repeat: the reader refuses repeated
-  // keys, see only_keys); a node reading as null when there is none.
+  // The member `key` of an object; should the key repeat, the last, as nft (jansson) and
+  // nlohmann read it. A node reading as null when there is none.
   JsonNode operator[](std::string_view key) const;
 
   // The i-th element of an array, found by walking from the first: for pairs and the like
@@ -142,10 +142,10 @@ inline bool JsonNode::contains(std::string_view key) const {
 }
 
 inline JsonNode JsonNode::operator[](std::string_view key) const {
-  if (!is_object()) return JsonNode();
-  auto member = e_.get_object().value_unsafe().at_key(key);
-  if (member.error()) return JsonNode();
-  return JsonNode(member.value_unsafe());
+  JsonNode found;
+  for (auto [k, value] : items())
+    if (k == key) found = value;
+  return found;
 }
 
 inline JsonNode JsonNode::operator[](size_t i) const {

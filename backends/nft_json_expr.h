@@ -89,8 +89,8 @@ template <class Json>
 std::string string_at(const Json& j, const JsonPath& path);
 template <class Json>
 int64_t integer_at(const Json& j, const JsonPath& path);
-// Fails if `obj` has a key outside `allowed`, or a key twice (nft would read the last, a lookup
-// here the first).
+// Fails if `obj` has a key outside `allowed`, or a key twice (which zoneproof never writes; a
+// lookup, like nft, reads the last).
 template <class Json>
 void only_keys(const Json& obj, std::initializer_list<const char*> allowed, const JsonPath& path);
 // The single key of a one-key object ({"match":{...}} -> "match").

@@ -317,6 +317,8 @@ ir::Ruleset from_nft_json(const nlohmann::json& document, std::string& error) {
     return DocumentReader().read(parsed(parser, document.dump(), JsonPath()));
   } catch (const ReadError& e) {
     error = error_text(e);
+  } catch (const nlohmann::json::exception& e) {
+    error = e.what();  // a document made in code with a string that is not UTF-8 has no text
   }
   return {};
 }
@@ -331,7 +333,17 @@ struct NftJsonReader::State {
 NftJsonReader::NftJsonReader() : state_(std::make_unique<State>()) {}
 NftJsonReader::~NftJsonReader() = default;
 
-bool NftJsonReader::add(const nlohmann::json& command) { return add_text(command.dump()); }
+bool NftJsonReader::add(const nlohmann::json& command) {
+  if (!state_->error.empty()) return false;
+  std::string text;
+  try {
+    text = command.dump();
+  } catch (const nlohmann::json::exception& e) {
+    state_->error = fmt::format("nftables[{}]: {}", state_->next++, e.what());  // not UTF-8: no text
+    return false;
+  }
+  return add_text(text);
+}
 
 bool NftJsonReader::add_text(std::string_view command) {
   if (!state_->error.empty()) return false;

@@ -8,6 +8,7 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "backends/nft_json.h"
@@ -26,7 +27,7 @@ struct Batch {
   std::vector<size_t> ends;  // where each ends in `text`
 };
 
-// The batches written and not yet read; the reader ends at the first empty batch.
+// The batches written and not yet read, and whether the writer is done.
 class BatchQueue {
  public:
   // Waits while kBatchesAhead batches wait; once the reader stopped, drops the batch.
@@ -37,13 +38,21 @@ class BatchQueue {
     queue_.push_back(std::move(b));
     ready_.notify_one();
   }
-  Batch pop() {
+  // The next batch; nullopt once the writer closed the queue and every batch was taken.
+  std::optional<Batch> pop() {
     std::unique_lock lock(mutex_);
-    ready_.wait(lock, [&] { return !queue_.empty(); });
+    ready_.wait(lock, [&] { return !queue_.empty() || closed_; });
+    if (queue_.empty()) return std::nullopt;
     Batch b = std::move(queue_.front());
     queue_.pop_front();
     room_.notify_one();
     return b;
+  }
+  // No more batches. Allocates nothing, so it cannot throw where the writer unwinds.
+  void close() noexcept {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    ready_.notify_one();
   }
   // The reader stopped (it threw): what is written is dropped.
   void stop() {
@@ -56,6 +65,7 @@ class BatchQueue {
   std::mutex mutex_;
   std::condition_variable ready_, room_;
   std::deque<Batch> queue_;
+  bool closed_ = false;
   bool stopped_ = false;
 };
 
@@ -67,10 +77,10 @@ ir::Ruleset nft_json_round_trip(const ir::Ruleset& ruleset, std::string& error) 
   std::exception_ptr reader_failed;  // only what is not a reading error (those go to `error`)
   std::thread reading([&] {
     try {
-      for (Batch b = queue.pop(); !b.ends.empty(); b = queue.pop()) {
+      while (std::optional<Batch> b = queue.pop()) {
         size_t begin = 0;
-        for (size_t end : b.ends) {
-          reader.add_text(std::string_view(b.text).substr(begin, end - begin));
+        for (size_t end : b->ends) {
+          reader.add_text(std::string_view(b->text).substr(begin, end - begin));
           begin = end;
         }
       }
@@ -90,11 +100,11 @@ ir::Ruleset nft_json_round_trip(const ir::Ruleset& ruleset, std::string& error) 
     });
     if (!batch.ends.empty()) queue.push(std::move(batch));
   } catch (...) {
-    queue.push(Batch{});  // the end: the reader finishes what it has, then the exception goes on
+    queue.close();  // the reader finishes what it has, then the exception goes on
     reading.join();
     throw;
   }
-  queue.push(Batch{});
+  queue.close();
   reading.join();
   if (reader_failed) std::rethrow_exception(reader_failed);
   return reader.finish(error);

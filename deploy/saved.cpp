@@ -185,8 +185,9 @@ std::optional<ir::Ruleset> checked_saved_table(const History& h, const HistoryEn
   if (live_table_is_foreign(e.table))
     return refuse(fmt::format("table inet {} in the kernel was not loaded by zoneproof (no rule carries "
                               "a zoneproof id); zoneproof never replaces another tool's table", e.table));
-  auto saved = ruleset_from_history(doc, error);
-  if (!saved) return refuse("it cannot be read: " + error);
+  // Read from its text (the document's dump), not from the document: that would be dumped again.
+  std::optional<ir::Ruleset> saved = backends::from_nft_json_text(stored->text(), error);
+  if (!error.empty()) return refuse("it cannot be read: " + error);
 
   Provenance p;
   p.target = applied ? e.target : e.previous_target;

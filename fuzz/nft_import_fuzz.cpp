@@ -4,8 +4,8 @@
 // table that names a chain, set or map it does not hold, keys a lookup otherwise than its set, or
 // numbers its rules otherwise than 1, 2, 3, ...
 // The same bytes go to zoneproof's own nft JSON reader (the round trip's and the history's, on
-// simdjson's documents), whole and one line per command: it must say what is wrong in its error
-// string and throw nothing.
+// simdjson's documents), whole and one line per command: it must throw nothing, and a reading
+// that fails must say why and give an empty ruleset.
 #include <cstddef>
 #include <algorithm>
 #include <cstdint>
@@ -52,14 +52,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } catch (const zp::backends::ImportError& e) {
     if (std::string_view(e.what()).empty()) __builtin_trap();
   }
+  // A failed reading says why and gives nothing.
   std::string error;
-  zp::backends::from_nft_json_text(text, error);
+  if (auto rs = zp::backends::from_nft_json_text(text, error); !error.empty() && !(rs == zp::ir::Ruleset{}))
+    __builtin_trap();
   zp::backends::NftJsonReader reader;
   for (size_t begin = 0; begin < text.size();) {
     const size_t end = std::min(text.find('\n', begin), text.size());
     reader.add_text(text.substr(begin, end - begin));
     begin = end + 1;
   }
-  reader.finish(error);
+  if (auto rs = reader.finish(error); !error.empty() && !(rs == zp::ir::Ruleset{})) __builtin_trap();
   return 0;
 }

@@ -257,6 +257,51 @@ TEST(NftJsonRead, ACommandTextWithAKeyTwiceIsRefused) {
   EXPECT_EQ(error, R"(nftables[3].add.rule: attribute "chain" given twice)");
 }
 
+// A stored document is read as nft reads it: where a key repeats, the last counts (the on-demand
+// reading refuses it and nlohmann's parser, which keeps the last, reads it instead). Where the
+// reader looks a key up without checking the object's keys (the metainfo), the last counts too.
+TEST(NftJsonRead, AStoredDocumentWithAKeyTwiceReadsTheLast) {
+  const std::string table = R"({"table":{"family":"inet","name":"t"}})";
+  const std::string chains = R"({"chain":{"family":"inet","table":"t","name":"c"}},)"
+                             R"({"chain":{"family":"inet","table":"t","name":"d"}})";
+  std::string error;
+  ir::Ruleset rs = from_nft_json_text(R"({"nftables":[)" + table + "," + chains +
+                                          R"(,{"rule":{"family":"inet","table":"t","chain":"c","chain":"d","expr":[{"accept":null}]}}]})",
+                                      error);
+  ASSERT_EQ(error, "");
+  ASSERT_EQ(rs.table.chains.size(), 2u);
+  EXPECT_TRUE(rs.table.chains[0].rules.empty());
+  EXPECT_EQ(rs.table.chains[1].rules.size(), 1u);
+  for (const bool text : {false, true}) {
+    const std::string last_one = R"({"nftables":[{"metainfo":{"json_schema_version":2,"json_schema_version":1}},)" + table + "]}";
+    const std::string last_two = R"({"nftables":[{"metainfo":{"json_schema_version":1,"json_schema_version":2}},)" + table + "]}";
+    if (text) {
+      NftJsonReader reader;
+      EXPECT_TRUE(reader.add_text(R"({"metainfo":{"json_schema_version":2,"json_schema_version":1}})"));
+      EXPECT_FALSE(reader.add_text(R"({"metainfo":{"json_schema_version":1,"json_schema_version":2}})"));
+      continue;
+    }
+    from_nft_json_text(last_one, error);
+    EXPECT_EQ(error, "");
+    from_nft_json_text(last_two, error);
+    EXPECT_EQ(error, "nftables[0].metainfo.json_schema_version: only schema version 1 is supported");
+  }
+}
+
+// Schema version 1 is the number 1, whether written 1 or 1.0 (nlohmann compared by value).
+TEST(NftJsonRead, OnlySchemaVersionOneIsRead) {
+  const std::string table = R"({"table":{"family":"inet","name":"t"}})";
+  for (const char* version : {"1", "1.0"}) {
+    std::string error;
+    from_nft_json(json::parse(std::string(R"({"nftables":[{"metainfo":{"json_schema_version":)") + version + "}}," + table + "]}"), error);
+    EXPECT_EQ(error, "") << version;
+  }
+  for (const char* version : {"2", "\"1\"", "0.5", "-1"})
+    EXPECT_EQ(read_error(json::parse(std::string(R"({"nftables":[{"metainfo":{"json_schema_version":)") + version + "}}," + table + "]}")),
+              "nftables[0].metainfo.json_schema_version: only schema version 1 is supported")
+        << version;
+}
+
 TEST(NftJsonRead, ACommandTextThatIsNotJsonSaysWhich) {
   NftJsonReader reader;
   reader.add_text(R"({"add":{"table":{"family":"inet","name":"t"}}})");
