@@ -83,12 +83,15 @@ class JsonNode {
   bool absent_ = false;
 };
 
-class JsonNode::Elements {
+// The items of an array or an object as a range; `Item` makes each from simdjson's iterator.
+// Default-made, it has none (simdjson's default iterators are equal).
+template <class SimdIterator, class Item>
+class JsonWalk {
  public:
   class iterator {
    public:
-    explicit iterator(simdjson::dom::array::iterator it) : it_(it) {}
-    JsonNode operator*() const { return JsonNode(*it_); }
+    explicit iterator(SimdIterator it) : it_(it) {}
+    auto operator*() const { return Item{}(it_); }
     iterator& operator++() {
       ++it_;
       return *this;
@@ -96,39 +99,31 @@ class JsonNode::Elements {
     bool operator!=(const iterator& o) const { return it_ != o.it_; }
 
    private:
-    simdjson::dom::array::iterator it_;
+    SimdIterator it_;
   };
-  Elements() = default;  // none: simdjson's default iterators are equal
-  explicit Elements(simdjson::dom::array a) : begin_(a.begin()), end_(a.end()) {}
+  JsonWalk() = default;
+  template <class Container>
+  explicit JsonWalk(const Container& c) : begin_(c.begin()), end_(c.end()) {}
   iterator begin() const { return iterator(begin_); }
   iterator end() const { return iterator(end_); }
 
  private:
-  simdjson::dom::array::iterator begin_, end_;
+  SimdIterator begin_, end_;
 };
 
-class JsonNode::Members {
- public:
-  class iterator {
-   public:
-    explicit iterator(simdjson::dom::object::iterator it) : it_(it) {}
-    std::pair<std::string_view, JsonNode> operator*() const { return {it_.key(), JsonNode(it_.value())}; }
-    iterator& operator++() {
-      ++it_;
-      return *this;
-    }
-    bool operator!=(const iterator& o) const { return it_ != o.it_; }
-
-   private:
-    simdjson::dom::object::iterator it_;
-  };
-  Members() = default;  // none
-  explicit Members(simdjson::dom::object o) : begin_(o.begin()), end_(o.end()) {}
-  iterator begin() const { return iterator(begin_); }
-  iterator end() const { return iterator(end_); }
-
- private:
-  simdjson::dom::object::iterator begin_, end_;
+struct ElementItem {
+  JsonNode operator()(simdjson::dom::array::iterator it) const { return JsonNode(*it); }
+};
+struct MemberItem {
+  std::pair<std::string_view, JsonNode> operator()(simdjson::dom::object::iterator it) const {
+    return {it.key(), JsonNode(it.value())};
+  }
+};
+class JsonNode::Elements : public JsonWalk<simdjson::dom::array::iterator, ElementItem> {
+  using JsonWalk::JsonWalk;
+};
+class JsonNode::Members : public JsonWalk<simdjson::dom::object::iterator, MemberItem> {
+  using JsonWalk::JsonWalk;
 };
 
 inline size_t JsonNode::size() const {
