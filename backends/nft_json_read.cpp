@@ -338,8 +338,9 @@ bool NftJsonReader::add(const nlohmann::json& command) {
   std::string text;
   try {
     text = command.dump();
-  } catch (const nlohmann::json::exception& e) {
-    state_->error = fmt::format("nftables[{}]: {}", state_->next++, e.what());  // not UTF-8: no text
+  } catch (const nlohmann::json::exception& e) {  // a string that is not UTF-8: no text
+    const JsonPath items("nftables");
+    state_->error = error_text({items.at(state_->next++).str(), e.what()});
     return false;
   }
   return add_text(text);

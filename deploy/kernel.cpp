@@ -7,7 +7,6 @@
 
 #include <cerrno>
 
-#include "backends/nft_json.h"
 
 namespace zp::deploy {
 
@@ -84,12 +83,6 @@ KernelChange delete_table(const std::string& table, std::optional<uint32_t> gene
   } catch (const std::exception& e) {
     return from_exception(e);
   }
-}
-
-std::optional<ir::Ruleset> ruleset_from_history(const nlohmann::json& doc, std::string& error) {
-  ir::Ruleset rs = backends::from_nft_json(doc, error);
-  if (!error.empty()) return std::nullopt;
-  return rs;
 }
 
 size_t count_rules(const ir::Ruleset& rs) {

@@ -9,8 +9,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "backends/netlink.h"
 #include "ir/ruleset.h"
 
@@ -44,9 +42,6 @@ struct KernelChange {
 KernelChange load_table(const ir::Ruleset& ruleset, std::optional<uint32_t> generation,
                         bool dry_run = false);
 KernelChange delete_table(const std::string& table, std::optional<uint32_t> generation);
-
-// A history document (nft JSON) back into IR; nullopt with `error` when it does not parse.
-std::optional<ir::Ruleset> ruleset_from_history(const nlohmann::json& doc, std::string& error);
 
 // The rule count and set elements of a ruleset, for the figures apply prints.
 size_t count_rules(const ir::Ruleset& rs);

@@ -118,11 +118,12 @@ TEST(DeployRobustness, ConcurrentAppliesAreSerialized) {
     EXPECT_EQ(h[0].previous_state, deploy::PreviousState::None);
     ASSERT_EQ(h[1].previous_state, deploy::PreviousState::Saved);
     // The second saved what the first loaded (as read back from the kernel).
-    std::string error;
-    auto first_loaded = deploy::ruleset_from_history(h[0].applied->document(), error);
-    auto second_saw = deploy::ruleset_from_history(h[1].previous->document(), error);
-    ASSERT_TRUE(first_loaded && second_saw) << error;
-    EXPECT_EQ(backends::normalize_for_compare(*first_loaded), backends::normalize_for_compare(*second_saw));
+    std::string first_error, second_error;
+    const ir::Ruleset first_loaded = backends::from_nft_json_text(h[0].applied->text(), first_error);
+    const ir::Ruleset second_saw = backends::from_nft_json_text(h[1].previous->text(), second_error);
+    ASSERT_EQ(first_error, "");
+    ASSERT_EQ(second_error, "");
+    EXPECT_EQ(backends::normalize_for_compare(first_loaded), backends::normalize_for_compare(second_saw));
     // And the kernel holds what the second loaded.
     auto d = zoneproof("drift " + h[1].policy + " --target gw");
     EXPECT_EQ(d.status, 0) << d.output;

@@ -79,13 +79,14 @@ TEST(DeploySettle, APlainApplyThatDiedAfterItsCommitIsUndoneByTheNextCommand) {
     EXPECT_EQ(entries[1].status, EntryStatus::RolledBack);
     // What remove saved is gw-v1 again: the settle came first.
     ASSERT_TRUE(entries[2].previous && entries[0].applied);
-    std::string error;
-    auto removed = deploy::ruleset_from_history(entries[2].previous->document(), error);
-    auto v1 = deploy::ruleset_from_history(entries[0].applied->document(), error);
-    ASSERT_TRUE(removed && v1) << error;
-    removed->target.clear();
-    v1->target.clear();
-    EXPECT_EQ(backends::normalize_for_compare(*removed), backends::normalize_for_compare(*v1));
+    std::string removed_error, v1_error;
+    ir::Ruleset removed = backends::from_nft_json_text(entries[2].previous->text(), removed_error);
+    ir::Ruleset v1 = backends::from_nft_json_text(entries[0].applied->text(), v1_error);
+    ASSERT_EQ(removed_error, "");
+    ASSERT_EQ(v1_error, "");
+    removed.target.clear();
+    v1.target.clear();
+    EXPECT_EQ(backends::normalize_for_compare(removed), backends::normalize_for_compare(v1));
   });
 }
 
